@@ -1,0 +1,3 @@
+from listencheck.cli import main
+
+main()

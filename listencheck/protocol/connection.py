@@ -1,0 +1,120 @@
+"""Request/response exchange over an asyncio stream, with hostile peers in mind.
+
+Every read is bounded in size and time. What the peer sent instead of a Kafka
+frame is kept (a few bytes) so the probe can say what it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+
+from listencheck.protocol.messages import ApiKey, encode_request, read_response_header
+from listencheck.protocol.wire import DecodeError, Reader
+
+# Largest response frame accepted. A Metadata answer listing 10,000 brokers is
+# well under 1 MiB; 2 GiB lengths announced by hostile peers are refused.
+MAX_FRAME_BYTES = 16 * 1024 * 1024
+PREVIEW_BYTES = 96
+
+
+class ExchangeError(Exception):
+    """The peer did not answer with a valid Kafka response."""
+
+    def __init__(self, message: str, received: bytes = b"") -> None:
+        super().__init__(message)
+        self.received = received
+
+
+class PeerSilent(ExchangeError):
+    """Nothing (or not enough) arrived before the timeout."""
+
+
+class PeerClosed(ExchangeError):
+    """The peer closed or reset the connection."""
+
+    def __init__(self, message: str, received: bytes = b"", reset: bool = False) -> None:
+        super().__init__(message, received)
+        self.reset = reset
+
+
+class NotAFrame(ExchangeError):
+    """The first bytes cannot be a Kafka frame length."""
+
+
+class BadResponse(ExchangeError):
+    """A Kafka-sized frame that does not decode as the expected response."""
+
+
+class KafkaExchange:
+    """Sends requests and reads their responses on one connection."""
+
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, client_id: str
+    ) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._client_id = client_id
+        self._correlation_id = 0
+
+    async def request(self, api_key: ApiKey, version: int, body: bytes, timeout: float) -> Reader:
+        """Send one request; return a reader positioned after the response header."""
+        self._correlation_id += 1
+        correlation_id = self._correlation_id
+        frame = encode_request(api_key, version, correlation_id, self._client_id, body)
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        try:
+            self._writer.write(frame)
+            await asyncio.wait_for(self._writer.drain(), max(end - loop.time(), 0))
+        except (ConnectionError, OSError) as exc:
+            raise PeerClosed(f"connection lost while sending: {exc}", reset=True) from None
+        except TimeoutError:
+            raise PeerSilent("peer did not accept the request in time") from None
+        payload = await self._read_frame(end)
+        reader = Reader(payload)
+        try:
+            read_response_header(reader, api_key, version, correlation_id)
+        except DecodeError as exc:
+            raise BadResponse(f"response header: {exc}", payload[:PREVIEW_BYTES]) from None
+        return reader
+
+    async def _read_frame(self, end: float) -> bytes:
+        head = await self._read_exactly(4, end, b"")
+        (length,) = struct.unpack(">i", head)
+        if length <= 0 or length > MAX_FRAME_BYTES:
+            more = await self._read_available(end)
+            raise NotAFrame(f"frame length {length} is not a Kafka response", head + more)
+        return await self._read_exactly(length, end, head)
+
+    async def _read_exactly(self, size: int, end: float, before: bytes) -> bytes:
+        loop = asyncio.get_running_loop()
+        try:
+            return await asyncio.wait_for(self._reader.readexactly(size), max(end - loop.time(), 0))
+        except asyncio.IncompleteReadError as exc:
+            got = before + exc.partial
+            raise PeerClosed(f"connection closed after {len(got)} bytes", got[:PREVIEW_BYTES]) from None
+        except TimeoutError:
+            raise PeerSilent("no complete response before the timeout", before) from None
+        except (ConnectionResetError, BrokenPipeError) as exc:
+            raise PeerClosed(f"connection reset: {exc}", before, reset=True) from None
+        except OSError as exc:
+            raise PeerClosed(f"connection error: {exc}", before, reset=True) from None
+
+    async def _read_available(self, end: float) -> bytes:
+        """A few more bytes for the preview, if they come quickly."""
+        loop = asyncio.get_running_loop()
+        wait = min(0.2, max(end - loop.time(), 0))
+        try:
+            return await asyncio.wait_for(self._reader.read(PREVIEW_BYTES), wait)
+        except (TimeoutError, OSError):
+            return b""
+
+    async def close(self) -> None:
+        self._writer.close()
+        try:
+            await asyncio.wait_for(self._writer.wait_closed(), 0.5)
+        except (TimeoutError, OSError, ConnectionError):
+            pass
+        except Exception:  # noqa: BLE001 - e.g. ssl errors during shutdown
+            pass

@@ -1,0 +1,14 @@
+"""Process exit codes: a public contract, documented in the README."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    OK = 0  # no error finding
+    ERROR_FINDINGS = 1  # at least one error finding
+    USAGE = 2  # bad arguments, unreadable file, invalid client property
+    NO_BOOTSTRAP = 3  # no bootstrap server answered at all
+    INTERNAL = 4  # a bug in listencheck: please report it
+    INTERRUPTED = 130  # Ctrl-C
