@@ -1,0 +1,235 @@
+"""Client settings: ``-F client.properties`` and ``-X key=value``, as the client uses them.
+
+Properties use librdkafka names (kcat conventions). A few Java client
+properties are translated (``sasl.jaas.config``) or ignored because they do not
+change how a client connects (serializers); anything else the Kafka client
+library rejects is a usage error naming the property. Values of secret
+properties never leave this module except to the code that needs them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from listencheck.errors import ConfigError, UsageError
+
+# Java client properties with no effect on connectivity: accepted and ignored.
+IGNORED_JAVA_PROPERTIES = frozenset(
+    {
+        "key.serializer", "value.serializer", "key.deserializer", "value.deserializer",
+        "client.dns.lookup", "basic.auth.credentials.source", "basic.auth.user.info",
+        "schema.registry.url", "sasl.login.callback.handler.class",
+        "sasl.client.callback.handler.class", "ssl.truststore.type",
+    }
+)
+
+# Java-only properties that do matter and have a librdkafka equivalent.
+JAVA_HINTS = {
+    "ssl.truststore.location": "librdkafka reads a PEM CA file: use ssl.ca.location "
+    "(export the truststore with: keytool -exportcert -rfc -keystore FILE -alias ALIAS)",
+    "ssl.truststore.password": "librdkafka reads a PEM CA file: use ssl.ca.location",
+    "ssl.keystore.type": "librdkafka's ssl.keystore.location takes a PKCS#12 file; "
+    "or use ssl.certificate.location and ssl.key.location (PEM)",
+}
+
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+_SECRET_MARKERS = ("password", "secret", "jaas", "ssl.key.pem", "ssl_key", "oauthbearer.config")
+_JAAS = re.compile(r"""(\w+)\s*=\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s;]+)""")
+
+
+def is_secret_property(key: str) -> bool:
+    lowered = key.lower()
+    return any(marker in lowered for marker in _SECRET_MARKERS)
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """The user's client properties in librdkafka terms."""
+
+    properties: Mapping[str, str] = field(default_factory=dict)
+    ignored: tuple[str, ...] = ()
+
+    def get(self, key: str, default: str = "") -> str:
+        return self.properties.get(key, default)
+
+    @property
+    def security_protocol(self) -> str:
+        return self.get("security.protocol", "PLAINTEXT").upper()
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.security_protocol in ("SSL", "SASL_SSL")
+
+    @property
+    def uses_sasl(self) -> bool:
+        return self.security_protocol.startswith("SASL_")
+
+    @property
+    def address_family(self) -> str:
+        family = self.get("broker.address.family", "any").lower()
+        return family if family in ("any", "v4", "v6") else "any"
+
+    @property
+    def client_id(self) -> str:
+        return self.get("client.id", "listencheck")
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never appear in any output."""
+        return tuple(v for k, v in self.properties.items() if is_secret_property(k) and v)
+
+    def property_names(self) -> tuple[str, ...]:
+        return tuple(sorted(self.properties))
+
+    def librdkafka_conf(self) -> dict[str, str]:
+        return dict(self.properties)
+
+
+def load_config(files: Iterable[Path], overrides: Iterable[str]) -> ClientConfig:
+    """Read ``-F`` files in order, then apply ``-X`` overrides; translate Java names."""
+    raw: dict[str, str] = {}
+    for path in files:
+        raw.update(read_properties_file(path))
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"-X expects key=value, got {item!r}")
+        raw[key.strip()] = value.strip()
+    return translate_java(raw)
+
+
+def translate_java(raw: Mapping[str, str]) -> ClientConfig:
+    props: dict[str, str] = {}
+    ignored: list[str] = []
+    for key, value in raw.items():
+        if key in IGNORED_JAVA_PROPERTIES:
+            ignored.append(key)
+        elif key == "sasl.jaas.config":
+            props.update(_from_jaas(value))
+        elif key == "ssl.endpoint.identification.algorithm" and value == "":
+            props[key] = "none"  # Java spells "no hostname check" as an empty value
+        elif key in JAVA_HINTS:
+            raise ConfigError(f"property {key!r} is Java-only: {JAVA_HINTS[key]}")
+        else:
+            props[key] = value
+    protocol = props.get("security.protocol")
+    if protocol is not None and protocol.upper() not in SECURITY_PROTOCOLS:
+        raise ConfigError(
+            f"invalid value {protocol!r} for property 'security.protocol': "
+            f"expected one of {', '.join(SECURITY_PROTOCOLS)}"
+        )
+    return ClientConfig(props, tuple(sorted(ignored)))
+
+
+def _from_jaas(value: str) -> dict[str, str]:
+    """username/password from a Plain or Scram login module line."""
+    options = {k: v[1:-1] if v[:1] in "\"'" else v for k, v in _JAAS.findall(value)}
+    if "PlainLoginModule" not in value and "ScramLoginModule" not in value:
+        raise ConfigError(
+            "property 'sasl.jaas.config' uses a login module listencheck cannot translate; "
+            "set sasl.username and sasl.password instead"
+        )
+    return {k: options[j] for j, k in (("username", "sasl.username"), ("password", "sasl.password"))
+            if j in options}
+
+
+def read_properties_file(path: Path) -> dict[str, str]:
+    """Parse a Java-style .properties file (comments, continuations, escapes)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise UsageError(f"cannot read properties file {str(path)!r}: {reason}") from None
+    props: dict[str, str] = {}
+    for line in _logical_lines(text):
+        key, value = _split_property(line)
+        if not key:
+            raise UsageError(f"{path}: line {line!r} has no property name")
+        props[key] = value
+    return props
+
+
+def _logical_lines(text: str) -> Iterable[str]:
+    pending = ""
+    for physical in text.splitlines():
+        line = physical.lstrip() if pending else physical.strip()
+        if not pending and (not line or line[0] in "#!"):
+            continue
+        trailing = len(line) - len(line.rstrip("\\"))
+        if trailing % 2 == 1:
+            pending += line[:-1]
+            continue
+        yield pending + line
+        pending = ""
+    if pending:
+        yield pending
+
+
+def _split_property(line: str) -> tuple[str, str]:
+    i, n = 0, len(line)
+    while i < n:
+        c = line[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c in "=: \t":
+            break
+        i += 1
+    key = _unescape(line[:i])
+    rest = line[i:].lstrip(" \t")
+    if rest[:1] in ("=", ":"):
+        rest = rest[1:].lstrip(" \t")
+    return key.strip(), _unescape(rest)
+
+
+def _unescape(text: str) -> str:
+    if "\\" not in text:
+        return text
+    out, i = [], 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text):
+            nxt = text[i + 1]
+            if nxt == "u" and i + 6 <= len(text):
+                try:
+                    out.append(chr(int(text[i + 2 : i + 6], 16)))
+                    i += 6
+                    continue
+                except ValueError:
+                    pass
+            out.append({"t": "\t", "n": "\n", "r": "\r", "f": "\f"}.get(nxt, nxt))
+            i += 2
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def validate_with_client_library(config: ClientConfig, logger: logging.Logger) -> None:
+    """Let librdkafka judge every property, as the user's own client would.
+
+    Raises ConfigError with librdkafka's own one-line reason, which names the
+    property ("No such configuration property: ..." or "Invalid value ...").
+    """
+    if not config.properties:
+        return
+    from confluent_kafka import KafkaException
+    from confluent_kafka.admin import AdminClient
+
+    conf: dict[str, object] = dict(config.librdkafka_conf())
+    conf["logger"] = logger
+    try:
+        AdminClient(conf)
+    except KafkaException as exc:
+        raise ConfigError(_kafka_error_text(exc)) from None
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _kafka_error_text(exc: BaseException) -> str:
+    err = exc.args[0] if exc.args else None
+    text = err.str() if hasattr(err, "str") else str(exc)
+    return text.replace('"', "'")

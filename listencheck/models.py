@@ -1,0 +1,401 @@
+"""The report's data model: frozen dataclasses, one per stage result.
+
+Probes produce these, analysis reads them, renderers print them. Nothing here
+does I/O. A stage that could not run because an earlier one failed is
+``NOT_RUN`` (with the reason), a stage that does not apply (TLS on a plaintext
+listener) is ``SKIPPED``; neither is an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Generic, TypeVar
+
+from listencheck.address import Classification, Endpoint
+
+
+class StageStatus(str, Enum):
+    OK = "ok"
+    FAILED = "failed"
+    NOT_RUN = "not_run"
+    SKIPPED = "skipped"
+
+
+class Reason(str, Enum):
+    """Why a stage failed or did not run. Part of the JSON contract."""
+
+    # resolution
+    NXDOMAIN = "nxdomain"
+    NO_ADDRESS = "no_address"
+    SERVFAIL = "servfail"
+    RESOLVE_FAILED = "resolve_failed"
+    INVALID_ADDRESS = "invalid_address"
+    # transport
+    TIMEOUT = "timeout"
+    REFUSED = "refused"
+    UNREACHABLE = "unreachable"
+    RESET = "reset"
+    CLOSED = "closed"
+    CONNECT_FAILED = "connect_failed"
+    # protocol
+    NOT_KAFKA = "not_kafka"
+    SILENT = "silent"
+    PROTOCOL_ERROR = "protocol_error"
+    BROKER_ERROR = "broker_error"
+    UNSUPPORTED = "unsupported"
+    # tls / sasl
+    TLS_FAILED = "tls_failed"
+    AUTH_FAILED = "auth_failed"
+    # identity
+    WRONG_CLUSTER = "wrong_cluster"
+    WRONG_BROKER = "wrong_broker"
+    LISTENER_MISMATCH = "listener_mismatch"
+    # client library
+    CLIENT_FAILED = "client_failed"
+    # not run
+    UPSTREAM_FAILED = "upstream_failed"
+    DEADLINE = "deadline"
+
+
+@dataclass(frozen=True)
+class StageError:
+    reason: Reason
+    message: str
+
+
+D = TypeVar("D")
+
+
+@dataclass(frozen=True)
+class StageResult(Generic[D]):
+    status: StageStatus
+    elapsed_ms: float | None = None
+    detail: D | None = None
+    error: StageError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is StageStatus.OK
+
+    @property
+    def failed(self) -> bool:
+        return self.status is StageStatus.FAILED
+
+    @property
+    def reason(self) -> Reason | None:
+        return self.error.reason if self.error else None
+
+    @classmethod
+    def passed(cls, elapsed_ms: float, detail: D) -> StageResult[D]:
+        return cls(StageStatus.OK, round(elapsed_ms, 2), detail)
+
+    @classmethod
+    def failure(
+        cls, elapsed_ms: float | None, reason: Reason, message: str, detail: D | None = None
+    ) -> StageResult[D]:
+        ms = None if elapsed_ms is None else round(elapsed_ms, 2)
+        return cls(StageStatus.FAILED, ms, detail, StageError(reason, message))
+
+    @classmethod
+    def not_run(cls, reason: Reason, message: str) -> StageResult[D]:
+        return cls(StageStatus.NOT_RUN, None, None, StageError(reason, message))
+
+    @classmethod
+    def deadline_cut(cls, elapsed_ms: float | None) -> StageResult[D]:
+        """A stage stopped by the run's deadline: no verdict on the peer."""
+        ms = None if elapsed_ms is None else round(elapsed_ms, 2)
+        return cls(StageStatus.NOT_RUN, ms, None,
+                   StageError(Reason.DEADLINE, "cut short by the run's deadline"))
+
+    @classmethod
+    def skipped(cls, message: str) -> StageResult[D]:
+        return cls(StageStatus.SKIPPED, None, None, StageError(Reason.UNSUPPORTED, message))
+
+
+# --- stage details -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DnsAnswer:
+    """What DNS itself says about a name (dnspython), for the explanation."""
+
+    status: str  # NOERROR, NXDOMAIN, NODATA, SERVFAIL, TIMEOUT, NO_NAMESERVERS, ERROR
+    a: tuple[str, ...] = ()
+    aaaa: tuple[str, ...] = ()
+    cname_chain: tuple[str, ...] = ()
+    nameservers: tuple[str, ...] = ()
+    message: str | None = None
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        return self.a + self.aaaa
+
+
+@dataclass(frozen=True)
+class ResolveDetail:
+    addresses: tuple[str, ...]  # what getaddrinfo returned, in the order a client tries them
+    source: str  # literal | hosts | resolver | demo_table
+    hosts_file: tuple[str, ...] = ()  # addresses /etc/hosts gives for the name
+    dns: DnsAnswer | None = None
+    family: str = "any"  # broker.address.family: any | v4 | v6
+
+
+@dataclass(frozen=True)
+class TcpDetail:
+    address: str
+    port: int
+    local_address: str | None = None
+
+
+@dataclass(frozen=True)
+class TlsDetail:
+    protocol: str | None = None
+    cipher: str | None = None
+    verified: bool = False
+    hostname_checked: str | None = None
+    peer_certificate: dict[str, object] | None = None
+
+
+@dataclass(frozen=True)
+class KafkaDetail:
+    """Answer to an ApiVersions request: Kafka or not, and what it speaks."""
+
+    answer: str  # kafka | http | tls | ssh | unknown | silent | closed
+    api_versions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    preview: str | None = None  # first bytes of a non-Kafka answer, escaped
+
+
+@dataclass(frozen=True)
+class SaslDetail:
+    mechanism: str | None = None
+    enabled_mechanisms: tuple[str, ...] = ()
+    authenticated: bool = False
+
+
+@dataclass(frozen=True)
+class AdvertisedBroker:
+    node_id: int
+    host: str
+    port: int
+    rack: str | None = None
+
+    @property
+    def endpoint(self) -> Endpoint:
+        return Endpoint(self.host, self.port)
+
+    @property
+    def address(self) -> str:
+        return str(self.endpoint)
+
+
+@dataclass(frozen=True)
+class MetadataDetail:
+    """Metadata fetched through one address, and who answered it."""
+
+    api_version: int
+    cluster_id: str | None
+    controller_id: int
+    brokers: tuple[AdvertisedBroker, ...]
+    responder_id: int | None = None  # the broker that answered, when it says so
+    responder_id_source: str = "unverified"  # describe_configs | unverified
+
+
+@dataclass(frozen=True)
+class IdentityDetail:
+    expected_cluster_id: str | None
+    seen_cluster_id: str | None
+    expected_node_id: int
+    seen_node_id: int | None
+    node_id_verified: bool
+    advertised_there: str | None  # where the reached listener says this broker is
+
+
+@dataclass(frozen=True)
+class ClientDetail:
+    """What the real client library (librdkafka) saw with the user's settings."""
+
+    library: str
+    cluster_id: str | None = None
+    brokers: tuple[AdvertisedBroker, ...] = ()
+    error_code: str | None = None
+    log: tuple[str, ...] = ()
+
+
+# --- probes --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AddressAttempt:
+    """Everything tried on one resolved address of an endpoint."""
+
+    address: str
+    family: str  # ipv4 | ipv6
+    tcp: StageResult[TcpDetail]
+    tls: StageResult[TlsDetail]
+    kafka: StageResult[KafkaDetail]
+    sasl: StageResult[SaslDetail]
+    metadata: StageResult[MetadataDetail]
+
+    @property
+    def works(self) -> bool:
+        return self.metadata.ok
+
+    def first_failure(self) -> tuple[str, StageResult[object]] | None:
+        for name in ATTEMPT_STAGES:
+            result: StageResult[object] = getattr(self, name)
+            if result.failed:
+                return name, result
+        return None
+
+
+ATTEMPT_STAGES = ("tcp", "tls", "kafka", "sasl", "metadata")
+
+
+@dataclass(frozen=True)
+class EndpointProbe:
+    """One host:port probed from here: resolution, then every resolved address."""
+
+    endpoint: Endpoint
+    classification: Classification
+    resolve: StageResult[ResolveDetail]
+    attempts: tuple[AddressAttempt, ...] = ()
+
+    @property
+    def works(self) -> bool:
+        return any(a.works for a in self.attempts)
+
+    @property
+    def chosen(self) -> AddressAttempt | None:
+        """The attempt a client ends up on: the first that works, else the first tried."""
+        return next((a for a in self.attempts if a.works), self.attempts[0] if self.attempts else None)
+
+    @property
+    def metadata(self) -> MetadataDetail | None:
+        chosen = self.chosen
+        return chosen.metadata.detail if chosen and chosen.metadata.ok else None
+
+    def stage(self, name: str) -> StageResult[object]:
+        """The summary result of a stage across addresses (from the chosen attempt)."""
+        if name == "resolve":
+            return self.resolve  # type: ignore[return-value]
+        chosen = self.chosen
+        if chosen is None:
+            reason = self.resolve.reason or Reason.UPSTREAM_FAILED
+            if self.resolve.status is StageStatus.NOT_RUN:
+                return StageResult.not_run(reason, "resolution did not run")
+            return StageResult.not_run(Reason.UPSTREAM_FAILED, "no address to try")
+        result: StageResult[object] = getattr(chosen, name)
+        return result
+
+
+@dataclass(frozen=True)
+class BrokerCheck:
+    """An advertised broker, as the bootstrap described it and as probed from here."""
+
+    advertised: AdvertisedBroker
+    probe: EndpointProbe
+    identity: StageResult[IdentityDetail]
+    address_problem: str | None = None  # the advertised host:port cannot even be used
+
+
+@dataclass(frozen=True)
+class ClusterMetadata:
+    """The bootstrap's answer: what every client is told."""
+
+    source: str  # the bootstrap server (host:port) whose answer is used
+    source_address: str  # the IP it was reached on
+    detail: MetadataDetail
+
+
+@dataclass(frozen=True)
+class BootstrapCheck:
+    """One listener's bootstrap list (one command-line argument) and its brokers."""
+
+    argument: str
+    servers: tuple[EndpointProbe, ...]
+    metadata: ClusterMetadata | None
+    brokers: tuple[BrokerCheck, ...]
+    client: StageResult[ClientDetail]
+
+    @property
+    def answered(self) -> bool:
+        return self.metadata is not None
+
+
+@dataclass(frozen=True)
+class Vantage:
+    """Where the check ran: the client's point of view."""
+
+    name: str
+    hostname: str
+    addresses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The options of a run, safe to print: property names only, never values."""
+
+    timeout_s: float
+    deadline_s: float
+    security_protocol: str
+    client_properties: tuple[str, ...]
+    resolver: str = "system"
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: Severity
+    message: str
+    fix: str
+    evidence: dict[str, JsonValue]
+    bootstrap: str | None = None
+    broker_id: int | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    exit_code: int
+    errors: int
+    warnings: int
+    infos: int
+    summary: str
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Everything measured in a run, before analysis."""
+
+    started_at: str
+    finished_at: str
+    duration_ms: float
+    vantage: Vantage
+    settings: Settings
+    bootstraps: tuple[BootstrapCheck, ...]
+    interrupted: bool = False
+    deadline_hit: bool = False
+
+
+@dataclass(frozen=True)
+class Report:
+    """A check result with its findings and verdict: what renderers print."""
+
+    tool_version: str
+    result: CheckResult
+    findings: tuple[Finding, ...]
+    verdict: Verdict

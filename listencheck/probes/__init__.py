@@ -1,0 +1,1 @@
+"""Probes: each stage of a check against one endpoint, each under a deadline."""

@@ -1,0 +1,182 @@
+"""The Kafka stages on an open connection: ApiVersions, then Metadata and identity."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from listencheck.deadline import elapsed_ms
+from listencheck.models import AdvertisedBroker, KafkaDetail, MetadataDetail, Reason, StageResult
+from listencheck.protocol.connection import (
+    BadResponse,
+    ExchangeError,
+    KafkaExchange,
+    NotAFrame,
+    PeerClosed,
+    PeerSilent,
+)
+from listencheck.protocol.messages import (
+    NODE_ID_KEYS,
+    ApiKey,
+    ApiVersionsResponse,
+    decode_api_versions,
+    decode_describe_configs,
+    decode_metadata,
+    encode_describe_broker_configs,
+    encode_metadata_request,
+    error_name,
+)
+from listencheck.protocol.wire import DecodeError
+
+_UNEXPECTED_ID = re.compile(r"Unexpected broker id, expected (-?\d+)")
+
+
+def guess_protocol(data: bytes) -> str:
+    """Name the protocol behind the first bytes a non-Kafka peer sent."""
+    if data.startswith(b"HTTP/"):
+        return "http"
+    if data.startswith(b"SSH-"):
+        return "ssh"
+    if len(data) >= 2 and data[0] in (0x15, 0x16) and data[1] == 0x03:
+        return "tls"
+    if data[:4] in (b"220 ", b"220-", b"+OK ", b"* OK"):
+        return "banner"
+    if data and all(32 <= b < 127 or b in (9, 10, 13) for b in data[:32]):
+        return "text"
+    return "unknown"
+
+
+def preview(data: bytes, limit: int = 64) -> str:
+    """Printable rendering of raw bytes: ASCII kept, everything else as \\xNN."""
+    out = []
+    for b in data[:limit]:
+        if 32 <= b < 127 and b != 0x5C:
+            out.append(chr(b))
+        else:
+            out.append({9: "\\t", 10: "\\n", 13: "\\r", 0x5C: "\\\\"}.get(b, f"\\x{b:02x}"))
+    return "".join(out) + ("…" if len(data) > limit else "")
+
+
+async def api_versions(
+    exchange: KafkaExchange, timeout: float
+) -> tuple[StageResult[KafkaDetail], ApiVersionsResponse | None]:
+    """Send ApiVersions v0 (accepted by every broker since 0.10) and classify the answer."""
+    start = time.monotonic()
+    try:
+        reader = await exchange.request(ApiKey.API_VERSIONS, 0, b"", timeout)
+        response = decode_api_versions(reader)
+    except ExchangeError as exc:
+        return _not_kafka(exc, elapsed_ms(start), timeout), None
+    except DecodeError as exc:
+        return StageResult.failure(
+            elapsed_ms(start), Reason.PROTOCOL_ERROR,
+            f"a Kafka-framed answer that is not a valid ApiVersions response: {exc}",
+            KafkaDetail("malformed"),
+        ), None
+    ranges = {str(v.api_key): (v.min_version, v.max_version) for v in response.api_versions}
+    detail = KafkaDetail("kafka", ranges)
+    if response.error_code and not response.api_versions:
+        return StageResult.failure(
+            elapsed_ms(start), Reason.BROKER_ERROR,
+            f"broker answered ApiVersions with {error_name(response.error_code)}", detail,
+        ), None
+    return StageResult.passed(elapsed_ms(start), detail), response
+
+
+def _not_kafka(exc: ExchangeError, ms: float, timeout: float) -> StageResult[KafkaDetail]:
+    received = exc.received
+    if isinstance(exc, PeerSilent) and not received:
+        return StageResult.failure(
+            ms, Reason.SILENT,
+            f"accepted the connection but sent nothing within {timeout:.1f}s", KafkaDetail("silent"),
+        )
+    if isinstance(exc, PeerClosed) and not received:
+        reason = Reason.RESET if exc.reset else Reason.CLOSED
+        verb = "reset" if exc.reset else "closed"
+        return StageResult.failure(
+            ms, reason, f"{verb} the connection without answering the Kafka request",
+            KafkaDetail("closed"),
+        )
+    if isinstance(exc, BadResponse):
+        return StageResult.failure(
+            ms, Reason.PROTOCOL_ERROR, f"invalid Kafka response: {exc}",
+            KafkaDetail("malformed", preview=preview(received)),
+        )
+    kind = guess_protocol(received)
+    what = {"http": "an HTTP server", "ssh": "an SSH server", "tls": "a TLS endpoint",
+            "banner": "a text-protocol server", "text": "a text answer"}.get(kind, "not Kafka")
+    suffix = "" if isinstance(exc, NotAFrame) else f" ({exc})"
+    return StageResult.failure(
+        ms, Reason.NOT_KAFKA, f"answered like {what}, not like a Kafka broker{suffix}",
+        KafkaDetail(kind, preview=preview(received)),
+    )
+
+
+async def fetch_metadata(
+    exchange: KafkaExchange, versions: ApiVersionsResponse, timeout: float,
+    endpoint_host: str, endpoint_port: int,
+) -> StageResult[MetadataDetail]:
+    """Metadata for no topics (the broker list), then ask the responder who it is."""
+    start = time.monotonic()
+    version = versions.best_version(ApiKey.METADATA)
+    if version is None:
+        return StageResult.failure(
+            elapsed_ms(start), Reason.UNSUPPORTED,
+            "the broker supports no Metadata version this tool speaks (v1-v13)",
+        )
+    try:
+        reader = await exchange.request(ApiKey.METADATA, version, encode_metadata_request(version), timeout)
+        response = decode_metadata(reader, version)
+    except ExchangeError as exc:
+        reason = Reason.TIMEOUT if isinstance(exc, PeerSilent) else (
+            Reason.CLOSED if isinstance(exc, PeerClosed) else Reason.PROTOCOL_ERROR)
+        return StageResult.failure(elapsed_ms(start), reason, f"Metadata v{version}: {exc}")
+    except DecodeError as exc:
+        return StageResult.failure(
+            elapsed_ms(start), Reason.PROTOCOL_ERROR, f"Metadata v{version} response: {exc}"
+        )
+    if response.error_code:
+        return StageResult.failure(
+            elapsed_ms(start), Reason.BROKER_ERROR,
+            f"Metadata v{version} failed with {error_name(response.error_code)}",
+        )
+    brokers = tuple(AdvertisedBroker(b.node_id, b.host, b.port, b.rack) for b in response.brokers)
+    remaining = max(timeout - elapsed_ms(start) / 1000, 0.05)
+    responder = await whoami(exchange, versions, brokers, endpoint_host, endpoint_port, remaining)
+    detail = MetadataDetail(
+        version, response.cluster_id, response.controller_id, brokers,
+        responder, "describe_configs" if responder is not None else "unverified",
+    )
+    return StageResult.passed(elapsed_ms(start), detail)
+
+
+async def whoami(
+    exchange: KafkaExchange, versions: ApiVersionsResponse, brokers: tuple[AdvertisedBroker, ...],
+    host: str, port: int, timeout: float,
+) -> int | None:
+    """The id of the broker on this connection, when it will say (Apache Kafka does).
+
+    DescribeConfigs for a BROKER resource is only answered for the broker's own
+    id; another id is refused with "Unexpected broker id, expected N". Brokers
+    that answer anything for any id without naming themselves (Tansu), deny
+    access, or lack the API give None: unverified, never guessed.
+    """
+    version = versions.best_version(ApiKey.DESCRIBE_CONFIGS)
+    if version is None or not brokers:
+        return None
+    asked = next((b.node_id for b in brokers if (b.host, b.port) == (host, port)), brokers[0].node_id)
+    try:
+        reader = await exchange.request(
+            ApiKey.DESCRIBE_CONFIGS, version, encode_describe_broker_configs(version, asked), timeout
+        )
+        results = decode_describe_configs(reader, version)
+    except (ExchangeError, DecodeError):
+        return None
+    for result in results:
+        if result.error_code:
+            match = _UNEXPECTED_ID.search(result.error_message or "")
+            return int(match.group(1)) if match else None
+        for entry in result.configs:
+            if entry.name in NODE_ID_KEYS and entry.value and entry.value.lstrip("-").isdigit():
+                return int(entry.value)
+    return None

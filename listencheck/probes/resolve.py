@@ -1,0 +1,228 @@
+"""Name resolution as the client does it, and as DNS explains it.
+
+The client library calls ``getaddrinfo`` (which honours /etc/hosts and
+nsswitch), so that is the answer the check follows. DNS is asked separately
+with dnspython to explain a failure (NXDOMAIN, no data, SERVFAIL, timeout,
+CNAME chain) and to notice when /etc/hosts and DNS disagree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Protocol
+
+from listencheck.address import ip_literal
+from listencheck.deadline import elapsed_ms
+from listencheck.models import DnsAnswer, Reason, ResolveDetail, StageResult
+from listencheck.probes.blocking import run_blocking
+
+FAMILIES = {"any": socket.AF_UNSPEC, "v4": socket.AF_INET, "v6": socket.AF_INET6}
+
+_GAI_REASONS = {
+    socket.EAI_NONAME: Reason.NXDOMAIN,
+    socket.EAI_AGAIN: Reason.SERVFAIL,
+    socket.EAI_FAIL: Reason.SERVFAIL,
+}
+for _name in ("EAI_NODATA", "EAI_ADDRFAMILY"):
+    if hasattr(socket, _name):
+        _GAI_REASONS[getattr(socket, _name)] = Reason.NO_ADDRESS
+
+
+class Resolver(Protocol):
+    """Turns a host into the addresses a client would try."""
+
+    name: str
+
+    async def resolve(
+        self, host: str, port: int, family: str, timeout: float
+    ) -> StageResult[ResolveDetail]: ...
+
+
+def is_localhost_name(host: str) -> bool:
+    name = host.lower().rstrip(".")
+    return name == "localhost" or name.endswith(".localhost")
+
+
+def literal_result(host: str, family: str) -> StageResult[ResolveDetail] | None:
+    """An IP literal needs no lookup: the answer is the address itself."""
+    ip = ip_literal(host)
+    if ip is None:
+        return None
+    detail = ResolveDetail((str(ip),), "literal", family=family)
+    wanted = {"v4": 4, "v6": 6}.get(family)
+    if wanted and ip.version != wanted:
+        return StageResult.failure(
+            0.0, Reason.NO_ADDRESS, f"{host} is IPv{ip.version} but broker.address.family={family}",
+            ResolveDetail((), "literal", family=family),
+        )
+    return StageResult.passed(0.0, detail)
+
+
+class SystemResolver:
+    """getaddrinfo for the answer; /etc/hosts and DNS for the explanation."""
+
+    name = "system"
+
+    def __init__(self, hosts_path: Path = Path("/etc/hosts")) -> None:
+        self._hosts_path = hosts_path
+        self._hosts: dict[str, tuple[str, ...]] | None = None
+
+    async def resolve(
+        self, host: str, port: int, family: str, timeout: float
+    ) -> StageResult[ResolveDetail]:
+        literal = literal_result(host, family)
+        if literal is not None:
+            return literal
+        start = time.monotonic()
+        ask_dns = not is_localhost_name(host)
+        gai_task = asyncio.ensure_future(_getaddrinfo(host, port, family, timeout))
+        dns_task = asyncio.ensure_future(query_dns(host, timeout)) if ask_dns else None
+        addresses, gai_error = await gai_task
+        dns = await dns_task if dns_task else None
+        hosts_file = self.hosts_entries(host, family)
+        source = "hosts" if hosts_file else "resolver"
+        detail = ResolveDetail(addresses, source, hosts_file, dns, family)
+        if addresses:
+            return StageResult.passed(elapsed_ms(start), detail)
+        reason, message = gai_error or (Reason.NO_ADDRESS, "no address returned")
+        return StageResult.failure(elapsed_ms(start), reason, message, detail)
+
+    def hosts_entries(self, host: str, family: str) -> tuple[str, ...]:
+        if self._hosts is None:
+            self._hosts = read_hosts_file(self._hosts_path)
+        found = self._hosts.get(host.lower().rstrip("."), ())
+        return tuple(a for a in found if _family_matches(a, family))
+
+
+class StaticResolver:
+    """Answers from a fixed table and never sends a query: used by the demo."""
+
+    name = "static"
+
+    def __init__(self, table: Mapping[str, tuple[str, ...]], description: str) -> None:
+        self._table = {k.lower(): v for k, v in table.items()}
+        self.description = description
+
+    async def resolve(
+        self, host: str, port: int, family: str, timeout: float
+    ) -> StageResult[ResolveDetail]:
+        literal = literal_result(host, family)
+        if literal is not None:
+            return literal
+        found = tuple(a for a in self._table.get(host.lower(), ()) if _family_matches(a, family))
+        if found:
+            return StageResult.passed(0.0, ResolveDetail(found, "static_table", family=family))
+        return StageResult.failure(
+            0.0, Reason.NXDOMAIN, f"{host}: {self.description}",
+            ResolveDetail((), "static_table", family=family),
+        )
+
+
+async def _getaddrinfo(
+    host: str, port: int, family: str, timeout: float
+) -> tuple[tuple[str, ...], tuple[Reason, str] | None]:
+    def lookup() -> list[tuple[object, ...]]:
+        return socket.getaddrinfo(host, port, FAMILIES[family], socket.SOCK_STREAM)  # type: ignore[return-value]
+
+    try:
+        infos = await run_blocking(lookup, timeout, name="listencheck-getaddrinfo")
+    except TimeoutError:
+        return (), (Reason.TIMEOUT, f"getaddrinfo({host}) gave no answer within {timeout:.1f}s")
+    except socket.gaierror as exc:
+        reason = _GAI_REASONS.get(exc.errno, Reason.RESOLVE_FAILED)
+        return (), (reason, f"getaddrinfo({host}): {exc.strerror}")
+    except (OSError, UnicodeError, ValueError) as exc:
+        return (), (Reason.RESOLVE_FAILED, f"getaddrinfo({host}): {exc}")
+    ordered = dict.fromkeys(str(info[4][0]) for info in infos)  # type: ignore[index]
+    return tuple(ordered), None
+
+
+async def query_dns(host: str, timeout: float) -> DnsAnswer:
+    """Ask the system's DNS servers for A and AAAA, as dnspython sees them."""
+    try:
+        import dns.asyncresolver
+        import dns.exception
+        import dns.resolver
+    except ImportError as exc:  # pragma: no cover - dnspython is a dependency
+        return DnsAnswer("ERROR", message=f"dnspython unavailable: {exc}")
+    try:
+        resolver = dns.asyncresolver.Resolver()
+    except dns.resolver.NoResolverConfiguration as exc:
+        return DnsAnswer("NO_NAMESERVERS", message=str(exc))
+    nameservers = tuple(str(ns) for ns in resolver.nameservers)
+
+    async def one(rdtype: str) -> tuple[str, tuple[str, ...], tuple[str, ...], str | None]:
+        try:
+            answer = await resolver.resolve(
+                host, rdtype, search=True, lifetime=max(timeout, 0.05), raise_on_no_answer=False
+            )
+        except dns.resolver.NXDOMAIN as exc:
+            return "NXDOMAIN", (), (), _first_line(exc)
+        except dns.resolver.NoNameservers as exc:
+            return "SERVFAIL", (), (), _first_line(exc)
+        except dns.exception.Timeout as exc:
+            return "TIMEOUT", (), (), _first_line(exc)
+        except dns.resolver.NoResolverConfiguration as exc:
+            return "NO_NAMESERVERS", (), (), _first_line(exc)
+        except (dns.exception.DNSException, OSError, ValueError) as exc:
+            return "ERROR", (), (), _first_line(exc)
+        if answer.rrset is None:
+            return "NODATA", (), _cnames(answer), None
+        return "NOERROR", tuple(rr.to_text() for rr in answer.rrset), _cnames(answer), None
+
+    a, aaaa = await asyncio.gather(one("A"), one("AAAA"))
+    status = _combine(a[0], aaaa[0], bool(a[1] or aaaa[1]))
+    cnames = a[2] or aaaa[2]
+    message = a[3] or aaaa[3]
+    return DnsAnswer(status, a[1], aaaa[1], cnames, nameservers, message)
+
+
+def _cnames(answer: object) -> tuple[str, ...]:
+    chaining = getattr(answer, "chaining_result", None)
+    if chaining is None or not chaining.cnames:
+        return ()
+    chain = [str(rrset.name).rstrip(".") for rrset in chaining.cnames]
+    return tuple(chain + [str(chaining.canonical_name).rstrip(".")])
+
+
+def _combine(a: str, aaaa: str, has_data: bool) -> str:
+    if has_data:
+        return "NOERROR"
+    for status in ("NXDOMAIN", "SERVFAIL", "TIMEOUT", "NO_NAMESERVERS", "ERROR"):
+        if status in (a, aaaa):
+            return status
+    return "NODATA"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
+def _family_matches(address: str, family: str) -> bool:
+    if family == "any":
+        return True
+    ip = ip_literal(address)
+    return ip is not None and ip.version == (4 if family == "v4" else 6)
+
+
+def read_hosts_file(path: Path) -> dict[str, tuple[str, ...]]:
+    """name -> addresses, in file order. An unreadable file is an empty table."""
+    table: dict[str, list[str]] = {}
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return {}
+    for line in text.splitlines():
+        fields = line.split("#", 1)[0].split()
+        if len(fields) < 2 or ip_literal(fields[0].split("%")[0]) is None:
+            continue
+        for name in fields[1:]:
+            entries = table.setdefault(name.lower().rstrip("."), [])
+            if fields[0] not in entries:
+                entries.append(fields[0])
+    return {name: tuple(addrs) for name, addrs in table.items()}
