@@ -1,0 +1,104 @@
+"""Pure analysis: a CheckResult in, findings and a verdict out. No I/O here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from listencheck import __version__
+from listencheck.analysis.bootstrap_rules import bootstrap_findings, cross_bootstrap_findings
+from listencheck.analysis.broker_rules import broker_findings
+from listencheck.analysis.context import BootstrapContext, context_for
+from listencheck.analysis.resolution_rules import resolution_findings
+from listencheck.catalogue import CATALOGUE
+from listencheck.models import CheckResult, Finding, Report, Severity, StageStatus, Verdict
+from listencheck.status import ExitStatus
+
+__all__ = ["analyze", "build_report", "verdict_for"]
+
+
+def analyze(result: CheckResult) -> tuple[Finding, ...]:
+    contexts = [context_for(result, b) for b in result.bootstraps]
+    findings: list[Finding] = []
+    for ctx in contexts:
+        findings.extend(bootstrap_findings(ctx))
+        findings.extend(broker_findings(ctx))
+        findings.extend(resolution_findings(ctx))
+        findings.extend(_client_findings(ctx, findings))
+    findings.extend(cross_bootstrap_findings(contexts))
+    findings.extend(_run_findings(result))
+    order = {b.argument: i for i, b in enumerate(result.bootstraps)}
+    codes = {code: i for i, code in enumerate(CATALOGUE)}  # symptoms before address kinds
+    return tuple(sorted(
+        findings,
+        key=lambda f: (f.severity.rank, order.get(f.bootstrap or "", -1),
+                       f.broker_id if f.broker_id is not None else -1, codes[f.code]),
+    ))
+
+
+def _client_findings(ctx: BootstrapContext, so_far: list[Finding]) -> Iterator[Finding]:
+    client = ctx.bootstrap.client
+    if not client.failed or not ctx.bootstrap.answered:
+        return  # with no bootstrap answering, the BOOTSTRAP_* findings say it all
+    detail = client.detail
+    explained = any(f.severity is Severity.ERROR and f.bootstrap == ctx.argument for f in so_far)
+    fix = (
+        "Fix the addresses named in the other errors; the client library follows them."
+        if explained else
+        "listencheck's own probes found every advertised address working, so the failure is in "
+        "how the client library talks to these brokers (a proxy or broker that mishandles the "
+        "request versions real clients send, or a client setting): read the log lines in the "
+        "evidence and rerun your client with -X debug=broker,protocol."
+    )
+    message = (client.error.message if client.error else "failed").rstrip(".")
+    yield ctx.finding(
+        "CLIENT_METADATA_FAILED", Severity.ERROR,
+        f"The Kafka client library itself fails with these settings: {message}.", fix,
+        {"library": detail.library if detail else None,
+         "error": detail.error_code if detail else None,
+         "message": client.error.message if client.error else None,
+         "log": list(detail.log) if detail else []},  # type: ignore[dict-item]
+    )
+
+
+def _run_findings(result: CheckResult) -> Iterator[Finding]:
+    skipped = sum(
+        1
+        for b in result.bootstraps
+        for probe in list(b.servers) + [br.probe for br in b.brokers]
+        for stage in [probe.resolve] + [getattr(a, s) for a in probe.attempts
+                                        for s in ("tcp", "kafka", "metadata")]
+        if stage.status is StageStatus.NOT_RUN and stage.error and stage.error.reason.value == "deadline"
+    )
+    if result.deadline_hit and skipped:
+        yield Finding(
+            "RUN_INCOMPLETE", Severity.WARNING,
+            f"The run's deadline ({result.settings.deadline_s:g}s) passed; {skipped} stage(s) "
+            f"did not run.",
+            "Run again with a larger --deadline, or a smaller --timeout.",
+            {"deadline_s": result.settings.deadline_s, "timeout_s": result.settings.timeout_s,
+             "stages_not_run": skipped},
+        )
+
+
+def verdict_for(result: CheckResult, findings: tuple[Finding, ...]) -> Verdict:
+    counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
+    if result.bootstraps and not any(b.answered for b in result.bootstraps):
+        code, summary = ExitStatus.NO_BOOTSTRAP, "no bootstrap server answered"
+    elif counts[Severity.ERROR]:
+        code = ExitStatus.ERROR_FINDINGS
+        summary = "clients will fail: fix the errors above"
+    else:
+        code, summary = ExitStatus.OK, "every advertised listener works from here"
+    summary += (f" ({_count(counts[Severity.ERROR], 'error')}, "
+                f"{_count(counts[Severity.WARNING], 'warning')}, {_count(counts[Severity.INFO], 'note')})")
+    return Verdict(int(code), counts[Severity.ERROR], counts[Severity.WARNING],
+                   counts[Severity.INFO], summary)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def build_report(result: CheckResult) -> Report:
+    findings = analyze(result)
+    return Report(__version__, result, findings, verdict_for(result, findings))

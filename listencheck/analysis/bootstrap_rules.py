@@ -1,0 +1,149 @@
+"""Rules about the bootstrap servers and the metadata they return."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from listencheck.analysis.context import (
+    BootstrapContext,
+    attempts_evidence,
+    failed_stage,
+    resolve_evidence,
+)
+from listencheck.models import EndpointProbe, Finding, JsonValue, Severity
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+
+def bootstrap_findings(ctx: BootstrapContext) -> Iterator[Finding]:
+    answered = ctx.bootstrap.answered
+    for server in ctx.bootstrap.servers:
+        finding = _server_finding(ctx, server, E if not answered else W)
+        if finding:
+            yield finding
+    yield from _cluster_mismatch(ctx)
+    md = ctx.bootstrap.metadata
+    if md is None:
+        return
+    if not md.detail.brokers:
+        yield ctx.finding(
+            "BOOTSTRAP_NO_BROKERS", E, f"{md.source} answered Metadata with no brokers.",
+            "Wait for the broker to finish starting, or check its advertised.listeners and logs.",
+            {"cluster_id": md.detail.cluster_id, "controller_id": md.detail.controller_id,
+             "metadata_version": md.detail.api_version},
+            address=md.source,
+        )
+        return
+    redirect = _redirect(ctx)
+    if redirect:
+        yield redirect
+
+
+def _server_finding(ctx: BootstrapContext, server: EndpointProbe, severity: Severity) -> Finding | None:
+    stage = failed_stage(server)
+    address = str(server.endpoint)
+    if stage is None:
+        return None
+    if stage == "resolve":
+        return ctx.finding(
+            "BOOTSTRAP_UNRESOLVABLE", severity,
+            f"The bootstrap host {server.endpoint.host} does not resolve from here.",
+            f"Use a host name this client resolves, or an IP address, in bootstrap.servers "
+            f"(instead of {address}).",
+            resolve_evidence(server), address=address,
+        )
+    evidence: dict[str, JsonValue] = {"attempts": attempts_evidence(server)}
+    if stage == "tcp":
+        return ctx.finding(
+            "BOOTSTRAP_UNREACHABLE", severity,
+            f"No connection could be made to the bootstrap address {address}.",
+            f"Check that a broker listens on port {server.endpoint.port} and that the port is "
+            f"published or forwarded to this client (docker -p, kubectl port-forward, firewall).",
+            evidence, address=address,
+        )
+    chosen = server.chosen
+    if stage == "kafka" and chosen is not None:
+        kafka = chosen.kafka
+        answer = kafka.detail.answer if kafka.detail else "unknown"
+        evidence["answer"] = answer
+        if kafka.detail and kafka.detail.preview:
+            evidence["first_bytes"] = kafka.detail.preview
+        hint = (
+            "This port speaks TLS: set security.protocol=SSL (or SASL_SSL)."
+            if answer == "tls" else
+            f"Point bootstrap.servers at the broker's Kafka listener; {address} is not one."
+        )
+        return ctx.finding(
+            "BOOTSTRAP_NOT_KAFKA", severity,
+            f"{address} accepts connections but does not answer like a Kafka broker ({answer}).",
+            hint, evidence, address=address,
+        )
+    if stage in ("metadata", "sasl", "tls") and chosen is not None:
+        result = getattr(chosen, stage)
+        evidence["stage"] = stage
+        evidence["message"] = result.error.message if result.error else ""
+        return ctx.finding(
+            "BOOTSTRAP_METADATA_FAILED", severity,
+            f"The bootstrap broker at {address} speaks Kafka but returned no metadata.",
+            "Check the broker's logs and the client's security settings for this listener.",
+            evidence, address=address,
+        )
+    return None
+
+
+def _cluster_mismatch(ctx: BootstrapContext) -> Iterator[Finding]:
+    seen: dict[str, list[str]] = defaultdict(list)
+    for server in ctx.bootstrap.servers:
+        md = server.metadata
+        if md is not None and md.cluster_id:
+            seen[md.cluster_id].append(str(server.endpoint))
+    if len(seen) > 1:
+        yield ctx.finding(
+            "BOOTSTRAP_CLUSTER_MISMATCH", E,
+            f"The servers in {ctx.argument} belong to {len(seen)} different clusters.",
+            "List only servers of one cluster in bootstrap.servers.",
+            {"clusters": {cid: servers for cid, servers in seen.items()}},  # type: ignore[dict-item]
+        )
+
+
+def _redirect(ctx: BootstrapContext) -> Finding | None:
+    md = ctx.bootstrap.metadata
+    if md is None or ctx.source is None:
+        return None
+    advertised = [b.address for b in md.detail.brokers]
+    if str(ctx.source) in advertised:
+        return None
+    same_target = any(
+        b.advertised.port == ctx.source.port and b.probe.chosen is not None
+        and b.probe.chosen.address == md.source_address
+        for b in ctx.bootstrap.brokers
+    )
+    if same_target:
+        return None
+    return ctx.finding(
+        "BOOTSTRAP_REDIRECT", I,
+        f"The client bootstraps through {ctx.source} but is then sent to "
+        f"{', '.join(advertised[:5])}{' …' if len(advertised) > 5 else ''}.",
+        "Nothing to change here: what matters is that the advertised addresses work from this "
+        "client (see the findings for each broker).",
+        {"bootstrap": str(ctx.source), "bootstrap_address": md.source_address,
+         "advertised": advertised},  # type: ignore[dict-item]
+        address=str(ctx.source),
+    )
+
+
+def cross_bootstrap_findings(contexts: list[BootstrapContext]) -> Iterator[Finding]:
+    """Listeners checked together that report different clusters."""
+    clusters: dict[str, list[str]] = defaultdict(list)
+    for ctx in contexts:
+        md = ctx.bootstrap.metadata
+        if md is not None and md.detail.cluster_id:
+            clusters[md.detail.cluster_id].append(ctx.argument)
+    if len(clusters) > 1:
+        yield Finding(
+            "BOOTSTRAP_CLUSTER_MISMATCH", W,
+            "The listeners checked together belong to different clusters.",
+            "Check that every bootstrap argument points at the same cluster, if that was intended.",
+            {"clusters": {cid: args for cid, args in clusters.items()}},  # type: ignore[dict-item]
+        )

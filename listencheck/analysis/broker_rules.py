@@ -1,0 +1,285 @@
+"""Rules about each advertised broker: what fails from here, and why its address is risky.
+
+Two kinds of finding per broker:
+- the symptom (unresolvable, unreachable, not Kafka, wrong broker), always an
+  error, with the fix tailored to the kind of address;
+- the address kind (loopback, internal name, Docker alias, tunnel, private
+  address), whose severity follows the evidence: an error when the address
+  fails from here, informational when it works from here but will fail for
+  clients elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from listencheck.address import AddressKind
+from listencheck.analysis import advice
+from listencheck.analysis.context import (
+    BootstrapContext,
+    all_private,
+    attempts_evidence,
+    failed_stage,
+    resolve_evidence,
+)
+from listencheck.models import BrokerCheck, EndpointProbe, Finding, JsonValue, Reason, Severity
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+
+def broker_findings(ctx: BootstrapContext) -> Iterator[Finding]:
+    yield from _duplicates(ctx)
+    for broker in ctx.bootstrap.brokers:
+        if broker.address_problem:
+            yield _invalid(ctx, broker)
+            continue
+        yield from _symptoms(ctx, broker)
+        yield from _address_kinds(ctx, broker)
+
+
+def _base(broker: BrokerCheck) -> dict[str, JsonValue]:
+    return {"advertised": broker.advertised.address, "broker_id": broker.advertised.node_id}
+
+
+def _invalid(ctx: BootstrapContext, broker: BrokerCheck) -> Finding:
+    adv = broker.advertised
+    return ctx.finding(
+        "ADVERTISED_INVALID_ADDRESS", E,
+        f"Broker {adv.node_id} advertises {adv.host!r} port {adv.port}, which no client can use "
+        f"({broker.address_problem}).",
+        f"Set advertised.listeners on broker {adv.node_id} to LISTENER://HOST:PORT with a host "
+        f"name or IP clients resolve and a port between 1 and 65535.",
+        {"host": adv.host, "port": adv.port, "problem": broker.address_problem},
+        adv.node_id, adv.address,
+    )
+
+
+def _symptoms(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Finding]:
+    adv, probe = broker.advertised, broker.probe
+    where = adv.address
+    stage = failed_stage(probe)
+    if stage == "resolve":
+        yield ctx.finding(
+            "ADVERTISED_UNRESOLVABLE", E,
+            f"Broker {adv.node_id} advertises {where}, but {adv.host} does not resolve from here "
+            f"({_resolve_reason(probe)}).",
+            advice.unresolvable_fix(ctx, adv, probe),
+            _base(broker) | resolve_evidence(probe), adv.node_id, where,
+        )
+        return
+    if probe.attempts and all(a.tcp.failed for a in probe.attempts):
+        reason = probe.attempts[0].tcp.reason
+        yield ctx.finding(
+            "ADVERTISED_UNREACHABLE", E,
+            f"Broker {adv.node_id} advertises {where}, which does not accept connections from "
+            f"here ({_reasons(broker)}).",
+            advice.unreachable_fix(ctx, adv, probe, reason),
+            _base(broker) | {"reason": reason.value if reason else None,
+                             "attempts": attempts_evidence(probe)},
+            adv.node_id, where,
+        )
+        return
+    if probe.works and not all(a.works for a in probe.attempts):
+        failing = [a for a in probe.attempts if not a.works]
+        families = sorted({a.family for a in failing})
+        yield ctx.finding(
+            "ADVERTISED_PARTIALLY_REACHABLE", W,
+            f"{adv.host} resolves to {len(probe.attempts)} addresses and "
+            f"{', '.join(a.address for a in failing)} ({'/'.join(families)}) fail from here.",
+            f"Make broker {adv.node_id} listen on every address family {adv.host} resolves to, "
+            f"remove the stale DNS record, or set broker.address.family="
+            f"{'v4' if 'ipv6' in families else 'v6'} in the client.",
+            _base(broker) | {"failing_families": families,  # type: ignore[dict-item]
+                             "attempts": attempts_evidence(probe)},
+            adv.node_id, where,
+        )
+    chosen = probe.chosen
+    if stage == "kafka" and chosen is not None and chosen.kafka.detail is not None:
+        detail = chosen.kafka.detail
+        evidence = _base(broker) | {"answer": detail.answer, "attempts": attempts_evidence(probe)}
+        if detail.preview:
+            evidence["first_bytes"] = detail.preview
+        yield ctx.finding(
+            "ADVERTISED_NOT_KAFKA", E,
+            f"Broker {adv.node_id} advertises {where}, but what answers there is not Kafka "
+            f"({detail.answer}).",
+            advice.not_kafka_fix(adv, detail.answer), evidence, adv.node_id, where,
+        )
+        return
+    if stage in ("metadata", "tls", "sasl") and chosen is not None:
+        result = getattr(chosen, stage)
+        yield ctx.finding(
+            "ADVERTISED_METADATA_FAILED", E,
+            f"Broker {adv.node_id} at {where} speaks Kafka but its {stage} stage failed.",
+            "Check that broker's logs and the client's security settings for this listener.",
+            _base(broker) | {"stage": stage, "message": result.error.message if result.error else ""},
+            adv.node_id, where,
+        )
+        return
+    yield from _identity(ctx, broker)
+
+
+def _resolve_reason(probe: EndpointProbe) -> str:
+    r = probe.resolve
+    dns = r.detail.dns if r.detail else None
+    reason = r.error.reason.value if r.error else "failed"
+    return f"{reason}; DNS says {dns.status}" if dns and dns.status != "NOERROR" else reason
+
+
+def _reasons(broker: BrokerCheck) -> str:
+    parts = []
+    for attempt in broker.probe.attempts:
+        reason = attempt.tcp.reason.value if attempt.tcp.reason else "failed"
+        parts.append(f"{attempt.address}: {reason}")
+    return ", ".join(parts)
+
+
+def _identity(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Finding]:
+    result, adv = broker.identity, broker.advertised
+    detail = result.detail
+    if not result.failed or detail is None:
+        return
+    evidence = _base(broker) | {
+        "expected_cluster_id": detail.expected_cluster_id,
+        "seen_cluster_id": detail.seen_cluster_id,
+        "expected_broker_id": detail.expected_node_id,
+        "seen_broker_id": detail.seen_node_id,
+        "broker_id_confirmed_by_broker": detail.seen_node_id is not None,
+        "advertised_there": detail.advertised_there,
+    }
+    message = result.error.message if result.error else "identity mismatch"
+    if result.reason is Reason.LISTENER_MISMATCH:
+        yield ctx.finding(
+            "ADVERTISED_LISTENER_MISMATCH", W,
+            f"{adv.address} reaches broker {adv.node_id}, but a listener that advertises it as "
+            f"{detail.advertised_there}.",
+            f"Send port {adv.port} to the listener that advertises {adv.address} (for Docker: "
+            f"-p {adv.port}:{adv.port} to that listener's container port), or advertise "
+            f"{detail.advertised_there} consistently.",
+            evidence, adv.node_id, adv.address,
+        )
+        return
+    yield ctx.finding(
+        "ADVERTISED_WRONG_BROKER", E,
+        f"Broker {adv.node_id} advertises {adv.address}, but that address {message}.",
+        f"Make {adv.address} lead to broker {adv.node_id} of cluster "
+        f"{detail.expected_cluster_id or '?'}: fix the port forward / DNS record, or give each "
+        f"broker its own advertised host:port.",
+        evidence, adv.node_id, adv.address,
+    )
+
+
+def _address_kinds(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Finding]:
+    adv, probe = broker.advertised, broker.probe
+    kinds = probe.classification
+    works = probe.works and not broker.identity.failed
+    where = adv.address
+    outcome = "works from here" if works else "fails from here"
+    base = _base(broker) | {"works_from_here": works, "bootstrap_address": ctx.source_address}
+
+    if kinds.has(AddressKind.LOOPBACK):
+        local = ctx.same_host and works
+        yield ctx.finding(
+            "ADVERTISED_LOOPBACK", I if local else E,
+            (f"Broker {adv.node_id} advertises {where}: fine for clients on the broker's host "
+             f"(like this one), wrong for every other client."
+             if local else
+             f"Broker {adv.node_id} advertises {where}, a loopback address, to a client that "
+             f"reached the bootstrap at {ctx.source_address}: it {outcome} "
+             f"({_loopback_outcome(broker)})."),
+            advice.loopback_fix(ctx, adv),
+            base | {"reached_from_here": _loopback_outcome(broker)}, adv.node_id, where,
+        )
+    if kinds.has(AddressKind.WILDCARD):
+        local = ctx.same_host and works
+        yield ctx.finding(
+            "ADVERTISED_WILDCARD", W if local else E,
+            f"Broker {adv.node_id} advertises the wildcard address {where}"
+            + (": it only works because this client runs on the broker's host." if local else
+               f"; it {outcome}."),
+            advice.wildcard_fix(ctx, adv), base, adv.node_id, where,
+        )
+    if kinds.has(AddressKind.INTERNAL_NAME):
+        label = "Kubernetes service name" if kinds.has(AddressKind.KUBERNETES_SERVICE) else "network-internal name"
+        yield ctx.finding(
+            "ADVERTISED_INTERNAL_NAME", I if works else E,
+            f"Broker {adv.node_id} advertises the {label} {adv.host}"
+            + ("; it works from here, but clients outside that network will fail." if works else
+               "; it fails from here."),
+            advice.listener_per_audience(ctx, adv, "PLAINTEXT") if works else
+            advice.unresolvable_fix(ctx, adv, probe),
+            base | {"classification": kinds.sorted_kinds()},  # type: ignore[dict-item]
+            adv.node_id, where,
+        )
+    if kinds.has(AddressKind.DOCKER_HOST_ALIAS):
+        yield ctx.finding(
+            "ADVERTISED_DOCKER_HOST_ALIAS", I if works else E,
+            f"Broker {adv.node_id} advertises the Docker host alias {adv.host}; it {outcome}"
+            + ("." if works else " (this client has no host-gateway mapping for it)."),
+            f"In each client container on Linux add extra_hosts: [\"{adv.host}:host-gateway\"] "
+            f"(docker run --add-host={adv.host}:host-gateway); for clients on the host itself, "
+            + advice.listener_per_audience(ctx, adv, "DOCKER"),
+            base, adv.node_id, where,
+        )
+    if kinds.has(AddressKind.TUNNEL):
+        yield ctx.finding(
+            "ADVERTISED_TUNNEL", I if works else E,
+            f"Broker {adv.node_id} advertises the tunnel address {where} "
+            f"({kinds.tunnel_service}); it {outcome}"
+            + (", until the tunnel restarts with a new address." if works else
+               ": the tunnel is down or now runs on another host:port."),
+            advice.tunnel_fix(adv), base | {"tunnel_service": kinds.tunnel_service},
+            adv.node_id, where,
+        )
+    resolved = probe.resolve.detail.addresses if probe.resolve.detail else ()
+    private = kinds.has(AddressKind.PRIVATE) or (
+        not kinds.has(AddressKind.LOOPBACK) and all_private(resolved)
+    )
+    if private and ctx.public_bootstrap:
+        yield ctx.finding(
+            "ADVERTISED_PRIVATE_ADDRESS", I if works else E,
+            f"The bootstrap answered on public address {ctx.source_address}, but broker "
+            f"{adv.node_id} advertises {where} ({', '.join(resolved)}), a private address; "
+            f"it {outcome}.",
+            f"Advertise the public name or address on the listener outside clients use, e.g. "
+            f"advertised.listeners=EXTERNAL://{ctx.source.host if ctx.source else 'PUBLIC_HOST'}:{adv.port}.",
+            base | {"resolved": list(resolved)},  # type: ignore[dict-item]
+            adv.node_id, where,
+        )
+
+
+def _loopback_outcome(broker: BrokerCheck) -> str:
+    probe = broker.probe
+    if probe.works:
+        identity = broker.identity
+        if identity.failed and identity.error:
+            return f"a different Kafka: {identity.error.message}"
+        return "a Kafka broker of the same cluster on this host"
+    stage = failed_stage(probe)
+    chosen = probe.chosen
+    if stage == "kafka" and chosen and chosen.kafka.detail:
+        return f"a non-Kafka service on this host ({chosen.kafka.detail.answer})"
+    if chosen and chosen.tcp.reason:
+        return f"connection {chosen.tcp.reason.value}"
+    return f"failed at {stage}" if stage else "not probed"
+
+
+def _duplicates(ctx: BootstrapContext) -> Iterator[Finding]:
+    by_address: dict[str, list[int]] = defaultdict(list)
+    for broker in ctx.bootstrap.brokers:
+        by_address[broker.advertised.address.lower()].append(broker.advertised.node_id)
+    for address, ids in by_address.items():
+        if len(ids) > 1:
+            yield ctx.finding(
+                "ADVERTISED_DUPLICATE", E,
+                f"Brokers {', '.join(map(str, ids))} all advertise {address}: clients can reach "
+                f"only one of them there.",
+                f"Give each broker its own host:port in advertised.listeners (e.g. one published "
+                f"port per broker: broker {ids[0]} on {address}, broker {ids[1]} on another port).",
+                {"address": address, "broker_ids": ids},  # type: ignore[dict-item]
+                ids[0], address,
+            )
+
+
+__all__ = ["broker_findings"]

@@ -1,0 +1,126 @@
+"""Facts about one bootstrap that several rules need, and shared evidence helpers."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from listencheck.address import Endpoint, is_private_ip, ip_literal
+from listencheck.catalogue import spec
+from listencheck.models import (
+    BootstrapCheck,
+    CheckResult,
+    EndpointProbe,
+    Finding,
+    JsonValue,
+    Severity,
+    StageStatus,
+)
+
+
+@dataclass(frozen=True)
+class BootstrapContext:
+    result: CheckResult
+    bootstrap: BootstrapCheck
+    source: Endpoint | None  # the bootstrap server whose metadata is used
+    source_address: str | None  # the IP it answered on
+    security_protocol: str
+
+    @property
+    def argument(self) -> str:
+        return self.bootstrap.argument
+
+    @property
+    def same_host(self) -> bool:
+        """The client reached the bootstrap on this very host (loopback or own address)."""
+        if self.source_address is None:
+            return False
+        ip = ip_literal(self.source_address)
+        return bool(ip and ip.is_loopback) or self.source_address in self.result.vantage.addresses
+
+    @property
+    def public_bootstrap(self) -> bool:
+        ip = ip_literal(self.source_address or "")
+        return ip is not None and not (ip.is_loopback or is_private_ip(ip) or ip.is_unspecified)
+
+    def finding(
+        self, code: str, severity: Severity, message: str, fix: str,
+        evidence: dict[str, JsonValue], broker_id: int | None = None, address: str | None = None,
+    ) -> Finding:
+        known = spec(code)
+        if severity not in known.severities:
+            raise ValueError(f"{code} cannot be {severity.value}")
+        return Finding(code, severity, message, fix, evidence, self.argument, broker_id, address)
+
+
+def context_for(result: CheckResult, bootstrap: BootstrapCheck) -> BootstrapContext:
+    md = bootstrap.metadata
+    source = next((s.endpoint for s in bootstrap.servers if md and str(s.endpoint) == md.source), None)
+    return BootstrapContext(
+        result, bootstrap, source, md.source_address if md else None,
+        result.settings.security_protocol,
+    )
+
+
+def resolve_evidence(probe: EndpointProbe) -> dict[str, JsonValue]:
+    r = probe.resolve
+    evidence: dict[str, JsonValue] = {"host": probe.endpoint.host, "resolve_status": r.status.value}
+    if r.error:
+        evidence["reason"] = r.error.reason.value
+        evidence["message"] = r.error.message
+    if r.detail is not None:
+        evidence["addresses"] = list(r.detail.addresses)
+        evidence["source"] = r.detail.source
+        if r.detail.hosts_file:
+            evidence["hosts_file"] = list(r.detail.hosts_file)
+        if r.detail.dns is not None:
+            dns = r.detail.dns
+            evidence["dns"] = {
+                "status": dns.status, "a": list(dns.a), "aaaa": list(dns.aaaa),
+                "cname_chain": list(dns.cname_chain), "nameservers": list(dns.nameservers),
+            }
+    kinds = probe.classification.sorted_kinds()
+    if kinds:
+        evidence["classification"] = kinds  # type: ignore[assignment]
+    return evidence
+
+
+def attempts_evidence(probe: EndpointProbe) -> list[JsonValue]:
+    """Per resolved address: the first stage that failed (or ok) and its timing."""
+    rows: list[JsonValue] = []
+    for attempt in probe.attempts:
+        failure = attempt.first_failure()
+        row: dict[str, JsonValue] = {"address": attempt.address, "family": attempt.family}
+        if failure is None:
+            row["result"] = "ok" if attempt.works else "not_run"
+            row["elapsed_ms"] = attempt.tcp.elapsed_ms
+        else:
+            stage, result = failure
+            row.update({
+                "stage": stage,
+                "result": result.reason.value if result.reason else "failed",
+                "message": result.error.message if result.error else "",
+                "elapsed_ms": result.elapsed_ms,
+            })
+        rows.append(row)
+    return rows
+
+
+def failed_stage(probe: EndpointProbe) -> str | None:
+    """The first stage at which this endpoint fails as the client would use it."""
+    if probe.resolve.status is not StageStatus.OK:
+        return "resolve" if probe.resolve.failed else None
+    if probe.works:
+        return None
+    chosen = probe.chosen
+    failure = chosen.first_failure() if chosen else None
+    return failure[0] if failure else None
+
+
+def all_private(addresses: tuple[str, ...]) -> bool:
+    ips = [ip_literal(a.split("%")[0]) for a in addresses]
+    return bool(ips) and all(ip is not None and is_private_ip(ip) for ip in ips)
+
+
+def family_of(address: str) -> str:
+    return "ipv6" if ipaddress.ip_address(address.split("%")[0]).version == 6 else "ipv4"
