@@ -1,0 +1,189 @@
+"""Command line: parse options, run the core, pick a renderer, return an exit status.
+
+Nothing heavy is imported at module level, so `--help` and `--version` start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+from listencheck import __version__
+from listencheck.errors import ListencheckError, UsageError
+from listencheck.status import ExitStatus
+
+F = TypeVar("F", bound=Callable[..., object])
+
+# Secret values of the current run, masked in every message the error funnel prints.
+_secrets: tuple[str, ...] = ()
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 no error finding, 1 at least one error finding, 2 usage or configuration "
+    "error, 3 no bootstrap server answered, 130 interrupted."
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP)
+@click.version_option(__version__, "-V", "--version", prog_name="listencheck")
+def cli() -> None:
+    """Why does my Kafka client reach the bootstrap address but not the brokers?
+
+    listencheck bootstraps like a client, reads the brokers' advertised
+    listeners and probes each one from here: DNS, TCP, Kafka, identity.
+    """
+
+
+def output_options(func: F) -> F:
+    for decorator in reversed([
+        click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+                     show_default=True, help="Report format."),
+        click.option("--timeout", type=click.FloatRange(0.05, 300), default=3.0, show_default=True,
+                     help="Seconds allowed for each probe stage."),
+        click.option("--deadline", type=click.FloatRange(0.1, 3600), default=None,
+                     help="Seconds allowed for the whole run [default: 4 x timeout + 2]."),
+        click.option("--no-color", is_flag=True, help="Plain text, no colours."),
+        click.option("-q", "--quiet", is_flag=True, help="Text: findings and verdict only."),
+        click.option("-v", "--verbose", is_flag=True, help="Text: every stage, timing and evidence."),
+    ]):
+        func = decorator(func)
+    return func
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("bootstrap", nargs=-1, required=True)
+@click.option("-X", "properties", multiple=True, metavar="KEY=VALUE",
+              help="Client property, as librdkafka names it (repeatable).")
+@click.option("-F", "files", multiple=True, type=click.Path(path_type=Path), metavar="FILE",
+              help="client.properties file (Java or librdkafka), read before -X.")
+@click.option("--vantage", metavar="NAME", help="Label for where this check runs [default: hostname].")
+@output_options
+def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[Path, ...],
+          vantage: str | None, fmt: str, timeout: float, deadline: float | None,
+          no_color: bool, quiet: bool, verbose: bool) -> None:
+    """Check every advertised listener of the cluster behind each BOOTSTRAP.
+
+    BOOTSTRAP is host:port[,host:port...] (IPv6 as [::1]:9092, default port
+    9092); each argument is one listener's bootstrap list.
+    """
+    from listencheck.config import load_config, validate_with_client_library
+    from listencheck.logs import quiet_logger
+    from listencheck.pipeline import BootstrapSpec, CheckOptions
+
+    specs = tuple(BootstrapSpec.parse(arg) for arg in bootstrap)
+    config = load_config(files, properties)
+    global _secrets
+    _secrets = config.secrets()
+    validate_with_client_library(config, quiet_logger("listencheck.librdkafka.validate"))
+    if config.uses_tls or config.uses_sasl:
+        raise UsageError(f"security.protocol={config.security_protocol}: TLS and SASL listeners "
+                         "are not checked yet; only PLAINTEXT is supported in this version")
+    options = CheckOptions(specs, config, timeout, deadline, vantage)
+    _run_and_print(options, fmt, no_color, quiet, verbose, config.secrets())
+
+
+@cli.command(epilog="Needs the lab extra: pip install 'listencheck[lab]'.")
+@output_options
+def demo(fmt: str, timeout: float, deadline: float | None, no_color: bool, quiet: bool,
+         verbose: bool) -> None:
+    """Start local brokers with classic listener mistakes and check them.
+
+    Everything runs on 127.0.0.1 and is stopped afterwards; no root, no
+    network access and no DNS query needed.
+    """
+    from dataclasses import replace
+
+    from listencheck.lab.demo import demo_listeners, demo_options, intro, running
+
+    listeners = demo_listeners()
+    with running(listeners):
+        if fmt == "text":
+            click.echo(intro(listeners))
+        options = replace(demo_options(listeners, timeout), deadline=deadline)
+        code = _run_and_print(options, fmt, no_color, quiet, verbose, (), exit_=False)
+    sys.exit(ExitStatus.OK if code in (ExitStatus.OK, ExitStatus.ERROR_FINDINGS) else code)
+
+
+@cli.command()
+@click.argument("code", required=False)
+def explain(code: str | None) -> None:
+    """Explain a finding CODE (or list every code)."""
+    from listencheck.catalogue import CATALOGUE
+
+    if code is None:
+        for spec in CATALOGUE.values():
+            click.echo(f"{spec.code:32} {spec.title}")
+        return
+    spec = CATALOGUE.get(code.upper())
+    if spec is None:
+        raise UsageError(f"unknown finding code {code!r}; `listencheck explain` lists them")
+    severities = ", ".join(s.value for s in spec.severities)
+    click.echo(f"{spec.code}: {spec.title} ({severities})\n\n{spec.meaning}\n\n"
+               f"Evidence: {spec.evidence}\n\nFix: {spec.fix}")
+    for ref in spec.references:
+        click.echo(f"See: {ref}")
+
+
+def _run_and_print(options: object, fmt: str, no_color: bool, quiet: bool, verbose: bool,
+                   secrets: tuple[str, ...], exit_: bool = True) -> int:
+    from listencheck.analysis import build_report
+    from listencheck.pipeline import CheckOptions, run_check
+    from listencheck.redact import Redactor
+    from listencheck.render import RENDERERS, RenderOptions
+
+    assert isinstance(options, CheckOptions)
+    report = build_report(run_check(options))
+    stream = click.get_text_stream("stdout")
+    encoding = (getattr(stream, "encoding", None) or "ascii").lower()
+    render_options = RenderOptions(
+        color=not no_color and "NO_COLOR" not in os.environ and stream.isatty(),
+        verbosity=-1 if quiet else (1 if verbose else 0),
+        width=max(80, min(click.get_terminal_size()[0] if stream.isatty() else 120, 160)),
+        ascii_only="utf" not in encoding,
+    )
+    text = Redactor(secrets)(RENDERERS[fmt](report, render_options))
+    click.echo(text, nl=False)
+    if exit_:
+        sys.exit(report.verdict.exit_code)
+    return report.verdict.exit_code
+
+
+def _mask(text: str) -> str:
+    from listencheck.redact import Redactor
+
+    return Redactor(_secrets)(text)
+
+
+def main() -> None:
+    """Entry point: the one place exceptions become exit codes and one-line messages."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(ExitStatus.USAGE)
+    except click.exceptions.Abort:
+        sys.exit(ExitStatus.INTERRUPTED)
+    except KeyboardInterrupt:
+        click.echo("listencheck: interrupted", err=True)
+        sys.exit(ExitStatus.INTERRUPTED)
+    except ListencheckError as exc:
+        click.echo(_mask(f"listencheck: error: {exc}"), err=True)
+        sys.exit(ExitStatus.USAGE)
+    except BrokenPipeError:
+        sys.exit(ExitStatus.OK)
+    except Exception as exc:  # noqa: BLE001 - never a traceback unless asked for
+        if os.environ.get("LISTENCHECK_DEBUG"):
+            raise
+        click.echo(_mask(f"listencheck: internal error: {type(exc).__name__}: {exc} "
+                         "(set LISTENCHECK_DEBUG=1 for the traceback)"), err=True)
+        sys.exit(ExitStatus.INTERNAL)
+
+
+if __name__ == "__main__":
+    main()

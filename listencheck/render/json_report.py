@@ -1,0 +1,173 @@
+"""The JSON report: a versioned contract, described by report.schema.json.
+
+The mapping from models to JSON is spelled out here rather than derived, so
+that renaming a Python field can never silently change the contract.
+Additive changes bump the minor schema version; anything else the major.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from enum import Enum
+
+from listencheck.models import (
+    AddressAttempt,
+    BootstrapCheck,
+    BrokerCheck,
+    EndpointProbe,
+    Finding,
+    JsonValue,
+    MetadataDetail,
+    Report,
+    StageResult,
+)
+
+SCHEMA_VERSION = "1.0"
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report_to_json(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def report_to_json(report: Report) -> dict[str, JsonValue]:
+    result = report.result
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "listencheck", "version": report.tool_version},
+        "started_at": result.started_at,
+        "finished_at": result.finished_at,
+        "duration_ms": result.duration_ms,
+        "vantage": _plain(result.vantage),
+        "settings": _plain(result.settings),
+        "interrupted": result.interrupted,
+        "deadline_hit": result.deadline_hit,
+        "bootstraps": [_bootstrap(b) for b in result.bootstraps],
+        "findings": [finding_to_json(f) for f in report.findings],
+        "verdict": _plain(report.verdict),
+    }
+
+
+def finding_to_json(finding: Finding) -> dict[str, JsonValue]:
+    return {
+        "code": finding.code,
+        "severity": finding.severity.value,
+        "bootstrap": finding.bootstrap,
+        "broker_id": finding.broker_id,
+        "address": finding.address,
+        "message": finding.message,
+        "evidence": finding.evidence,
+        "fix": finding.fix,
+        "doc": f"docs/findings.md#{finding.code.lower()}",
+    }
+
+
+def _bootstrap(b: BootstrapCheck) -> dict[str, JsonValue]:
+    md = b.metadata
+    metadata: JsonValue = None
+    if md is not None:
+        metadata = {
+            "source": md.source,
+            "source_address": md.source_address,
+            **_metadata(md.detail),
+            "brokers": [
+                {"node_id": x.node_id, "host": x.host, "port": x.port, "rack": x.rack,
+                 "address": x.address}
+                for x in md.detail.brokers
+            ],
+        }
+    return {
+        "argument": b.argument,
+        "answered": b.answered,
+        "servers": [_probe(p) for p in b.servers],
+        "metadata": metadata,
+        "brokers": [_broker(x) for x in b.brokers],
+        "client": stage_to_json(b.client),
+    }
+
+
+def _broker(b: BrokerCheck) -> dict[str, JsonValue]:
+    adv = b.advertised
+    return {
+        "node_id": adv.node_id,
+        "host": adv.host,
+        "port": adv.port,
+        "rack": adv.rack,
+        "address": adv.address,
+        "address_problem": b.address_problem,
+        "probe": _probe(b.probe),
+        "identity": stage_to_json(b.identity),
+    }
+
+
+def _probe(p: EndpointProbe) -> dict[str, JsonValue]:
+    return {
+        "endpoint": str(p.endpoint),
+        "host": p.endpoint.host,
+        "port": p.endpoint.port,
+        "classification": {
+            "kinds": p.classification.sorted_kinds(),  # type: ignore[dict-item]
+            "tunnel_service": p.classification.tunnel_service,
+        },
+        "works": p.works,
+        "resolve": stage_to_json(p.resolve),
+        "attempts": [_attempt(a) for a in p.attempts],
+    }
+
+
+def _attempt(a: AddressAttempt) -> dict[str, JsonValue]:
+    return {
+        "address": a.address,
+        "family": a.family,
+        "works": a.works,
+        "tcp": stage_to_json(a.tcp),
+        "tls": stage_to_json(a.tls),
+        "kafka": stage_to_json(a.kafka),
+        "sasl": stage_to_json(a.sasl),
+        "metadata": stage_to_json(a.metadata),
+    }
+
+
+def _metadata(d: MetadataDetail) -> dict[str, JsonValue]:
+    # The broker list is printed once, under the bootstrap; per address only its size.
+    return {
+        "api_version": d.api_version,
+        "cluster_id": d.cluster_id,
+        "controller_id": d.controller_id,
+        "responder_id": d.responder_id,
+        "responder_id_source": d.responder_id_source,
+        "broker_count": len(d.brokers),
+    }
+
+
+def stage_to_json(stage: StageResult[object]) -> dict[str, JsonValue]:
+    detail: JsonValue
+    if isinstance(stage.detail, MetadataDetail):
+        detail = _metadata(stage.detail)
+    else:
+        detail = _plain(stage.detail) if stage.detail is not None else None
+    return {
+        "status": stage.status.value,
+        "ok": stage.ok,
+        "elapsed_ms": stage.elapsed_ms,
+        "detail": detail,
+        "error": (
+            {"reason": stage.error.reason.value, "message": stage.error.message}
+            if stage.error else None
+        ),
+    }
+
+
+def _plain(value: object) -> JsonValue:
+    """Dataclasses, enums, tuples and dicts to JSON values, recursively."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Enum):
+        return value.value  # type: ignore[no-any-return]
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)

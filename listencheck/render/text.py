@@ -1,0 +1,233 @@
+"""The human report: a table per bootstrap, findings with their fixes, one verdict line.
+
+Readable in colour, without colour (--no-color, pipes) and in pure ASCII when
+the output encoding cannot show check marks.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from rich import box
+from rich.console import Console
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from listencheck.models import (
+    BootstrapCheck,
+    BrokerCheck,
+    EndpointProbe,
+    Finding,
+    Report,
+    Severity,
+    StageResult,
+    StageStatus,
+)
+
+
+@dataclass(frozen=True)
+class TextOptions:
+    color: bool = False
+    verbosity: int = 0  # -1 quiet (findings only), 0 normal, 1 every stage and timing
+    width: int = 110
+    ascii_only: bool = False
+
+
+@dataclass(frozen=True)
+class _Marks:
+    ok: str
+    fail: str
+    skip: str
+    sev: dict[Severity, str]
+
+
+_UNICODE = _Marks("✓", "✗", "–", {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"})
+_ASCII = _Marks("ok", "X", "-", {Severity.ERROR: "X", Severity.WARNING: "!", Severity.INFO: "i"})
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def render_text(report: Report, options: TextOptions = TextOptions()) -> str:
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer, width=options.width, force_terminal=options.color,
+        color_system="standard" if options.color else None, no_color=not options.color,
+        highlight=False, emoji=False, soft_wrap=False,
+    )
+    marks = _ASCII if options.ascii_only else _UNICODE
+    if options.verbosity >= 0:
+        _header(console, report)
+        for bootstrap in report.result.bootstraps:
+            _bootstrap(console, bootstrap, marks, report, options.verbosity)
+    _findings(console, report.findings, marks, options.verbosity)
+    _verdict(console, report, marks)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
+
+
+def _header(console: Console, report: Report) -> None:
+    r = report.result
+    addresses = ", ".join(a for a in r.vantage.addresses if not a.startswith(("127.", "::1", "fe80")))
+    console.print(
+        Text.assemble(
+            ("listencheck ", "bold"), report.tool_version,
+            f" · from {r.vantage.name}" + (f" ({addresses})" if addresses else ""),
+            f" · {r.started_at} · {r.duration_ms:.0f} ms",
+            f" · security.protocol={r.settings.security_protocol}",
+        )
+    )
+    if r.settings.resolver != "system":
+        console.print(Text(f"names resolved by: {r.settings.resolver}", style="dim"))
+
+
+def _bootstrap(console: Console, b: BootstrapCheck, marks: _Marks, report: Report, verbosity: int) -> None:
+    console.print()
+    console.print(Text.assemble(("Bootstrap ", "bold"), (b.argument, "bold")))
+    md = b.metadata
+    if md is not None:
+        d = md.detail
+        who = f"broker {d.responder_id}" if d.responder_id is not None else "answered"
+        console.print(Padding(Text(
+            f"{who} at {md.source} ({md.source_address}) · cluster {d.cluster_id or '?'} · "
+            f"controller {d.controller_id} · {len(d.brokers)} broker(s) · Metadata v{d.api_version}",
+            style="dim"), (0, 0, 0, 2)))
+    else:
+        console.print(Text("  no bootstrap server answered", style="bold red"))
+    if verbosity >= 1 or md is None:
+        console.print(_servers_table(b.servers, marks))
+    if md is not None and b.brokers:
+        console.print(_brokers_table(b.brokers, marks, report.result.settings.security_protocol, verbosity))
+    _client_line(console, b.client, marks)
+
+
+def _servers_table(servers: tuple[EndpointProbe, ...], marks: _Marks) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+    for column in ("bootstrap server", "resolves to", "TCP", "Kafka", "metadata"):
+        table.add_column(column)
+    for probe in servers:
+        table.add_row(
+            str(probe.endpoint), _resolved(probe, marks),
+            _cell(probe.stage("tcp"), marks), _kafka_cell(probe, marks),
+            _cell(probe.stage("metadata"), marks),
+        )
+    return table
+
+
+def _brokers_table(brokers: tuple[BrokerCheck, ...], marks: _Marks, protocol: str, verbosity: int) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    columns = ["broker", "advertised", "resolves to", "TCP"]
+    show_tls, show_sasl = protocol in ("SSL", "SASL_SSL"), protocol.startswith("SASL_")
+    columns += ["TLS"] if show_tls else []
+    columns += ["Kafka"] + (["SASL"] if show_sasl else []) + ["identity", "time"]
+    for column in columns:
+        table.add_column(column, no_wrap=column in ("broker", "time"))
+    for broker in brokers:
+        probe = broker.probe
+        row = [str(broker.advertised.node_id), broker.advertised.address, _resolved(probe, marks),
+               _cell(probe.stage("tcp"), marks)]
+        row += [_cell(probe.stage("tls"), marks)] if show_tls else []
+        row += [_kafka_cell(probe, marks)]
+        row += [_cell(probe.stage("sasl"), marks)] if show_sasl else []
+        row += [_identity_cell(broker, marks), _time_cell(probe, verbosity)]
+        table.add_row(*row)
+    return table
+
+
+def _resolved(probe: EndpointProbe, marks: _Marks) -> Text:
+    r = probe.resolve
+    if r.ok and r.detail is not None:
+        addrs = r.detail.addresses
+        shown = ", ".join(addrs[:2]) + (f" +{len(addrs) - 2}" if len(addrs) > 2 else "")
+        return Text(shown if r.detail.source == "literal" else f"{marks.ok} {shown}", style="green")
+    return _cell(r, marks)  # type: ignore[arg-type]
+
+
+def _cell(stage: StageResult[object], marks: _Marks) -> Text:
+    if stage.status is StageStatus.OK:
+        return Text(marks.ok, style="green")
+    if stage.status is StageStatus.FAILED:
+        reason = stage.error.reason.value if stage.error else "failed"
+        return Text(f"{marks.fail} {reason}", style="bold red")
+    if stage.status is StageStatus.SKIPPED:
+        return Text(marks.skip, style="dim")
+    reason = stage.error.reason.value if stage.error else ""
+    return Text(marks.skip if reason == "upstream_failed" else f"{marks.skip} {reason}", style="dim")
+
+
+def _kafka_cell(probe: EndpointProbe, marks: _Marks) -> Text:
+    stage = probe.stage("kafka")
+    detail = getattr(stage, "detail", None)
+    if stage.failed and detail is not None:
+        return Text(f"{marks.fail} {detail.answer}", style="bold red")
+    return _cell(stage, marks)
+
+
+def _identity_cell(broker: BrokerCheck, marks: _Marks) -> Text:
+    identity = broker.identity
+    if identity.ok and identity.detail is not None:
+        verified = identity.detail.node_id_verified
+        return Text(f"{marks.ok} {'confirmed' if verified else 'same cluster'}", style="green")
+    return _cell(identity, marks)  # type: ignore[arg-type]
+
+
+def _time_cell(probe: EndpointProbe, verbosity: int) -> str:
+    chosen = probe.chosen
+    stages = [probe.resolve] + ([chosen.tcp, chosen.tls, chosen.kafka, chosen.sasl, chosen.metadata]
+                                if chosen else [])
+    total = sum(s.elapsed_ms or 0.0 for s in stages)  # type: ignore[attr-defined]
+    if verbosity < 1 or chosen is None:
+        return f"{total:.0f} ms"
+    parts = [f"{name} {s.elapsed_ms:.1f}" for name, s in
+             zip(("dns", "tcp", "tls", "kafka", "sasl", "md"), stages)  # type: ignore[attr-defined]
+             if s.elapsed_ms is not None]
+    return " · ".join(parts) + " ms"
+
+
+def _client_line(console: Console, client: StageResult[object], marks: _Marks) -> None:
+    if client.status is StageStatus.SKIPPED:
+        return
+    detail = client.detail
+    library = getattr(detail, "library", "client library")
+    if client.ok:
+        console.print(Text(f"  {marks.ok} {library}: metadata fetched in {client.elapsed_ms:.0f} ms",
+                           style="green"))
+    else:
+        message = client.error.message if client.error else "failed"
+        console.print(Text(f"  {marks.fail} {library}: {message}", style="red"))
+
+
+def _findings(console: Console, findings: tuple[Finding, ...], marks: _Marks, verbosity: int) -> None:
+    if not findings:
+        return
+    console.print()
+    console.print(Text("Findings", style="bold"))
+    previous_fix = None
+    for finding in findings:
+        style = _STYLE[finding.severity]
+        where = " · ".join(
+            x for x in (
+                f"broker {finding.broker_id}" if finding.broker_id is not None else "",
+                finding.address or "",
+                f"via {finding.bootstrap}" if finding.bootstrap else "",
+            ) if x
+        )
+        console.print(Text.assemble(
+            (f" {marks.sev[finding.severity]} {finding.severity.value.upper():7} ", style),
+            (finding.code, "bold"), f"  {where}",
+        ))
+        console.print(Padding(Text(finding.message), (0, 0, 0, 3)))
+        fix = "as above" if finding.fix == previous_fix else finding.fix
+        previous_fix = finding.fix
+        console.print(Padding(Text.assemble(("fix: ", "bold"), fix), (0, 0, 0, 3)))
+        if verbosity >= 1 and finding.evidence:
+            for key, value in finding.evidence.items():
+                console.print(Padding(Text(f"{key}: {value}", style="dim"), (0, 0, 0, 5)))
+
+
+def _verdict(console: Console, report: Report, marks: _Marks) -> None:
+    v = report.verdict
+    console.print()
+    if v.exit_code == 0:
+        console.print(Text(f"{marks.ok} PASS: {v.summary}", style="bold green"))
+    else:
+        console.print(Text(f"{marks.fail} FAIL: {v.summary}", style="bold red"))
