@@ -1,0 +1,47 @@
+"""Run the real `listencheck` command and read its JSON report."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+LISTENCHECK = [sys.executable, "-m", "listencheck"]
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def report(self) -> dict[str, Any]:
+        return json.loads(self.stdout)  # type: ignore[no-any-return]
+
+    def findings(self, code: str | None = None) -> list[dict[str, Any]]:
+        found = self.report["findings"]
+        return [f for f in found if code is None or f["code"] == code]
+
+    def codes(self) -> set[str]:
+        return {f["code"] for f in self.report["findings"]}
+
+    def one(self, code: str, broker_id: int | None = None) -> dict[str, Any]:
+        matches = [f for f in self.findings(code) if broker_id is None or f["broker_id"] == broker_id]
+        assert len(matches) == 1, f"expected one {code} (broker {broker_id}), got {matches}\n{self.stdout}"
+        return matches[0]
+
+
+def run_cli(args: Sequence[str], prefix: Sequence[str] = (), timeout: float = 60) -> Run:
+    proc = subprocess.run(
+        [*prefix, *LISTENCHECK, *args], capture_output=True, text=True, timeout=timeout,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def check_json(*args: str, prefix: Sequence[str] = (), timeout: float = 60) -> Run:
+    return run_cli(["check", "--format", "json", "--timeout", "2", *args], prefix, timeout)

@@ -1,0 +1,169 @@
+"""A scripted Kafka-protocol server on loopback: real sockets, real bytes, crafted answers.
+
+Used where no real broker can be configured to misbehave in the way a test
+needs (two broker ids advertising one address, an unusable advertised host,
+a truncated frame). Responses are encoded here, independently of the
+product's decoder, following apache/kafka's message definitions.
+"""
+
+from __future__ import annotations
+
+import socket
+import socketserver
+import struct
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from listencheck.protocol.wire import Reader, Writer
+
+Broker = tuple[int, str, int]  # node id, host, port
+
+# ApiVersions (18) 0-3, Metadata (3) 0-12; nothing else.
+DEFAULT_APIS: tuple[tuple[int, int, int], ...] = ((3, 0, 12), (18, 0, 3))
+
+
+def api_versions_v0(apis: Sequence[tuple[int, int, int]], error_code: int = 0) -> bytes:
+    w = Writer().int16(error_code).int32(len(apis))
+    for key, low, high in apis:
+        w.int16(key).int16(low).int16(high)
+    return w.build()
+
+
+def metadata_response(version: int, brokers: Sequence[Broker], cluster_id: str | None,
+                      controller_id: int) -> bytes:
+    flexible = version >= 9
+    w = Writer()
+    if version >= 3:
+        w.int32(0)
+    w.uvarint(len(brokers) + 1) if flexible else w.int32(len(brokers))
+    for node_id, host, port in brokers:
+        w.int32(node_id)
+        w.compact_nullable_string(host) if flexible else w.nullable_string(host)
+        w.int32(port)
+        if version >= 1:
+            w.compact_nullable_string(None) if flexible else w.nullable_string(None)
+        if flexible:
+            w.empty_tagged_fields()
+    if version >= 2:
+        w.compact_nullable_string(cluster_id) if flexible else w.nullable_string(cluster_id)
+    if version >= 1:
+        w.int32(controller_id)
+    w.uvarint(1) if flexible else w.int32(0)  # no topics
+    if 8 <= version <= 10:
+        w.int32(-2147483648)
+    if version >= 13:
+        w.int16(0)
+    if flexible:
+        w.empty_tagged_fields()
+    return w.build()
+
+
+@dataclass
+class Request:
+    api_key: int
+    version: int
+    correlation_id: int
+    body: bytes
+
+
+Responder = Callable[[Request], bytes | None]  # a full frame payload, or None to close
+
+
+@dataclass
+class ScriptedKafka:
+    """Answers ApiVersions and Metadata from a script; ``responder`` overrides anything."""
+
+    brokers: Sequence[Broker] = ()
+    cluster_id: str | None = "scripted-cluster"
+    controller_id: int = 1
+    apis: Sequence[tuple[int, int, int]] = DEFAULT_APIS
+    responder: Responder | None = None
+    host: str = "127.0.0.1"
+    requests: list[Request] = field(default_factory=list)
+    _server: socketserver.ThreadingTCPServer | None = None
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return int(self._server.server_address[1])
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def answer(self, request: Request) -> bytes | None:
+        return self.responder(request) if self.responder else self.default_answer(request)
+
+    def default_answer(self, request: Request) -> bytes | None:
+        if request.api_key == 18:
+            return frame(request.correlation_id, api_versions_v0(self.apis))
+        if request.api_key == 3:
+            body = metadata_response(request.version, self.brokers, self.cluster_id, self.controller_id)
+            return frame(request.correlation_id, body, flexible=request.version >= 9)
+        return None
+
+    def __enter__(self) -> ScriptedKafka:
+        script = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self) -> None:
+                sock: socket.socket = self.request
+                sock.settimeout(10)
+                try:
+                    while True:
+                        request = read_request(sock)
+                        if request is None:
+                            return
+                        script.requests.append(request)
+                        reply = script.answer(request)
+                        if reply is None:
+                            return
+                        sock.sendall(reply)
+                except OSError:
+                    return
+
+        socketserver.ThreadingTCPServer.allow_reuse_address = True
+        self._server = socketserver.ThreadingTCPServer((self.host, 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+
+def frame(correlation_id: int, body: bytes, flexible: bool = False) -> bytes:
+    header = struct.pack(">i", correlation_id) + (b"\x00" if flexible else b"")
+    payload = header + body
+    return struct.pack(">i", len(payload)) + payload
+
+
+def read_request(sock: socket.socket) -> Request | None:
+    head = _recv_exactly(sock, 4)
+    if head is None:
+        return None
+    (length,) = struct.unpack(">i", head)
+    payload = _recv_exactly(sock, length)
+    if payload is None:
+        return None
+    r = Reader(payload)
+    api_key, version, correlation_id = r.int16(), r.int16(), r.int32()
+    r.nullable_string()  # client id
+    flexible = (api_key == 3 and version >= 9) or (api_key == 18 and version >= 3) or (
+        api_key == 32 and version >= 4)
+    if flexible:
+        r.skip_tagged_fields()
+    return Request(api_key, version, correlation_id, payload[len(payload) - r.remaining:])
+
+
+def _recv_exactly(sock: socket.socket, size: int) -> bytes | None:
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
