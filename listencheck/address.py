@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from listencheck.errors import UsageError
 
@@ -122,7 +122,7 @@ def ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | Non
 # --- classification -----------------------------------------------------------
 
 
-class AddressKind(str, Enum):
+class AddressKind(StrEnum):
     """What an advertised host says about who can reach it, before any probe."""
 
     IP_LITERAL = "ip_literal"

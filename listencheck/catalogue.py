@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from listencheck.models import Severity
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+ERR, WARN, NOTE = Severity.ERROR, Severity.WARNING, Severity.INFO
 DOCS_URL = "docs/findings.md"
 
 
@@ -36,7 +36,7 @@ _KIP103 = "https://cwiki.apache.org/confluence/display/KAFKA/KIP-103%3A+Separati
 _SPECS = (
     # --- bootstrap ---------------------------------------------------------
     FindingSpec(
-        "BOOTSTRAP_UNRESOLVABLE", "Bootstrap host does not resolve", (E, W),
+        "BOOTSTRAP_UNRESOLVABLE", "Bootstrap host does not resolve", (ERR, WARN),
         "A bootstrap server's host name gives no address from here. Error when no server of the "
         "list answered; warning when another server of the same list did.",
         "host, getaddrinfo reason and message, DNS status (NXDOMAIN, NODATA, SERVFAIL, TIMEOUT), "
@@ -44,14 +44,14 @@ _SPECS = (
         "Use a name this client can resolve (or an IP address), or add it to DNS or /etc/hosts.",
     ),
     FindingSpec(
-        "BOOTSTRAP_UNREACHABLE", "Bootstrap address does not accept connections", (E, W),
+        "BOOTSTRAP_UNREACHABLE", "Bootstrap address does not accept connections", (ERR, WARN),
         "The bootstrap host resolves but no TCP connection could be made to any of its addresses.",
         "each resolved address with refused / timeout / unreachable and the elapsed time.",
         "Check the port, that the broker is running, port publishing (docker -p HOST:CONTAINER, "
         "kubectl port-forward) and firewalls between this client and the broker.",
     ),
     FindingSpec(
-        "BOOTSTRAP_NOT_KAFKA", "Bootstrap address is not a Kafka listener", (E, W),
+        "BOOTSTRAP_NOT_KAFKA", "Bootstrap address is not a Kafka listener", (ERR, WARN),
         "Something accepts connections on the bootstrap address but does not answer a Kafka "
         "ApiVersions request: another service, a TLS listener spoken to in plaintext, or silence.",
         "what answered (http, tls, ssh, silent, closed, malformed) and the first bytes received.",
@@ -59,27 +59,27 @@ _SPECS = (
         "security.protocol=SSL (or SASL_SSL).",
     ),
     FindingSpec(
-        "BOOTSTRAP_METADATA_FAILED", "Bootstrap broker did not return metadata", (E, W),
+        "BOOTSTRAP_METADATA_FAILED", "Bootstrap broker did not return metadata", (ERR, WARN),
         "The bootstrap server speaks Kafka but its Metadata request failed, so the client never "
         "learns the advertised brokers.",
         "the failing stage, Kafka error name, timings.",
         "Look at the broker's logs; check authentication settings for SASL listeners.",
     ),
     FindingSpec(
-        "BOOTSTRAP_NO_BROKERS", "Metadata lists no brokers", (E,),
+        "BOOTSTRAP_NO_BROKERS", "Metadata lists no brokers", (ERR,),
         "The bootstrap answered Metadata with an empty broker list: a client has nowhere to go.",
         "cluster id, controller id, metadata version.",
         "The broker is still starting or misconfigured: check its logs and advertised.listeners.",
     ),
     FindingSpec(
-        "BOOTSTRAP_CLUSTER_MISMATCH", "Bootstrap servers belong to different clusters", (E, W),
+        "BOOTSTRAP_CLUSTER_MISMATCH", "Bootstrap servers belong to different clusters", (ERR, WARN),
         "Servers of one bootstrap list (error) or of listeners checked together (warning) report "
         "different cluster ids: the client may join whichever answers first.",
         "each bootstrap server and the cluster id it reported.",
         "List only servers of one cluster in bootstrap.servers.",
     ),
     FindingSpec(
-        "BOOTSTRAP_REDIRECT", "Client is redirected to other addresses", (I,),
+        "BOOTSTRAP_REDIRECT", "Client is redirected to other addresses", (NOTE,),
         "The client was given one address but the cluster tells it to continue with the "
         "advertised addresses. Everything after the first request goes there.",
         "the bootstrap address used and the advertised addresses.",
@@ -89,7 +89,7 @@ _SPECS = (
     ),
     # --- advertised addresses ---------------------------------------------
     FindingSpec(
-        "ADVERTISED_INVALID_ADDRESS", "Advertised address is not usable", (E,),
+        "ADVERTISED_INVALID_ADDRESS", "Advertised address is not usable", (ERR,),
         "A broker advertises a host or port no client can use (empty host, port outside 1-65535, "
         "host:port inside the host field, invalid characters).",
         "the raw host and port from the metadata, and what is wrong with them.",
@@ -97,7 +97,7 @@ _SPECS = (
         "port.",
     ),
     FindingSpec(
-        "ADVERTISED_UNRESOLVABLE", "Advertised host does not resolve from here", (E,),
+        "ADVERTISED_UNRESOLVABLE", "Advertised host does not resolve from here", (ERR,),
         "The client bootstraps fine but cannot resolve the host name a broker advertises, so "
         "every request after the first fails.",
         "host, getaddrinfo reason, DNS status and nameservers, /etc/hosts entries, the address "
@@ -107,7 +107,7 @@ _SPECS = (
         (_LISTENERS_DOC, _KIP103),
     ),
     FindingSpec(
-        "ADVERTISED_UNREACHABLE", "Advertised address does not accept connections", (E,),
+        "ADVERTISED_UNREACHABLE", "Advertised address does not accept connections", (ERR,),
         "The advertised host resolves but no TCP connection can be made: nothing listens there "
         "as seen from here (refused), packets are dropped (timeout) or there is no route.",
         "each resolved address with refused / timeout / unreachable and the elapsed time.",
@@ -116,7 +116,7 @@ _SPECS = (
         (_LISTENERS_DOC,),
     ),
     FindingSpec(
-        "ADVERTISED_PARTIALLY_REACHABLE", "Some addresses of an advertised host fail", (W,),
+        "ADVERTISED_PARTIALLY_REACHABLE", "Some addresses of an advertised host fail", (WARN,),
         "The advertised name resolves to several addresses (often IPv4 and IPv6) and only some "
         "accept connections: clients stall or fail intermittently on the others.",
         "each address with its family and result.",
@@ -124,20 +124,20 @@ _SPECS = (
         "record, or set broker.address.family=v4 (or v6) in the client.",
     ),
     FindingSpec(
-        "ADVERTISED_NOT_KAFKA", "Advertised address is not a Kafka listener", (E,),
+        "ADVERTISED_NOT_KAFKA", "Advertised address is not a Kafka listener", (ERR,),
         "A connection to the advertised address succeeds but what answers is not Kafka: another "
         "service on that port, a TLS listener, or silence.",
         "what answered (http, tls, ssh, silent, closed, malformed) and the first bytes.",
         "Advertise the port of the broker's listener, not of another service.",
     ),
     FindingSpec(
-        "ADVERTISED_METADATA_FAILED", "Advertised broker did not return metadata", (E,),
+        "ADVERTISED_METADATA_FAILED", "Advertised broker did not return metadata", (ERR,),
         "The advertised broker speaks Kafka but its Metadata request failed.",
         "the failing stage and Kafka error name.",
         "Look at that broker's logs and its listener's security settings.",
     ),
     FindingSpec(
-        "ADVERTISED_WRONG_BROKER", "Advertised address reaches another broker or cluster", (E,),
+        "ADVERTISED_WRONG_BROKER", "Advertised address reaches another broker or cluster", (ERR,),
         "The address a broker advertises leads to a different broker or a different cluster "
         "(a crossed port forward, two brokers advertising one address, a stale DNS record).",
         "expected and seen cluster id, expected and seen broker id (and whether the broker "
@@ -145,7 +145,7 @@ _SPECS = (
         "Give each broker its own advertised host:port and make it lead to that broker.",
     ),
     FindingSpec(
-        "ADVERTISED_LISTENER_MISMATCH", "Advertised address reaches another listener", (W,),
+        "ADVERTISED_LISTENER_MISMATCH", "Advertised address reaches another listener", (WARN,),
         "The address leads to the right broker but to a listener that advertises the broker "
         "elsewhere: after its next metadata refresh the client moves to that other address.",
         "the advertised address and the address the reached listener advertises instead.",
@@ -154,14 +154,14 @@ _SPECS = (
         (_LISTENERS_DOC,),
     ),
     FindingSpec(
-        "ADVERTISED_DUPLICATE", "Several brokers advertise one address", (E,),
+        "ADVERTISED_DUPLICATE", "Several brokers advertise one address", (ERR,),
         "Two or more broker ids advertise the same host:port, so clients cannot reach all of "
         "them (copied configuration, or every broker advertising the load balancer).",
         "the address and the broker ids advertising it.",
         "Give each broker a unique advertised.listeners host:port.",
     ),
     FindingSpec(
-        "ADVERTISED_LOOPBACK", "Broker advertises a loopback address", (E, I),
+        "ADVERTISED_LOOPBACK", "Broker advertises a loopback address", (ERR, NOTE),
         "localhost / 127.0.0.1 / ::1 is advertised. Clients connect to themselves: refused, or a "
         "different local service. Informational when this client runs on the broker's host.",
         "the advertised address, how the bootstrap was reached, what the loopback address "
@@ -171,14 +171,14 @@ _SPECS = (
         (_LISTENERS_DOC,),
     ),
     FindingSpec(
-        "ADVERTISED_WILDCARD", "Broker advertises a wildcard address", (E, W),
+        "ADVERTISED_WILDCARD", "Broker advertises a wildcard address", (ERR, WARN),
         "0.0.0.0 or :: is a bind address, not an address to connect to. It only works by accident "
         "from the broker's own host (warning), and fails from everywhere else (error).",
         "the advertised address and the result of connecting to it from here.",
         "Keep 0.0.0.0 in listeners= and put a reachable host in advertised.listeners=.",
     ),
     FindingSpec(
-        "ADVERTISED_INTERNAL_NAME", "Broker advertises a network-internal name", (E, I),
+        "ADVERTISED_INTERNAL_NAME", "Broker advertises a network-internal name", (ERR, NOTE),
         "A single-label name (kafka, broker-1), a Kubernetes service name or a private DNS zone. "
         "It resolves only inside its own network: error when it fails from here, informational "
         "when it works from here (clients outside that network will fail).",
@@ -188,7 +188,7 @@ _SPECS = (
         (_LISTENERS_DOC, _KIP103),
     ),
     FindingSpec(
-        "ADVERTISED_DOCKER_HOST_ALIAS", "Broker advertises a Docker host alias", (E, I),
+        "ADVERTISED_DOCKER_HOST_ALIAS", "Broker advertises a Docker host alias", (ERR, NOTE),
         "host.docker.internal (or gateway.docker.internal) is advertised. It exists inside "
         "containers on Docker Desktop, and on Linux only with extra_hosts: host-gateway; it does "
         "not exist on the host itself.",
@@ -197,7 +197,7 @@ _SPECS = (
         "for clients on the host advertise localhost on a separate listener.",
     ),
     FindingSpec(
-        "ADVERTISED_TUNNEL", "Broker advertises a tunnel address", (E, I),
+        "ADVERTISED_TUNNEL", "Broker advertises a tunnel address", (ERR, NOTE),
         "A tunnel service address (ngrok and similar) is advertised. Free tunnels get a new host "
         "and port on every restart, leaving the advertised address stale.",
         "the tunnel host and port, the tunnel service, and whether it answered from here.",
@@ -205,7 +205,7 @@ _SPECS = (
         "host:port (or reserve a fixed tunnel address).",
     ),
     FindingSpec(
-        "ADVERTISED_PRIVATE_ADDRESS", "Broker advertises a private address to an outside client", (E, I),
+        "ADVERTISED_PRIVATE_ADDRESS", "Broker advertises a private address to an outside client", (ERR, NOTE),
         "The bootstrap was reached on a public address but the broker advertises a private "
         "(RFC 1918, ULA, link-local, CGNAT) address, which clients outside that network cannot "
         "route to.",
@@ -214,7 +214,7 @@ _SPECS = (
     ),
     # --- resolution, client, run ---------------------------------------------
     FindingSpec(
-        "RESOLVER_DISAGREEMENT", "/etc/hosts, nsswitch and DNS disagree", (W,),
+        "RESOLVER_DISAGREEMENT", "/etc/hosts, nsswitch and DNS disagree", (WARN,),
         "getaddrinfo (what the client uses: /etc/hosts first, then DNS) and DNS give different "
         "addresses for a name. The check follows getaddrinfo; other machines may see the DNS "
         "answer.",
@@ -222,14 +222,14 @@ _SPECS = (
         "Remove the stale /etc/hosts entry or fix the DNS record so that both agree.",
     ),
     FindingSpec(
-        "CLIENT_METADATA_FAILED", "The Kafka client library could not fetch metadata", (E,),
+        "CLIENT_METADATA_FAILED", "The Kafka client library could not fetch metadata", (ERR,),
         "confluent-kafka (librdkafka), given the same bootstrap and client settings, failed to "
         "fetch cluster metadata: what the user's application experiences.",
         "librdkafka error name and message, its warnings and errors.",
         "Follow the other findings; they name the address that fails.",
     ),
     FindingSpec(
-        "RUN_INCOMPLETE", "The run hit its deadline", (W,),
+        "RUN_INCOMPLETE", "The run hit its deadline", (WARN,),
         "Some stages were not run because the whole run's deadline passed.",
         "deadline, per-stage timeout, which stages did not run.",
         "Raise --deadline (or lower --timeout) and run again.",

@@ -6,16 +6,20 @@ Nothing heavy is imported at module level, so `--help` and `--version` start fas
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from listencheck import __version__
 from listencheck.errors import ListencheckError, UsageError
 from listencheck.status import ExitStatus
+
+if TYPE_CHECKING:
+    from listencheck.pipeline import CheckOptions
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -118,31 +122,30 @@ def explain(code: str | None) -> None:
         for spec in CATALOGUE.values():
             click.echo(f"{spec.code:32} {spec.title}")
         return
-    spec = CATALOGUE.get(code.upper())
-    if spec is None:
+    found = CATALOGUE.get(code.upper())
+    if found is None:
         raise UsageError(f"unknown finding code {code!r}; `listencheck explain` lists them")
-    severities = ", ".join(s.value for s in spec.severities)
-    click.echo(f"{spec.code}: {spec.title} ({severities})\n\n{spec.meaning}\n\n"
-               f"Evidence: {spec.evidence}\n\nFix: {spec.fix}")
-    for ref in spec.references:
+    severities = ", ".join(s.value for s in found.severities)
+    click.echo(f"{found.code}: {found.title} ({severities})\n\n{found.meaning}\n\n"
+               f"Evidence: {found.evidence}\n\nFix: {found.fix}")
+    for ref in found.references:
         click.echo(f"See: {ref}")
 
 
-def _run_and_print(options: object, fmt: str, no_color: bool, quiet: bool, verbose: bool,
+def _run_and_print(options: CheckOptions, fmt: str, no_color: bool, quiet: bool, verbose: bool,
                    secrets: tuple[str, ...], exit_: bool = True) -> int:
     from listencheck.analysis import build_report
-    from listencheck.pipeline import CheckOptions, run_check
+    from listencheck.pipeline import run_check
     from listencheck.redact import Redactor
     from listencheck.render import RENDERERS, RenderOptions
 
-    assert isinstance(options, CheckOptions)
     report = build_report(run_check(options))
     stream = click.get_text_stream("stdout")
     encoding = (getattr(stream, "encoding", None) or "ascii").lower()
     render_options = RenderOptions(
         color=not no_color and "NO_COLOR" not in os.environ and stream.isatty(),
         verbosity=-1 if quiet else (1 if verbose else 0),
-        width=max(80, min(click.get_terminal_size()[0] if stream.isatty() else 120, 160)),
+        width=max(80, min(shutil.get_terminal_size().columns if stream.isatty() else 120, 160)),
         ascii_only="utf" not in encoding,
     )
     text = Redactor(secrets)(RENDERERS[fmt](report, render_options))
@@ -177,7 +180,7 @@ def main() -> None:
         sys.exit(ExitStatus.USAGE)
     except BrokenPipeError:
         sys.exit(ExitStatus.OK)
-    except Exception as exc:  # noqa: BLE001 - never a traceback unless asked for
+    except Exception as exc:
         if os.environ.get("LISTENCHECK_DEBUG"):
             raise
         click.echo(_mask(f"listencheck: internal error: {type(exc).__name__}: {exc} "

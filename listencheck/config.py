@@ -222,7 +222,7 @@ def validate_with_client_library(config: ClientConfig, logger: logging.Logger) -
     conf: dict[str, object] = dict(config.librdkafka_conf())
     conf["logger"] = logger
     try:
-        AdminClient(conf)
+        AdminClient(conf)  # type: ignore[arg-type]
     except KafkaException as exc:
         raise ConfigError(_kafka_error_text(exc)) from None
     except (TypeError, ValueError) as exc:
@@ -231,5 +231,5 @@ def validate_with_client_library(config: ClientConfig, logger: logging.Logger) -
 
 def _kafka_error_text(exc: BaseException) -> str:
     err = exc.args[0] if exc.args else None
-    text = err.str() if hasattr(err, "str") else str(exc)
+    text = str(err.str()) if err is not None and hasattr(err, "str") else str(exc)
     return text.replace('"', "'")

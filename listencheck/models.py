@@ -8,21 +8,22 @@ listener) is ``SKIPPED``; neither is an error.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Generic, TypeVar
 
 from listencheck.address import Classification, Endpoint
 
 
-class StageStatus(str, Enum):
+class StageStatus(StrEnum):
     OK = "ok"
     FAILED = "failed"
     NOT_RUN = "not_run"
     SKIPPED = "skipped"
 
 
-class Reason(str, Enum):
+class Reason(StrEnum):
     """Why a stage failed or did not run. Part of the JSON contract."""
 
     # resolution
@@ -64,7 +65,8 @@ class StageError:
     message: str
 
 
-D = TypeVar("D")
+D = TypeVar("D", covariant=True)
+E = TypeVar("E")
 
 
 @dataclass(frozen=True)
@@ -86,16 +88,16 @@ class StageResult(Generic[D]):
     def reason(self) -> Reason | None:
         return self.error.reason if self.error else None
 
-    @classmethod
-    def passed(cls, elapsed_ms: float, detail: D) -> StageResult[D]:
-        return cls(StageStatus.OK, round(elapsed_ms, 2), detail)
+    @staticmethod
+    def passed(elapsed_ms: float, detail: E) -> StageResult[E]:
+        return StageResult(StageStatus.OK, round(elapsed_ms, 2), detail)
 
-    @classmethod
+    @staticmethod
     def failure(
-        cls, elapsed_ms: float | None, reason: Reason, message: str, detail: D | None = None
-    ) -> StageResult[D]:
+        elapsed_ms: float | None, reason: Reason, message: str, detail: E | None = None
+    ) -> StageResult[E]:
         ms = None if elapsed_ms is None else round(elapsed_ms, 2)
-        return cls(StageStatus.FAILED, ms, detail, StageError(reason, message))
+        return StageResult(StageStatus.FAILED, ms, detail, StageError(reason, message))
 
     @classmethod
     def not_run(cls, reason: Reason, message: str) -> StageResult[D]:
@@ -278,7 +280,7 @@ class EndpointProbe:
     def stage(self, name: str) -> StageResult[object]:
         """The summary result of a stage across addresses (from the chosen attempt)."""
         if name == "resolve":
-            return self.resolve  # type: ignore[return-value]
+            return self.resolve
         chosen = self.chosen
         if chosen is None:
             reason = self.resolve.reason or Reason.UPSTREAM_FAILED
@@ -343,7 +345,7 @@ class Settings:
     resolver: str = "system"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
@@ -353,7 +355,7 @@ class Severity(str, Enum):
         return {"error": 0, "warning": 1, "info": 2}[self.value]
 
 
-JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
+JsonValue = str | int | float | bool | None | Sequence["JsonValue"] | Mapping[str, "JsonValue"]
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from listencheck.address import Endpoint, classify_host, host_problem, parse_bootstrap, port_problem
 from listencheck.config import ClientConfig
@@ -27,11 +27,13 @@ from listencheck.models import (
     ClientDetail,
     ClusterMetadata,
     EndpointProbe,
+    IdentityDetail,
     Reason,
     Settings,
     StageResult,
 )
-from listencheck.probes.attempt import AttemptSettings, bounded, probe_address
+from listencheck.probes.attempt import AttemptSettings, probe_address
+from listencheck.probes.budget import stage_within_deadline
 from listencheck.probes.client import ClientWorker
 from listencheck.probes.resolve import Resolver, SystemResolver
 from listencheck.redact import Redactor
@@ -79,14 +81,14 @@ def run_check(options: CheckOptions) -> CheckResult:
 
 
 async def check(options: CheckOptions) -> CheckResult:
-    started_wall = datetime.now(timezone.utc)
+    started_wall = datetime.now(UTC)
     start = time.monotonic()
     run = _Run(options)
     try:
         bootstraps = await asyncio.gather(*(run.bootstrap(spec) for spec in options.bootstraps))
     finally:
         run.close()
-    finished_wall = datetime.now(timezone.utc)
+    finished_wall = datetime.now(UTC)
     settings = Settings(
         timeout_s=options.timeout,
         deadline_s=options.run_deadline,
@@ -139,12 +141,11 @@ class _Run:
     async def _probe(self, endpoint: Endpoint) -> EndpointProbe:
         classification = classify_host(endpoint.host)
         family = self.options.config.address_family
-        _, resolved = await bounded(
-            self.deadline, lambda t: self.resolver.resolve(endpoint.host, endpoint.port, family, t),
-            lambda outcome: outcome,  # type: ignore[arg-type,return-value]
+        resolved = await stage_within_deadline(
+            self.deadline, lambda budget: self.resolver.resolve(endpoint.host, endpoint.port, family, budget)
         )
         if not resolved.ok or resolved.detail is None:
-            return EndpointProbe(endpoint, classification, resolved)  # type: ignore[arg-type]
+            return EndpointProbe(endpoint, classification, resolved)
         addresses = resolved.detail.addresses[:MAX_ADDRESSES_PER_HOST]
         attempts = await asyncio.gather(*(self._attempt(endpoint, a) for a in addresses))
         return EndpointProbe(endpoint, classification, resolved, tuple(attempts))
@@ -182,8 +183,9 @@ class _Run:
                 endpoint, classify_host(advertised.host) if advertised.host else classify_host("invalid"),
                 StageResult.not_run(Reason.INVALID_ADDRESS, f"not a usable address: {problem}"),
             )
-            identity = StageResult.not_run(Reason.INVALID_ADDRESS, "the advertised address is unusable")
-            return BrokerCheck(advertised, probe, identity, problem)  # type: ignore[arg-type]
+            identity: StageResult[IdentityDetail] = StageResult.not_run(
+                Reason.INVALID_ADDRESS, "the advertised address is unusable")
+            return BrokerCheck(advertised, probe, identity, problem)
         probe = await self.probe(endpoint)
         return BrokerCheck(advertised, probe, judge_identity(advertised, metadata.detail, probe))
 
@@ -191,11 +193,9 @@ class _Run:
         worker = self.client_worker
         if worker is None:
             return StageResult.skipped("the client library check was not requested")
-        _, result = await bounded(
-            self.deadline, lambda t: worker.result(_servers(spec), t + 1.0, self.redact),
-            lambda outcome: outcome,  # type: ignore[arg-type,return-value]
+        return await stage_within_deadline(
+            self.deadline, lambda budget: worker.result(_servers(spec), budget + 1.0, self.redact)
         )
-        return result  # type: ignore[return-value]
 
 
 def _servers(spec: BootstrapSpec) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import socket
 from pathlib import Path
 
@@ -26,7 +27,7 @@ def _ipv4_local() -> list[str]:
     except OSError:
         return []
     found = []
-    for previous, line in zip(lines, lines[1:]):
+    for previous, line in itertools.pairwise(lines):
         if "/32 host LOCAL" in line:
             candidate = previous.strip().lstrip("|-+` ").strip()
             try:

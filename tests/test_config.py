@@ -50,7 +50,7 @@ def test_jaas_config_becomes_username_and_password(tmp_path: Path) -> None:
 
 
 def test_java_only_truststore_is_explained() -> None:
-    with pytest.raises(ConfigError, match="ssl.truststore.location.*ssl.ca.location"):
+    with pytest.raises(ConfigError, match=r"ssl\.truststore\.location.*ssl\.ca\.location"):
         load_config([], ["ssl.truststore.location=/x.jks"])
 
 
@@ -71,7 +71,7 @@ def test_unreadable_file(tmp_path: Path) -> None:
 
 
 def test_bad_security_protocol_names_the_property() -> None:
-    with pytest.raises(ConfigError, match="security.protocol"):
+    with pytest.raises(ConfigError, match=r"security\.protocol"):
         load_config([], ["security.protocol=TLS"])
 
 

@@ -56,7 +56,7 @@ def _client_findings(ctx: BootstrapContext, so_far: list[Finding]) -> Iterator[F
         {"library": detail.library if detail else None,
          "error": detail.error_code if detail else None,
          "message": client.error.message if client.error else None,
-         "log": list(detail.log) if detail else []},  # type: ignore[dict-item]
+         "log": list(detail.log) if detail else []},
     )
 
 

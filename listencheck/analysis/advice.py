@@ -10,8 +10,9 @@ from listencheck.models import AdvertisedBroker, EndpointProbe, Reason
 def _external_endpoint(ctx: BootstrapContext, broker: AdvertisedBroker) -> Endpoint:
     """The address to advertise for this client: the one it bootstrapped through, if usable."""
     source = ctx.source
-    if source is not None and source != broker.endpoint:
+    if source is not None and source.port != broker.port:
         return source
+    # The client's port already belongs to the broker's listener: the new one needs its own.
     port = 29092 if broker.port == 9092 else broker.port + 1
     host = source.host if source is not None else "HOST_CLIENTS_CAN_RESOLVE"
     return Endpoint(host, port)
@@ -51,7 +52,7 @@ def unresolvable_fix(ctx: BootstrapContext, broker: AdvertisedBroker, probe: End
         return (
             f"{host} exists only inside containers (Docker Desktop, or Linux containers started "
             f"with extra_hosts: [\"{host}:host-gateway\"] / --add-host={host}:host-gateway). "
-            f"Add that mapping to this client's container; for clients on the host itself, "
+            f"Add that mapping to this client's container. For clients on the host itself: "
             + listener_per_audience(ctx, broker, "DOCKER")
         )
     if kinds.has(AddressKind.KUBERNETES_SERVICE):

@@ -13,13 +13,13 @@ from listencheck.analysis.context import (
 )
 from listencheck.models import EndpointProbe, Finding, JsonValue, Severity
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+ERR, WARN, NOTE = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 
 def bootstrap_findings(ctx: BootstrapContext) -> Iterator[Finding]:
     answered = ctx.bootstrap.answered
     for server in ctx.bootstrap.servers:
-        finding = _server_finding(ctx, server, E if not answered else W)
+        finding = _server_finding(ctx, server, ERR if not answered else WARN)
         if finding:
             yield finding
     yield from _cluster_mismatch(ctx)
@@ -28,7 +28,7 @@ def bootstrap_findings(ctx: BootstrapContext) -> Iterator[Finding]:
         return
     if not md.detail.brokers:
         yield ctx.finding(
-            "BOOTSTRAP_NO_BROKERS", E, f"{md.source} answered Metadata with no brokers.",
+            "BOOTSTRAP_NO_BROKERS", ERR, f"{md.source} answered Metadata with no brokers.",
             "Wait for the broker to finish starting, or check its advertised.listeners and logs.",
             {"cluster_id": md.detail.cluster_id, "controller_id": md.detail.controller_id,
              "metadata_version": md.detail.api_version},
@@ -100,10 +100,10 @@ def _cluster_mismatch(ctx: BootstrapContext) -> Iterator[Finding]:
             seen[md.cluster_id].append(str(server.endpoint))
     if len(seen) > 1:
         yield ctx.finding(
-            "BOOTSTRAP_CLUSTER_MISMATCH", E,
+            "BOOTSTRAP_CLUSTER_MISMATCH", ERR,
             f"The servers in {ctx.argument} belong to {len(seen)} different clusters.",
             "List only servers of one cluster in bootstrap.servers.",
-            {"clusters": {cid: servers for cid, servers in seen.items()}},  # type: ignore[dict-item]
+            {"clusters": {cid: servers for cid, servers in seen.items()}},
         )
 
 
@@ -122,13 +122,13 @@ def _redirect(ctx: BootstrapContext) -> Finding | None:
     if same_target:
         return None
     return ctx.finding(
-        "BOOTSTRAP_REDIRECT", I,
+        "BOOTSTRAP_REDIRECT", NOTE,
         f"The client bootstraps through {ctx.source} but is then sent to "
         f"{', '.join(advertised[:5])}{' …' if len(advertised) > 5 else ''}.",
         "Nothing to change here: what matters is that the advertised addresses work from this "
         "client (see the findings for each broker).",
         {"bootstrap": str(ctx.source), "bootstrap_address": md.source_address,
-         "advertised": advertised},  # type: ignore[dict-item]
+         "advertised": advertised},
         address=str(ctx.source),
     )
 
@@ -142,8 +142,8 @@ def cross_bootstrap_findings(contexts: list[BootstrapContext]) -> Iterator[Findi
             clusters[md.detail.cluster_id].append(ctx.argument)
     if len(clusters) > 1:
         yield Finding(
-            "BOOTSTRAP_CLUSTER_MISMATCH", W,
+            "BOOTSTRAP_CLUSTER_MISMATCH", WARN,
             "The listeners checked together belong to different clusters.",
             "Check that every bootstrap argument points at the same cluster, if that was intended.",
-            {"clusters": {cid: args for cid, args in clusters.items()}},  # type: ignore[dict-item]
+            {"clusters": {cid: args for cid, args in clusters.items()}},
         )

@@ -25,7 +25,7 @@ from listencheck.analysis.context import (
 )
 from listencheck.models import BrokerCheck, EndpointProbe, Finding, JsonValue, Reason, Severity
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+ERR, WARN, NOTE = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 
 def broker_findings(ctx: BootstrapContext) -> Iterator[Finding]:
@@ -45,7 +45,7 @@ def _base(broker: BrokerCheck) -> dict[str, JsonValue]:
 def _invalid(ctx: BootstrapContext, broker: BrokerCheck) -> Finding:
     adv = broker.advertised
     return ctx.finding(
-        "ADVERTISED_INVALID_ADDRESS", E,
+        "ADVERTISED_INVALID_ADDRESS", ERR,
         f"Broker {adv.node_id} advertises {adv.host!r} port {adv.port}, which no client can use "
         f"({broker.address_problem}).",
         f"Set advertised.listeners on broker {adv.node_id} to LISTENER://HOST:PORT with a host "
@@ -61,7 +61,7 @@ def _symptoms(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Finding]:
     stage = failed_stage(probe)
     if stage == "resolve":
         yield ctx.finding(
-            "ADVERTISED_UNRESOLVABLE", E,
+            "ADVERTISED_UNRESOLVABLE", ERR,
             f"Broker {adv.node_id} advertises {where}, but {adv.host} does not resolve from here "
             f"({_resolve_reason(probe)}).",
             advice.unresolvable_fix(ctx, adv, probe),
@@ -71,7 +71,7 @@ def _symptoms(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Finding]:
     if probe.attempts and all(a.tcp.failed for a in probe.attempts):
         reason = probe.attempts[0].tcp.reason
         yield ctx.finding(
-            "ADVERTISED_UNREACHABLE", E,
+            "ADVERTISED_UNREACHABLE", ERR,
             f"Broker {adv.node_id} advertises {where}, which does not accept connections from "
             f"here ({_reasons(broker)}).",
             advice.unreachable_fix(ctx, adv, probe, reason),
@@ -84,13 +84,13 @@ def _symptoms(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Finding]:
         failing = [a for a in probe.attempts if not a.works]
         families = sorted({a.family for a in failing})
         yield ctx.finding(
-            "ADVERTISED_PARTIALLY_REACHABLE", W,
+            "ADVERTISED_PARTIALLY_REACHABLE", WARN,
             f"{adv.host} resolves to {len(probe.attempts)} addresses and "
             f"{', '.join(a.address for a in failing)} ({'/'.join(families)}) fail from here.",
             f"Make broker {adv.node_id} listen on every address family {adv.host} resolves to, "
             f"remove the stale DNS record, or set broker.address.family="
             f"{'v4' if 'ipv6' in families else 'v6'} in the client.",
-            _base(broker) | {"failing_families": families,  # type: ignore[dict-item]
+            _base(broker) | {"failing_families": families,
                              "attempts": attempts_evidence(probe)},
             adv.node_id, where,
         )
@@ -101,7 +101,7 @@ def _symptoms(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Finding]:
         if detail.preview:
             evidence["first_bytes"] = detail.preview
         yield ctx.finding(
-            "ADVERTISED_NOT_KAFKA", E,
+            "ADVERTISED_NOT_KAFKA", ERR,
             f"Broker {adv.node_id} advertises {where}, but what answers there is not Kafka "
             f"({detail.answer}).",
             advice.not_kafka_fix(adv, detail.answer), evidence, adv.node_id, where,
@@ -110,7 +110,7 @@ def _symptoms(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Finding]:
     if stage in ("metadata", "tls", "sasl") and chosen is not None:
         result = getattr(chosen, stage)
         yield ctx.finding(
-            "ADVERTISED_METADATA_FAILED", E,
+            "ADVERTISED_METADATA_FAILED", ERR,
             f"Broker {adv.node_id} at {where} speaks Kafka but its {stage} stage failed.",
             "Check that broker's logs and the client's security settings for this listener.",
             _base(broker) | {"stage": stage, "message": result.error.message if result.error else ""},
@@ -151,7 +151,7 @@ def _identity(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Finding]:
     message = result.error.message if result.error else "identity mismatch"
     if result.reason is Reason.LISTENER_MISMATCH:
         yield ctx.finding(
-            "ADVERTISED_LISTENER_MISMATCH", W,
+            "ADVERTISED_LISTENER_MISMATCH", WARN,
             f"{adv.address} reaches broker {adv.node_id}, but a listener that advertises it as "
             f"{detail.advertised_there}.",
             f"Send port {adv.port} to the listener that advertises {adv.address} (for Docker: "
@@ -161,7 +161,7 @@ def _identity(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Finding]:
         )
         return
     yield ctx.finding(
-        "ADVERTISED_WRONG_BROKER", E,
+        "ADVERTISED_WRONG_BROKER", ERR,
         f"Broker {adv.node_id} advertises {adv.address}, but that address {message}.",
         f"Make {adv.address} lead to broker {adv.node_id} of cluster "
         f"{detail.expected_cluster_id or '?'}: fix the port forward / DNS record, or give each "
@@ -181,7 +181,7 @@ def _address_kinds(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Findi
     if kinds.has(AddressKind.LOOPBACK):
         local = ctx.same_host and works
         yield ctx.finding(
-            "ADVERTISED_LOOPBACK", I if local else E,
+            "ADVERTISED_LOOPBACK", NOTE if local else ERR,
             (f"Broker {adv.node_id} advertises {where}: fine for clients on the broker's host "
              f"(like this one), wrong for every other client."
              if local else
@@ -194,37 +194,38 @@ def _address_kinds(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Findi
     if kinds.has(AddressKind.WILDCARD):
         local = ctx.same_host and works
         yield ctx.finding(
-            "ADVERTISED_WILDCARD", W if local else E,
+            "ADVERTISED_WILDCARD", WARN if local else ERR,
             f"Broker {adv.node_id} advertises the wildcard address {where}"
             + (": it only works because this client runs on the broker's host." if local else
                f"; it {outcome}."),
             advice.wildcard_fix(ctx, adv), base, adv.node_id, where,
         )
     if kinds.has(AddressKind.INTERNAL_NAME):
-        label = "Kubernetes service name" if kinds.has(AddressKind.KUBERNETES_SERVICE) else "network-internal name"
+        k8s = kinds.has(AddressKind.KUBERNETES_SERVICE)
+        label = "Kubernetes service name" if k8s else "network-internal name"
         yield ctx.finding(
-            "ADVERTISED_INTERNAL_NAME", I if works else E,
+            "ADVERTISED_INTERNAL_NAME", NOTE if works else ERR,
             f"Broker {adv.node_id} advertises the {label} {adv.host}"
             + ("; it works from here, but clients outside that network will fail." if works else
                "; it fails from here."),
             advice.listener_per_audience(ctx, adv, "PLAINTEXT") if works else
             advice.unresolvable_fix(ctx, adv, probe),
-            base | {"classification": kinds.sorted_kinds()},  # type: ignore[dict-item]
+            base | {"classification": kinds.sorted_kinds()},
             adv.node_id, where,
         )
     if kinds.has(AddressKind.DOCKER_HOST_ALIAS):
         yield ctx.finding(
-            "ADVERTISED_DOCKER_HOST_ALIAS", I if works else E,
+            "ADVERTISED_DOCKER_HOST_ALIAS", NOTE if works else ERR,
             f"Broker {adv.node_id} advertises the Docker host alias {adv.host}; it {outcome}"
             + ("." if works else " (this client has no host-gateway mapping for it)."),
             f"In each client container on Linux add extra_hosts: [\"{adv.host}:host-gateway\"] "
-            f"(docker run --add-host={adv.host}:host-gateway); for clients on the host itself, "
+            f"(docker run --add-host={adv.host}:host-gateway). For clients on the host itself: "
             + advice.listener_per_audience(ctx, adv, "DOCKER"),
             base, adv.node_id, where,
         )
     if kinds.has(AddressKind.TUNNEL):
         yield ctx.finding(
-            "ADVERTISED_TUNNEL", I if works else E,
+            "ADVERTISED_TUNNEL", NOTE if works else ERR,
             f"Broker {adv.node_id} advertises the tunnel address {where} "
             f"({kinds.tunnel_service}); it {outcome}"
             + (", until the tunnel restarts with a new address." if works else
@@ -238,13 +239,13 @@ def _address_kinds(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Findi
     )
     if private and ctx.public_bootstrap:
         yield ctx.finding(
-            "ADVERTISED_PRIVATE_ADDRESS", I if works else E,
+            "ADVERTISED_PRIVATE_ADDRESS", NOTE if works else ERR,
             f"The bootstrap answered on public address {ctx.source_address}, but broker "
             f"{adv.node_id} advertises {where} ({', '.join(resolved)}), a private address; "
             f"it {outcome}.",
             f"Advertise the public name or address on the listener outside clients use, e.g. "
             f"advertised.listeners=EXTERNAL://{ctx.source.host if ctx.source else 'PUBLIC_HOST'}:{adv.port}.",
-            base | {"resolved": list(resolved)},  # type: ignore[dict-item]
+            base | {"resolved": list(resolved)},
             adv.node_id, where,
         )
 
@@ -272,12 +273,12 @@ def _duplicates(ctx: BootstrapContext) -> Iterator[Finding]:
     for address, ids in by_address.items():
         if len(ids) > 1:
             yield ctx.finding(
-                "ADVERTISED_DUPLICATE", E,
+                "ADVERTISED_DUPLICATE", ERR,
                 f"Brokers {', '.join(map(str, ids))} all advertise {address}: clients can reach "
                 f"only one of them there.",
                 f"Give each broker its own host:port in advertised.listeners (e.g. one published "
                 f"port per broker: broker {ids[0]} on {address}, broker {ids[1]} on another port).",
-                {"address": address, "broker_ids": ids},  # type: ignore[dict-item]
+                {"address": address, "broker_ids": ids},
                 ids[0], address,
             )
 

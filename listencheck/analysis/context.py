@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from listencheck.address import Endpoint, is_private_ip, ip_literal
+from listencheck.address import Endpoint, ip_literal, is_private_ip
 from listencheck.catalogue import spec
 from listencheck.models import (
     BootstrapCheck,
@@ -81,7 +81,7 @@ def resolve_evidence(probe: EndpointProbe) -> dict[str, JsonValue]:
             }
     kinds = probe.classification.sorted_kinds()
     if kinds:
-        evidence["classification"] = kinds  # type: ignore[assignment]
+        evidence["classification"] = kinds
     return evidence
 
 

@@ -68,7 +68,7 @@ def demo_options(listeners: list[DemoListener], timeout: float) -> CheckOptions:
         "would not resolve either)",
     )
     return CheckOptions(
-        bootstraps=tuple(BootstrapSpec.parse(l.broker.listen) for l in listeners),
+        bootstraps=tuple(BootstrapSpec.parse(item.broker.listen) for item in listeners),
         timeout=timeout,
         vantage_name="demo (your machine, acting as a client on the Docker host)",
         resolver=resolver,
@@ -81,7 +81,7 @@ def intro(listeners: list[DemoListener]) -> str:
         f"Started {len(listeners)} Tansu brokers on 127.0.0.1, cluster id {CLUSTER_ID!r}: "
         "listeners of one broker, each with its advertised address:",
     ]
-    lines += [f"  {l.name:<21} {l.broker.listen:<16} {l.story}" for l in listeners]
+    lines += [f"  {item.name:<21} {item.broker.listen:<16} {item.story}" for item in listeners]
     lines.append(
         "Names are resolved from the demo's own table (localhost, 4.tcp.ngrok.test → 127.0.0.1); "
         "no packet leaves this machine. The client-library stage is off for the same reason."

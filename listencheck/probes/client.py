@@ -11,6 +11,7 @@ logs and stderr are captured, never printed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -56,7 +57,7 @@ def fetch_with_library(bootstrap: str, config: ClientConfig, timeout: float) -> 
     logger.addHandler(capture)
     conf: dict[str, object] = dict(config.librdkafka_conf())
     conf.update({"bootstrap.servers": bootstrap, "logger": logger})
-    client = AdminClient(conf)
+    client = AdminClient(conf)  # type: ignore[arg-type]
     start = time.monotonic()
     try:
         md = client.list_topics(timeout=timeout)
@@ -160,10 +161,8 @@ class ClientWorker:
     def stop(self) -> None:
         if self._done.is_set():
             return
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def _to_stage(item: dict[str, object], redact: Callable[[str], str]) -> StageResult[ClientDetail]:
@@ -177,7 +176,7 @@ def _to_stage(item: dict[str, object], redact: Callable[[str], str]) -> StageRes
             ms, Reason.CLIENT_FAILED,
             redact(f"librdkafka metadata request failed: {code}: {item.get('error', '')}"), detail,
         )
-    brokers = tuple(AdvertisedBroker(int(b[0]), str(b[1]), int(b[2]))  # type: ignore[index]
+    brokers = tuple(AdvertisedBroker(int(b[0]), str(b[1]), int(b[2]))
                     for b in item.get("brokers", []))  # type: ignore[attr-defined]
     cluster = item.get("cluster_id")
     return StageResult.passed(ms, ClientDetail(library, str(cluster) if cluster else None, brokers, log=log))
@@ -199,7 +198,7 @@ def _child(bootstraps: list[str], config: ClientConfig, timeout: float, results_
             try:
                 item = fetch_with_library(bootstrap, config, timeout)
                 item["library"] = library_version()
-            except Exception as exc:  # noqa: BLE001 - reported as the stage's error
+            except Exception as exc:
                 item = {"error_code": type(exc).__name__, "error": str(exc)[:500], "elapsed_ms": 0.0}
             item["bootstrap"] = bootstrap
             line = (json.dumps(item) + "\n").encode()
@@ -211,7 +210,7 @@ def _child(bootstraps: list[str], config: ClientConfig, timeout: float, results_
             thread.start()
         for thread in threads:
             thread.join(timeout + 2)
-    except BaseException:  # noqa: BLE001 - the child must never return into the parent's code
+    except BaseException:
         code = 1
     finally:
         os._exit(code)

@@ -133,7 +133,7 @@ async def _getaddrinfo(
     except TimeoutError:
         return (), (Reason.TIMEOUT, f"getaddrinfo({host}) gave no answer within {timeout:.1f}s")
     except socket.gaierror as exc:
-        reason = _GAI_REASONS.get(exc.errno, Reason.RESOLVE_FAILED)
+        reason = _GAI_REASONS.get(exc.errno or 0, Reason.RESOLVE_FAILED)
         return (), (reason, f"getaddrinfo({host}): {exc.strerror}")
     except (OSError, UnicodeError, ValueError) as exc:
         return (), (Reason.RESOLVE_FAILED, f"getaddrinfo({host}): {exc}")
@@ -186,7 +186,7 @@ def _cnames(answer: object) -> tuple[str, ...]:
     if chaining is None or not chaining.cnames:
         return ()
     chain = [str(rrset.name).rstrip(".") for rrset in chaining.cnames]
-    return tuple(chain + [str(chaining.canonical_name).rstrip(".")])
+    return tuple([*chain, str(chaining.canonical_name).rstrip(".")])
 
 
 def _combine(a: str, aaaa: str, has_data: bool) -> str:

@@ -116,5 +116,5 @@ class KafkaExchange:
             await asyncio.wait_for(self._writer.wait_closed(), 0.5)
         except (TimeoutError, OSError, ConnectionError):
             pass
-        except Exception:  # noqa: BLE001 - e.g. ssl errors during shutdown
+        except Exception:
             pass

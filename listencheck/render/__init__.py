@@ -19,7 +19,8 @@ class RenderOptions:
 def _text(report: Report, options: RenderOptions) -> str:
     from listencheck.render.text import TextOptions, render_text  # rich: imported only when used
 
-    return render_text(report, TextOptions(options.color, options.verbosity, options.width, options.ascii_only))
+    text_options = TextOptions(options.color, options.verbosity, options.width, options.ascii_only)
+    return render_text(report, text_options)
 
 
 def _json(report: Report, options: RenderOptions) -> str:

