@@ -62,7 +62,16 @@ def render_text(report: Report, options: TextOptions = TextOptions()) -> str:
             _bootstrap(console, bootstrap, marks, report, options.verbosity)
     _findings(console, report.findings, marks, options.verbosity)
     _verdict(console, report, marks)
-    return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
+    text = "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
+    return _to_ascii(text) if options.ascii_only else text
+
+
+_ASCII_FALLBACK = str.maketrans({"·": "-", "→": "->", "–": "-", "…": "...", "─": "-", "✓": "ok", "✗": "X"})
+
+
+def _to_ascii(text: str) -> str:
+    """For terminals that cannot show the marks; anything else left becomes '?'."""
+    return text.translate(_ASCII_FALLBACK).encode("ascii", "replace").decode("ascii")
 
 
 def _header(console: Console, report: Report) -> None:
