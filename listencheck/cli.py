@@ -20,6 +20,7 @@ from listencheck.status import ExitStatus
 
 if TYPE_CHECKING:
     from listencheck.pipeline import CheckOptions
+    from listencheck.probes.worker import ClientWorker
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -74,11 +75,12 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
     BOOTSTRAP is host:port[,host:port...] (IPv6 as [::1]:9092, default port
     9092); each argument is one listener's bootstrap list.
     """
+    from listencheck.address import bootstrap_servers, parse_bootstrap
     from listencheck.config import load_config, validate_with_client_library
     from listencheck.logs import quiet_logger
-    from listencheck.pipeline import BootstrapSpec, CheckOptions
+    from listencheck.probes.worker import ClientWorker
 
-    specs = tuple(BootstrapSpec.parse(arg) for arg in bootstrap)
+    endpoints = [parse_bootstrap(arg) for arg in bootstrap]
     config = load_config(files, properties)
     global _secrets
     _secrets = config.secrets()
@@ -86,8 +88,19 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
     if config.uses_tls or config.uses_sasl:
         raise UsageError(f"security.protocol={config.security_protocol}: TLS and SASL listeners "
                          "are not checked yet; only PLAINTEXT is supported in this version")
-    options = CheckOptions(specs, config, timeout, deadline, vantage)
-    _run_and_print(options, fmt, no_color, quiet, verbose, config.secrets())
+    # Fork the client-library worker now, before the heavier imports below: its own
+    # start-up (confluent-kafka) and metadata request overlap with ours.
+    worker = ClientWorker.start([bootstrap_servers(e) for e in endpoints], config.librdkafka_conf(),
+                                min(timeout, deadline) if deadline else timeout)
+    try:
+        from listencheck.pipeline import BootstrapSpec, CheckOptions
+
+        specs = tuple(BootstrapSpec(arg, e) for arg, e in zip(bootstrap, endpoints, strict=True))
+        options = CheckOptions(specs, config, timeout, deadline, vantage)
+        _run_and_print(options, fmt, no_color, quiet, verbose, config.secrets(), worker)
+    finally:
+        if worker is not None:
+            worker.stop()
 
 
 @cli.command(epilog="Needs the lab extra: pip install 'listencheck[lab]'.")
@@ -108,7 +121,7 @@ def demo(fmt: str, timeout: float, deadline: float | None, no_color: bool, quiet
         if fmt == "text":
             click.echo(intro(listeners))
         options = replace(demo_options(listeners, timeout), deadline=deadline)
-        code = _run_and_print(options, fmt, no_color, quiet, verbose, (), exit_=False)
+        code = _run_and_print(options, fmt, no_color, quiet, verbose, (), None, exit_=False)
     sys.exit(ExitStatus.OK if code in (ExitStatus.OK, ExitStatus.ERROR_FINDINGS) else code)
 
 
@@ -133,13 +146,13 @@ def explain(code: str | None) -> None:
 
 
 def _run_and_print(options: CheckOptions, fmt: str, no_color: bool, quiet: bool, verbose: bool,
-                   secrets: tuple[str, ...], exit_: bool = True) -> int:
+                   secrets: tuple[str, ...], worker: ClientWorker | None = None, exit_: bool = True) -> int:
     from listencheck.analysis import build_report
     from listencheck.pipeline import run_check
     from listencheck.redact import Redactor
     from listencheck.render import RENDERERS, RenderOptions
 
-    report = build_report(run_check(options))
+    report = build_report(run_check(options, worker))
     stream = click.get_text_stream("stdout")
     # click re-wraps an ASCII stdout as UTF-8; ask the interpreter what the terminal takes.
     encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower()

@@ -14,7 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from listencheck.address import Endpoint, classify_host, host_problem, parse_bootstrap, port_problem
+from listencheck.address import (
+    Endpoint,
+    bootstrap_servers,
+    classify_host,
+    host_problem,
+    parse_bootstrap,
+    port_problem,
+)
 from listencheck.config import ClientConfig
 from listencheck.deadline import Deadline
 from listencheck.identity import judge_identity
@@ -34,8 +41,9 @@ from listencheck.models import (
 )
 from listencheck.probes.attempt import AttemptSettings, probe_address
 from listencheck.probes.budget import stage_within_deadline
-from listencheck.probes.client import ClientWorker
+from listencheck.probes.client import client_result
 from listencheck.probes.resolve import Resolver, SystemResolver
+from listencheck.probes.worker import ClientWorker
 from listencheck.redact import Redactor
 from listencheck.vantage import local_vantage
 
@@ -52,6 +60,10 @@ class BootstrapSpec:
     @classmethod
     def parse(cls, argument: str) -> BootstrapSpec:
         return cls(argument, parse_bootstrap(argument))
+
+    @property
+    def servers(self) -> str:
+        return bootstrap_servers(self.endpoints)
 
 
 @dataclass(frozen=True)
@@ -75,15 +87,41 @@ def default_deadline(timeout: float) -> float:
     return 4 * timeout + 2.0
 
 
-def run_check(options: CheckOptions) -> CheckResult:
-    """Blocking entry point: run the whole check under its deadline."""
-    return asyncio.run(check(options))
+def run_check(options: CheckOptions, client_worker: ClientWorker | None = None) -> CheckResult:
+    """Blocking entry point: run the whole check under its deadline.
+
+    ``client_worker``: the client-library worker, when the caller forked it early
+    (see ``start_client_worker``); otherwise the run starts its own. Either way
+    the run stops it before returning.
+    """
+    results: list[CheckResult] = []
+
+    async def main() -> None:
+        # Keep the result out of the task's return value: asyncio.run formats the
+        # main task's repr when it restores the SIGINT handler, and the repr of a
+        # report with hundreds of brokers costs a noticeable fraction of a second.
+        results.append(await check(options, client_worker))
+
+    try:
+        asyncio.run(main())
+    finally:
+        if client_worker is not None:
+            client_worker.stop()
+    return results[0]
 
 
-async def check(options: CheckOptions) -> CheckResult:
+def start_client_worker(options: CheckOptions) -> ClientWorker | None:
+    """Fork the client-library worker for these options (None when not wanted)."""
+    if not options.client_check:
+        return None
+    return ClientWorker.start([s.servers for s in options.bootstraps], options.config.librdkafka_conf(),
+                              min(options.timeout, options.run_deadline))
+
+
+async def check(options: CheckOptions, client_worker: ClientWorker | None = None) -> CheckResult:
     started_wall = datetime.now(UTC)
     start = time.monotonic()
-    run = _Run(options)
+    run = _Run(options, client_worker or start_client_worker(options))
     try:
         bootstraps = await asyncio.gather(*(run.bootstrap(spec) for spec in options.bootstraps))
     finally:
@@ -112,7 +150,7 @@ def _iso(moment: datetime) -> str:
 
 
 class _Run:
-    def __init__(self, options: CheckOptions) -> None:
+    def __init__(self, options: CheckOptions, client_worker: ClientWorker | None) -> None:
         self.options = options
         self.deadline = Deadline(options.timeout, options.run_deadline)
         self.resolver: Resolver = options.resolver or SystemResolver()
@@ -120,11 +158,7 @@ class _Run:
         self.connections = asyncio.Semaphore(options.max_connections)
         self.redact: Callable[[str], str] = Redactor(options.config.secrets())
         self._probes: dict[Endpoint, asyncio.Task[EndpointProbe]] = {}
-        self.client_worker = (
-            ClientWorker.start([_servers(s) for s in options.bootstraps], options.config,
-                               self.deadline.budget())
-            if options.client_check else None
-        )
+        self.client_worker = client_worker
 
     def close(self) -> None:
         if self.client_worker is not None:
@@ -194,9 +228,5 @@ class _Run:
         if worker is None:
             return StageResult.skipped("the client library check was not requested")
         return await stage_within_deadline(
-            self.deadline, lambda budget: worker.result(_servers(spec), budget + 1.0, self.redact)
+            self.deadline, lambda budget: client_result(worker, spec.servers, budget + 1.0, self.redact)
         )
-
-
-def _servers(spec: BootstrapSpec) -> str:
-    return ",".join(str(e) for e in spec.endpoints)
