@@ -10,6 +10,9 @@ is the same as ``python -m``: runpy is what -m uses.
 import resource
 import runpy
 import sys
+from pathlib import Path
+
+sys.path[0] = str(Path(__file__).resolve().parent.parent)  # this checkout, as `python -m` from its root
 
 result, module, *args = sys.argv[1:]
 sys.argv = [module, *args]

@@ -100,7 +100,7 @@ def run(cmd: Sequence[str], keep_output: bool = False) -> Sample:
     with tempfile.NamedTemporaryFile("r", suffix=".time") as peak:
         start = time.perf_counter()
         proc = subprocess.run([TIME, "-q", "-f", "%M", "-o", peak.name, *cmd], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, check=False)
+                              stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, check=False, cwd=ROOT)
         wall = (time.perf_counter() - start) * 1000
         kib = int(Path(peak.name).read_text().split()[-1])
     return Sample(wall, kib / 1024, code=proc.returncode, out_bytes=len(proc.stdout),

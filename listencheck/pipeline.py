@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -19,12 +19,20 @@ from listencheck.address import (
     bootstrap_servers,
     classify_host,
     host_problem,
+    ip_literal,
     parse_bootstrap,
     port_problem,
 )
 from listencheck.config import ClientConfig
 from listencheck.deadline import Deadline
 from listencheck.identity import judge_identity
+from listencheck.limits import (
+    FD_RESERVE,
+    MAX_ADDRESSES_PER_HOST,
+    MAX_BROKERS,
+    MAX_CONNECTIONS,
+    MAX_RESOLUTIONS,
+)
 from listencheck.models import (
     AddressAttempt,
     AdvertisedBroker,
@@ -36,6 +44,7 @@ from listencheck.models import (
     EndpointProbe,
     IdentityDetail,
     Reason,
+    ResolveDetail,
     Settings,
     StageResult,
 )
@@ -48,8 +57,6 @@ from listencheck.redact import Redactor
 from listencheck.vantage import local_vantage
 
 DEFAULT_TIMEOUT = 3.0
-MAX_CONNECTIONS = 128  # sockets open at once, whatever the cluster size
-MAX_ADDRESSES_PER_HOST = 8  # a name with 1,000 A records is probed on its first 8
 
 
 @dataclass(frozen=True)
@@ -145,6 +152,19 @@ async def check(options: CheckOptions, client_worker: ClientWorker | None = None
     )
 
 
+def connection_limit(wanted: int) -> int:
+    """``wanted``, lowered to what the open-file limit (ulimit -n) leaves room for."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (ImportError, OSError, ValueError):
+        return wanted
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return max(8, min(wanted, (soft - FD_RESERVE) // 2))
+
+
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -155,7 +175,10 @@ class _Run:
         self.deadline = Deadline(options.timeout, options.run_deadline)
         self.resolver: Resolver = options.resolver or SystemResolver()
         self.attempt_settings = AttemptSettings(options.config, self.deadline)
-        self.connections = asyncio.Semaphore(options.max_connections)
+        # Used for what waited for a slot until the deadline: every stage is then not run.
+        self._expired = Deadline(options.timeout, 0.0)
+        self.connections = asyncio.Semaphore(connection_limit(options.max_connections))
+        self.resolutions = asyncio.Semaphore(MAX_RESOLUTIONS)
         self.redact: Callable[[str], str] = Redactor(options.config.secrets())
         self._probes: dict[Endpoint, asyncio.Task[EndpointProbe]] = {}
         self.client_worker = client_worker
@@ -174,19 +197,47 @@ class _Run:
 
     async def _probe(self, endpoint: Endpoint) -> EndpointProbe:
         classification = classify_host(endpoint.host)
-        family = self.options.config.address_family
-        resolved = await stage_within_deadline(
-            self.deadline, lambda budget: self.resolver.resolve(endpoint.host, endpoint.port, family, budget)
-        )
+        resolved = await self._resolve(endpoint)
         if not resolved.ok or resolved.detail is None:
             return EndpointProbe(endpoint, classification, resolved)
         addresses = resolved.detail.addresses[:MAX_ADDRESSES_PER_HOST]
         attempts = await asyncio.gather(*(self._attempt(endpoint, a) for a in addresses))
         return EndpointProbe(endpoint, classification, resolved, tuple(attempts))
 
+    async def _resolve(self, endpoint: Endpoint) -> StageResult[ResolveDetail]:
+        family = self.options.config.address_family
+
+        def resolve(deadline: Deadline) -> Awaitable[StageResult[ResolveDetail]]:
+            return stage_within_deadline(
+                deadline, lambda budget: self.resolver.resolve(endpoint.host, endpoint.port, family, budget))
+
+        if ip_literal(endpoint.host) is not None:
+            return await resolve(self.deadline)  # nothing to look up: no slot needed
+        if not await self._acquire(self.resolutions):
+            return await resolve(self._expired)
+        try:
+            return await resolve(self.deadline)
+        finally:
+            self.resolutions.release()
+
     async def _attempt(self, endpoint: Endpoint, address: str) -> AddressAttempt:
-        async with self.connections:
+        if not await self._acquire(self.connections):
+            return await probe_address(endpoint, address, AttemptSettings(self.options.config, self._expired))
+        try:
             return await probe_address(endpoint, address, self.attempt_settings)
+        finally:
+            self.connections.release()
+
+    async def _acquire(self, slots: asyncio.Semaphore) -> bool:
+        """Wait for a slot, but not past the run's deadline."""
+        remaining = self.deadline.remaining
+        if remaining <= 0:
+            return False
+        try:
+            await asyncio.wait_for(slots.acquire(), remaining)
+        except TimeoutError:
+            return False
+        return True
 
     async def bootstrap(self, spec: BootstrapSpec) -> BootstrapCheck:
         client_task = asyncio.ensure_future(self._client_check(spec))
@@ -196,9 +247,8 @@ class _Run:
         brokers: tuple[BrokerCheck, ...] = ()
         if source is not None and source.chosen is not None and source.metadata is not None:
             metadata = ClusterMetadata(str(source.endpoint), source.chosen.address, source.metadata)
-            brokers = tuple(
-                await asyncio.gather(*(self._broker(b, metadata) for b in metadata.detail.brokers))
-            )
+            probed = metadata.detail.brokers[:MAX_BROKERS]  # the analysis reports any rest
+            brokers = tuple(await asyncio.gather(*(self._broker(b, metadata) for b in probed)))
         if metadata is None:
             # No bootstrap server answered us: the client library cannot do better, and
             # waiting for its timeout would only delay the report.

@@ -10,6 +10,7 @@ from listencheck.analysis.broker_rules import broker_findings
 from listencheck.analysis.context import BootstrapContext, context_for
 from listencheck.analysis.resolution_rules import resolution_findings
 from listencheck.catalogue import CATALOGUE
+from listencheck.limits import MAX_ADDRESSES_PER_HOST, MAX_BROKERS
 from listencheck.models import CheckResult, Finding, Report, Severity, StageStatus, Verdict
 from listencheck.status import ExitStatus
 
@@ -24,6 +25,7 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
         findings.extend(broker_findings(ctx))
         findings.extend(resolution_findings(ctx))
         findings.extend(_client_findings(ctx, findings))
+        findings.extend(_limit_findings(ctx))
     findings.extend(cross_bootstrap_findings(contexts))
     findings.extend(_run_findings(result))
     order = {b.argument: i for i, b in enumerate(result.bootstraps)}
@@ -58,6 +60,35 @@ def _client_findings(ctx: BootstrapContext, so_far: list[Finding]) -> Iterator[F
          "message": client.error.message if client.error else None,
          "log": list(detail.log) if detail else []},
     )
+
+
+def _limit_findings(ctx: BootstrapContext) -> Iterator[Finding]:
+    md = ctx.bootstrap.metadata
+    if md is not None and len(md.detail.brokers) > len(ctx.bootstrap.brokers):
+        yield ctx.finding(
+            "RUN_LIMIT_REACHED", Severity.WARNING,
+            f"{md.source} lists {len(md.detail.brokers)} brokers; the first {MAX_BROKERS} were probed, "
+            f"the other {len(md.detail.brokers) - len(ctx.bootstrap.brokers)} were not.",
+            "If the cluster really is that large, check it a part at a time; otherwise the bootstrap "
+            "server does not answer like a sane Kafka broker.",
+            {"limit": "brokers probed per bootstrap", "max": MAX_BROKERS,
+             "brokers": len(md.detail.brokers)},
+            address=md.source,
+        )
+    probes = {p.endpoint: p for p in [*ctx.bootstrap.servers, *(b.probe for b in ctx.bootstrap.brokers)]}
+    for probe in probes.values():
+        resolved = probe.resolve.detail
+        if resolved is not None and len(resolved.addresses) > MAX_ADDRESSES_PER_HOST:
+            yield ctx.finding(
+                "RUN_LIMIT_REACHED", Severity.WARNING,
+                f"{probe.endpoint.host} resolves to {len(resolved.addresses)} addresses; the first "
+                f"{MAX_ADDRESSES_PER_HOST} were tried, the others were not.",
+                "A client tries them all in turn: remove the stale records so that every address "
+                "of the name is a listener of this broker.",
+                {"limit": "addresses tried per host", "max": MAX_ADDRESSES_PER_HOST,
+                 "addresses": len(resolved.addresses), "host": probe.endpoint.host},
+                address=str(probe.endpoint),
+            )
 
 
 def _run_findings(result: CheckResult) -> Iterator[Finding]:

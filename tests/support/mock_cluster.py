@@ -18,7 +18,9 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[2]
 _BOOTSTRAP = re.compile(r"bootstrap\.servers=(\S+)")
 
 
@@ -59,7 +61,7 @@ def mock_cluster(brokers: int, timeout: float = 60) -> Iterator[MockCluster]:
     """Start the helper; stop it (close stdin, then kill by pid) afterwards."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.support.mock_cluster", str(brokers)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
     )
     try:
         assert proc.stdout is not None
