@@ -20,17 +20,15 @@ together (pages shared after fork are counted twice).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 from listencheck.lab.tansu import TansuBroker, free_port  # noqa: E402
 from tests.support.mock_cluster import mock_cluster  # noqa: E402
 from tests.support.scripted import ScriptedKafka  # noqa: E402
+from tests.support.servers import black_holes  # noqa: E402
 
 PY = sys.executable
 TIME = "/usr/bin/time"  # GNU time (Debian package `time`)
@@ -183,22 +182,6 @@ def scale(runs: int, sizes: Sequence[int]) -> list[str]:
             f"{lc.stat(lambda s: s.tree_mib, 1)} | {lc.stat(lambda s: s.out_bytes / 1024)} | {lc.codes} |"
         )
     return rows
-
-
-@contextlib.contextmanager
-def black_holes(count: int) -> Iterator[list[int]]:
-    """Listening sockets that never accept: the kernel completes the handshake, nothing answers."""
-    sockets = []
-    try:
-        for _ in range(count):
-            sock = socket.socket()
-            sock.bind(("127.0.0.1", 0))
-            sock.listen(8)
-            sockets.append(sock)
-        yield [int(s.getsockname()[1]) for s in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def blackholed(runs: int, counts: Sequence[int], timeout: float) -> list[str]:

@@ -22,7 +22,7 @@ from listencheck.models import (
     TcpDetail,
     TlsDetail,
 )
-from listencheck.probes import kafka, tcp
+from listencheck.probes import kafka, sniff, tcp
 from listencheck.probes.budget import stage_within_deadline, within_deadline
 from listencheck.protocol.connection import KafkaExchange
 
@@ -72,6 +72,9 @@ class _Stages:
             await self._after_connect(exchange)
         finally:
             await exchange.close()
+        if not self.config.uses_tls:
+            port = self.endpoint.port
+            self.kafka = await sniff.explain_closed(self.kafka, self.address, port, self.deadline)
         return self._result()
 
     async def _after_connect(self, exchange: KafkaExchange) -> None:

@@ -9,6 +9,7 @@ import time
 from listencheck.deadline import elapsed_ms
 from listencheck.models import AdvertisedBroker, KafkaDetail, MetadataDetail, Reason, StageResult
 from listencheck.protocol.connection import (
+    MAX_FRAME_BYTES,
     BadResponse,
     ExchangeError,
     KafkaExchange,
@@ -104,14 +105,32 @@ def _not_kafka(exc: ExchangeError, ms: float, timeout: float) -> StageResult[Kaf
             ms, Reason.PROTOCOL_ERROR, f"invalid Kafka response: {exc}",
             KafkaDetail("malformed", preview=preview(received)),
         )
+    cut = _cut_short(exc, timeout)
+    if cut is not None:
+        reason, message = cut
+        return StageResult.failure(ms, reason, message, KafkaDetail("malformed", preview=preview(received)))
     kind = guess_protocol(received)
     what = {"http": "an HTTP server", "ssh": "an SSH server", "tls": "a TLS endpoint",
-            "banner": "a text-protocol server", "text": "a text answer"}.get(kind, "not Kafka")
-    suffix = "" if isinstance(exc, NotAFrame) else f" ({exc})"
-    return StageResult.failure(
-        ms, Reason.NOT_KAFKA, f"answered like {what}, not like a Kafka broker{suffix}",
-        KafkaDetail(kind, preview=preview(received)),
-    )
+            "banner": "a text-protocol server", "text": "a text protocol"}.get(kind)
+    message = (f"answered like {what}, not like a Kafka broker" if what else
+               "answered with bytes that are not a Kafka response"
+               + (f" ({exc})" if isinstance(exc, NotAFrame) else ""))
+    return StageResult.failure(ms, Reason.NOT_KAFKA, message, KafkaDetail(kind, preview=preview(received)))
+
+
+def _cut_short(exc: ExchangeError, timeout: float) -> tuple[Reason, str] | None:
+    """A Kafka-sized frame whose end never came: the peer closed, reset or went silent."""
+    received = exc.received
+    if isinstance(exc, NotAFrame) or len(received) < 4 or guess_protocol(received) != "unknown":
+        return None
+    length = int.from_bytes(received[:4], "big", signed=True)
+    if not 0 < length <= MAX_FRAME_BYTES:
+        return None
+    got = f"a Kafka frame announcing {length} bytes was cut short after {len(received) - 4}"
+    if isinstance(exc, PeerSilent):
+        return Reason.TIMEOUT, f"{got}: nothing more arrived within {timeout:.1f}s"
+    how = "reset" if isinstance(exc, PeerClosed) and exc.reset else "closed"
+    return Reason.PROTOCOL_ERROR, f"{got}: the peer {how} the connection"
 
 
 async def fetch_metadata(
