@@ -164,6 +164,10 @@ def _run_and_print(options: CheckOptions, fmt: str, no_color: bool, quiet: bool,
     )
     text = Redactor(secrets)(RENDERERS[fmt](report, render_options))
     click.echo(text, nl=False)
+    if report.result.interrupted:
+        click.echo("listencheck: interrupted; the report above is partial", err=True)
+        if exit_:
+            exit_interrupted()
     if exit_:
         sys.exit(report.verdict.exit_code)
     return report.verdict.exit_code
@@ -175,6 +179,18 @@ def _mask(text: str) -> str:
     return Redactor(_secrets)(text)
 
 
+def exit_interrupted() -> None:
+    """Exit 130 now: everything started has been stopped by the ``finally`` blocks on the way here.
+
+    os._exit, not sys.exit: in CPython 3.11 a KeyboardInterrupt raised inside
+    exec'd source (dataclasses builds its methods that way, at import) sets a
+    process-wide flag that turns any later exit into death by SIGINT.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(ExitStatus.INTERRUPTED)
+
+
 def main() -> None:
     """Entry point: the one place exceptions become exit codes and one-line messages."""
     try:
@@ -184,11 +200,9 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(ExitStatus.USAGE)
-    except click.exceptions.Abort:
-        sys.exit(ExitStatus.INTERRUPTED)
-    except KeyboardInterrupt:
+    except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
         click.echo("listencheck: interrupted", err=True)
-        sys.exit(ExitStatus.INTERRUPTED)
+        exit_interrupted()
     except ListencheckError as exc:
         click.echo(_mask(f"listencheck: error: {exc}"), err=True)
         sys.exit(ExitStatus.USAGE)

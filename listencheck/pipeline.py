@@ -50,7 +50,7 @@ from listencheck.models import (
 )
 from listencheck.probes.attempt import AttemptSettings, probe_address
 from listencheck.probes.budget import stage_within_deadline
-from listencheck.probes.client import client_result
+from listencheck.probes.client import client_answer, client_result
 from listencheck.probes.resolve import Resolver, SystemResolver
 from listencheck.probes.worker import ClientWorker
 from listencheck.redact import Redactor
@@ -100,6 +100,10 @@ def run_check(options: CheckOptions, client_worker: ClientWorker | None = None) 
     ``client_worker``: the client-library worker, when the caller forked it early
     (see ``start_client_worker``); otherwise the run starts its own. Either way
     the run stops it before returning.
+
+    Ctrl-C: asyncio.run cancels the main task on the first SIGINT; the run then
+    returns what it has measured so far, marked ``interrupted`` (a second
+    SIGINT raises KeyboardInterrupt at once).
     """
     results: list[CheckResult] = []
 
@@ -107,7 +111,16 @@ def run_check(options: CheckOptions, client_worker: ClientWorker | None = None) 
         # Keep the result out of the task's return value: asyncio.run formats the
         # main task's repr when it restores the SIGINT handler, and the repr of a
         # report with hundreds of brokers costs a noticeable fraction of a second.
-        results.append(await check(options, client_worker))
+        run = _Run(options, client_worker or start_client_worker(options))
+        try:
+            results.append(await run.check())
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is None or task.uncancel() > 0:
+                raise
+            results.append(run.result(run.partial(), interrupted=True))
+        finally:
+            run.close()
 
     try:
         asyncio.run(main())
@@ -126,30 +139,12 @@ def start_client_worker(options: CheckOptions) -> ClientWorker | None:
 
 
 async def check(options: CheckOptions, client_worker: ClientWorker | None = None) -> CheckResult:
-    started_wall = datetime.now(UTC)
-    start = time.monotonic()
+    """The whole check, from inside a running event loop."""
     run = _Run(options, client_worker or start_client_worker(options))
     try:
-        bootstraps = await asyncio.gather(*(run.bootstrap(spec) for spec in options.bootstraps))
+        return await run.check()
     finally:
         run.close()
-    finished_wall = datetime.now(UTC)
-    settings = Settings(
-        timeout_s=options.timeout,
-        deadline_s=options.run_deadline,
-        security_protocol=options.config.security_protocol,
-        client_properties=options.config.property_names(),
-        resolver=run.resolver.name,
-    )
-    return CheckResult(
-        started_at=_iso(started_wall),
-        finished_at=_iso(finished_wall),
-        duration_ms=round((time.monotonic() - start) * 1000, 1),
-        vantage=local_vantage(options.vantage_name),
-        settings=settings,
-        bootstraps=tuple(bootstraps),
-        deadline_hit=run.deadline.expired,
-    )
 
 
 def connection_limit(wanted: int) -> int:
@@ -165,12 +160,18 @@ def connection_limit(wanted: int) -> int:
     return max(8, min(wanted, (soft - FD_RESERVE) // 2))
 
 
+def _address_problem(advertised: AdvertisedBroker) -> str | None:
+    return host_problem(advertised.host) or port_problem(advertised.port)
+
+
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class _Run:
     def __init__(self, options: CheckOptions, client_worker: ClientWorker | None) -> None:
+        self.started_wall = datetime.now(UTC)
+        self.started = time.monotonic()
         self.options = options
         self.deadline = Deadline(options.timeout, options.run_deadline)
         self.resolver: Resolver = options.resolver or SystemResolver()
@@ -186,6 +187,34 @@ class _Run:
     def close(self) -> None:
         if self.client_worker is not None:
             self.client_worker.stop()
+
+    async def check(self) -> CheckResult:
+        bootstraps = await asyncio.gather(*(self.bootstrap(spec) for spec in self.options.bootstraps))
+        return self.result(tuple(bootstraps))
+
+    def result(self, bootstraps: tuple[BootstrapCheck, ...], interrupted: bool = False) -> CheckResult:
+        options = self.options
+        settings = Settings(
+            timeout_s=options.timeout,
+            deadline_s=options.run_deadline,
+            security_protocol=options.config.security_protocol,
+            client_properties=options.config.property_names(),
+            resolver=self.resolver.name,
+        )
+        return CheckResult(
+            started_at=_iso(self.started_wall),
+            finished_at=_iso(datetime.now(UTC)),
+            duration_ms=round((time.monotonic() - self.started) * 1000, 1),
+            vantage=local_vantage(options.vantage_name),
+            settings=settings,
+            bootstraps=bootstraps,
+            interrupted=interrupted,
+            deadline_hit=self.deadline.expired,
+        )
+
+    def partial(self) -> tuple[BootstrapCheck, ...]:
+        """Everything measured so far, after an interruption; the rest marked interrupted."""
+        return tuple(self.assemble(spec, self._client_so_far(spec)) for spec in self.options.bootstraps)
 
     def probe(self, endpoint: Endpoint) -> asyncio.Task[EndpointProbe]:
         """The probe of ``endpoint``, started once and shared by everyone who asks."""
@@ -241,14 +270,8 @@ class _Run:
 
     async def bootstrap(self, spec: BootstrapSpec) -> BootstrapCheck:
         client_task = asyncio.ensure_future(self._client_check(spec))
-        servers = await asyncio.gather(*(self.probe(e) for e in spec.endpoints))
-        source = next((s for s in servers if s.metadata is not None), None)
-        metadata = None
-        brokers: tuple[BrokerCheck, ...] = ()
-        if source is not None and source.chosen is not None and source.metadata is not None:
-            metadata = ClusterMetadata(str(source.endpoint), source.chosen.address, source.metadata)
-            probed = metadata.detail.brokers[:MAX_BROKERS]  # the analysis reports any rest
-            brokers = tuple(await asyncio.gather(*(self._broker(b, metadata) for b in probed)))
+        await asyncio.gather(*(self.probe(e) for e in spec.endpoints))
+        metadata = self._metadata(spec)
         if metadata is None:
             # No bootstrap server answered us: the client library cannot do better, and
             # waiting for its timeout would only delay the report.
@@ -256,11 +279,47 @@ class _Run:
             client: StageResult[ClientDetail] = StageResult.not_run(
                 Reason.UPSTREAM_FAILED, "no bootstrap server answered")
         else:
+            self._limit_client(metadata)
+            usable = [b.endpoint for b in self._probed(metadata) if _address_problem(b) is None]
+            await asyncio.gather(*(self.probe(e) for e in usable))
             client = await client_task
-        return BootstrapCheck(spec.argument, tuple(servers), metadata, brokers, client)
+        return self.assemble(spec, client)
 
-    async def _broker(self, advertised: AdvertisedBroker, metadata: ClusterMetadata) -> BrokerCheck:
-        problem = host_problem(advertised.host) or port_problem(advertised.port)
+    def _limit_client(self, metadata: ClusterMetadata) -> None:
+        """librdkafka starts a thread per advertised broker (~45 KiB each): past the broker
+        limit the client-library check is stopped rather than let it grow (450 MiB at 10,000)."""
+        count = len(metadata.detail.brokers)
+        if count > MAX_BROKERS and self.client_worker is not None:
+            self.client_worker.abandon(
+                f"not run: {metadata.source} lists {count} brokers, more than the {MAX_BROKERS} "
+                f"listencheck checks; the client library would start a thread for each")
+
+    def assemble(self, spec: BootstrapSpec, client: StageResult[ClientDetail]) -> BootstrapCheck:
+        """The bootstrap's result from the probes that finished (all of them, unless interrupted)."""
+        servers = tuple(self._finished(e) for e in spec.endpoints)
+        metadata = self._metadata(spec)
+        brokers = tuple(self._broker(b, metadata) for b in self._probed(metadata)) if metadata else ()
+        return BootstrapCheck(spec.argument, servers, metadata, brokers, client)
+
+    def _metadata(self, spec: BootstrapSpec) -> ClusterMetadata | None:
+        for server in (self._finished(e) for e in spec.endpoints):
+            if server.chosen is not None and server.metadata is not None:
+                return ClusterMetadata(str(server.endpoint), server.chosen.address, server.metadata)
+        return None
+
+    @staticmethod
+    def _probed(metadata: ClusterMetadata) -> tuple[AdvertisedBroker, ...]:
+        return metadata.detail.brokers[:MAX_BROKERS]  # the analysis reports any rest
+
+    def _finished(self, endpoint: Endpoint) -> EndpointProbe:
+        task = self._probes.get(endpoint)
+        if task is not None and task.done() and not task.cancelled():
+            return task.result()
+        return EndpointProbe(endpoint, classify_host(endpoint.host), StageResult.not_run(
+            Reason.INTERRUPTED, "the run was interrupted before the probe of this address finished"))
+
+    def _broker(self, advertised: AdvertisedBroker, metadata: ClusterMetadata) -> BrokerCheck:
+        problem = _address_problem(advertised)
         endpoint = advertised.endpoint
         if problem:
             probe = EndpointProbe(
@@ -270,8 +329,16 @@ class _Run:
             identity: StageResult[IdentityDetail] = StageResult.not_run(
                 Reason.INVALID_ADDRESS, "the advertised address is unusable")
             return BrokerCheck(advertised, probe, identity, problem)
-        probe = await self.probe(endpoint)
+        probe = self._finished(endpoint)
         return BrokerCheck(advertised, probe, judge_identity(advertised, metadata.detail, probe))
+
+    def _client_so_far(self, spec: BootstrapSpec) -> StageResult[ClientDetail]:
+        worker = self.client_worker
+        if worker is None:
+            return StageResult.skipped("the client library check was not requested")
+        answer = client_answer(worker, spec.servers, self.redact)
+        return answer or StageResult.not_run(
+            Reason.INTERRUPTED, "the run was interrupted before the client library answered")
 
     async def _client_check(self, spec: BootstrapSpec) -> StageResult[ClientDetail]:
         worker = self.client_worker

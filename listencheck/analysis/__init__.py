@@ -113,7 +113,9 @@ def _run_findings(result: CheckResult) -> Iterator[Finding]:
 
 def verdict_for(result: CheckResult, findings: tuple[Finding, ...]) -> Verdict:
     counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
-    if result.bootstraps and not any(b.answered for b in result.bootstraps):
+    if result.interrupted:
+        code, summary = ExitStatus.INTERRUPTED, "interrupted: this report is partial"
+    elif result.bootstraps and not any(b.answered for b in result.bootstraps):
         code, summary = ExitStatus.NO_BOOTSTRAP, "no bootstrap server answered"
     elif counts[Severity.ERROR]:
         code = ExitStatus.ERROR_FINDINGS

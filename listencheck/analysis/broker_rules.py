@@ -22,6 +22,7 @@ from listencheck.analysis.context import (
     attempts_evidence,
     failed_stage,
     resolve_evidence,
+    unfinished,
 )
 from listencheck.models import BrokerCheck, EndpointProbe, Finding, JsonValue, Reason, Severity
 
@@ -35,7 +36,8 @@ def broker_findings(ctx: BootstrapContext) -> Iterator[Finding]:
             yield _invalid(ctx, broker)
             continue
         yield from _symptoms(ctx, broker)
-        yield from _address_kinds(ctx, broker)
+        if not unfinished(broker.probe):  # a probe cut short cannot say how the address fares
+            yield from _address_kinds(ctx, broker)
 
 
 def _base(broker: BrokerCheck) -> dict[str, JsonValue]:
@@ -124,6 +126,13 @@ def _resolve_reason(probe: EndpointProbe) -> str:
     r = probe.resolve
     dns = r.detail.dns if r.detail else None
     reason = r.error.reason.value if r.error else "failed"
+    if dns and dns.status == "NOERROR" and dns.addresses:
+        # Seen with very large answers (100+ records): DNS delivers them, glibc's getaddrinfo
+        # (what clients use) gives up on them.
+        return (f"{reason}, although DNS answers {len(dns.addresses)} address(es): the system "
+                f"resolver that clients use rejects that answer")
+    if dns and "CNAME chain is too long" in (dns.message or ""):
+        return f"{reason}; DNS says {dns.status}: a CNAME chain that loops or never ends"
     return f"{reason}; DNS says {dns.status}" if dns and dns.status != "NOERROR" else reason
 
 

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from listencheck.address import Endpoint, ip_literal, is_private_ip
 from listencheck.catalogue import spec
 from listencheck.models import (
+    ATTEMPT_STAGES,
     BootstrapCheck,
     CheckResult,
     EndpointProbe,
     Finding,
     JsonValue,
+    Reason,
     Severity,
     StageStatus,
 )
@@ -104,6 +106,15 @@ def attempts_evidence(probe: EndpointProbe) -> list[JsonValue]:
             })
         rows.append(row)
     return rows
+
+
+_CUT = (Reason.DEADLINE, Reason.INTERRUPTED)
+
+
+def unfinished(probe: EndpointProbe) -> bool:
+    """The probe was stopped by the deadline or Ctrl-C: it says nothing about the address."""
+    stages = [probe.resolve] + [getattr(a, s) for a in probe.attempts for s in ATTEMPT_STAGES]
+    return any(s.status is StageStatus.NOT_RUN and s.reason in _CUT for s in stages)
 
 
 def failed_stage(probe: EndpointProbe) -> str | None:

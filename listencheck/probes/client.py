@@ -36,10 +36,20 @@ async def client_result(
                 ClientDetail(LIBRARY),
             )
         await asyncio.sleep(POLL_S)
+    answer = client_answer(worker, bootstrap, redact)
+    return answer if answer is not None else _crashed(worker, redact)
+
+
+def client_answer(
+    worker: ClientWorker, bootstrap: str, redact: Callable[[str], str]
+) -> StageResult[ClientDetail] | None:
+    """The worker's answer for ``bootstrap`` if it has come (or the worker died), else None."""
     item = worker.results.get(bootstrap)
-    if item is None:
-        return _crashed(worker, redact)
-    return _to_stage(item, redact)
+    if item is not None:
+        return _to_stage(item, redact)
+    if worker.abandoned is not None:
+        return StageResult.skipped(worker.abandoned)
+    return _crashed(worker, redact) if worker.done.is_set() else None
 
 
 def _crashed(worker: ClientWorker, redact: Callable[[str], str]) -> StageResult[ClientDetail]:

@@ -40,6 +40,7 @@ class ClientWorker:
         self.results: dict[str, dict[str, object]] = {}
         self.stderr = b""
         self.exit_status: int | None = None
+        self.abandoned: str | None = None  # why the worker was stopped on purpose
         self.done = threading.Event()
         self._results_fd = results_fd
         self._errors_fd = errors_fd
@@ -54,15 +55,24 @@ class ClientWorker:
         sys.stdout.flush()
         sys.stderr.flush()
         parent = os.getpid()
+        # Ctrl-C during fork would raise inside the interpreter's at-fork hooks, where it is
+        # printed and lost; held back here, it arrives once both processes are set up.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         pid = os.fork()
         if pid == 0:  # child: never returns
             os.close(results_r)
             os.close(errors_r)
-            _child(parent, bootstraps, dict(conf), timeout, results_w, errors_w)
+            _child(parent, mask, bootstraps, dict(conf), timeout, results_w, errors_w)
         os.close(results_w)
         os.close(errors_w)
         worker = cls(pid, results_r, errors_r)
         threading.Thread(target=worker._collect, name="listencheck-client-worker", daemon=True).start()
+        try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            time.monotonic()  # a call: a pending KeyboardInterrupt is raised here, inside the try
+        except KeyboardInterrupt:
+            worker.stop()
+            raise
         return worker
 
     def _collect(self) -> None:
@@ -89,6 +99,12 @@ class ClientWorker:
 
     def answered(self, bootstrap: str) -> bool:
         return bootstrap in self.results or self.done.is_set()
+
+    def abandon(self, why: str) -> None:
+        """Stop the worker on purpose; its unanswered checks are reported as not run, ``why``."""
+        if not self.done.is_set():
+            self.abandoned = why
+        self.stop()
 
     def stop(self, wait: float = 2.0) -> None:
         """Kill the worker if it still runs, and wait until it has been reaped."""
@@ -155,13 +171,14 @@ def _die_with_parent() -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _child(parent: int, bootstraps: list[str], conf: dict[str, object], timeout: float,
-           results_fd: int, errors_fd: int) -> None:
+def _child(parent: int, mask: set[int | signal.Signals], bootstraps: list[str], conf: dict[str, object],
+           timeout: float, results_fd: int, errors_fd: int) -> None:
     """The worker's whole life: run the checks, write one JSON line each, exit."""
     code = 0
     try:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the worker at once
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         _die_with_parent()
         if os.getppid() != parent:  # the parent died before prctl took effect
             os._exit(1)

@@ -176,3 +176,67 @@ def black_holes(count: int, host: str = "127.0.0.1") -> Iterator[list[int]]:
     finally:
         for sock in sockets:
             sock.close()
+
+
+class SilentCounter:
+    """Accepts every connection and never answers, counting how many are open at once.
+
+    One thread and a selector, so that thousands of connections cost no thread each.
+    """
+
+    def __init__(self) -> None:
+        self.open = 0
+        self.max_open = 0
+        self.accepted = 0
+        self._stop = threading.Event()
+
+    def bind(self, host: str, port: int = 0) -> int:
+        """Create the listening socket (inside the namespace it belongs to); returns its port."""
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind((host, port))
+        self._listener.listen(4096)
+        self._listener.setblocking(False)
+        return int(self._listener.getsockname()[1])
+
+    @contextlib.contextmanager
+    def serving(self) -> Iterator[SilentCounter]:
+        thread = threading.Thread(target=self._serve, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            self._stop.set()
+            thread.join(5)
+
+    def _serve(self) -> None:
+        import selectors
+
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._listener, selectors.EVENT_READ)
+            while not self._stop.is_set():
+                for key, _ in selector.select(0.05):
+                    sock = key.fileobj
+                    assert isinstance(sock, socket.socket)
+                    if sock is self._listener:
+                        with contextlib.suppress(BlockingIOError):
+                            while True:
+                                conn, _ = self._listener.accept()
+                                conn.setblocking(False)
+                                selector.register(conn, selectors.EVENT_READ)
+                                self.accepted += 1
+                                self.open += 1
+                                self.max_open = max(self.max_open, self.open)
+                        continue
+                    try:
+                        data = sock.recv(65536)
+                    except BlockingIOError:
+                        continue
+                    except OSError:
+                        data = b""
+                    if not data:
+                        selector.unregister(sock)
+                        sock.close()
+                        self.open -= 1
+            for key in list(selector.get_map().values()):
+                key.fileobj.close()  # type: ignore[union-attr]
