@@ -27,6 +27,7 @@ from tests.support.scripted import DEFAULT_APIS, Request, ScriptedKafka, api_ver
 from tests.support.servers import (
     Behaviour,
     answer_request,
+    black_holes,
     close_at_once,
     garbage,
     http,
@@ -172,6 +173,21 @@ def test_hostile_advertised_listener(hostile: tuple[Case, int], tmp_path: Path) 
     finding = run.one("ADVERTISED_NOT_KAFKA", 2)
     assert finding["evidence"]["answer"] == case.answer
     assert "ADVERTISED_NOT_KAFKA" in text.stdout and "FAIL" in text.stdout.splitlines()[-1]
+
+
+def test_silent_listeners_cost_one_timeout_in_total(tmp_path: Path) -> None:
+    """300 advertised listeners that complete the handshake and never answer (sockets that
+    listen and never accept). With a 1 s stage timeout and a 2.5 s run deadline, probing
+    them in turn, or in more than one wave, would leave most cut by the deadline."""
+    with black_holes(300) as ports, ScriptedKafka() as script:
+        script.brokers = [(1, "127.0.0.1", script.port)] + [
+            (i + 2, "127.0.0.1", port) for i, port in enumerate(ports)]
+        run = run_cli(["check", "--format", "json", "--timeout", "1", "--deadline", "2.5", script.address])
+    stages = [b["probe"]["attempts"][0]["kafka"] for b in run.report["bootstraps"][0]["brokers"][1:]]
+    assert len(stages) == 300
+    assert {s["error"]["reason"] for s in stages} == {"silent"}
+    assert "RUN_INCOMPLETE" not in run.codes()
+    assert len(run.findings("ADVERTISED_NOT_KAFKA")) == 300 and run.code == 1
 
 
 def test_bootstrap_answers_then_disappears(tmp_path: Path) -> None:

@@ -100,7 +100,9 @@ def test_ctrl_c_mid_run_prints_a_partial_report(whole_group: bool) -> None:
         script.brokers = [(1, "127.0.0.1", script.port), (2, "127.0.0.1", quiet_port)]
         proc, token = start(["check", "--format", "json", "--timeout", "20", script.address,
                              f"127.0.0.1:{quiet_port}"])
-        wait_for(lambda: len(accepted) >= 2)  # broker 2 and the second bootstrap: both waiting
+        # Bootstrap 1 answered Metadata; broker 2 and bootstrap 2 are being waited on.
+        wait_for(lambda: len(accepted) >= 2 and any(r.api_key == 3 for r in script.requests))
+        time.sleep(0.3)
         workers = descendants(proc.pid)
         assert workers, "the client-library worker should be running (it waits on the silent bootstrap)"
         if whole_group:
