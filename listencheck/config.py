@@ -69,6 +69,26 @@ class ClientConfig:
         return self.security_protocol.startswith("SASL_")
 
     @property
+    def sasl_mechanism(self) -> str:
+        """librdkafka's sasl.mechanisms (alias sasl.mechanism); its default is GSSAPI."""
+        value = self.get("sasl.mechanisms") or self.get("sasl.mechanism") or "GSSAPI"
+        return value.strip().upper()
+
+    @property
+    def certificate_verification(self) -> bool:
+        return _boolean(self.get("enable.ssl.certificate.verification", "true"))
+
+    @property
+    def hostname_verification(self) -> bool:
+        """ssl.endpoint.identification.algorithm: https (librdkafka's default) or none."""
+        return self.get("ssl.endpoint.identification.algorithm", "https").strip().lower() == "https"
+
+    @property
+    def client_certificate(self) -> bool:
+        return any(self.get(k) for k in ("ssl.certificate.location", "ssl.certificate.pem",
+                                         "ssl.keystore.location"))
+
+    @property
     def address_family(self) -> str:
         family = self.get("broker.address.family", "any").lower()
         return family if family in ("any", "v4", "v6") else "any"
@@ -86,6 +106,10 @@ class ClientConfig:
 
     def librdkafka_conf(self) -> dict[str, str]:
         return dict(self.properties)
+
+
+def _boolean(value: str) -> bool:
+    return value.strip().lower() not in ("false", "0", "no", "off")
 
 
 def load_config(files: Iterable[Path], overrides: Iterable[str]) -> ClientConfig:
