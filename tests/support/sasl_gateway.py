@@ -32,6 +32,7 @@ class SaslGateway:
     users: Mapping[str, str]  # user -> password
     mechanisms: Sequence[str] = ("SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN")
     host: str = "127.0.0.1"
+    listen_port: int = 0  # 0: any free port
     attempts: list[tuple[str, str, bool]] = field(default_factory=list)  # mechanism, user, ok
     _server: socketserver.ThreadingTCPServer | None = None
 
@@ -53,7 +54,7 @@ class SaslGateway:
                         _relay(client, backend)
 
         socketserver.ThreadingTCPServer.allow_reuse_address = True
-        self._server = socketserver.ThreadingTCPServer((self.host, 0), Handler)
+        self._server = socketserver.ThreadingTCPServer((self.host, self.listen_port), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
