@@ -75,7 +75,8 @@ def scenarios(x: Listeners, tmp: Path) -> list[tuple[str, list[str]]]:
                           "-X", f"sasl.password={SENTINEL}"]),
         ("mismatch", [x.plaintext, "-X", "security.protocol=SASL_PLAINTEXT", *scram,
                       "-X", f"sasl.password={SENTINEL}"]),
-        ("mtls ok", [x.mtls, "-X", "security.protocol=SSL", *ca, *key, "-X", f"ssl.key.password={KEY_SENTINEL}"]),
+        ("mtls ok", [x.mtls, "-X", "security.protocol=SSL", *ca, *key,
+                     "-X", f"ssl.key.password={KEY_SENTINEL}"]),
         ("bad key password", [x.mtls, "-X", "security.protocol=SSL", *ca, *key,
                               "-X", f"ssl.key.password={SENTINEL}"]),
     ]
@@ -98,7 +99,7 @@ def test_results_hold_no_secret_before_any_redaction(listeners: Listeners, tmp_p
     for name, args in scenarios(listeners, tmp_path):
         if name == "bad key password":
             continue  # a usage error before any probe (checked above)
-        target, files, props = args[0], [], []
+        target, files, props = args[0], list[str](), list[str]()
         rest = iter(args[1:])
         for flag in rest:
             (files if flag == "-F" else props).append(next(rest))

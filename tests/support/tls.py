@@ -103,7 +103,8 @@ class TlsFronts:
               prefix: Sequence[str] = ()) -> int:
         port = port or free_port()
         verify = f"verify=1,cafile={client_ca}" if client_ca else "verify=0"
-        listen = f"OPENSSL-LISTEN:{port},bind={bind},cert={server.cert},key={server.key},{verify},fork,reuseaddr"
+        listen = (f"OPENSSL-LISTEN:{port},bind={bind},cert={server.cert},key={server.key},{verify},"
+                  f"fork,reuseaddr")
         proc = subprocess.Popen([*prefix, "socat", listen, f"TCP:127.0.0.1:{backend_port}"],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
