@@ -68,7 +68,7 @@ def _run_findings(result: CheckResult) -> Iterator[Finding]:
         for b in result.bootstraps
         for probe in list(b.servers) + [br.probe for br in b.brokers]
         for stage in [probe.resolve] + [getattr(a, s) for a in probe.attempts
-                                        for s in ("tcp", "kafka", "metadata")]
+                                        for s in ("tcp", "tls", "kafka", "sasl", "metadata")]
         if stage.status is StageStatus.NOT_RUN and stage.error and stage.error.reason.value == "deadline"
     )
     if result.deadline_hit and skipped:
