@@ -138,7 +138,8 @@ def _run_and_print(options: CheckOptions, fmt: str, no_color: bool, quiet: bool,
 
     report = build_report(run_check(options))
     stream = click.get_text_stream("stdout")
-    encoding = (getattr(stream, "encoding", None) or "ascii").lower()
+    # click re-wraps an ASCII stdout as UTF-8; ask the interpreter what the terminal takes.
+    encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower()
     render_options = RenderOptions(
         color=not no_color and "NO_COLOR" not in os.environ and stream.isatty(),
         verbosity=-1 if quiet else (1 if verbose else 0),
