@@ -41,6 +41,14 @@ _SECRET_MARKERS = ("password", "secret", "jaas", "ssl.key.pem", "ssl_key", "oaut
 _JAAS = re.compile(r"""(\w+)\s*=\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s;]+)""")
 
 
+def uses_tls(protocol: str) -> bool:
+    return protocol.upper() in ("SSL", "SASL_SSL")
+
+
+def uses_sasl(protocol: str) -> bool:
+    return protocol.upper().startswith("SASL_")
+
+
 def is_secret_property(key: str) -> bool:
     lowered = key.lower()
     return any(marker in lowered for marker in _SECRET_MARKERS)
@@ -62,11 +70,11 @@ class ClientConfig:
 
     @property
     def uses_tls(self) -> bool:
-        return self.security_protocol in ("SSL", "SASL_SSL")
+        return uses_tls(self.security_protocol)
 
     @property
     def uses_sasl(self) -> bool:
-        return self.security_protocol.startswith("SASL_")
+        return uses_sasl(self.security_protocol)
 
     @property
     def sasl_mechanism(self) -> str:

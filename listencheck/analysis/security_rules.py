@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from listencheck.analysis.context import BootstrapContext
+from listencheck.config import uses_sasl, uses_tls
 from listencheck.models import (
     AddressAttempt,
     CertificateInfo,
@@ -92,28 +93,25 @@ def _endpoints(ctx: BootstrapContext) -> Iterator[_Where]:
 
 # --- protocol mismatch -----------------------------------------------------------
 
+# What the user sees, by (which layer differs, what the client does).
 _SYMPTOMS = {
-    ("PLAINTEXT", "SSL"): "the client sends plaintext to a TLS listener, which closes the connection "
-                          "or answers with a TLS alert (clients report 'Disconnected while requesting "
-                          "ApiVersion' or 'broker may not be available')",
-    ("SSL", "PLAINTEXT"): "the client starts a TLS handshake with a plaintext listener, which waits "
-                          "for the rest of a 'request' that large or closes the connection (clients "
-                          "report handshake timeouts or 'wrong version number')",
-    ("PLAINTEXT", "SASL_PLAINTEXT"): "ApiVersions is answered, then the broker drops the connection at "
-                                     "the first real request because the client never authenticated",
-    ("SASL_PLAINTEXT", "PLAINTEXT"): "the client asks for a SASL handshake on a listener without SASL, "
-                                     "which refuses it (ILLEGAL_SASL_STATE or an unsupported-mechanism "
-                                     "answer)",
+    ("tls", False): "the client sends plaintext to a TLS listener, which closes the connection or "
+                    "answers with a TLS alert (clients report 'Disconnected while requesting "
+                    "ApiVersion' or 'broker may not be available')",
+    ("tls", True): "the client starts a TLS handshake with a plaintext listener, which waits for the "
+                   "rest of a 'request' that large or closes the connection (clients report handshake "
+                   "timeouts or 'wrong version number')",
+    ("sasl", False): "ApiVersions is answered, then the broker drops the connection at the first real "
+                     "request because the client never authenticated",
+    ("sasl", True): "the client asks for a SASL handshake on a listener without SASL, which refuses "
+                    "it (ILLEGAL_SASL_STATE or an unsupported-mechanism answer)",
 }
 
 
 def _symptom(configured: str, expected: str) -> str:
-    tls_c, tls_e = configured in ("SSL", "SASL_SSL"), expected in ("SSL", "SASL_SSL")
-    sasl_c, sasl_e = configured.startswith("SASL_"), expected.startswith("SASL_")
-    if tls_c != tls_e:
-        return _SYMPTOMS[("SSL", "PLAINTEXT") if tls_c else ("PLAINTEXT", "SSL")]
-    return _SYMPTOMS[("SASL_PLAINTEXT", "PLAINTEXT") if sasl_c else ("PLAINTEXT", "SASL_PLAINTEXT")] \
-        if sasl_c != sasl_e else "the listener and the client disagree"
+    if uses_tls(configured) != uses_tls(expected):
+        return _SYMPTOMS[("tls", uses_tls(configured))]
+    return _SYMPTOMS[("sasl", uses_sasl(configured))]
 
 
 def _protocol_mismatch(ctx: BootstrapContext, where: _Where, d: ListenerDetail) -> Finding:
@@ -131,9 +129,9 @@ def _protocol_mismatch(ctx: BootstrapContext, where: _Where, d: ListenerDetail) 
     if kafka is not None and kafka.preview:
         evidence["first_bytes"] = kafka.preview
     needs = []
-    if expected in ("SSL", "SASL_SSL") and d.configured_protocol not in ("SSL", "SASL_SSL"):
+    if uses_tls(expected) and not uses_tls(d.configured_protocol):
         needs.append("ssl.ca.location=<PEM of the CA that signed the broker's certificate>")
-    if expected.startswith("SASL_") and not d.configured_protocol.startswith("SASL_"):
+    if uses_sasl(expected) and not uses_sasl(d.configured_protocol):
         mech = d.mechanisms[0] if d.mechanisms else "<mechanism>"
         needs.append(f"sasl.mechanism={mech} (offered: {', '.join(d.mechanisms) or 'unknown'}), "
                      f"sasl.username and sasl.password")
