@@ -165,3 +165,31 @@ def test_sasl_client_against_a_plaintext_listener(tansu: BrokerFactory) -> None:
     assert evidence["failed_stage"] == "sasl"
     assert evidence["sasl_evidence"] == "Metadata was answered without authentication"
     assert "SASL_MECHANISM_UNSUPPORTED" not in run.codes()
+
+
+def test_advertised_listener_enables_other_mechanisms_than_the_bootstrap(tansu: BrokerFactory) -> None:
+    bootstrap_port, advertised_port = free_port(), free_port()
+    advertised = tansu.start(f"127.0.0.1:{advertised_port}")
+    bootstrap = tansu.start(f"127.0.0.1:{advertised_port}")  # advertises the other listener
+    with SaslGateway(bootstrap.listen_port, USERS, listen_port=bootstrap_port), \
+            SaslGateway(advertised.listen_port, USERS, mechanisms=("SCRAM-SHA-256",),
+                        listen_port=advertised_port):
+        run = check_json(f"127.0.0.1:{bootstrap_port}",
+                         *sasl("SASL_PLAINTEXT", "SCRAM-SHA-512", "alice", USERS["alice"]))
+    assert run.code == 1
+    finding = run.one("SASL_MECHANISM_UNSUPPORTED", 111)
+    assert finding["address"] == f"127.0.0.1:{advertised_port}"
+    assert finding["evidence"]["enabled_mechanisms"] == ["SCRAM-SHA-256"]
+
+
+def test_advertised_listener_does_not_know_the_user(tansu: BrokerFactory) -> None:
+    bootstrap_port = free_port()
+    advertised = tansu.start("127.0.0.1:{port}", extra_args=["--authentication"])
+    bootstrap = tansu.start(advertised.advertised)
+    with SaslGateway(bootstrap.listen_port, USERS, listen_port=bootstrap_port):
+        run = check_json(f"127.0.0.1:{bootstrap_port}",
+                         *sasl("SASL_PLAINTEXT", "SCRAM-SHA-512", "alice", USERS["alice"]))
+    finding = run.one("SASL_AUTH_FAILED", 111)
+    assert finding["severity"] == "error"
+    assert finding["evidence"]["outcome"] == "unknown_user"
+    assert finding["address"] == advertised.advertised

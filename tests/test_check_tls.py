@@ -247,3 +247,18 @@ def test_tls_client_against_a_plaintext_listener(tansu: BrokerFactory, pki: Ca) 
 
 def cert_date(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def test_bootstrap_works_but_the_advertised_listener_wants_tls(
+        tansu: BrokerFactory, tls_fronts: TlsFronts, pki: Ca) -> None:
+    # The tool's core story: the bootstrap answers in plaintext, the advertised listener is TLS.
+    front = free_port()
+    tls_listener = tansu.start(f"localhost:{front}")
+    tls_fronts.start(pki.issue("broker", dns=["localhost"]), tls_listener.listen_port, port=front)
+    plaintext = tansu.start(f"localhost:{front}")
+    run = check_json(plaintext.listen)
+    assert run.code == 1
+    finding = run.one("PROTOCOL_MISMATCH", 111)
+    assert finding["address"] == f"localhost:{front}"
+    assert (finding["evidence"]["configured"], finding["evidence"]["expected"]) == ("PLAINTEXT", "SSL")
+    assert "ADVERTISED_NOT_KAFKA" not in run.codes()
