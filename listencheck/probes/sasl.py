@@ -97,9 +97,7 @@ async def _scram(start: float, detail: SaslDetail, exchange: KafkaExchange, vers
     try:
         final_message = client.client_final(first.auth_bytes)
     except ScramError as exc:
-        return StageResult.failure(elapsed_ms(start), Reason.PROTOCOL_ERROR,
-                                   f"invalid SCRAM server-first-message: {exc}",
-                                   replace(detail, outcome="error"))
+        return _malformed(start, detail, "server-first-message", exc)
     detail = replace(detail, scram_iterations=client.iterations)
     final = await _send(exchange, version, final_message, clock)
     if final.error_code:
@@ -107,9 +105,7 @@ async def _scram(start: float, detail: SaslDetail, exchange: KafkaExchange, vers
     try:
         verdict = client.server_final(final.auth_bytes)
     except ScramError as exc:
-        return StageResult.failure(elapsed_ms(start), Reason.PROTOCOL_ERROR,
-                                   f"invalid SCRAM server-final-message: {exc}",
-                                   replace(detail, outcome="error"))
+        return _malformed(start, detail, "server-final-message", exc)
     if verdict.error:
         return _auth_failed(start, detail, final, verdict.error)
     if not verdict.signature_valid:
@@ -119,6 +115,11 @@ async def _scram(start: float, detail: SaslDetail, exchange: KafkaExchange, vers
             "credentials (or something between you and it answers in its place)",
             replace(detail, outcome="server_signature_invalid"))
     return StageResult.passed(elapsed_ms(start), replace(detail, authenticated=True, outcome="authenticated"))
+
+
+def _malformed(start: float, detail: SaslDetail, which: str, exc: ScramError) -> StageResult[SaslDetail]:
+    return StageResult.failure(elapsed_ms(start), Reason.PROTOCOL_ERROR, f"invalid SCRAM {which}: {exc}",
+                               replace(detail, outcome="error"))
 
 
 async def _send(

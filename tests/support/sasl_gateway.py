@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from scramp import ScramException, ScramMechanism
 
 from listencheck.protocol.wire import Reader, Writer
+from tests.support.scripted import frame
 
 SASL_HANDSHAKE, SASL_AUTHENTICATE, API_VERSIONS = 17, 36, 18
 
@@ -69,14 +70,14 @@ class SaslGateway:
         scram = None
         user = ""
         while True:
-            frame = _read_frame(client)
-            if frame is None:
+            request = _read_frame(client)
+            if request is None:
                 return False
-            r = Reader(frame)
+            r = Reader(request)
             api_key, version, correlation_id = r.int16(), r.int16(), r.int32()
             r.nullable_string()  # client id
             if api_key == API_VERSIONS:
-                backend.sendall(struct.pack(">i", len(frame)) + frame)
+                backend.sendall(struct.pack(">i", len(request)) + request)
                 answer = _read_frame(backend)
                 if answer is None:
                     return False
@@ -87,7 +88,7 @@ class SaslGateway:
                 body = Writer().int16(0 if ok else 33).int32(len(self.mechanisms))
                 for name in self.mechanisms:
                     body.nullable_string(name)
-                client.sendall(_frame(correlation_id, body.build(), flexible=False))
+                client.sendall(frame(correlation_id, body.build(), flexible=False))
                 if not ok:
                     mechanism = None
             elif api_key == SASL_AUTHENTICATE and mechanism is not None:
@@ -146,12 +147,7 @@ class SaslGateway:
         else:
             w.nullable_string(message).bytes_(token)
         body = w.build() + (struct.pack(">q", 0) if version >= 1 else b"")  # session_lifetime_ms
-        return _frame(correlation_id, body + (b"\0" if flexible else b""), flexible)
-
-
-def _frame(correlation_id: int, body: bytes, flexible: bool) -> bytes:
-    payload = struct.pack(">i", correlation_id) + (b"\0" if flexible else b"") + body
-    return struct.pack(">i", len(payload)) + payload
+        return frame(correlation_id, body + (b"\0" if flexible else b""), flexible)
 
 
 def _read_frame(sock: socket.socket) -> bytes | None:
