@@ -83,9 +83,6 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
     global _secrets
     _secrets = config.secrets()
     validate_with_client_library(config, quiet_logger("listencheck.librdkafka.validate"))
-    if config.uses_tls or config.uses_sasl:
-        raise UsageError(f"security.protocol={config.security_protocol}: TLS and SASL listeners "
-                         "are not checked yet; only PLAINTEXT is supported in this version")
     options = CheckOptions(specs, config, timeout, deadline, vantage)
     _run_and_print(options, fmt, no_color, quiet, verbose, config.secrets())
 
