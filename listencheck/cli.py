@@ -85,9 +85,6 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
     global _secrets
     _secrets = config.secrets()
     validate_with_client_library(config, quiet_logger("listencheck.librdkafka.validate"))
-    if config.uses_tls or config.uses_sasl:
-        raise UsageError(f"security.protocol={config.security_protocol}: TLS and SASL listeners "
-                         "are not checked yet; only PLAINTEXT is supported in this version")
     # Fork the client-library worker now, before the heavier imports below: its own
     # start-up (confluent-kafka) and metadata request overlap with ours.
     worker = ClientWorker.start([bootstrap_servers(e) for e in endpoints], config.librdkafka_conf(),

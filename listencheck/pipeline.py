@@ -32,6 +32,7 @@ from listencheck.limits import (
     MAX_BROKERS,
     MAX_CONNECTIONS,
     MAX_RESOLUTIONS,
+    SOCKETS_PER_ATTEMPT,
 )
 from listencheck.models import (
     AddressAttempt,
@@ -54,6 +55,7 @@ from listencheck.probes.client import client_answer, client_result
 from listencheck.probes.resolve import Resolver, SystemResolver
 from listencheck.probes.worker import ClientWorker
 from listencheck.redact import Redactor
+from listencheck.tls.settings import tls_settings
 from listencheck.vantage import local_vantage
 
 DEFAULT_TIMEOUT = 3.0
@@ -148,7 +150,7 @@ async def check(options: CheckOptions, client_worker: ClientWorker | None = None
 
 
 def connection_limit(wanted: int) -> int:
-    """``wanted``, lowered to what the open-file limit (ulimit -n) leaves room for."""
+    """``wanted`` sockets, lowered to what the open-file limit (ulimit -n) leaves room for."""
     try:
         import resource
 
@@ -157,7 +159,7 @@ def connection_limit(wanted: int) -> int:
         return wanted
     if soft == resource.RLIM_INFINITY:
         return wanted
-    return max(8, min(wanted, (soft - FD_RESERVE) // 2))
+    return max(8, min(wanted, soft - FD_RESERVE))
 
 
 def _address_problem(advertised: AdvertisedBroker) -> str | None:
@@ -175,10 +177,13 @@ class _Run:
         self.options = options
         self.deadline = Deadline(options.timeout, options.run_deadline)
         self.resolver: Resolver = options.resolver or SystemResolver()
-        self.attempt_settings = AttemptSettings(options.config, self.deadline)
+        tls = tls_settings(options.config) if options.config.uses_tls else None
+        self.attempt_settings = AttemptSettings(options.config, self.deadline, tls)
         # Used for what waited for a slot until the deadline: every stage is then not run.
-        self._expired = Deadline(options.timeout, 0.0)
-        self.connections = asyncio.Semaphore(connection_limit(options.max_connections))
+        self._expired_settings = AttemptSettings(options.config, Deadline(options.timeout, 0.0), tls)
+        # Addresses probed at once: each holds at most SOCKETS_PER_ATTEMPT sockets at a time.
+        attempts = connection_limit(options.max_connections) // SOCKETS_PER_ATTEMPT
+        self.connections = asyncio.Semaphore(max(1, attempts))
         self.resolutions = asyncio.Semaphore(MAX_RESOLUTIONS)
         self.redact: Callable[[str], str] = Redactor(options.config.secrets())
         self._probes: dict[Endpoint, asyncio.Task[EndpointProbe]] = {}
@@ -243,7 +248,7 @@ class _Run:
         if ip_literal(endpoint.host) is not None:
             return await resolve(self.deadline)  # nothing to look up: no slot needed
         if not await self._acquire(self.resolutions):
-            return await resolve(self._expired)
+            return await resolve(self._expired_settings.deadline)
         try:
             return await resolve(self.deadline)
         finally:
@@ -251,7 +256,7 @@ class _Run:
 
     async def _attempt(self, endpoint: Endpoint, address: str) -> AddressAttempt:
         if not await self._acquire(self.connections):
-            return await probe_address(endpoint, address, AttemptSettings(self.options.config, self._expired))
+            return await probe_address(endpoint, address, self._expired_settings)
         try:
             return await probe_address(endpoint, address, self.attempt_settings)
         finally:

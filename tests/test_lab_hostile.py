@@ -36,16 +36,18 @@ def test_ten_thousand_brokers_never_open_ten_thousand_sockets(lab: Lab) -> None:
             run = client.check(script.address, timeout="1")
     finally:
         script.__exit__(None, None, None)
-    from listencheck.limits import MAX_BROKERS, MAX_CONNECTIONS
+    from listencheck.limits import MAX_CONNECTIONS
 
-    assert counter.accepted >= MAX_BROKERS - 1  # every probed broker was connected to...
+    assert counter.accepted >= MAX_CONNECTIONS // 2  # a pool's worth of brokers was connected to...
     assert counter.max_open <= MAX_CONNECTIONS  # ...never more than the pool at once...
-    assert counter.max_open >= MAX_CONNECTIONS // 2  # ...but concurrently, not one by one
+    assert counter.max_open >= MAX_CONNECTIONS // 4  # ...but concurrently, not one by one
     report = run.report
     assert run.one("RUN_LIMIT_REACHED")["evidence"]["brokers"] == 10_000
     brokers = report["bootstraps"][0]["brokers"][1:]
     reasons = {b["probe"]["attempts"][0]["kafka"]["error"]["reason"] for b in brokers}
-    assert reasons == {"silent"}
+    # Waves of the pool until the deadline: what it cut is reported as such, never blamed.
+    assert "silent" in reasons and reasons <= {"silent", "deadline"}
+    assert ("deadline" in reasons) == ("RUN_INCOMPLETE" in run.codes())
     client_stage = report["bootstraps"][0]["client"]
     assert client_stage["status"] == "skipped" and "10000 brokers" in client_stage["error"]["message"]
     assert run.code == 1

@@ -9,6 +9,7 @@ from listencheck.analysis.bootstrap_rules import bootstrap_findings, cross_boots
 from listencheck.analysis.broker_rules import broker_findings
 from listencheck.analysis.context import BootstrapContext, context_for
 from listencheck.analysis.resolution_rules import resolution_findings
+from listencheck.analysis.security_rules import security_findings
 from listencheck.catalogue import CATALOGUE
 from listencheck.limits import MAX_ADDRESSES_PER_HOST, MAX_BROKERS
 from listencheck.models import CheckResult, Finding, Report, Severity, StageStatus, Verdict
@@ -23,6 +24,7 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
     for ctx in contexts:
         findings.extend(bootstrap_findings(ctx))
         findings.extend(broker_findings(ctx))
+        findings.extend(security_findings(ctx))
         findings.extend(resolution_findings(ctx))
         findings.extend(_client_findings(ctx, findings))
         findings.extend(_limit_findings(ctx))
@@ -32,9 +34,16 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
     codes = {code: i for i, code in enumerate(CATALOGUE)}  # symptoms before address kinds
     return tuple(sorted(
         findings,
-        key=lambda f: (f.severity.rank, order.get(f.bootstrap or "", -1),
+        key=lambda f: (f.severity.rank, order.get(f.bootstrap or "", -1), _scope(f),
                        f.broker_id if f.broker_id is not None else -1, codes[f.code]),
     ))
+
+
+def _scope(finding: Finding) -> int:
+    """Within a bootstrap: its own findings, then each broker's, then consequences."""
+    if finding.code.startswith("BOOTSTRAP_"):
+        return 0
+    return 1 if finding.broker_id is not None else 2
 
 
 def _client_findings(ctx: BootstrapContext, so_far: list[Finding]) -> Iterator[Finding]:
@@ -97,7 +106,7 @@ def _run_findings(result: CheckResult) -> Iterator[Finding]:
         for b in result.bootstraps
         for probe in list(b.servers) + [br.probe for br in b.brokers]
         for stage in [probe.resolve] + [getattr(a, s) for a in probe.attempts
-                                        for s in ("tcp", "kafka", "metadata")]
+                                        for s in ("tcp", "tls", "kafka", "sasl", "metadata")]
         if stage.status is StageStatus.NOT_RUN and stage.error and stage.error.reason.value == "deadline"
     )
     if result.deadline_hit and skipped:

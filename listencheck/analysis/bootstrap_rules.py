@@ -9,8 +9,10 @@ from listencheck.analysis.context import (
     BootstrapContext,
     attempts_evidence,
     failed_stage,
+    kafka_answer,
     resolve_evidence,
 )
+from listencheck.analysis.security_rules import reported_here
 from listencheck.models import EndpointProbe, Finding, JsonValue, Severity
 
 ERR, WARN, NOTE = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -43,8 +45,8 @@ def bootstrap_findings(ctx: BootstrapContext) -> Iterator[Finding]:
 def _server_finding(ctx: BootstrapContext, server: EndpointProbe, severity: Severity) -> Finding | None:
     stage = failed_stage(server)
     address = str(server.endpoint)
-    if stage is None:
-        return None
+    if stage is None or reported_here(server):
+        return None  # TLS, SASL and protocol mismatches: one clear diagnosis, from security_rules
     if stage == "resolve":
         return ctx.finding(
             "BOOTSTRAP_UNRESOLVABLE", severity,
@@ -65,7 +67,7 @@ def _server_finding(ctx: BootstrapContext, server: EndpointProbe, severity: Seve
     chosen = server.chosen
     if stage == "kafka" and chosen is not None:
         kafka = chosen.kafka
-        answer = kafka.detail.answer if kafka.detail else "unknown"
+        answer = kafka_answer(chosen)
         evidence["answer"] = answer
         if kafka.detail and kafka.detail.preview:
             evidence["first_bytes"] = kafka.detail.preview
@@ -79,7 +81,7 @@ def _server_finding(ctx: BootstrapContext, server: EndpointProbe, severity: Seve
             f"{address} accepts connections but does not answer like a Kafka broker ({answer}).",
             hint, evidence, address=address,
         )
-    if stage in ("metadata", "sasl", "tls") and chosen is not None:
+    if stage == "metadata" and chosen is not None:
         result = getattr(chosen, stage)
         evidence["stage"] = stage
         evidence["message"] = result.error.message if result.error else ""

@@ -21,9 +21,11 @@ from listencheck.analysis.context import (
     all_private,
     attempts_evidence,
     failed_stage,
+    kafka_answer,
     resolve_evidence,
     unfinished,
 )
+from listencheck.analysis.security_rules import reported_here
 from listencheck.models import BrokerCheck, EndpointProbe, Finding, JsonValue, Reason, Severity
 
 ERR, WARN, NOTE = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -97,19 +99,22 @@ def _symptoms(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Finding]:
             adv.node_id, where,
         )
     chosen = probe.chosen
+    if reported_here(probe):
+        return  # TLS, SASL and protocol mismatches: reported by security_rules
     if stage == "kafka" and chosen is not None and chosen.kafka.detail is not None:
         detail = chosen.kafka.detail
-        evidence = _base(broker) | {"answer": detail.answer, "attempts": attempts_evidence(probe)}
+        answer = kafka_answer(chosen)
+        evidence = _base(broker) | {"answer": answer, "attempts": attempts_evidence(probe)}
         if detail.preview:
             evidence["first_bytes"] = detail.preview
         yield ctx.finding(
             "ADVERTISED_NOT_KAFKA", ERR,
             f"Broker {adv.node_id} advertises {where}, but what answers there is not Kafka "
-            f"({detail.answer}).",
-            advice.not_kafka_fix(adv, detail.answer), evidence, adv.node_id, where,
+            f"({answer}).",
+            advice.not_kafka_fix(adv, answer), evidence, adv.node_id, where,
         )
         return
-    if stage in ("metadata", "tls", "sasl") and chosen is not None:
+    if stage == "metadata" and chosen is not None:
         result = getattr(chosen, stage)
         yield ctx.finding(
             "ADVERTISED_METADATA_FAILED", ERR,
@@ -217,7 +222,7 @@ def _address_kinds(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Findi
             f"Broker {adv.node_id} advertises the {label} {adv.host}"
             + ("; it works from here, but clients outside that network will fail." if works else
                "; it fails from here."),
-            advice.listener_per_audience(ctx, adv, "PLAINTEXT") if works else
+            advice.listener_per_audience(ctx, adv, "PLAINTEXT", docker=not k8s) if works else
             advice.unresolvable_fix(ctx, adv, probe),
             base | {"classification": kinds.sorted_kinds()},
             adv.node_id, where,
@@ -227,10 +232,7 @@ def _address_kinds(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Findi
             "ADVERTISED_DOCKER_HOST_ALIAS", NOTE if works else ERR,
             f"Broker {adv.node_id} advertises the Docker host alias {adv.host}; it {outcome}"
             + ("." if works else " (this client has no host-gateway mapping for it)."),
-            f"In each client container on Linux add extra_hosts: [\"{adv.host}:host-gateway\"] "
-            f"(docker run --add-host={adv.host}:host-gateway). For clients on the host itself: "
-            + advice.listener_per_audience(ctx, adv, "DOCKER"),
-            base, adv.node_id, where,
+            advice.docker_alias_fix(adv), base, adv.node_id, where,
         )
     if kinds.has(AddressKind.TUNNEL):
         yield ctx.finding(
@@ -252,8 +254,8 @@ def _address_kinds(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Findi
             f"The bootstrap answered on public address {ctx.source_address}, but broker "
             f"{adv.node_id} advertises {where} ({', '.join(resolved)}), a private address; "
             f"it {outcome}.",
-            f"Advertise the public name or address on the listener outside clients use, e.g. "
-            f"advertised.listeners=EXTERNAL://{ctx.source.host if ctx.source else 'PUBLIC_HOST'}:{adv.port}.",
+            "Advertise the public name or address on the listener outside clients use. "
+            + advice.listener_per_audience(ctx, adv, docker=False),
             base | {"resolved": list(resolved)},
             adv.node_id, where,
         )

@@ -164,6 +164,7 @@ def _attempt(a: AddressAttempt) -> dict[str, JsonValue]:
         "kafka": stage_to_json(a.kafka),
         "sasl": stage_to_json(a.sasl),
         "metadata": stage_to_json(a.metadata),
+        "listener": stage_to_json(a.listener),
     }
 
 

@@ -240,3 +240,32 @@ class SilentCounter:
                         self.open -= 1
             for key in list(selector.get_map().values()):
                 key.fileobj.close()  # type: ignore[union-attr]
+
+
+BEHAVIOURS: dict[str, Behaviour] = {
+    "http": http, "ssh": ssh_banner, "silent": silent, "close": close_at_once, "reset": reset,
+}
+
+
+def main(argv: list[str]) -> None:
+    """`python -m tests.support.servers BEHAVIOUR HOST PORT`: serve until killed (lab use)."""
+    behaviour, host, port = BEHAVIOURS[argv[0]], argv[1], int(argv[2])
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(64)
+        while True:
+            conn, _ = listener.accept()
+            threading.Thread(target=lambda c=conn: _serve(c, behaviour), daemon=True).start()
+
+
+def _serve(conn: socket.socket, behaviour: Behaviour) -> None:
+    with conn, contextlib.suppress(OSError):
+        behaviour(conn)
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])
