@@ -58,6 +58,24 @@ def output_options(func: F) -> F:
     return func
 
 
+def smoke_options(func: F) -> F:
+    for decorator in reversed([
+        click.option("--expect-brokers", type=click.IntRange(1), metavar="N",
+                     help="Fail unless each bootstrap lists N brokers."),
+        click.option("--expect-cluster-id", metavar="ID", help="Fail unless the cluster id is ID."),
+        click.option("--expect-advertised", multiple=True, metavar="HOST:PORT",
+                     help="Fail unless a broker advertises HOST:PORT (repeatable)."),
+        click.option("--fail-on", type=click.Choice(["warning", "error"]), default="error",
+                     show_default=True, help="Lowest finding severity that fails the run (exit 1)."),
+        click.option("--wait", type=click.FloatRange(0, 86400), default=0, metavar="SECONDS",
+                     help="Run the whole check again until it passes or SECONDS have passed "
+                          "(progress on stderr; exit status of the last attempt). Attempts start "
+                          "within SECONDS and each runs under --deadline."),
+    ]):
+        func = decorator(func)
+    return func
+
+
 @cli.command(epilog=EXIT_CODES_HELP)
 @click.argument("bootstrap", nargs=-1, required=True)
 @click.option("-X", "properties", multiple=True, metavar="KEY=VALUE",
@@ -65,20 +83,28 @@ def output_options(func: F) -> F:
 @click.option("-F", "files", multiple=True, type=click.Path(path_type=Path), metavar="FILE",
               help="client.properties file (Java or librdkafka), read before -X.")
 @click.option("--vantage", metavar="NAME", help="Label for where this check runs [default: hostname].")
+@smoke_options
 @output_options
 def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[Path, ...],
-          vantage: str | None, fmt: str, timeout: float, deadline: float | None,
-          no_color: bool, quiet: bool, verbose: bool) -> None:
+          vantage: str | None, expect_brokers: int | None, expect_cluster_id: str | None,
+          expect_advertised: tuple[str, ...], fail_on: str, wait: float, fmt: str, timeout: float,
+          deadline: float | None, no_color: bool, quiet: bool, verbose: bool) -> None:
     """Check every advertised listener of the cluster behind each BOOTSTRAP.
 
     BOOTSTRAP is host:port[,host:port...] (IPv6 as [::1]:9092, default port
     9092); each argument is one listener's bootstrap list.
     """
+    from listencheck.address import parse_endpoint
     from listencheck.config import load_config, validate_with_client_library
     from listencheck.logs import quiet_logger
+    from listencheck.models import Expectations, Severity
     from listencheck.pipeline import BootstrapSpec, CheckOptions
 
     specs = tuple(BootstrapSpec.parse(arg) for arg in bootstrap)
+    expect = Expectations(
+        expect_brokers, expect_cluster_id,
+        tuple(dict.fromkeys(str(parse_endpoint(a)) for a in expect_advertised)),
+    )
     config = load_config(files, properties)
     global _secrets
     _secrets = config.secrets()
@@ -86,8 +112,9 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
     if config.uses_tls or config.uses_sasl:
         raise UsageError(f"security.protocol={config.security_protocol}: TLS and SASL listeners "
                          "are not checked yet; only PLAINTEXT is supported in this version")
-    options = CheckOptions(specs, config, timeout, deadline, vantage)
-    _run_and_print(options, fmt, no_color, quiet, verbose, config.secrets())
+    options = CheckOptions(specs, config, timeout, deadline, vantage, expect=expect,
+                           fail_on=Severity(fail_on))
+    _run_and_print(options, fmt, no_color, quiet, verbose, config.secrets(), wait=wait)
 
 
 @cli.command(epilog="Needs the lab extra: pip install 'listencheck[lab]'.")
@@ -133,13 +160,19 @@ def explain(code: str | None) -> None:
 
 
 def _run_and_print(options: CheckOptions, fmt: str, no_color: bool, quiet: bool, verbose: bool,
-                   secrets: tuple[str, ...], exit_: bool = True) -> int:
+                   secrets: tuple[str, ...], exit_: bool = True, wait: float = 0) -> int:
     from listencheck.analysis import build_report
     from listencheck.pipeline import run_check
     from listencheck.redact import Redactor
     from listencheck.render import RENDERERS, RenderOptions
+    from listencheck.wait import until_passing
 
-    report = build_report(run_check(options))
+    redact = Redactor(secrets)
+    if wait > 0:
+        report = until_passing(lambda: build_report(run_check(options)), wait,
+                               lambda line: click.echo(redact(line), err=True))
+    else:
+        report = build_report(run_check(options))
     stream = click.get_text_stream("stdout")
     # click re-wraps an ASCII stdout as UTF-8; ask the interpreter what the terminal takes.
     encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower()
@@ -149,7 +182,7 @@ def _run_and_print(options: CheckOptions, fmt: str, no_color: bool, quiet: bool,
         width=max(80, min(shutil.get_terminal_size().columns if stream.isatty() else 120, 160)),
         ascii_only="utf" not in encoding,
     )
-    text = Redactor(secrets)(RENDERERS[fmt](report, render_options))
+    text = redact(RENDERERS[fmt](report, render_options))
     click.echo(text, nl=False)
     if exit_:
         sys.exit(report.verdict.exit_code)
@@ -171,7 +204,8 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(ExitStatus.USAGE)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort:  # click's name for a KeyboardInterrupt inside a command
+        click.echo("listencheck: interrupted", err=True)
         sys.exit(ExitStatus.INTERRUPTED)
     except KeyboardInterrupt:
         click.echo("listencheck: interrupted", err=True)

@@ -23,7 +23,7 @@ from listencheck.models import (
     StageResult,
 )
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 def render_json(report: Report) -> str:
