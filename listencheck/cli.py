@@ -94,6 +94,16 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
     BOOTSTRAP is host:port[,host:port...] (IPv6 as [::1]:9092, default port
     9092); each argument is one listener's bootstrap list.
     """
+    options = check_options(bootstrap, properties, files, vantage, expect_brokers, expect_cluster_id,
+                            expect_advertised, fail_on, timeout, deadline)
+    _run_and_print(options, fmt, no_color, quiet, verbose, options.config.secrets(), wait=wait)
+
+
+def check_options(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[Path, ...],
+                  vantage: str | None, expect_brokers: int | None, expect_cluster_id: str | None,
+                  expect_advertised: tuple[str, ...], fail_on: str, timeout: float,
+                  deadline: float | None) -> CheckOptions:
+    """What `check` runs, from its parameters (examples/regenerate.py uses it too)."""
     from listencheck.address import parse_endpoint
     from listencheck.config import load_config, validate_with_client_library
     from listencheck.logs import quiet_logger
@@ -112,9 +122,7 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
     if config.uses_tls or config.uses_sasl:
         raise UsageError(f"security.protocol={config.security_protocol}: TLS and SASL listeners "
                          "are not checked yet; only PLAINTEXT is supported in this version")
-    options = CheckOptions(specs, config, timeout, deadline, vantage, expect=expect,
-                           fail_on=Severity(fail_on))
-    _run_and_print(options, fmt, no_color, quiet, verbose, config.secrets(), wait=wait)
+    return CheckOptions(specs, config, timeout, deadline, vantage, expect=expect, fail_on=Severity(fail_on))
 
 
 @cli.command(epilog="Needs the lab extra: pip install 'listencheck[lab]'.")
@@ -137,6 +145,37 @@ def demo(fmt: str, timeout: float, deadline: float | None, no_color: bool, quiet
         options = replace(demo_options(listeners, timeout), deadline=deadline)
         code = _run_and_print(options, fmt, no_color, quiet, verbose, (), exit_=False)
     sys.exit(ExitStatus.OK if code in (ExitStatus.OK, ExitStatus.ERROR_FINDINGS) else code)
+
+
+@cli.command(epilog="Exit codes: 0 every address works from every vantage point told it, 1 some "
+                     "address fails somewhere (or a vantage point had no bootstrap answer), 2 a "
+                     "report cannot be read.")
+@click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+@click.option("--no-color", is_flag=True, help="Plain text, no colours.")
+def compare(reports: tuple[Path, ...], fmt: str, no_color: bool) -> None:
+    """Compare JSON reports taken from different vantage points.
+
+    REPORTS are files written by `listencheck check --format json` (use
+    --vantage to name each place). Prints advertised broker x vantage point,
+    and what the differences mean.
+    """
+    from listencheck.compare import compare as compare_reports
+    from listencheck.compare import load_reports
+    from listencheck.compare.render import render_compare_json, render_compare_text
+
+    comparison = compare_reports(load_reports(reports))
+    if fmt == "json":
+        click.echo(render_compare_json(comparison), nl=False)
+    else:
+        stream = click.get_text_stream("stdout")
+        encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower()
+        click.echo(render_compare_text(
+            comparison, color=not no_color and "NO_COLOR" not in os.environ and stream.isatty(),
+            width=max(80, min(shutil.get_terminal_size().columns if stream.isatty() else 120, 200)),
+            ascii_only="utf" not in encoding), nl=False)
+    sys.exit(comparison.exit_code)
 
 
 @cli.command()
