@@ -21,8 +21,10 @@ from tests.lab.scenarios import (
     build_compose,
     read_compose,
 )
+from tests.support.ci import gate_commands
 from tests.support.cli import Run, run_cli
 from tests.support.entrypoint import install_shim, shim_env
+from tests.support.junit import parse_junit
 
 TUNNEL_ADDRESS = NGROK_ADDRESS
 DOCKER_ALIAS = "host.docker.internal:29092"
@@ -126,3 +128,23 @@ def test_broken_variant_shows_both_mistakes_from_the_sidecar(lab: Lab) -> None:
     # The tunnel listener is untouched by the mistakes and still works from the sidecar.
     tunnel = next(b for b in run.report["bootstraps"] if b["argument"] == "kafka:29093")
     assert tunnel["brokers"][0]["probe"]["works"] is True
+
+
+def test_the_ci_gates_pass_on_the_stack_and_fail_on_the_broken_one(lab: Lab) -> None:
+    """The exact check of examples/ci/, run in the sidecar: green on compose.yaml, red on the broken one."""
+    commands = {ci: args for ci, (_, _, args, _) in gate_commands().items()}
+    stack = build_compose(lab, read_compose(COMPOSE))
+    for ci, args in commands.items():
+        run = run_cli(args, stack.sidecar.prefix)
+        assert run.code == 0, (ci, run.stdout)
+        assert parse_junit(run.stdout).get("failures") == "0"
+    lab.teardown()
+    broken = build_compose(lab, read_compose(COMPOSE_BROKEN))
+    # The gate would retry for its whole --wait; 2 s are enough to see it stay red.
+    args = list(commands["github"])
+    args[args.index("--wait") + 1] = "2"
+    run = run_cli(args, broken.sidecar.prefix)
+    assert run.code == 1
+    assert "still failing after" in run.stderr
+    failures = {f.get("type") for f in parse_junit(run.stdout).iter("failure")}
+    assert {"ADVERTISED_UNREACHABLE", "ADVERTISED_LOOPBACK", "ADVERTISED_UNRESOLVABLE"} <= failures
