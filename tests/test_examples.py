@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import shlex
 from pathlib import Path
 from types import ModuleType
 
@@ -147,3 +148,30 @@ def test_ci_files_reference_existing_compose_file() -> None:
         text = (CI / name).read_text()
         for path in re.findall(r"docker compose -f (\S+)", text):
             assert (ROOT / path).is_file(), (name, path)
+
+
+def _documented_commands(text: str) -> list[list[str]]:
+    """Every `listencheck ...` line in the fenced code blocks of a Markdown file."""
+    commands, in_code = [], False
+    lines = iter(text.replace("\\\n", " ").splitlines())
+    for line in lines:
+        if line.startswith("```"):
+            in_code = not in_code
+            continue
+        words = shlex.split(line.split("#")[0].split(">")[0]) if in_code else []
+        if "listencheck" in words:
+            words = words[words.index("listencheck") + 1:]
+            if words and words[0] in ("check", "compare", "explain", "demo"):
+                commands.append(words)
+    return commands
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docker/README.md"])
+def test_documented_commands_parse(doc: str) -> None:
+    commands = _documented_commands((ROOT / doc).read_text())
+    assert commands
+    for args in commands:
+        if args[0] == "compare":
+            assert all(a.endswith(".json") for a in args[1:]), args
+        else:
+            parse_command(args)
