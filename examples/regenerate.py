@@ -163,7 +163,7 @@ def demo(out: Path) -> None:
 
 def lab_scenarios(out: Path) -> None:
     from tests.lab import Lab
-    from tests.lab.scenarios import (
+    from tests.lab.deployments import (
         COMPOSE,
         COMPOSE_BROKEN,
         NGROK_ADDRESS,

@@ -269,8 +269,13 @@ class EndpointProbe:
 
     @property
     def chosen(self) -> AddressAttempt | None:
-        """The attempt a client ends up on: the first that works, else the first tried."""
-        return next((a for a in self.attempts if a.works), self.attempts[0] if self.attempts else None)
+        """The attempt that tells the story: the first that works, else the one that got
+        furthest (a Kafka-less answer on 127.0.0.1 says more than a refusal on ::1)."""
+        working = next((a for a in self.attempts if a.works), None)
+        if working is not None or not self.attempts:
+            return working
+        return max(self.attempts, key=lambda a: sum(
+            getattr(a, stage).status is StageStatus.OK for stage in ATTEMPT_STAGES))
 
     @property
     def metadata(self) -> MetadataDetail | None:

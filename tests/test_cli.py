@@ -84,3 +84,16 @@ def test_text_report_survives_an_ascii_terminal(tansu: BrokerFactory) -> None:
     assert proc.returncode == 0, proc.stderr
     proc.stdout.decode("ascii")  # no check marks that the terminal cannot show
     assert b"PASS" in proc.stdout
+
+
+def test_text_folds_a_finding_repeated_across_many_brokers() -> None:
+    from tests.support.scripted import ScriptedKafka
+
+    with ScriptedKafka() as script:
+        script.brokers = [(1, "127.0.0.1", script.port)] + [(i, "0.0.0.0", script.port) for i in range(2, 8)]
+        folded = run_cli(["check", "-q", script.address])
+        listed = run_cli(["check", "-v", script.address])
+    assert folded.stdout.count("ADVERTISED_WILDCARD") == 1
+    assert "the same for 5 more" in folded.stdout
+    assert listed.stdout.count("ADVERTISED_WILDCARD") == 6
+    assert "CLIENT_METADATA_FAILED" not in listed.stdout  # a well-formed server: librdkafka is fine

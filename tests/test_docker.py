@@ -24,7 +24,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 from listencheck import __version__
-from tests.lab.scenarios import interpolate
+from tests.lab.deployments import interpolate
 from tests.support.cli import parse_command
 from tests.support.entrypoint import console_script_target, install_shim, shim_env
 

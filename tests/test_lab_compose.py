@@ -1,6 +1,6 @@
 """docker/compose.yaml reproduced in the namespace lab, checked from three vantage points, compared.
 
-The lab is built from the compose files (see tests/lab/scenarios.py); the
+The lab is built from the compose files (see tests/lab/deployments.py); the
 sidecar runs the compose `command` through the image's ENTRYPOINT.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.lab import Lab
-from tests.lab.scenarios import (
+from tests.lab.deployments import (
     COMPOSE,
     COMPOSE_BROKEN,
     NGROK_ADDRESS,

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from tests.lab import Host, Lab
-from tests.lab.scenarios import (
+from tests.lab.deployments import (
     BROKER_POD_IP,
     ODD_NODE,
     STALE_POD_IP,

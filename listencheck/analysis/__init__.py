@@ -42,9 +42,16 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
     codes = {code: i for i, code in enumerate(CATALOGUE)}  # symptoms before address kinds
     return tuple(sorted(
         findings,
-        key=lambda f: (f.severity.rank, order.get(f.bootstrap or "", -1),
+        key=lambda f: (f.severity.rank, order.get(f.bootstrap or "", -1), _scope(f),
                        f.broker_id if f.broker_id is not None else -1, codes[f.code]),
     ))
+
+
+def _scope(finding: Finding) -> int:
+    """Within a bootstrap: its own findings, then each broker's, then consequences."""
+    if finding.code.startswith("BOOTSTRAP_"):
+        return 0
+    return 1 if finding.broker_id is not None else 2
 
 
 def _client_findings(ctx: BootstrapContext, so_far: list[Finding]) -> Iterator[Finding]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from listencheck.address import AddressKind, Endpoint, classify_host
-from listencheck.analysis.context import BootstrapContext
+from listencheck.analysis.context import BootstrapContext, all_private
 from listencheck.models import AdvertisedBroker, EndpointProbe, Reason
 
 
@@ -41,21 +41,39 @@ def _shared_host(ctx: BootstrapContext) -> str:
 
 
 def listener_per_audience(
-    ctx: BootstrapContext, broker: AdvertisedBroker, internal_name: str = "INTERNAL"
+    ctx: BootstrapContext, broker: AdvertisedBroker, internal_name: str = "INTERNAL",
+    docker: bool = True,
 ) -> str:
     """The listener-per-audience recipe, filled in with this broker's addresses."""
     ext = _external_endpoint(ctx, broker)
     proto = ctx.security_protocol
+    publish = (
+        f"(Docker: KAFKA_LISTENERS, KAFKA_ADVERTISED_LISTENERS, KAFKA_LISTENER_SECURITY_PROTOCOL_MAP, "
+        f"KAFKA_INTER_BROKER_LISTENER_NAME.) Publish port {ext.port} to the broker's port {ext.port} "
+        f"(-p {ext.port}:{ext.port}) and bootstrap this client from {ext}."
+        if docker else
+        f"Make port {ext.port} reach that listener and bootstrap this client from {ext}."
+    )
     return (
         f"Keep {internal_name}://{broker.address} for clients on the broker's own network and "
         f"add a listener for clients like this one, advertising an address they reach:\n"
         f"  listeners={internal_name}://0.0.0.0:{broker.port},EXTERNAL://0.0.0.0:{ext.port}\n"
         f"  advertised.listeners={internal_name}://{broker.address},EXTERNAL://{ext}\n"
         f"  listener.security.protocol.map={internal_name}:{proto},EXTERNAL:{proto}\n"
-        f"  inter.broker.listener.name={internal_name}\n"
-        f"(Docker: KAFKA_LISTENERS, KAFKA_ADVERTISED_LISTENERS, KAFKA_LISTENER_SECURITY_PROTOCOL_MAP, "
-        f"KAFKA_INTER_BROKER_LISTENER_NAME.) Publish port {ext.port} to the broker's port {ext.port} "
-        f"(-p {ext.port}:{ext.port}) and bootstrap this client from {ext}."
+        f"  inter.broker.listener.name={internal_name}\n" + publish
+    )
+
+
+def docker_alias_fix(broker: AdvertisedBroker) -> str:
+    host = broker.host
+    return (
+        f"{host} exists only inside containers: on Docker Desktop, and on Linux only in "
+        f"containers started with extra_hosts: [\"{host}:host-gateway\"] "
+        f"(docker run --add-host={host}:host-gateway). Add that mapping to this client's "
+        f"container. A {host} listener serves containers that reach the broker through the "
+        f"host's published port; a container on the broker's own Docker network should "
+        f"bootstrap from the broker's internal listener instead, and clients on the host itself "
+        f"need a listener advertised as localhost:PORT."
     )
 
 
@@ -63,12 +81,7 @@ def unresolvable_fix(ctx: BootstrapContext, broker: AdvertisedBroker, probe: End
     kinds = probe.classification
     host = broker.host
     if kinds.has(AddressKind.DOCKER_HOST_ALIAS):
-        return (
-            f"{host} exists only inside containers (Docker Desktop, or Linux containers started "
-            f"with extra_hosts: [\"{host}:host-gateway\"] / --add-host={host}:host-gateway). "
-            f"Add that mapping to this client's container. For clients on the host itself: "
-            + listener_per_audience(ctx, broker, "DOCKER")
-        )
+        return docker_alias_fix(broker)
     if kinds.has(AddressKind.KUBERNETES_SERVICE):
         return (
             f"{host} resolves only inside the Kubernetes cluster. Clients outside need a listener "
@@ -76,7 +89,7 @@ def unresolvable_fix(ctx: BootstrapContext, broker: AdvertisedBroker, probe: End
             f"passthrough ingress; Strimzi: spec.kafka.listeners[].type=nodeport|loadbalancer). "
             f"With kubectl port-forward, forward every broker and advertise localhost:PORT on a "
             f"separate listener, or map {host} to 127.0.0.1 in this client's /etc/hosts. "
-            + listener_per_audience(ctx, broker)
+            + listener_per_audience(ctx, broker, docker=False)
         )
     if kinds.has(AddressKind.INTERNAL_NAME):
         return (
@@ -95,10 +108,27 @@ def unreachable_fix(
     ctx: BootstrapContext, broker: AdvertisedBroker, probe: EndpointProbe, reason: Reason | None
 ) -> str:
     kinds = probe.classification
+    resolved = probe.resolve.detail
     if kinds.has(AddressKind.TUNNEL):
         return tunnel_fix(broker)
     if kinds.has(AddressKind.LOOPBACK) and not ctx.same_host:
         return loopback_fix(ctx, broker)
+    if resolved is not None and resolved.hosts_file and resolved.dns is not None and (
+        set(resolved.dns.addresses) - set(resolved.addresses)
+    ):
+        return (
+            f"This client takes {broker.host} from /etc/hosts ({', '.join(resolved.hosts_file)}), "
+            f"while DNS says {', '.join(resolved.dns.addresses)}: remove or correct the stale "
+            f"/etc/hosts line (or the container's extra_hosts / hostAliases)."
+        )
+    if resolved is not None and ctx.public_bootstrap and all_private(resolved.addresses):
+        return (
+            f"{broker.host} resolves to a private address ({', '.join(resolved.addresses)}) that "
+            f"this outside client cannot route to, although the bootstrap answered on public "
+            f"{ctx.source_address}. Either serve outside clients a DNS view where {broker.host} "
+            f"is the public address (split-horizon DNS), or: "
+            + listener_per_audience(ctx, broker, docker=False)
+        )
     if reason is Reason.TIMEOUT:
         return (
             f"Packets to {broker.address} are dropped on the way: open port {broker.port} in the "

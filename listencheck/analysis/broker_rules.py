@@ -208,7 +208,7 @@ def _address_kinds(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Findi
             f"Broker {adv.node_id} advertises the {label} {adv.host}"
             + ("; it works from here, but clients outside that network will fail." if works else
                "; it fails from here."),
-            advice.listener_per_audience(ctx, adv, "PLAINTEXT") if works else
+            advice.listener_per_audience(ctx, adv, "PLAINTEXT", docker=not k8s) if works else
             advice.unresolvable_fix(ctx, adv, probe),
             base | {"classification": kinds.sorted_kinds()},
             adv.node_id, where,
@@ -218,10 +218,7 @@ def _address_kinds(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Findi
             "ADVERTISED_DOCKER_HOST_ALIAS", NOTE if works else ERR,
             f"Broker {adv.node_id} advertises the Docker host alias {adv.host}; it {outcome}"
             + ("." if works else " (this client has no host-gateway mapping for it)."),
-            f"In each client container on Linux add extra_hosts: [\"{adv.host}:host-gateway\"] "
-            f"(docker run --add-host={adv.host}:host-gateway). For clients on the host itself: "
-            + advice.listener_per_audience(ctx, adv, "DOCKER"),
-            base, adv.node_id, where,
+            advice.docker_alias_fix(adv), base, adv.node_id, where,
         )
     if kinds.has(AddressKind.TUNNEL):
         yield ctx.finding(
@@ -243,8 +240,8 @@ def _address_kinds(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Findi
             f"The bootstrap answered on public address {ctx.source_address}, but broker "
             f"{adv.node_id} advertises {where} ({', '.join(resolved)}), a private address; "
             f"it {outcome}.",
-            f"Advertise the public name or address on the listener outside clients use, e.g. "
-            f"advertised.listeners=EXTERNAL://{ctx.source.host if ctx.source else 'PUBLIC_HOST'}:{adv.port}.",
+            "Advertise the public name or address on the listener outside clients use. "
+            + advice.listener_per_audience(ctx, adv, docker=False),
             base | {"resolved": list(resolved)},
             adv.node_id, where,
         )

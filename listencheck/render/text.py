@@ -206,32 +206,71 @@ def _client_line(console: Console, client: StageResult[object], marks: _Marks) -
         console.print(Text(f"  {marks.fail} {library}: {message}", style="red"))
 
 
+GROUP_AFTER = 3  # more findings than this with one code and severity are folded in the text view
+
+
 def _findings(console: Console, findings: tuple[Finding, ...], marks: _Marks, verbosity: int) -> None:
     if not findings:
         return
     console.print()
     console.print(Text("Findings", style="bold"))
     previous_fix = None
-    for finding in findings:
-        style = _STYLE[finding.severity]
-        where = " · ".join(
-            x for x in (
-                f"broker {finding.broker_id}" if finding.broker_id is not None else "",
-                finding.address or "",
-                f"via {finding.bootstrap}" if finding.bootstrap else "",
-            ) if x
-        )
-        console.print(Text.assemble(
-            (f" {marks.sev[finding.severity]} {finding.severity.value.upper():7} ", style),
-            (finding.code, "bold"), f"  {where}",
-        ))
+    for group in _groups(findings, fold=verbosity < 1):
+        finding = group[0]
+        _finding_head(console, finding, marks)
         console.print(Padding(Text(finding.message), (0, 0, 0, 3)))
         fix = "as above" if finding.fix == previous_fix else finding.fix
         previous_fix = finding.fix
         console.print(Padding(Text.assemble(("fix: ", "bold"), fix), (0, 0, 0, 3)))
+        if len(group) > 1:
+            others = ", ".join(
+                f"broker {f.broker_id} ({f.address})" if f.broker_id is not None else str(f.address)
+                for f in group[1:6]
+            )
+            more = f" and {len(group) - 6} more" if len(group) > 6 else ""
+            console.print(Padding(Text(f"… the same for {len(group) - 1} more: {others}{more} "
+                                       "(-v or --format json lists each)", style="dim"), (0, 0, 0, 3)))
         if verbosity >= 1 and finding.evidence:
             for key, value in finding.evidence.items():
                 console.print(Padding(Text(f"{key}: {value}", style="dim"), (0, 0, 0, 5)))
+
+
+def _groups(findings: tuple[Finding, ...], fold: bool) -> list[list[Finding]]:
+    """Findings in order; with ``fold``, a code repeated across many brokers becomes one group."""
+    if not fold:
+        return [[f] for f in findings]
+    def key(f: Finding) -> tuple[str, Severity, str | None]:
+        return (f.code, f.severity, f.bootstrap)
+
+    counts: dict[tuple[str, Severity, str | None], int] = {}
+    for f in findings:
+        counts[key(f)] = counts.get(key(f), 0) + 1
+    groups: dict[tuple[str, Severity, str | None], list[Finding]] = {}
+    ordered: list[list[Finding]] = []
+    for f in findings:
+        if counts[key(f)] > GROUP_AFTER:
+            if key(f) not in groups:
+                groups[key(f)] = []
+                ordered.append(groups[key(f)])
+            groups[key(f)].append(f)
+        else:
+            ordered.append([f])
+    return ordered
+
+
+def _finding_head(console: Console, finding: Finding, marks: _Marks) -> None:
+    style = _STYLE[finding.severity]
+    where = " · ".join(
+        x for x in (
+            f"broker {finding.broker_id}" if finding.broker_id is not None else "",
+            finding.address or "",
+            f"via {finding.bootstrap}" if finding.bootstrap else "",
+        ) if x
+    )
+    console.print(Text.assemble(
+        (f" {marks.sev[finding.severity]} {finding.severity.value.upper():7} ", style),
+        (finding.code, "bold"), f"  {where}",
+    ))
 
 
 def _verdict(console: Console, report: Report, marks: _Marks) -> None:

@@ -255,10 +255,12 @@ class Host:
 
     def check(self, *args: str, timeout: str = "1") -> Run:
         """`listencheck check --format json` run inside this host."""
-        return run_cli(["check", "--format", "json", "--timeout", timeout, *args], self.prefix)
+        return run_cli(["check", "--format", "json", "--timeout", timeout, "--vantage", self.name, *args],
+                       self.prefix)
 
     def text(self, *args: str, timeout: str = "1") -> Run:
-        return run_cli(["check", "--no-color", "--timeout", timeout, *args], self.prefix)
+        return run_cli(["check", "--no-color", "--timeout", timeout, "--vantage", self.name, *args],
+                       self.prefix)
 
 
 def stop_process(proc: subprocess.Popen[bytes]) -> None:

@@ -1,203 +1,224 @@
-"""Lab reproductions of docker/compose*.yaml and docker/kubernetes/daemonset.yaml.
+"""The classic listener topologies, built in the lab. Shared by the tests and by
+examples/lab/regenerate.py, which captures the reports shown in examples/lab/.
 
-The topology is read from the files themselves (listeners, advertised
-addresses, published ports, extra_hosts, the sidecar's command, the DaemonSet's
-bootstrap), so the tests exercise the wiring that ships, not a copy of it.
-
-Compose: the broker's container and the listencheck sidecar on a Docker
-network whose gateway is the Docker host; the host publishes the compose
-`ports`; an "internet" network holds the tunnel edge (ngrok) and a remote
-laptop. Containers reach the internet through the host, as with Docker's NAT.
-
-Kubernetes: three nodes and a broker pod on one pod network, each node with its
-own resolver; node-c's still answers the broker's name with an old pod IP.
+Address plan (all inside lab namespaces, none routed anywhere else):
+  172.28.0.0/24  a Docker bridge network; .1 is the Docker host (gateway)
+  10.50.0.0/24   an office LAN
+  10.60.0.0/24   a corporate network behind a gateway
+  10.96.0.0/24   a Kubernetes pod network
+  5.5.5.0/24     "the internet": public-looking addresses that exist only here
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-import yaml
-
-from listencheck.address import parse_endpoint
 from tests.lab import Host, Lab, Records
-from tests.lab.netns import sh
 
-ROOT = Path(__file__).resolve().parents[2]
-COMPOSE = ROOT / "docker" / "compose.yaml"
-COMPOSE_BROKEN = ROOT / "docker" / "compose.broken.yaml"
-DAEMONSET = ROOT / "docker" / "kubernetes" / "daemonset.yaml"
-
-DOCKER_NET, KAFKA_IP, SIDECAR_IP, GATEWAY_IP = "172.28.0.0/24", "172.28.0.10", "172.28.0.20", "172.28.0.1"
-HOST_PUBLIC_IP, TUNNEL_IP, REMOTE_IP = "198.51.100.1", "198.51.100.7", "198.51.100.50"
-# The tunnel's public address in the lab: a reserved .test name standing for 4.tcp.ngrok.io.
-NGROK_ADDRESS = "4.tcp.ngrok.test:18028"
-LAB_ENV = {"NGROK_ADDRESS": NGROK_ADDRESS, "LISTENCHECK_WAIT": "0"}
-
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-
-
-def interpolate(value: Any, env: dict[str, str]) -> Any:
-    """Compose's ${VAR} and ${VAR:-default}, recursively; anything else with $ is refused."""
-    if isinstance(value, dict):
-        return {k: interpolate(v, env) for k, v in value.items()}
-    if isinstance(value, list):
-        return [interpolate(v, env) for v in value]
-    if not isinstance(value, str):
-        return value
-    result = _VAR.sub(lambda m: env.get(m.group(1)) or (m.group(2) or ""), value)
-    if "$" in result.replace("$$", ""):
-        raise ValueError(f"unsupported interpolation in {value!r}")
-    return result.replace("$$", "$")
-
-
-def _listener_map(text: str) -> dict[str, str]:
-    """'NAME://host:port,...' → {NAME: 'host:port'}."""
-    return dict(item.split("://", 1) for item in text.split(","))  # type: ignore[misc]
-
-
-@dataclass(frozen=True)
-class ComposeSpec:
-    cluster_id: str
-    listeners: dict[str, int]  # listener name → container port (CONTROLLER left out)
-    advertised: dict[str, str]  # listener name → advertised host:port
-    published: dict[int, int]  # container port → host port
-    sidecar_hosts: dict[str, str]  # extra_hosts of the sidecar
-    sidecar_command: list[str]
-    broker_service: str
-
-    @property
-    def tunnel_listener(self) -> str:
-        return next(name for name, address in self.advertised.items() if "ngrok" in address)
-
-
-def read_compose(path: Path, env: dict[str, str] | None = None) -> ComposeSpec:
-    data = interpolate(yaml.safe_load(path.read_text()), env if env is not None else LAB_ENV)
-    services = data["services"]
-    kafka_name = next(name for name, s in services.items() if "KAFKA_LISTENERS" in s.get("environment", {}))
-    kafka, sidecar = services[kafka_name], services["listencheck"]
-    environment = kafka["environment"]
-    controller = environment["KAFKA_CONTROLLER_LISTENER_NAMES"]
-    listeners = {name: parse_endpoint(address).port
-                 for name, address in _listener_map(environment["KAFKA_LISTENERS"]).items()
-                 if name != controller}
-    published = {}
-    for mapping in kafka.get("ports", []):
-        host_port, _, container_port = str(mapping).rpartition(":")
-        published[int(container_port)] = int(host_port)
-    hosts = dict(entry.split(":", 1) for entry in sidecar.get("extra_hosts", []))
-    return ComposeSpec(
-        cluster_id=environment["CLUSTER_ID"], listeners=listeners,
-        advertised=_listener_map(environment["KAFKA_ADVERTISED_LISTENERS"]), published=published,
-        sidecar_hosts=hosts, sidecar_command=[str(a) for a in sidecar["command"]],
-        broker_service=kafka.get("hostname", kafka_name),
-    )
+DOCKER_NET = "172.28.0"
+PUBLIC = "5.5.5"
+TUNNEL_NAME = "4.tcp.ngrok.io"
 
 
 @dataclass
-class ComposeLab:
-    spec: ComposeSpec
-    host: Host
-    sidecar: Host
-    remote: Host
+class Compose:
+    """kafka container, app containers, the Docker host; optionally an ngrok tunnel."""
+
+    lab: Lab
     kafka: Host
-
-    def start_brokers(self) -> None:
-        """One Tansu per listener (one broker, several listeners), as the compose kafka service."""
-        for name, port in self.spec.listeners.items():
-            self.kafka.broker("0.0.0.0", port, self.spec.advertised[name], cluster_id=self.spec.cluster_id)
-
-    def host_bootstraps(self) -> list[str]:
-        """What a client on the Docker host uses: the published ports on localhost."""
-        return [f"localhost:{self.spec.published[port]}" for port in self.spec.listeners.values()
-                if port in self.spec.published]
+    host: Host
+    app: Host  # same network, Docker DNS knows `kafka`; host-gateway mapping present
+    app_no_gateway: Host  # same network, but no extra_hosts: host.docker.internal unknown
+    outside: Host | None = None
+    tunnel: Host | None = None
 
 
-def build_compose(lab: Lab, spec: ComposeSpec, start_brokers: bool = True) -> ComposeLab:
-    tunnel_host, tunnel_port = NGROK_ADDRESS.rsplit(":", 1)
-    internet_names = {tunnel_host: [TUNNEL_IP]}
-    docker, internet = lab.network("docker"), lab.network("internet")
-    kafka = lab.host("kafka")
-    gateway = {name: GATEWAY_IP if target == "host-gateway" else target
-               for name, target in spec.sidecar_hosts.items()}
-    sidecar = lab.host("sidecar", hosts={name: [ip] for name, ip in gateway.items()})
-    host, tunnel, remote = lab.host("host"), lab.host("tunnel"), lab.host("remote")
-    docker.attach(kafka, KAFKA_IP)
-    docker.attach(sidecar, SIDECAR_IP)
-    docker.attach(host, GATEWAY_IP)
-    internet.attach(host, HOST_PUBLIC_IP)
-    internet.attach(tunnel, TUNNEL_IP)
-    internet.attach(remote, REMOTE_IP)
-    for container in (kafka, sidecar):
-        container.route_default(GATEWAY_IP)
-    host.forward_ip()
-    sh("ip", "-n", tunnel.ns, "route", "add", DOCKER_NET, "via", HOST_PUBLIC_IP)
-    # Docker's embedded DNS: service names, then the host's resolver for everything else.
-    sidecar.use_dns(Records(a={spec.broker_service: [KAFKA_IP], "listencheck": [SIDECAR_IP],
-                               **internet_names}))
-    host.use_dns(Records(a=dict(internet_names)))
-    remote.use_dns(Records(a=dict(internet_names)))
-    for container_port, host_port in spec.published.items():
-        host.publish(host_port, KAFKA_IP, container_port)
-    # The ngrok edge forwards the tunnel port to the agent on the host, which forwards
-    # to the published port of the listener that advertises the tunnel address.
-    tunnel_target = spec.published[spec.listeners[spec.tunnel_listener]]
-    tunnel.publish(int(tunnel_port), HOST_PUBLIC_IP, tunnel_target)
-    built = ComposeLab(spec, host, sidecar, remote, kafka)
-    if start_brokers:
-        built.start_brokers()
+def compose(lab: Lab, *, three_listeners: bool, tunnel_port: int | None = None) -> Compose:
+    """The listeners cheat-sheet broker: PLAINTEXT kafka:9092, and with ``three_listeners``
+    PLAINTEXT_DOCKER host.docker.internal:29092 and PLAINTEXT_NGROK 4.tcp.ngrok.io:18028.
+
+    The Docker host publishes 9092 and 29092 (docker run -p 9092:9092 -p 29092:29092).
+    ``tunnel_port`` starts the tunnel on that public port (18028 is what the broker
+    advertises; another port reproduces a tunnel that restarted elsewhere).
+    """
+    docker = lab.network("docker")
+    kafka, host = lab.host("kafka"), lab.host("host")
+    app = lab.host("app", hosts={"host.docker.internal": [f"{DOCKER_NET}.1"]})  # host-gateway
+    app_no_gateway = lab.host("app2")
+    docker.attach(kafka, f"{DOCKER_NET}.10")
+    docker.attach(app, f"{DOCKER_NET}.20")
+    docker.attach(app_no_gateway, f"{DOCKER_NET}.21")
+    docker.attach(host, f"{DOCKER_NET}.1")
+    docker_dns = Records(a={"kafka": [f"{DOCKER_NET}.10"]})  # Docker's embedded DNS
+    app.use_dns(docker_dns)
+    app_no_gateway.use_dns(docker_dns)
+    host.use_dns(Records())  # the host's resolver knows no Compose service names
+    kafka.broker("0.0.0.0", 9092, "kafka:9092")
+    host.publish(9092, f"{DOCKER_NET}.10", 9092)
+    built = Compose(lab, kafka, host, app, app_no_gateway)
+    if three_listeners:
+        kafka.broker("0.0.0.0", 29092, "host.docker.internal:29092")
+        kafka.broker("0.0.0.0", 29093, f"{TUNNEL_NAME}:18028")
+        host.publish(29092, f"{DOCKER_NET}.10", 29092)
+    if tunnel_port is not None:
+        internet = lab.network("internet")
+        tunnel, outside = lab.host("ngrok"), lab.host("outside")
+        internet.attach(tunnel, f"{PUBLIC}.10")
+        internet.attach(outside, f"{PUBLIC}.100")
+        docker.attach(tunnel, f"{DOCKER_NET}.30")  # the ngrok agent runs next to the broker
+        outside.use_dns(Records(a={TUNNEL_NAME: [f"{PUBLIC}.10"]}))
+        tunnel.publish(tunnel_port, f"{DOCKER_NET}.10", 29093, bind=f"{PUBLIC}.10")
+        built.tunnel, built.outside = tunnel, outside
     return built
 
 
-# --- Kubernetes ----------------------------------------------------------------
+@dataclass
+class Lan:
+    """A server and a laptop on one LAN."""
 
-POD_NET_PREFIX = "10.244.0."
-BROKER_POD_IP, STALE_POD_IP = "10.244.0.10", "10.244.0.77"
-NODES = {"node-a": "10.244.0.11", "node-b": "10.244.0.12", "node-c": "10.244.0.13"}
-ODD_NODE = "node-c"
+    lab: Lab
+    server: Host
+    laptop: Host
 
+
+def lan(lab: Lab, *, laptop_records: Records | None = None, laptop_hosts: dict[str, list[str]] | None = None,
+        ipv6: bool = False) -> Lan:
+    net = lab.network("lan")
+    server, laptop = lab.host("server"), lab.host("laptop", hosts=laptop_hosts)
+    net.attach(server, "10.50.0.10", "fd50::10" if ipv6 else None)
+    net.attach(laptop, "10.50.0.20", "fd50::20" if ipv6 else None)
+    laptop.use_dns(laptop_records or Records())
+    return Lan(lab, server, laptop)
+
+
+@dataclass
+class Corporate:
+    """A broker on a private network, published on a gateway's public address."""
+
+    lab: Lab
+    broker: Host
+    inside: Host  # a client on the corporate network
+    leaky: Host  # an outside client whose DNS leaks the internal record
+    outside: Host  # an outside client with proper split-horizon DNS
+
+
+def corporate(lab: Lab) -> Corporate:
+    corp, internet = lab.network("corp"), lab.network("internet")
+    broker, inside, gateway = lab.host("broker"), lab.host("inside"), lab.host("gateway")
+    leaky, outside = lab.host("leaky"), lab.host("outside")
+    corp.attach(broker, "10.60.0.10")
+    corp.attach(inside, "10.60.0.20")
+    corp.attach(gateway, "10.60.0.1")
+    internet.attach(gateway, f"{PUBLIC}.1")
+    internet.attach(leaky, f"{PUBLIC}.101")
+    internet.attach(outside, f"{PUBLIC}.102")
+    name = "kafka.corp.example"
+    inside.use_dns(Records(a={name: ["10.60.0.10"]}))
+    leaky.use_dns(Records(a={name: ["10.60.0.10"]}))  # the internal answer, seen from outside
+    outside.use_dns(Records(a={name: [f"{PUBLIC}.1"]}))  # split horizon done right
+    broker.broker("0.0.0.0", 9092, f"{name}:9092")
+    gateway.publish(9092, "10.60.0.10", 9092, bind=f"{PUBLIC}.1")
+    return Corporate(lab, broker, inside, leaky, outside)
+
+
+# --- the example gallery: one entry per scenario, run by examples/lab/regenerate.py -----
 
 @dataclass(frozen=True)
-class DaemonSetSpec:
-    script: str
-    env: dict[str, str]  # literal env values of the container
-    node_name_from: str  # fieldRef path of NODE_NAME
+class Example:
+    slug: str
+    title: str
+    story: str
+    build: Callable[[Lab], tuple[Host, list[str]]]  # -> (vantage, bootstrap arguments)
 
 
-def read_daemonset(path: Path = DAEMONSET) -> DaemonSetSpec:
-    doc = yaml.safe_load(path.read_text())
-    container = doc["spec"]["template"]["spec"]["containers"][0]
-    assert container["command"] == ["/bin/sh", "-c"]
-    env = {e["name"]: e["value"] for e in container["env"] if "value" in e}
-    node = next(e for e in container["env"] if e["name"] == "NODE_NAME")
-    return DaemonSetSpec(container["args"][0], env, node["valueFrom"]["fieldRef"]["fieldPath"])
+def _docker_host(lab: Lab) -> tuple[Host, list[str]]:
+    return compose(lab, three_listeners=False).host, ["localhost:9092"]
 
 
-def broker_name(bootstrap: str) -> str:
-    """Strimzi's naming: CLUSTER-kafka-bootstrap.NS.svc → CLUSTER-kafka-0.CLUSTER-kafka-brokers.NS.svc."""
-    host = parse_endpoint(bootstrap).host
-    service, _, rest = host.partition(".")
-    cluster = service.removesuffix("-bootstrap")
-    return f"{cluster}-0.{cluster}-brokers.{rest}"
+def _docker_app(lab: Lab) -> tuple[Host, list[str]]:
+    return compose(lab, three_listeners=False).app, ["kafka:9092"]
 
 
-def build_k8s(lab: Lab, spec: DaemonSetSpec) -> dict[str, Host]:
-    bootstrap = parse_endpoint(spec.env["BOOTSTRAP"])
-    advertised = broker_name(spec.env["BOOTSTRAP"])
+def _no_gateway(lab: Lab) -> tuple[Host, list[str]]:
+    return compose(lab, three_listeners=True).app_no_gateway, ["kafka:29092"]
+
+
+def _stale_tunnel(lab: Lab) -> tuple[Host, list[str]]:
+    built = compose(lab, three_listeners=True, tunnel_port=19999)
+    assert built.outside is not None
+    return built.outside, [f"{TUNNEL_NAME}:19999"]
+
+
+def _localhost_remote(lab: Lab) -> tuple[Host, list[str]]:
+    net = lan(lab)
+    net.server.broker("0.0.0.0", 9092, "localhost:9092")
+    return net.laptop, ["10.50.0.10:9092"]
+
+
+def _unpublished(lab: Lab) -> tuple[Host, list[str]]:
+    docker = lab.network("docker")
+    kafka, host = lab.host("kafka"), lab.host("host")
+    docker.attach(kafka, f"{DOCKER_NET}.10")
+    docker.attach(host, f"{DOCKER_NET}.1")
+    kafka.broker("0.0.0.0", 9092, "localhost:9092")
+    host.publish(19092, f"{DOCKER_NET}.10", 9092)
+    return host, ["localhost:19092"]
+
+
+def _firewalled(lab: Lab) -> tuple[Host, list[str]]:
+    net = lan(lab)
+    net.server.broker("0.0.0.0", 9092, "10.50.0.10:9093")
+    net.server.broker("0.0.0.0", 9093, "10.50.0.10:9093")
+    net.server.firewall(9093, "DROP")
+    return net.laptop, ["10.50.0.10:9092"]
+
+
+def _leaky_dns(lab: Lab) -> tuple[Host, list[str]]:
+    return corporate(lab).leaky, [f"{PUBLIC}.1:9092"]
+
+
+def _hosts_file(lab: Lab) -> tuple[Host, list[str]]:
+    net = lan(lab, laptop_records=Records(a={"kafka.example": ["10.50.0.10"]}),
+              laptop_hosts={"kafka.example": ["10.50.0.99"]})
+    net.server.broker("0.0.0.0", 9092, "kafka.example:9092")
+    return net.laptop, ["10.50.0.10:9092"]
+
+
+def _port_forward(lab: Lab) -> tuple[Host, list[str]]:
     pods = lab.network("pods")
-    broker = lab.host("broker")
-    pods.attach(broker, BROKER_POD_IP)
-    recycled = lab.host("recycled")  # the broker's old IP, now another pod's: nothing on 9092
-    pods.attach(recycled, STALE_POD_IP)
-    nodes = {}
-    for name, ip in NODES.items():
-        node = lab.host(name)
-        pods.attach(node, ip)
-        broker_ip = STALE_POD_IP if name == ODD_NODE else BROKER_POD_IP
-        node.use_dns(Records(a={bootstrap.host: [BROKER_POD_IP], advertised: [broker_ip]}))
-        nodes[name] = node
-    broker.broker("0.0.0.0", bootstrap.port, f"{advertised}:{bootstrap.port}", cluster_id="strimzi-lab")
-    return nodes
+    pod, laptop = lab.host("kafka-0"), lab.host("laptop")
+    pods.attach(pod, "10.96.0.10")
+    pods.attach(laptop, "10.96.0.200")
+    laptop.use_dns(Records())
+    pod.broker("0.0.0.0", 9092, "kafka-0.kafka-headless.kafka.svc.cluster.local:9092")
+    laptop.publish(9092, "10.96.0.10", 9092, bind="127.0.0.1")
+    return laptop, ["localhost:9092"]
+
+
+EXAMPLES = (
+    Example("docker-host", "Docker host, broker advertises kafka:9092",
+            "docker run -p 9092:9092 with KAFKA_ADVERTISED_LISTENERS=PLAINTEXT://kafka:9092, "
+            "checked from the Docker host.", _docker_host),
+    Example("docker-container", "Container on the same Docker network",
+            "The same broker, checked from a container on its network: healthy.", _docker_app),
+    Example("docker-host-alias", "host.docker.internal without host-gateway",
+            "The PLAINTEXT_DOCKER listener (host.docker.internal:29092), checked from a Linux "
+            "container started without extra_hosts.", _no_gateway),
+    Example("stale-tunnel", "Tunnel restarted on another port",
+            "The PLAINTEXT_NGROK listener advertises 4.tcp.ngrok.io:18028; the tunnel now runs on "
+            "port 19999.", _stale_tunnel),
+    Example("localhost-remote", "localhost advertised, client on another host",
+            "advertised.listeners=PLAINTEXT://localhost:9092, checked from a laptop on the LAN.",
+            _localhost_remote),
+    Example("unpublished-port", "Advertised port not published",
+            "docker run -p 19092:9092 while the broker advertises localhost:9092.", _unpublished),
+    Example("firewalled", "Firewalled advertised port",
+            "The advertised port 9093 is dropped by the broker host's firewall.", _firewalled),
+    Example("leaky-dns", "Internal DNS answer seen from outside",
+            "kafka.corp.example resolves to 10.60.0.10 for an outside client.", _leaky_dns),
+    Example("hosts-file", "/etc/hosts and DNS disagree",
+            "A stale /etc/hosts line sends the client to 10.50.0.99.", _hosts_file),
+    Example("port-forward", "kubectl port-forward to a headless service",
+            "Brokers advertise kafka-0.kafka-headless.kafka.svc.cluster.local:9092.", _port_forward),
+)

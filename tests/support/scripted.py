@@ -24,9 +24,22 @@ DEFAULT_APIS: tuple[tuple[int, int, int], ...] = ((3, 0, 12), (18, 0, 3))
 
 
 def api_versions_v0(apis: Sequence[tuple[int, int, int]], error_code: int = 0) -> bytes:
-    w = Writer().int16(error_code).int32(len(apis))
+    return api_versions_response(0, apis, error_code)
+
+
+def api_versions_response(version: int, apis: Sequence[tuple[int, int, int]], error_code: int = 0) -> bytes:
+    """ApiVersions response body v0-v3 (v3 is flexible: compact array, tagged fields)."""
+    flexible = version >= 3
+    w = Writer().int16(error_code)
+    w.uvarint(len(apis) + 1) if flexible else w.int32(len(apis))
     for key, low, high in apis:
         w.int16(key).int16(low).int16(high)
+        if flexible:
+            w.empty_tagged_fields()
+    if version >= 1:
+        w.int32(0)  # throttle_time_ms
+    if flexible:
+        w.empty_tagged_fields()
     return w.build()
 
 
@@ -97,7 +110,9 @@ class ScriptedKafka:
 
     def default_answer(self, request: Request) -> bytes | None:
         if request.api_key == 18:
-            return frame(request.correlation_id, api_versions_v0(self.apis))
+            if request.version > 3:  # KIP-511: answer UNSUPPORTED_VERSION in v0 with our range
+                return frame(request.correlation_id, api_versions_v0(self.apis, error_code=35))
+            return frame(request.correlation_id, api_versions_response(request.version, self.apis))
         if request.api_key == 3:
             body = metadata_response(request.version, self.brokers, self.cluster_id, self.controller_id)
             return frame(request.correlation_id, body, flexible=request.version >= 9)

@@ -85,3 +85,32 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+BEHAVIOURS: dict[str, Behaviour] = {
+    "http": http, "ssh": ssh_banner, "silent": silent, "close": close_at_once, "reset": reset,
+}
+
+
+def main(argv: list[str]) -> None:
+    """`python -m tests.support.servers BEHAVIOUR HOST PORT`: serve until killed (lab use)."""
+    behaviour, host, port = BEHAVIOURS[argv[0]], argv[1], int(argv[2])
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(64)
+        while True:
+            conn, _ = listener.accept()
+            threading.Thread(target=lambda c=conn: _serve(c, behaviour), daemon=True).start()
+
+
+def _serve(conn: socket.socket, behaviour: Behaviour) -> None:
+    with conn, contextlib.suppress(OSError):
+        behaviour(conn)
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])
