@@ -175,3 +175,14 @@ def test_documented_commands_parse(doc: str) -> None:
             assert all(a.endswith(".json") for a in args[1:]), args
         else:
             parse_command(args)
+
+
+def test_the_broken_report_quoted_in_docker_readme_is_the_captured_one() -> None:
+    text = (ROOT / "docker" / "README.md").read_text()
+    after = text.split("(../examples/compose-broken/sidecar.txt)", 1)[1]
+    block = after.split("```", 2)[1]
+    quoted = [line for line in block.splitlines()[1:] if line.strip() and line.strip() != "..."]
+    captured = CAPTURED["compose-broken/sidecar.txt"].splitlines()
+    assert len(quoted) >= 6
+    for line in quoted:
+        assert line in captured, line
