@@ -31,6 +31,7 @@ class FindingSpec:
 
 
 _LISTENERS_DOC = "https://www.confluent.io/blog/kafka-listeners-explained/"
+_SECURITY_DOC = "https://kafka.apache.org/documentation/#security"
 _KIP103 = "https://cwiki.apache.org/confluence/display/KAFKA/KIP-103%3A+Separation+of+Internal+and+External+traffic"
 
 _SPECS = (
@@ -159,6 +160,136 @@ _SPECS = (
         "them (copied configuration, or every broker advertising the load balancer).",
         "the address and the broker ids advertising it.",
         "Give each broker a unique advertised.listeners host:port.",
+    ),
+    # --- security: TLS and SASL, per advertised broker ---------------------
+    FindingSpec(
+        "PROTOCOL_MISMATCH", "Client and listener speak different security protocols", (ERR,),
+        "The client's security.protocol is not what the listener speaks: plaintext to a TLS "
+        "listener (the broker closes the connection or sends a TLS alert), TLS to a plaintext "
+        "listener (the handshake hangs or fails with 'wrong version number'), plaintext to a SASL "
+        "listener (ApiVersions works, the first real request is dropped), SASL to a plaintext "
+        "listener (SaslHandshake refused). Confirmed by a probe that ignores the client's settings.",
+        "configured and expected security.protocol, the failing stage and what it received, how "
+        "the listener was identified (TLS handshake, plaintext ApiVersions, Metadata without "
+        "authentication, SASL mechanisms offered).",
+        "Set security.protocol to the listener's protocol in the client (with the TLS and SASL "
+        "settings it needs), or change the listener's entry in listener.security.protocol.map "
+        "on the broker.",
+        (_SECURITY_DOC,),
+    ),
+    FindingSpec(
+        "TLS_HANDSHAKE_FAILED", "TLS handshake with the broker failed", (ERR,),
+        "The TCP connection works but the TLS handshake does not complete: the broker sends an "
+        "alert (no common protocol version or cipher, client certificate refused), closes the "
+        "connection or never answers.",
+        "the TLS alert or error, the stage timing, whether a client certificate was configured.",
+        "Match the client's TLS settings to the broker's ssl.enabled.protocols / ssl.cipher.suites; "
+        "for a refused client certificate, sign it with a CA in the broker's ssl.truststore.",
+        (_SECURITY_DOC,),
+    ),
+    FindingSpec(
+        "TLS_UNTRUSTED_CERTIFICATE", "Broker certificate is not trusted by the client", (ERR, WARN),
+        "The broker's certificate chain does not verify against the client's trust store "
+        "(ssl.ca.location, ssl.ca.pem or the system store): self-signed, signed by another CA, or "
+        "an intermediate certificate missing. A warning when the client has "
+        "enable.ssl.certificate.verification=false (it connects, without any protection).",
+        "OpenSSL's verification error and code, the certificate's subject, issuer and fingerprint, "
+        "the trust store used.",
+        "Point ssl.ca.location at the CA certificate that issued the broker's certificate (PEM), "
+        "or make the broker send its full chain (ssl.keystore with the intermediates).",
+        (_SECURITY_DOC,),
+    ),
+    FindingSpec(
+        "TLS_HOSTNAME_MISMATCH", "Broker certificate does not name the advertised host", (ERR, WARN),
+        "With hostname verification on (ssl.endpoint.identification.algorithm=https, the default) "
+        "the client checks the advertised host, not the bootstrap host, against the certificate's "
+        "DNS names. The common trap: the bootstrap name is in the certificate, the advertised name "
+        "is not. Also a wildcard that does not cover the advertised depth (*.example.com does not "
+        "cover b1.kafka.example.com). A warning when hostname verification is off.",
+        "the advertised host, the certificate's DNS and IP names and common name, whether the "
+        "bootstrap host matches, the wildcard involved.",
+        "Add the advertised host to the broker certificate's subjectAltName (or advertise a name "
+        "the certificate has). Setting ssl.endpoint.identification.algorithm=none in the client "
+        "makes it connect, but then any holder of a certificate from that CA can impersonate the "
+        "broker.",
+        (_SECURITY_DOC,),
+    ),
+    FindingSpec(
+        "TLS_IP_ADVERTISED", "Broker advertised by IP address on a TLS listener", (ERR, WARN, NOTE),
+        "The broker advertises an IP address, so clients verify that IP against the certificate's "
+        "iPAddress names (DNS names and the CN do not count). librdkafka passes the host to "
+        "OpenSSL's SSL_set1_host(), which matches iPAddress names only since OpenSSL 3.0; builds "
+        "on OpenSSL 1.1 compare the IP as a DNS name and reject certificates that list it as an "
+        "iPAddress (librdkafka issue #3801). Error when the certificate does not list the IP, "
+        "note when it does.",
+        "the advertised IP, the certificate's IP and DNS names.",
+        "Advertise a DNS name the certificate lists (advertised.listeners=SSL://broker.example.com:PORT), "
+        "or add the IP to the certificate as an iPAddress subjectAltName.",
+        ("https://github.com/confluentinc/librdkafka/issues/3801",),
+    ),
+    FindingSpec(
+        "TLS_TRAILING_DOT", "Advertised host name ends with a dot", (WARN,),
+        "A fully qualified name with a trailing dot (kafka.example.com.) is sent to TLS clients. "
+        "librdkafka 2.13 and later strip the dot before checking the certificate; older librdkafka "
+        "(issue #4348) and clients that check the name as written (Python's ssl module, for one) "
+        "fail with a hostname mismatch.",
+        "the advertised name and the certificate entry it matches without the dot.",
+        "Advertise the name without the trailing dot.",
+        ("https://github.com/confluentinc/librdkafka/issues/4348",),
+    ),
+    FindingSpec(
+        "TLS_CERT_EXPIRED", "Broker certificate expired or not yet valid", (ERR, WARN),
+        "The certificate's validity period does not include the time of the check. A warning when "
+        "the client does not verify certificates.",
+        "not_before, not_after, the time of the check, days since expiry.",
+        "Renew the broker's certificate (and check the clock of broker and client).",
+    ),
+    FindingSpec(
+        "TLS_CERT_EXPIRING", "Broker certificate expires soon", (WARN,),
+        "The certificate is valid but expires within 30 days; clients will fail from that day.",
+        "not_after and the days left.",
+        "Renew the broker's certificate before it expires.",
+    ),
+    FindingSpec(
+        "TLS_CLIENT_CERT_REQUIRED", "Broker requires a client certificate (mTLS)", (ERR,),
+        "The listener requires TLS client authentication (ssl.client.auth=required) and the client "
+        "has no certificate configured: the broker ends the session with a 'certificate required' "
+        "alert (right after the handshake in TLS 1.3).",
+        "the TLS alert, the TLS version.",
+        "Configure ssl.certificate.location and ssl.key.location (and ssl.key.password) with a "
+        "certificate signed by a CA in the broker's ssl.truststore.",
+        (_SECURITY_DOC,),
+    ),
+    FindingSpec(
+        "SASL_MECHANISM_UNSUPPORTED", "Broker does not enable the client's SASL mechanism", (ERR,),
+        "SaslHandshake for the configured sasl.mechanism was refused. Apache Kafka answers "
+        "UNSUPPORTED_SASL_MECHANISM with its enabled mechanisms; some brokers close the connection "
+        "instead, and the mechanisms are then found by asking for each one.",
+        "the configured mechanism, the enabled mechanisms and how they were learnt.",
+        "Set sasl.mechanism to one the broker enables (with credentials for it), or enable the "
+        "mechanism on the broker (sasl.enabled.mechanisms and its JAAS configuration).",
+        (_SECURITY_DOC,),
+    ),
+    FindingSpec(
+        "SASL_AUTH_FAILED", "SASL authentication failed", (ERR,),
+        "The broker enables the mechanism but rejects the credentials. Where the broker says so "
+        "(a SCRAM server error such as unknown-user or invalid-proof, or its error message), an "
+        "unknown user is told apart from a wrong password; Apache Kafka deliberately does not say. "
+        "A SCRAM server signature that does not verify means the server does not hold the user's "
+        "credentials.",
+        "mechanism, user name (never the password), the broker's error message or SCRAM error, "
+        "SCRAM iteration count.",
+        "Check sasl.username and sasl.password; create the user on the broker if it is unknown "
+        "(kafka-configs --alter --entity-type users --add-config 'SCRAM-SHA-512=[password=...]').",
+        (_SECURITY_DOC,),
+    ),
+    FindingSpec(
+        "SASL_NOT_CHECKED", "SASL authentication not checked by listencheck", (NOTE,),
+        "The broker enables the configured mechanism (GSSAPI or OAUTHBEARER), which listencheck "
+        "does not authenticate with itself; without authentication it cannot read metadata through "
+        "this listener. The client library stage still authenticates with your settings.",
+        "the mechanism and the enabled mechanisms.",
+        "Nothing to fix; read the client library result for this listener.",
     ),
     FindingSpec(
         "ADVERTISED_LOOPBACK", "Broker advertises a loopback address", (ERR, NOTE),

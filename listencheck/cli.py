@@ -119,9 +119,6 @@ def check_options(bootstrap: tuple[str, ...], properties: tuple[str, ...], files
     global _secrets
     _secrets = config.secrets()
     validate_with_client_library(config, quiet_logger("listencheck.librdkafka.validate"))
-    if config.uses_tls or config.uses_sasl:
-        raise UsageError(f"security.protocol={config.security_protocol}: TLS and SASL listeners "
-                         "are not checked yet; only PLAINTEXT is supported in this version")
     return CheckOptions(specs, config, timeout, deadline, vantage, expect=expect, fail_on=Severity(fail_on))
 
 

@@ -41,6 +41,14 @@ _SECRET_MARKERS = ("password", "secret", "jaas", "ssl.key.pem", "ssl_key", "oaut
 _JAAS = re.compile(r"""(\w+)\s*=\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s;]+)""")
 
 
+def uses_tls(protocol: str) -> bool:
+    return protocol.upper() in ("SSL", "SASL_SSL")
+
+
+def uses_sasl(protocol: str) -> bool:
+    return protocol.upper().startswith("SASL_")
+
+
 def is_secret_property(key: str) -> bool:
     lowered = key.lower()
     return any(marker in lowered for marker in _SECRET_MARKERS)
@@ -62,11 +70,31 @@ class ClientConfig:
 
     @property
     def uses_tls(self) -> bool:
-        return self.security_protocol in ("SSL", "SASL_SSL")
+        return uses_tls(self.security_protocol)
 
     @property
     def uses_sasl(self) -> bool:
-        return self.security_protocol.startswith("SASL_")
+        return uses_sasl(self.security_protocol)
+
+    @property
+    def sasl_mechanism(self) -> str:
+        """librdkafka's sasl.mechanisms (alias sasl.mechanism); its default is GSSAPI."""
+        value = self.get("sasl.mechanisms") or self.get("sasl.mechanism") or "GSSAPI"
+        return value.strip().upper()
+
+    @property
+    def certificate_verification(self) -> bool:
+        return _boolean(self.get("enable.ssl.certificate.verification", "true"))
+
+    @property
+    def hostname_verification(self) -> bool:
+        """ssl.endpoint.identification.algorithm: https (librdkafka's default) or none."""
+        return self.get("ssl.endpoint.identification.algorithm", "https").strip().lower() == "https"
+
+    @property
+    def client_certificate(self) -> bool:
+        return any(self.get(k) for k in ("ssl.certificate.location", "ssl.certificate.pem",
+                                         "ssl.keystore.location"))
 
     @property
     def address_family(self) -> str:
@@ -86,6 +114,10 @@ class ClientConfig:
 
     def librdkafka_conf(self) -> dict[str, str]:
         return dict(self.properties)
+
+
+def _boolean(value: str) -> bool:
+    return value.strip().lower() not in ("false", "0", "no", "off")
 
 
 def load_config(files: Iterable[Path], overrides: Iterable[str]) -> ClientConfig:

@@ -47,7 +47,9 @@ class Reason(StrEnum):
     UNSUPPORTED = "unsupported"
     # tls / sasl
     TLS_FAILED = "tls_failed"
+    NOT_TLS = "not_tls"
     AUTH_FAILED = "auth_failed"
+    MECHANISM_UNSUPPORTED = "mechanism_unsupported"
     # identity
     WRONG_CLUSTER = "wrong_cluster"
     WRONG_BROKER = "wrong_broker"
@@ -151,12 +153,49 @@ class TcpDetail:
 
 
 @dataclass(frozen=True)
+class CertificateInfo:
+    """The parts of an X.509 certificate that decide whether a client accepts it."""
+
+    subject: str  # RFC 4514
+    issuer: str
+    common_name: str | None
+    dns_names: tuple[str, ...]
+    ip_addresses: tuple[str, ...]
+    not_before: str  # ISO 8601, UTC
+    not_after: str
+    serial: str  # hex
+    sha256: str  # fingerprint of the DER encoding, hex
+    self_signed: bool
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    """How a host name (as advertised) matches a certificate, by the rules clients apply."""
+
+    name: str
+    kind: str  # dns | ip
+    matched: bool
+    matched_by: str | None = None  # e.g. "DNS:*.example.com", "IP:10.0.0.5", "CN:broker"
+    note: str | None = None  # trailing_dot | wildcard_depth | ip_not_in_sans | dns_only_ip | not_listed
+
+
+@dataclass(frozen=True)
 class TlsDetail:
-    protocol: str | None = None
+    """A TLS handshake with the client's settings, and the certificate the broker showed."""
+
+    protocol: str | None = None  # TLSv1.3
     cipher: str | None = None
-    verified: bool = False
-    hostname_checked: str | None = None
-    peer_certificate: dict[str, object] | None = None
+    certificate_verification: bool = True  # enable.ssl.certificate.verification
+    trust_store: str = "system"  # ssl.ca.location | ssl.ca.pem | system
+    verified: bool | None = None  # the chain verifies against the trust store (None: unknown)
+    verify_code: int | None = None  # OpenSSL X509_V_ERR_* code
+    verify_error: str | None = None  # OpenSSL's message, as the client prints it
+    hostname_checked: str | None = None  # None: ssl.endpoint.identification.algorithm=none
+    name_match: NameMatch | None = None
+    certificate: CertificateInfo | None = None
+    client_certificate: bool = False  # a client certificate was configured (mTLS)
+    failure: str | None = None  # not_tls | timeout | closed | alert | verify | hostname | rejected
+    alert: str | None = None  # the TLS alert or error the peer caused, as OpenSSL names it
 
 
 @dataclass(frozen=True)
@@ -170,9 +209,34 @@ class KafkaDetail:
 
 @dataclass(frozen=True)
 class SaslDetail:
-    mechanism: str | None = None
+    """SaslHandshake and SaslAuthenticate with the client's mechanism and credentials."""
+
+    mechanism: str
+    username: str | None = None  # never the password
     enabled_mechanisms: tuple[str, ...] = ()
+    mechanisms_source: str | None = None  # handshake | probed
+    handshake_error: str | None = None
     authenticated: bool = False
+    outcome: str = "not_run"  # authenticated | wrong_password | unknown_user | invalid_credentials |
+    # server_signature_invalid | mechanism_unsupported | not_sasl | not_checked | error
+    broker_message: str | None = None  # the broker's own error message or SCRAM server error
+    scram_iterations: int | None = None
+
+
+@dataclass(frozen=True)
+class ListenerDetail:
+    """What a listener speaks, found by a confirming probe that ignores the client's settings.
+
+    Run only when a stage fails the way a security.protocol mismatch does.
+    """
+
+    configured_protocol: str
+    expected_protocol: str | None  # PLAINTEXT | SSL | SASL_PLAINTEXT | SASL_SSL; None: undecided
+    speaks_tls: bool | None
+    tls_evidence: str
+    requires_sasl: bool | None
+    sasl_evidence: str
+    mechanisms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -238,10 +302,20 @@ class AddressAttempt:
     kafka: StageResult[KafkaDetail]
     sasl: StageResult[SaslDetail]
     metadata: StageResult[MetadataDetail]
+    listener: StageResult[ListenerDetail] = field(
+        default_factory=lambda: StageResult.skipped("no stage failed like a protocol mismatch"))
 
     @property
     def works(self) -> bool:
         return self.metadata.ok
+
+    @property
+    def mismatch(self) -> ListenerDetail | None:
+        """The listener's real protocol, when a confirming probe found it differs from the client's."""
+        d = self.listener.detail
+        if d is None or d.expected_protocol in (None, d.configured_protocol):
+            return None
+        return d
 
     def first_failure(self) -> tuple[str, StageResult[object]] | None:
         for name in ATTEMPT_STAGES:

@@ -39,6 +39,7 @@ from listencheck.probes.budget import stage_within_deadline
 from listencheck.probes.client import ClientWorker
 from listencheck.probes.resolve import Resolver, SystemResolver
 from listencheck.redact import Redactor
+from listencheck.tls.settings import tls_settings
 from listencheck.vantage import local_vantage
 
 DEFAULT_TIMEOUT = 3.0
@@ -122,7 +123,8 @@ class _Run:
         self.options = options
         self.deadline = Deadline(options.timeout, options.run_deadline)
         self.resolver: Resolver = options.resolver or SystemResolver()
-        self.attempt_settings = AttemptSettings(options.config, self.deadline)
+        tls = tls_settings(options.config) if options.config.uses_tls else None
+        self.attempt_settings = AttemptSettings(options.config, self.deadline, tls)
         self.connections = asyncio.Semaphore(options.max_connections)
         self.redact: Callable[[str], str] = Redactor(options.config.secrets())
         self._probes: dict[Endpoint, asyncio.Task[EndpointProbe]] = {}

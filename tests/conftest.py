@@ -6,6 +6,7 @@ import pytest
 from tests.lab import Lab
 from tests.support.brokers import BrokerFactory, tansu_available
 from tests.support.prereq import need, need_commands, need_root
+from tests.support.tls import Ca, TlsFronts
 
 
 @pytest.fixture
@@ -27,3 +28,20 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
     need(tansu_available(), "Tansu broker not installed (pip install 'listencheck[lab]')")
     with Lab(tmp_path) as built:
         yield built
+
+
+@pytest.fixture
+def pki(tmp_path: Path) -> Ca:
+    """A throwaway certificate authority (files under tmp_path)."""
+    return Ca(tmp_path / "pki")
+
+
+@pytest.fixture
+def tls_fronts() -> Iterator[TlsFronts]:
+    """socat TLS terminators, stopped by pid after the test."""
+    need_commands("socat")
+    fronts = TlsFronts()
+    try:
+        yield fronts
+    finally:
+        fronts.stop_all()

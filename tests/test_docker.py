@@ -33,7 +33,8 @@ DOCKER = ROOT / "docker"
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 IMAGE_PLATFORM = {"python_version": "3.11", "python_full_version": "3.11.11", "sys_platform": "linux",
                   "platform_system": "Linux", "os_name": "posix", "implementation_name": "cpython",
-                  "platform_machine": "x86_64", "extra": ""}
+                  "platform_machine": "x86_64", "platform_python_implementation": "CPython",
+                  "extra": ""}
 
 
 # --- Dockerfile ----------------------------------------------------------------

@@ -11,6 +11,7 @@ from listencheck.analysis.broker_rules import broker_findings
 from listencheck.analysis.context import BootstrapContext, context_for
 from listencheck.analysis.expectation_rules import advertised_expectation_findings, expectation_findings
 from listencheck.analysis.resolution_rules import resolution_findings
+from listencheck.analysis.security_rules import security_findings
 from listencheck.catalogue import CATALOGUE
 from listencheck.models import (
     CheckResult,
@@ -32,6 +33,7 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
     for ctx in contexts:
         findings.extend(bootstrap_findings(ctx))
         findings.extend(broker_findings(ctx))
+        findings.extend(security_findings(ctx))
         findings.extend(resolution_findings(ctx))
         findings.extend(_client_findings(ctx, findings))
         findings.extend(expectation_findings(ctx))
@@ -85,7 +87,7 @@ def _run_findings(result: CheckResult) -> Iterator[Finding]:
         for b in result.bootstraps
         for probe in list(b.servers) + [br.probe for br in b.brokers]
         for stage in [probe.resolve] + [getattr(a, s) for a in probe.attempts
-                                        for s in ("tcp", "kafka", "metadata")]
+                                        for s in ("tcp", "tls", "kafka", "sasl", "metadata")]
         if stage.status is StageStatus.NOT_RUN and stage.error and stage.error.reason.value == "deadline"
     )
     if result.deadline_hit and skipped:

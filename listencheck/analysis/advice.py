@@ -163,16 +163,16 @@ def loopback_fix(ctx: BootstrapContext, broker: AdvertisedBroker) -> str:
     return (
         f"{broker.host} means 'this machine' to every client, so clients on other hosts connect "
         f"to themselves. Advertise a host other clients reach, e.g. "
-        f"advertised.listeners=PLAINTEXT://{_shared_host(ctx)}:{broker.port}; keep localhost only "
-        f"on a separate listener for clients on the broker's own host."
+        f"advertised.listeners={ctx.security_protocol}://{_shared_host(ctx)}:{broker.port}; keep "
+        f"localhost only on a separate listener for clients on the broker's own host."
     )
 
 
 def wildcard_fix(ctx: BootstrapContext, broker: AdvertisedBroker) -> str:
     return (
         f"0.0.0.0 / :: belong in listeners= (the bind address), never in advertised.listeners=. "
-        f"Set listeners=PLAINTEXT://0.0.0.0:{broker.port} and "
-        f"advertised.listeners=PLAINTEXT://{_shared_host(ctx)}:{broker.port}."
+        f"Set listeners={ctx.security_protocol}://0.0.0.0:{broker.port} and "
+        f"advertised.listeners={ctx.security_protocol}://{_shared_host(ctx)}:{broker.port}."
     )
 
 

@@ -11,6 +11,7 @@ from listencheck.analysis.context import (
     failed_stage,
     resolve_evidence,
 )
+from listencheck.analysis.security_rules import reported_here
 from listencheck.models import EndpointProbe, Finding, JsonValue, Severity
 
 ERR, WARN, NOTE = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -43,8 +44,8 @@ def bootstrap_findings(ctx: BootstrapContext) -> Iterator[Finding]:
 def _server_finding(ctx: BootstrapContext, server: EndpointProbe, severity: Severity) -> Finding | None:
     stage = failed_stage(server)
     address = str(server.endpoint)
-    if stage is None:
-        return None
+    if stage is None or reported_here(server):
+        return None  # TLS, SASL and protocol mismatches: one clear diagnosis, from security_rules
     if stage == "resolve":
         return ctx.finding(
             "BOOTSTRAP_UNRESOLVABLE", severity,
@@ -79,7 +80,7 @@ def _server_finding(ctx: BootstrapContext, server: EndpointProbe, severity: Seve
             f"{address} accepts connections but does not answer like a Kafka broker ({answer}).",
             hint, evidence, address=address,
         )
-    if stage in ("metadata", "sasl", "tls") and chosen is not None:
+    if stage == "metadata" and chosen is not None:
         result = getattr(chosen, stage)
         evidence["stage"] = stage
         evidence["message"] = result.error.message if result.error else ""

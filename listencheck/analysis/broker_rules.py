@@ -23,6 +23,7 @@ from listencheck.analysis.context import (
     failed_stage,
     resolve_evidence,
 )
+from listencheck.analysis.security_rules import reported_here
 from listencheck.models import BrokerCheck, EndpointProbe, Finding, JsonValue, Reason, Severity
 
 ERR, WARN, NOTE = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -95,6 +96,8 @@ def _symptoms(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Finding]:
             adv.node_id, where,
         )
     chosen = probe.chosen
+    if reported_here(probe):
+        return  # TLS, SASL and protocol mismatches: reported by security_rules
     if stage == "kafka" and chosen is not None and chosen.kafka.detail is not None:
         detail = chosen.kafka.detail
         evidence = _base(broker) | {"answer": detail.answer, "attempts": attempts_evidence(probe)}
@@ -107,7 +110,7 @@ def _symptoms(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Finding]:
             advice.not_kafka_fix(adv, detail.answer), evidence, adv.node_id, where,
         )
         return
-    if stage in ("metadata", "tls", "sasl") and chosen is not None:
+    if stage == "metadata" and chosen is not None:
         result = getattr(chosen, stage)
         yield ctx.finding(
             "ADVERTISED_METADATA_FAILED", ERR,

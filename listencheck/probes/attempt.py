@@ -1,13 +1,16 @@
 """All stages on one resolved address: TCP, TLS, ApiVersions, SASL, Metadata.
 
 Each stage gets its own timeout (capped by the run's deadline); a stage after
-a failed one is recorded as not run, never as an error of its own.
+a failed one is recorded as not run, never as an error of its own. When a
+failure looks like a security.protocol mismatch, a confirming probe finds out
+what the listener really speaks (the ``listener`` stage).
 """
 
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+import ssl
+from dataclasses import dataclass, field
 
 from listencheck.address import Endpoint
 from listencheck.config import ClientConfig
@@ -15,22 +18,33 @@ from listencheck.deadline import Deadline
 from listencheck.models import (
     AddressAttempt,
     KafkaDetail,
+    ListenerDetail,
     MetadataDetail,
     Reason,
     SaslDetail,
     StageResult,
+    StageStatus,
     TcpDetail,
     TlsDetail,
 )
-from listencheck.probes import kafka, tcp
+from listencheck.probes import kafka, listener, sasl, tcp, tls
 from listencheck.probes.budget import stage_within_deadline, within_deadline
+from listencheck.probes.dial import Target, dial
 from listencheck.protocol.connection import KafkaExchange
+from listencheck.protocol.messages import ApiVersionsResponse
+from listencheck.tls.settings import TlsSettings, bare_probe_context
+
+_MISMATCH_TLS_FAILURES = ("not_tls", "timeout", "closed")
+_MISMATCH_KAFKA_ANSWERS = ("tls", "closed", "silent")
+_MISMATCH_SASL_OUTCOMES = ("not_sasl", "mechanism_unsupported", "error")
 
 
 @dataclass(frozen=True)
 class AttemptSettings:
     config: ClientConfig
     deadline: Deadline
+    tls: TlsSettings | None = None  # required when the client uses TLS
+    probe_context: ssl.SSLContext = field(default_factory=bare_probe_context)
 
 
 async def probe_address(endpoint: Endpoint, address: str, settings: AttemptSettings) -> AddressAttempt:
@@ -43,22 +57,24 @@ class _Stages:
         self.endpoint = endpoint
         self.address = address
         self.family = family
+        self.settings = settings
         self.config = settings.config
         self.deadline = settings.deadline
+        self.target = Target(address, endpoint.port, endpoint.host, self.config.client_id)
+        upstream = "an earlier stage failed"
         self.tcp: StageResult[TcpDetail] = StageResult.not_run(Reason.UPSTREAM_FAILED, "not started")
         self.tls: StageResult[TlsDetail] = _skip_tls(self.config) or StageResult.not_run(
-            Reason.UPSTREAM_FAILED, "an earlier stage failed")
-        self.kafka: StageResult[KafkaDetail] = StageResult.not_run(
-            Reason.UPSTREAM_FAILED, "an earlier stage failed")
+            Reason.UPSTREAM_FAILED, upstream)
+        self.kafka: StageResult[KafkaDetail] = StageResult.not_run(Reason.UPSTREAM_FAILED, upstream)
         self.sasl: StageResult[SaslDetail] = _skip_sasl(self.config) or StageResult.not_run(
-            Reason.UPSTREAM_FAILED, "an earlier stage failed")
-        self.metadata: StageResult[MetadataDetail] = StageResult.not_run(
-            Reason.UPSTREAM_FAILED, "an earlier stage failed")
+            Reason.UPSTREAM_FAILED, upstream)
+        self.metadata: StageResult[MetadataDetail] = StageResult.not_run(Reason.UPSTREAM_FAILED, upstream)
+        self.listener: StageResult[ListenerDetail] = StageResult.skipped(
+            "no stage failed like a protocol mismatch")
 
     def _result(self) -> AddressAttempt:
-        return AddressAttempt(
-            self.address, self.family, self.tcp, self.tls, self.kafka, self.sasl, self.metadata
-        )
+        return AddressAttempt(self.address, self.family, self.tcp, self.tls, self.kafka, self.sasl,
+                              self.metadata, self.listener)
 
     async def run(self) -> AddressAttempt:
         self.tcp, conn = await within_deadline(
@@ -67,11 +83,19 @@ class _Stages:
         if conn is None:
             return self._result()
         reader, writer = conn
-        exchange = KafkaExchange(reader, writer, self.config.client_id)
         try:
-            await self._after_connect(exchange)
+            if self.settings.tls is not None and self.config.uses_tls:
+                tls_settings, plain = self.settings.tls, conn
+                self.tls, conn = await within_deadline(
+                    self.deadline, lambda budget: tls.handshake(plain, self.target, tls_settings, budget))
+                detail = self.tls.detail
+                if conn is None:
+                    if self.tls.failed and detail is not None and detail.failure in _MISMATCH_TLS_FAILURES:
+                        await self._confirm("tls")
+                    return self._result()
+            await self._after_connect(KafkaExchange(reader, writer, self.config.client_id))
         finally:
-            await exchange.close()
+            await KafkaExchange(reader, writer, self.config.client_id).close()
         return self._result()
 
     async def _after_connect(self, exchange: KafkaExchange) -> None:
@@ -79,10 +103,61 @@ class _Stages:
             self.deadline, lambda budget: kafka.api_versions(exchange, budget)
         )
         if versions is None:
+            alert = await self._refused_session()
+            if alert is not None:  # TLS 1.3: the server's refusal comes after the handshake
+                self.tls = tls.rejected_after_handshake(self.tls, alert, self.kafka.elapsed_ms or 0.0)
+                self.kafka = StageResult.not_run(Reason.UPSTREAM_FAILED, "an earlier stage failed")
+            elif self.kafka.detail is not None and self.kafka.detail.answer in _MISMATCH_KAFKA_ANSWERS:
+                await self._confirm("kafka")
+            return
+        if self.config.uses_sasl and not await self._sasl(exchange, versions):
             return
         host, port = self.endpoint.host, self.endpoint.port
         self.metadata = await stage_within_deadline(
             self.deadline, lambda budget: kafka.fetch_metadata(exchange, versions, budget, host, port)
+        )
+        if not self.config.uses_sasl and self.metadata.reason in (Reason.CLOSED, Reason.RESET):
+            await self._confirm("metadata")
+
+    async def _refused_session(self) -> str | None:
+        if not self.tls.ok or self.settings.tls is None:
+            return None
+        if self.kafka.reason is Reason.TLS_FAILED and self.kafka.error:
+            return self.kafka.error.message.rpartition(": ")[2]
+        if self.kafka.reason in (Reason.RESET, Reason.CLOSED):
+            settings = self.settings.tls
+            return await tls.session_refusal(self.target, settings, self.deadline.budget())
+        return None
+
+    async def _sasl(self, exchange: KafkaExchange, versions: ApiVersionsResponse) -> bool:
+        context = self._client_context()
+
+        async def redial(timeout: float) -> KafkaExchange:
+            return await dial(self.target, context, timeout)
+
+        self.sasl = await stage_within_deadline(
+            self.deadline, lambda budget: sasl.authenticate(exchange, versions, self.config, budget, redial))
+        if self.sasl.status is StageStatus.SKIPPED:
+            self.metadata = StageResult.not_run(
+                Reason.UNSUPPORTED, f"{self.config.sasl_mechanism} authentication is not checked")
+            return False
+        detail = self.sasl.detail
+        if self.sasl.failed and detail is not None and detail.handshake_error and \
+                detail.outcome in _MISMATCH_SASL_OUTCOMES:
+            await self._confirm("sasl")
+        return self.sasl.ok
+
+    def _client_context(self) -> ssl.SSLContext | None:
+        if self.settings.tls is not None and self.config.uses_tls:
+            return self.settings.tls.client
+        return None
+
+    async def _confirm(self, symptom: str) -> None:
+        context = self.settings.tls.probe if self.settings.tls is not None else self.settings.probe_context
+        self.listener = await stage_within_deadline(
+            self.deadline,
+            lambda _: listener.identify(self.target, self.config.security_protocol, symptom,
+                                        context, self.deadline.budget(2.0)),
         )
 
 

@@ -14,6 +14,7 @@ from listencheck.protocol.connection import (
     NotAFrame,
     PeerClosed,
     PeerSilent,
+    TlsRejected,
 )
 from listencheck.protocol.messages import (
     NODE_ID_KEYS,
@@ -88,6 +89,11 @@ async def api_versions(
 
 def _not_kafka(exc: ExchangeError, ms: float, timeout: float) -> StageResult[KafkaDetail]:
     received = exc.received
+    if isinstance(exc, TlsRejected):
+        return StageResult.failure(
+            ms, Reason.TLS_FAILED, f"the TLS session was ended by the peer: {exc.alert}",
+            KafkaDetail("closed"),
+        )
     if isinstance(exc, PeerSilent) and not received:
         return StageResult.failure(
             ms, Reason.SILENT,

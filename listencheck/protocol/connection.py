@@ -7,6 +7,7 @@ frame is kept (a few bytes) so the probe can say what it was.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import struct
 
 from listencheck.protocol.messages import ApiKey, encode_request, read_response_header
@@ -38,6 +39,19 @@ class PeerClosed(ExchangeError):
         self.reset = reset
 
 
+class TlsRejected(PeerClosed):
+    """The peer ended the TLS session with an alert after the handshake (TLS 1.3 mTLS refusal)."""
+
+    def __init__(self, message: str, alert: str, received: bytes = b"") -> None:
+        super().__init__(message, received, reset=True)
+        self.alert = alert
+
+
+def tls_alert(exc: ssl.SSLError) -> str:
+    """OpenSSL's name for a TLS error, readable: 'tlsv13 alert certificate required'."""
+    return str(exc.reason or exc.strerror or exc).replace("_", " ").lower()
+
+
 class NotAFrame(ExchangeError):
     """The first bytes cannot be a Kafka frame length."""
 
@@ -57,6 +71,21 @@ class KafkaExchange:
         self._client_id = client_id
         self._correlation_id = 0
 
+    @property
+    def ssl_object(self) -> ssl.SSLObject | None:
+        found = self._writer.get_extra_info("ssl_object")
+        return found if isinstance(found, ssl.SSLObject) else None
+
+    async def refusal(self, wait: float) -> str | None:
+        """Without sending anything: the TLS alert that ends this session within ``wait``, if any."""
+        try:
+            await asyncio.wait_for(self._reader.read(1), wait)
+        except ssl.SSLError as exc:
+            return tls_alert(exc)
+        except (OSError, TimeoutError):
+            pass
+        return None
+
     async def request(self, api_key: ApiKey, version: int, body: bytes, timeout: float) -> Reader:
         """Send one request; return a reader positioned after the response header."""
         self._correlation_id += 1
@@ -67,6 +96,8 @@ class KafkaExchange:
         try:
             self._writer.write(frame)
             await asyncio.wait_for(self._writer.drain(), max(end - loop.time(), 0))
+        except ssl.SSLError as exc:
+            raise TlsRejected(f"TLS error while sending: {tls_alert(exc)}", tls_alert(exc)) from None
         except (ConnectionError, OSError) as exc:
             raise PeerClosed(f"connection lost while sending: {exc}", reset=True) from None
         except TimeoutError:
@@ -96,6 +127,8 @@ class KafkaExchange:
             raise PeerClosed(f"connection closed after {len(got)} bytes", got[:PREVIEW_BYTES]) from None
         except TimeoutError:
             raise PeerSilent("no complete response before the timeout", before) from None
+        except ssl.SSLError as exc:
+            raise TlsRejected(f"TLS error: {tls_alert(exc)}", tls_alert(exc), before) from None
         except (ConnectionResetError, BrokenPipeError) as exc:
             raise PeerClosed(f"connection reset: {exc}", before, reset=True) from None
         except OSError as exc:

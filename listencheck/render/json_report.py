@@ -23,7 +23,7 @@ from listencheck.models import (
     StageResult,
 )
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 def render_json(report: Report) -> str:
@@ -125,6 +125,7 @@ def _attempt(a: AddressAttempt) -> dict[str, JsonValue]:
         "kafka": stage_to_json(a.kafka),
         "sasl": stage_to_json(a.sasl),
         "metadata": stage_to_json(a.metadata),
+        "listener": stage_to_json(a.listener),
     }
 
 

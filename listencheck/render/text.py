@@ -130,7 +130,9 @@ def _brokers_table(brokers: tuple[BrokerCheck, ...], marks: _Marks, protocol: st
     columns += ["TLS"] if show_tls else []
     columns += ["Kafka"] + (["SASL"] if show_sasl else []) + ["identity", "time"]
     for column in columns:
-        table.add_column(column, no_wrap=column in ("broker", "time"))
+        # Verbose timings of five stages are long: let them wrap, not squeeze the addresses.
+        table.add_column(column, no_wrap=column == "broker" or (column == "time" and verbosity < 1),
+                         min_width=min(len(column), 12) if column in ("advertised", "identity") else None)
     for broker in brokers:
         probe = broker.probe
         row: list[str | Text] = [str(broker.advertised.node_id), broker.advertised.address,
