@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from listencheck.analysis import build_report
+from listencheck.lab.tansu import free_port
 from listencheck.models import Expectations
 from listencheck.pipeline import BootstrapSpec, CheckOptions, run_check
 from listencheck.render import RENDERERS, RenderOptions
@@ -15,6 +16,7 @@ from tests.support.brokers import BrokerFactory
 from tests.support.cli import run_cli
 from tests.support.junit import case, cases, parse_junit
 from tests.support.servers import closed_port, http, tcp_server
+from tests.support.tls import Ca, TlsFronts
 
 pytestmark = pytest.mark.tansu
 
@@ -120,3 +122,20 @@ def test_no_bootstrap_answer_is_a_failure_with_skipped_stages() -> None:
     suite = f"bootstrap 127.0.0.1:{port}"
     assert case(root, f"{suite} / server 127.0.0.1:{port}", "tcp").find("failure") is not None
     assert case(root, f"{suite} / client library", "metadata").find("skipped") is not None
+
+
+def test_tls_findings_fail_the_tls_stage(tansu: BrokerFactory, tls_fronts: TlsFronts, pki: Ca) -> None:
+    # The advertised name is not in the certificate: the broker's tls case fails with the code.
+    port = free_port()
+    broker = tansu.start(f"localhost:{port}")
+    tls_fronts.start(pki.issue("broker", ips=["127.0.0.1"], dns=["kafka.example.test"]),
+                     broker.listen_port, port=port)
+    run = run_cli(["check", "--format", "junit", "-X", "security.protocol=SSL",
+                   "-X", f"ssl.ca.location={pki.pem}", f"127.0.0.1:{port}"])
+    root = parse_junit(run.stdout)
+    assert run.code == 1
+    suite = f"bootstrap 127.0.0.1:{port}"
+    tls = case(root, f"{suite} / broker 111 localhost:{port}", "tls")
+    failure = tls.find("failure")
+    assert failure is not None and failure.get("type") == "TLS_HOSTNAME_MISMATCH"
+    assert case(root, f"{suite} / server 127.0.0.1:{port}", "tls").find("failure") is None

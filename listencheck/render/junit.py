@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from listencheck.models import (
     BootstrapCheck,
+    BrokerCheck,
     EndpointProbe,
     Finding,
     Reason,
@@ -31,8 +32,9 @@ from listencheck.models import (
 
 RUN_SUITE = "listencheck run"
 
-# Where each catalogued code belongs. A code missing here (a newer one) goes to the first
-# stage that failed for its broker or server, else to the broker's "address" case.
+# Where each catalogued code belongs. TLS_* and SASL_* codes belong to their stage; any other
+# code missing here goes to the first stage that failed for its broker or server, else to the
+# broker's "address" case.
 _BROKER_STAGE = {
     "ADVERTISED_UNRESOLVABLE": "resolve",
     "ADVERTISED_UNREACHABLE": "tcp",
@@ -170,21 +172,33 @@ def _case_for(finding: Finding, b: BootstrapCheck, suites: dict[str, _Suite]) ->
     if finding.broker_id is not None:
         broker = next((x for x in b.brokers if x.advertised.node_id == finding.broker_id), None)
         if broker is not None:
-            stage = _BROKER_STAGE.get(code) or _first_failed(broker.probe, broker.identity) or "address"
+            stage = _broker_stage(code, broker)
             if code == "ADVERTISED_METADATA_FAILED" and isinstance(stage_hint, str):
                 stage = stage_hint
             return suite.case(_broker(broker.advertised.node_id, broker.advertised.address), stage)
     server = next((s for s in b.servers if str(s.endpoint) == finding.address), None)
     if server is not None:
-        stage = _SERVER_STAGE.get(code) or _first_failed(server, None) or "metadata"
+        stage = _stage_of(code, _SERVER_STAGE) or _first_failed(server, None) or "metadata"
         if code == "BOOTSTRAP_METADATA_FAILED" and isinstance(stage_hint, str):
             stage = stage_hint
         return suite.case(_server(server), stage)
     broker = next((x for x in b.brokers if x.advertised.address == finding.address), None)
     if broker is not None:
-        stage = _BROKER_STAGE.get(code) or _first_failed(broker.probe, broker.identity) or "address"
+        stage = _broker_stage(code, broker)
         return suite.case(_broker(broker.advertised.node_id, broker.advertised.address), stage)
     return None
+
+
+def _broker_stage(code: str, broker: BrokerCheck) -> str:
+    return _stage_of(code, _BROKER_STAGE) or _first_failed(broker.probe, broker.identity) or "address"
+
+
+def _stage_of(code: str, table: dict[str, str]) -> str | None:
+    """The stage a code belongs to: from the table, or by family (TLS_*, SASL_*)."""
+    if code in table:
+        return table[code]
+    family = code.split("_", 1)[0]
+    return {"TLS": "tls", "SASL": "sasl"}.get(family)
 
 
 def _first_failed(probe: EndpointProbe, identity: StageResult[object] | None) -> str | None:
