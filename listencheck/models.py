@@ -139,7 +139,7 @@ class DnsAnswer:
 @dataclass(frozen=True)
 class ResolveDetail:
     addresses: tuple[str, ...]  # what getaddrinfo returned, in the order a client tries them
-    source: str  # literal | hosts | resolver | demo_table
+    source: str  # literal | hosts | resolver | static_table
     hosts_file: tuple[str, ...] = ()  # addresses /etc/hosts gives for the name
     dns: DnsAnswer | None = None
     family: str = "any"  # broker.address.family: any | v4 | v6

@@ -49,11 +49,14 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
     ))
 
 
+_CONSEQUENCES = ("CLIENT_", "RESOLVER_", "RUN_")
+
+
 def _scope(finding: Finding) -> int:
     """Within a bootstrap: its own findings, then each broker's, then consequences."""
-    if finding.code.startswith("BOOTSTRAP_"):
-        return 0
-    return 1 if finding.broker_id is not None else 2
+    if finding.broker_id is not None:
+        return 1
+    return 2 if finding.code.startswith(_CONSEQUENCES) else 0
 
 
 def _client_findings(ctx: BootstrapContext, so_far: list[Finding]) -> Iterator[Finding]:
