@@ -44,7 +44,7 @@ def cli() -> None:
 
 def output_options(func: F) -> F:
     for decorator in reversed([
-        click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+        click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text",
                      show_default=True, help="Report format."),
         click.option("--timeout", type=click.FloatRange(0.05, 300), default=3.0, show_default=True,
                      help="Seconds allowed for each probe stage."),
@@ -58,6 +58,24 @@ def output_options(func: F) -> F:
     return func
 
 
+def smoke_options(func: F) -> F:
+    for decorator in reversed([
+        click.option("--expect-brokers", type=click.IntRange(1), metavar="N",
+                     help="Fail unless each bootstrap lists N brokers."),
+        click.option("--expect-cluster-id", metavar="ID", help="Fail unless the cluster id is ID."),
+        click.option("--expect-advertised", multiple=True, metavar="HOST:PORT",
+                     help="Fail unless a broker advertises HOST:PORT (repeatable)."),
+        click.option("--fail-on", type=click.Choice(["warning", "error"]), default="error",
+                     show_default=True, help="Lowest finding severity that fails the run (exit 1)."),
+        click.option("--wait", type=click.FloatRange(0, 86400), default=0, metavar="SECONDS",
+                     help="Run the whole check again until it passes or SECONDS have passed "
+                          "(progress on stderr; exit status of the last attempt). Attempts start "
+                          "within SECONDS and each runs under --deadline."),
+    ]):
+        func = decorator(func)
+    return func
+
+
 @cli.command(epilog=EXIT_CODES_HELP)
 @click.argument("bootstrap", nargs=-1, required=True)
 @click.option("-X", "properties", multiple=True, metavar="KEY=VALUE",
@@ -65,26 +83,43 @@ def output_options(func: F) -> F:
 @click.option("-F", "files", multiple=True, type=click.Path(path_type=Path), metavar="FILE",
               help="client.properties file (Java or librdkafka), read before -X.")
 @click.option("--vantage", metavar="NAME", help="Label for where this check runs [default: hostname].")
+@smoke_options
 @output_options
 def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[Path, ...],
-          vantage: str | None, fmt: str, timeout: float, deadline: float | None,
-          no_color: bool, quiet: bool, verbose: bool) -> None:
+          vantage: str | None, expect_brokers: int | None, expect_cluster_id: str | None,
+          expect_advertised: tuple[str, ...], fail_on: str, wait: float, fmt: str, timeout: float,
+          deadline: float | None, no_color: bool, quiet: bool, verbose: bool) -> None:
     """Check every advertised listener of the cluster behind each BOOTSTRAP.
 
     BOOTSTRAP is host:port[,host:port...] (IPv6 as [::1]:9092, default port
     9092); each argument is one listener's bootstrap list.
     """
+    options = check_options(bootstrap, properties, files, vantage, expect_brokers, expect_cluster_id,
+                            expect_advertised, fail_on, timeout, deadline)
+    _run_and_print(options, fmt, no_color, quiet, verbose, options.config.secrets(), wait=wait)
+
+
+def check_options(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[Path, ...],
+                  vantage: str | None, expect_brokers: int | None, expect_cluster_id: str | None,
+                  expect_advertised: tuple[str, ...], fail_on: str, timeout: float,
+                  deadline: float | None) -> CheckOptions:
+    """What `check` runs, from its parameters (examples/regenerate.py uses it too)."""
+    from listencheck.address import parse_endpoint
     from listencheck.config import load_config, validate_with_client_library
     from listencheck.logs import quiet_logger
+    from listencheck.models import Expectations, Severity
     from listencheck.pipeline import BootstrapSpec, CheckOptions
 
     specs = tuple(BootstrapSpec.parse(arg) for arg in bootstrap)
+    expect = Expectations(
+        expect_brokers, expect_cluster_id,
+        tuple(dict.fromkeys(str(parse_endpoint(a)) for a in expect_advertised)),
+    )
     config = load_config(files, properties)
     global _secrets
     _secrets = config.secrets()
     validate_with_client_library(config, quiet_logger("listencheck.librdkafka.validate"))
-    options = CheckOptions(specs, config, timeout, deadline, vantage)
-    _run_and_print(options, fmt, no_color, quiet, verbose, config.secrets())
+    return CheckOptions(specs, config, timeout, deadline, vantage, expect=expect, fail_on=Severity(fail_on))
 
 
 @cli.command(epilog="Needs the lab extra: pip install 'listencheck[lab]'.")
@@ -109,6 +144,37 @@ def demo(fmt: str, timeout: float, deadline: float | None, no_color: bool, quiet
     sys.exit(ExitStatus.OK if code in (ExitStatus.OK, ExitStatus.ERROR_FINDINGS) else code)
 
 
+@cli.command(epilog="Exit codes: 0 every address works from every vantage point told it, 1 some "
+                     "address fails somewhere (or a vantage point had no bootstrap answer), 2 a "
+                     "report cannot be read.")
+@click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+@click.option("--no-color", is_flag=True, help="Plain text, no colours.")
+def compare(reports: tuple[Path, ...], fmt: str, no_color: bool) -> None:
+    """Compare JSON reports taken from different vantage points.
+
+    REPORTS are files written by `listencheck check --format json` (use
+    --vantage to name each place). Prints advertised broker x vantage point,
+    and what the differences mean.
+    """
+    from listencheck.compare import compare as compare_reports
+    from listencheck.compare import load_reports
+    from listencheck.compare.render import render_compare_json, render_compare_text
+
+    comparison = compare_reports(load_reports(reports))
+    if fmt == "json":
+        click.echo(render_compare_json(comparison), nl=False)
+    else:
+        stream = click.get_text_stream("stdout")
+        encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower()
+        click.echo(render_compare_text(
+            comparison, color=not no_color and "NO_COLOR" not in os.environ and stream.isatty(),
+            width=max(80, min(shutil.get_terminal_size().columns if stream.isatty() else 120, 200)),
+            ascii_only="utf" not in encoding), nl=False)
+    sys.exit(comparison.exit_code)
+
+
 @cli.command()
 @click.argument("code", required=False)
 def explain(code: str | None) -> None:
@@ -130,13 +196,19 @@ def explain(code: str | None) -> None:
 
 
 def _run_and_print(options: CheckOptions, fmt: str, no_color: bool, quiet: bool, verbose: bool,
-                   secrets: tuple[str, ...], exit_: bool = True) -> int:
+                   secrets: tuple[str, ...], exit_: bool = True, wait: float = 0) -> int:
     from listencheck.analysis import build_report
     from listencheck.pipeline import run_check
     from listencheck.redact import Redactor
     from listencheck.render import RENDERERS, RenderOptions
+    from listencheck.wait import until_passing
 
-    report = build_report(run_check(options))
+    redact = Redactor(secrets)
+    if wait > 0:
+        report = until_passing(lambda: build_report(run_check(options)), wait,
+                               lambda line: click.echo(redact(line), err=True))
+    else:
+        report = build_report(run_check(options))
     stream = click.get_text_stream("stdout")
     # click re-wraps an ASCII stdout as UTF-8; ask the interpreter what the terminal takes.
     encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower()
@@ -146,7 +218,7 @@ def _run_and_print(options: CheckOptions, fmt: str, no_color: bool, quiet: bool,
         width=max(80, min(shutil.get_terminal_size().columns if stream.isatty() else 120, 160)),
         ascii_only="utf" not in encoding,
     )
-    text = Redactor(secrets)(RENDERERS[fmt](report, render_options))
+    text = redact(RENDERERS[fmt](report, render_options))
     click.echo(text, nl=False)
     if exit_:
         sys.exit(report.verdict.exit_code)
@@ -168,7 +240,8 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(ExitStatus.USAGE)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort:  # click's name for a KeyboardInterrupt inside a command
+        click.echo("listencheck: interrupted", err=True)
         sys.exit(ExitStatus.INTERRUPTED)
     except KeyboardInterrupt:
         click.echo("listencheck: interrupted", err=True)

@@ -27,9 +27,11 @@ from listencheck.models import (
     ClientDetail,
     ClusterMetadata,
     EndpointProbe,
+    Expectations,
     IdentityDetail,
     Reason,
     Settings,
+    Severity,
     StageResult,
 )
 from listencheck.probes.attempt import AttemptSettings, probe_address
@@ -65,6 +67,8 @@ class CheckOptions:
     resolver: Resolver | None = None
     client_check: bool = True
     max_connections: int = MAX_CONNECTIONS
+    expect: Expectations = field(default_factory=Expectations)
+    fail_on: Severity = Severity.ERROR
 
     @property
     def run_deadline(self) -> float:
@@ -96,6 +100,8 @@ async def check(options: CheckOptions) -> CheckResult:
         security_protocol=options.config.security_protocol,
         client_properties=options.config.property_names(),
         resolver=run.resolver.name,
+        expect=options.expect,
+        fail_on=options.fail_on,
     )
     return CheckResult(
         started_at=_iso(started_wall),

@@ -163,6 +163,9 @@ class ClientWorker:
             return
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
+        # Reap it here: on Ctrl-C the collector thread may never get to, leaving a zombie.
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
 
 
 def _to_stage(item: dict[str, object], redact: Callable[[str], str]) -> StageResult[ClientDetail]:
