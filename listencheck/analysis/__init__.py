@@ -44,7 +44,7 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
     codes = {code: i for i, code in enumerate(CATALOGUE)}  # symptoms before address kinds
     return tuple(sorted(
         findings,
-        key=lambda f: (f.severity.rank, order.get(f.bootstrap or "", -1), _scope(f),
+        key=lambda f: (f.severity.rank, order.get(f.bootstrap or "", len(order)), _scope(f),
                        f.broker_id if f.broker_id is not None else -1, codes[f.code]),
     ))
 
