@@ -375,6 +375,32 @@ _SPECS = (
         "listener of those brokers. Otherwise the bootstrap server (or DNS) answers nonsense: "
         "look at what it is.",
     ),
+    # --- smoke-test expectations (--expect-*) ------------------------------------
+    FindingSpec(
+        "EXPECT_BROKER_COUNT", "The cluster lists a different number of brokers than expected", (ERR,),
+        "--expect-brokers N was given and the metadata read through this bootstrap lists another "
+        "number of brokers: a broker has not joined (yet), or lacks the listener this bootstrap "
+        "uses (Kafka only lists brokers that have the listener the request came in on).",
+        "expected and listed broker count, the listed broker ids and how many work from here.",
+        "Wait for every broker to start (--wait), or give every broker this listener.",
+    ),
+    FindingSpec(
+        "EXPECT_CLUSTER_ID", "The cluster id is not the expected one", (ERR,),
+        "--expect-cluster-id was given and the bootstrap answered with another cluster id (or "
+        "none): the client reaches a different cluster than the one deployed, or the cluster was "
+        "re-created with a new id.",
+        "expected and reported cluster id, the bootstrap server that answered.",
+        "Point the client at the intended cluster, or update the expected id after a deliberate "
+        "re-creation.",
+    ),
+    FindingSpec(
+        "EXPECT_ADVERTISED_MISSING", "An expected advertised address is not advertised", (ERR,),
+        "--expect-advertised HOST:PORT was given and no broker advertises that address through any "
+        "of the listeners checked: advertised.listeners differs from what the deployment intends.",
+        "the expected address and every address the brokers advertise, per bootstrap.",
+        "Set advertised.listeners (KAFKA_ADVERTISED_LISTENERS) to include that address, or bootstrap "
+        "through the listener that advertises it.",
+    ),
 )
 
 CATALOGUE: dict[str, FindingSpec] = {spec.code: spec for spec in _SPECS}

@@ -19,6 +19,8 @@ from listencheck.errors import ListencheckError, UsageError
 from listencheck.status import ExitStatus
 
 if TYPE_CHECKING:
+    from listencheck.address import Endpoint
+    from listencheck.config import ClientConfig
     from listencheck.pipeline import CheckOptions
     from listencheck.probes.worker import ClientWorker
 
@@ -45,7 +47,7 @@ def cli() -> None:
 
 def output_options(func: F) -> F:
     for decorator in reversed([
-        click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+        click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text",
                      show_default=True, help="Report format."),
         click.option("--timeout", type=click.FloatRange(0.05, 300), default=3.0, show_default=True,
                      help="Seconds allowed for each probe stage."),
@@ -59,6 +61,24 @@ def output_options(func: F) -> F:
     return func
 
 
+def smoke_options(func: F) -> F:
+    for decorator in reversed([
+        click.option("--expect-brokers", type=click.IntRange(1), metavar="N",
+                     help="Fail unless each bootstrap lists N brokers."),
+        click.option("--expect-cluster-id", metavar="ID", help="Fail unless the cluster id is ID."),
+        click.option("--expect-advertised", multiple=True, metavar="HOST:PORT",
+                     help="Fail unless a broker advertises HOST:PORT (repeatable)."),
+        click.option("--fail-on", type=click.Choice(["warning", "error"]), default="error",
+                     show_default=True, help="Lowest finding severity that fails the run (exit 1)."),
+        click.option("--wait", type=click.FloatRange(0, 86400), default=0, metavar="SECONDS",
+                     help="Run the whole check again until it passes or SECONDS have passed "
+                          "(progress on stderr; exit status of the last attempt). Attempts start "
+                          "within SECONDS and each runs under --deadline."),
+    ]):
+        func = decorator(func)
+    return func
+
+
 @cli.command(epilog=EXIT_CODES_HELP)
 @click.argument("bootstrap", nargs=-1, required=True)
 @click.option("-X", "properties", multiple=True, metavar="KEY=VALUE",
@@ -66,38 +86,79 @@ def output_options(func: F) -> F:
 @click.option("-F", "files", multiple=True, type=click.Path(path_type=Path), metavar="FILE",
               help="client.properties file (Java or librdkafka), read before -X.")
 @click.option("--vantage", metavar="NAME", help="Label for where this check runs [default: hostname].")
+@smoke_options
 @output_options
 def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[Path, ...],
-          vantage: str | None, fmt: str, timeout: float, deadline: float | None,
-          no_color: bool, quiet: bool, verbose: bool) -> None:
+          vantage: str | None, expect_brokers: int | None, expect_cluster_id: str | None,
+          expect_advertised: tuple[str, ...], fail_on: str, wait: float, fmt: str, timeout: float,
+          deadline: float | None, no_color: bool, quiet: bool, verbose: bool) -> None:
     """Check every advertised listener of the cluster behind each BOOTSTRAP.
 
     BOOTSTRAP is host:port[,host:port...] (IPv6 as [::1]:9092, default port
     9092); each argument is one listener's bootstrap list.
     """
-    from listencheck.address import bootstrap_servers, parse_bootstrap
-    from listencheck.config import load_config, validate_with_client_library
-    from listencheck.logs import quiet_logger
+    from listencheck.address import bootstrap_servers
     from listencheck.probes.worker import ClientWorker
 
-    endpoints = [parse_bootstrap(arg) for arg in bootstrap]
+    config = _client_config(files, properties)
+    endpoints = _endpoints(bootstrap)
+    # Fork the client-library worker now, before the heavier imports below: its own
+    # start-up (confluent-kafka) and metadata request overlap with ours. (With --wait
+    # every attempt starts a worker of its own.)
+    worker = None if wait > 0 else ClientWorker.start(
+        [bootstrap_servers(e) for e in endpoints], config.librdkafka_conf(),
+        min(timeout, deadline) if deadline else timeout)
+    try:
+        options = _check_options(bootstrap, endpoints, config, vantage, expect_brokers, expect_cluster_id,
+                                 expect_advertised, fail_on, timeout, deadline)
+        _run_and_print(options, fmt, no_color, quiet, verbose, config.secrets(), wait=wait, worker=worker)
+    finally:
+        if worker is not None:
+            worker.stop()
+
+
+def check_options(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[Path, ...],
+                  vantage: str | None, expect_brokers: int | None, expect_cluster_id: str | None,
+                  expect_advertised: tuple[str, ...], fail_on: str, timeout: float,
+                  deadline: float | None) -> CheckOptions:
+    """What `check` runs, from its parameters (examples/regenerate.py uses it too)."""
+    config = _client_config(files, properties)
+    return _check_options(bootstrap, _endpoints(bootstrap), config, vantage, expect_brokers,
+                          expect_cluster_id, expect_advertised, fail_on, timeout, deadline)
+
+
+def _endpoints(bootstrap: tuple[str, ...]) -> list[tuple[Endpoint, ...]]:
+    from listencheck.address import parse_bootstrap
+
+    return [parse_bootstrap(arg) for arg in bootstrap]
+
+
+def _client_config(files: tuple[Path, ...], properties: tuple[str, ...]) -> ClientConfig:
+    """-F and -X, judged by librdkafka; their secrets are masked from here on."""
+    from listencheck.config import load_config, validate_with_client_library
+    from listencheck.logs import quiet_logger
+
     config = load_config(files, properties)
     global _secrets
     _secrets = config.secrets()
     validate_with_client_library(config, quiet_logger("listencheck.librdkafka.validate"))
-    # Fork the client-library worker now, before the heavier imports below: its own
-    # start-up (confluent-kafka) and metadata request overlap with ours.
-    worker = ClientWorker.start([bootstrap_servers(e) for e in endpoints], config.librdkafka_conf(),
-                                min(timeout, deadline) if deadline else timeout)
-    try:
-        from listencheck.pipeline import BootstrapSpec, CheckOptions
+    return config
 
-        specs = tuple(BootstrapSpec(arg, e) for arg, e in zip(bootstrap, endpoints, strict=True))
-        options = CheckOptions(specs, config, timeout, deadline, vantage)
-        _run_and_print(options, fmt, no_color, quiet, verbose, config.secrets(), worker)
-    finally:
-        if worker is not None:
-            worker.stop()
+
+def _check_options(bootstrap: tuple[str, ...], endpoints: list[tuple[Endpoint, ...]], config: ClientConfig,
+                   vantage: str | None, expect_brokers: int | None, expect_cluster_id: str | None,
+                   expect_advertised: tuple[str, ...], fail_on: str, timeout: float,
+                   deadline: float | None) -> CheckOptions:
+    from listencheck.address import parse_endpoint
+    from listencheck.models import Expectations, Severity
+    from listencheck.pipeline import BootstrapSpec, CheckOptions
+
+    specs = tuple(BootstrapSpec(arg, e) for arg, e in zip(bootstrap, endpoints, strict=True))
+    expect = Expectations(
+        expect_brokers, expect_cluster_id,
+        tuple(dict.fromkeys(str(parse_endpoint(a)) for a in expect_advertised)),
+    )
+    return CheckOptions(specs, config, timeout, deadline, vantage, expect=expect, fail_on=Severity(fail_on))
 
 
 @cli.command(epilog="Needs the lab extra: pip install 'listencheck[lab]'.")
@@ -118,8 +179,39 @@ def demo(fmt: str, timeout: float, deadline: float | None, no_color: bool, quiet
         if fmt == "text":
             click.echo(intro(listeners))
         options = replace(demo_options(listeners, timeout), deadline=deadline)
-        code = _run_and_print(options, fmt, no_color, quiet, verbose, (), None, exit_=False)
+        code = _run_and_print(options, fmt, no_color, quiet, verbose, (), exit_=False)
     sys.exit(ExitStatus.OK if code in (ExitStatus.OK, ExitStatus.ERROR_FINDINGS) else code)
+
+
+@cli.command(epilog="Exit codes: 0 every address works from every vantage point told it, 1 some "
+                     "address fails somewhere (or a vantage point had no bootstrap answer), 2 a "
+                     "report cannot be read.")
+@click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+@click.option("--no-color", is_flag=True, help="Plain text, no colours.")
+def compare(reports: tuple[Path, ...], fmt: str, no_color: bool) -> None:
+    """Compare JSON reports taken from different vantage points.
+
+    REPORTS are files written by `listencheck check --format json` (use
+    --vantage to name each place). Prints advertised broker x vantage point,
+    and what the differences mean.
+    """
+    from listencheck.compare import compare as compare_reports
+    from listencheck.compare import load_reports
+    from listencheck.compare.render import render_compare_json, render_compare_text
+
+    comparison = compare_reports(load_reports(reports))
+    if fmt == "json":
+        click.echo(render_compare_json(comparison), nl=False)
+    else:
+        stream = click.get_text_stream("stdout")
+        encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower()
+        click.echo(render_compare_text(
+            comparison, color=not no_color and "NO_COLOR" not in os.environ and stream.isatty(),
+            width=max(80, min(shutil.get_terminal_size().columns if stream.isatty() else 120, 200)),
+            ascii_only="utf" not in encoding), nl=False)
+    sys.exit(comparison.exit_code)
 
 
 @cli.command()
@@ -143,13 +235,20 @@ def explain(code: str | None) -> None:
 
 
 def _run_and_print(options: CheckOptions, fmt: str, no_color: bool, quiet: bool, verbose: bool,
-                   secrets: tuple[str, ...], worker: ClientWorker | None = None, exit_: bool = True) -> int:
+                   secrets: tuple[str, ...], exit_: bool = True, wait: float = 0,
+                   worker: ClientWorker | None = None) -> int:
     from listencheck.analysis import build_report
     from listencheck.pipeline import run_check
     from listencheck.redact import Redactor
     from listencheck.render import RENDERERS, RenderOptions
+    from listencheck.wait import until_passing
 
-    report = build_report(run_check(options, worker))
+    redact = Redactor(secrets)
+    if wait > 0:
+        report = until_passing(lambda: build_report(run_check(options)), wait,
+                               lambda line: click.echo(redact(line), err=True))
+    else:
+        report = build_report(run_check(options, worker))
     stream = click.get_text_stream("stdout")
     # click re-wraps an ASCII stdout as UTF-8; ask the interpreter what the terminal takes.
     encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower()
@@ -159,7 +258,7 @@ def _run_and_print(options: CheckOptions, fmt: str, no_color: bool, quiet: bool,
         width=max(80, min(shutil.get_terminal_size().columns if stream.isatty() else 120, 160)),
         ascii_only="utf" not in encoding,
     )
-    text = Redactor(secrets)(RENDERERS[fmt](report, render_options))
+    text = redact(RENDERERS[fmt](report, render_options))
     click.echo(text, nl=False)
     if report.result.interrupted:
         click.echo("listencheck: interrupted; the report above is partial", err=True)

@@ -140,7 +140,7 @@ class DnsAnswer:
 @dataclass(frozen=True)
 class ResolveDetail:
     addresses: tuple[str, ...]  # what getaddrinfo returned, in the order a client tries them
-    source: str  # literal | hosts | resolver | demo_table
+    source: str  # literal | hosts | resolver | static_table
     hosts_file: tuple[str, ...] = ()  # addresses /etc/hosts gives for the name
     dns: DnsAnswer | None = None
     family: str = "any"  # broker.address.family: any | v4 | v6
@@ -414,6 +414,28 @@ class Vantage:
     addresses: tuple[str, ...]
 
 
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+    def at_least(self, threshold: Severity) -> bool:
+        return self.rank <= threshold.rank
+
+
+@dataclass(frozen=True)
+class Expectations:
+    """What a smoke test requires of the cluster, beyond every listener working."""
+
+    brokers: int | None = None
+    cluster_id: str | None = None
+    advertised: tuple[str, ...] = ()  # host:port, normalised as Endpoint prints it
+
+
 @dataclass(frozen=True)
 class Settings:
     """The options of a run, safe to print: property names only, never values."""
@@ -423,16 +445,8 @@ class Settings:
     security_protocol: str
     client_properties: tuple[str, ...]
     resolver: str = "system"
-
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-
-    @property
-    def rank(self) -> int:
-        return {"error": 0, "warning": 1, "info": 2}[self.value]
+    expect: Expectations = field(default_factory=Expectations)
+    fail_on: Severity = Severity.ERROR  # the lowest severity that fails the run
 
 
 JsonValue = str | int | float | bool | None | Sequence["JsonValue"] | Mapping[str, "JsonValue"]

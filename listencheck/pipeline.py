@@ -43,10 +43,12 @@ from listencheck.models import (
     ClientDetail,
     ClusterMetadata,
     EndpointProbe,
+    Expectations,
     IdentityDetail,
     Reason,
     ResolveDetail,
     Settings,
+    Severity,
     StageResult,
 )
 from listencheck.probes.attempt import AttemptSettings, probe_address
@@ -85,6 +87,8 @@ class CheckOptions:
     resolver: Resolver | None = None
     client_check: bool = True
     max_connections: int = MAX_CONNECTIONS
+    expect: Expectations = field(default_factory=Expectations)
+    fail_on: Severity = Severity.ERROR
 
     @property
     def run_deadline(self) -> float:
@@ -205,6 +209,8 @@ class _Run:
             security_protocol=options.config.security_protocol,
             client_properties=options.config.property_names(),
             resolver=self.resolver.name,
+            expect=options.expect,
+            fail_on=options.fail_on,
         )
         return CheckResult(
             started_at=_iso(self.started_wall),

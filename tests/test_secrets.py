@@ -110,3 +110,13 @@ def test_results_hold_no_secret_before_any_redaction(listeners: Listeners, tmp_p
                 text = render(report, RenderOptions(verbosity=verbosity))
                 assert SENTINEL not in text and KEY_SENTINEL not in text, (name, text)
                 assert "***" not in text, (name, "the redactor should have had nothing to do")
+
+
+def test_redactor_masks_long_secrets_anywhere_and_short_ones_as_tokens() -> None:
+    from listencheck.redact import Redactor
+
+    redact = Redactor(["hunter2-long-secret", "p"])
+    assert redact("pw=hunter2-long-secret;x") == "pw=***;x"
+    assert redact("it speaks kafka") == "it speaks kafka"
+    assert redact("password p given") == "password *** given"
+    assert redact("user:p") == "user:***"

@@ -5,14 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from listencheck import __version__
+from listencheck.analysis import expectation_rules
 from listencheck.analysis.bootstrap_rules import bootstrap_findings, cross_bootstrap_findings
 from listencheck.analysis.broker_rules import broker_findings
 from listencheck.analysis.context import BootstrapContext, context_for
+from listencheck.analysis.expectation_rules import advertised_expectation_findings, expectation_findings
 from listencheck.analysis.resolution_rules import resolution_findings
 from listencheck.analysis.security_rules import security_findings
 from listencheck.catalogue import CATALOGUE
 from listencheck.limits import MAX_ADDRESSES_PER_HOST, MAX_BROKERS
-from listencheck.models import CheckResult, Finding, Report, Severity, StageStatus, Verdict
+from listencheck.models import (
+    CheckResult,
+    Expectations,
+    Finding,
+    Report,
+    Severity,
+    StageStatus,
+    Verdict,
+)
 from listencheck.status import ExitStatus
 
 __all__ = ["analyze", "build_report", "verdict_for"]
@@ -28,22 +38,27 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
         findings.extend(resolution_findings(ctx))
         findings.extend(_client_findings(ctx, findings))
         findings.extend(_limit_findings(ctx))
+        findings.extend(expectation_findings(ctx))
     findings.extend(cross_bootstrap_findings(contexts))
+    findings.extend(advertised_expectation_findings(result))
     findings.extend(_run_findings(result))
     order = {b.argument: i for i, b in enumerate(result.bootstraps)}
     codes = {code: i for i, code in enumerate(CATALOGUE)}  # symptoms before address kinds
     return tuple(sorted(
         findings,
-        key=lambda f: (f.severity.rank, order.get(f.bootstrap or "", -1), _scope(f),
+        key=lambda f: (f.severity.rank, order.get(f.bootstrap or "", len(order)), _scope(f),
                        f.broker_id if f.broker_id is not None else -1, codes[f.code]),
     ))
 
 
+_CONSEQUENCES = ("CLIENT_", "RESOLVER_", "RUN_")
+
+
 def _scope(finding: Finding) -> int:
     """Within a bootstrap: its own findings, then each broker's, then consequences."""
-    if finding.code.startswith("BOOTSTRAP_"):
-        return 0
-    return 1 if finding.broker_id is not None else 2
+    if finding.broker_id is not None:
+        return 1
+    return 2 if finding.code.startswith(_CONSEQUENCES) else 0
 
 
 def _client_findings(ctx: BootstrapContext, so_far: list[Finding]) -> Iterator[Finding]:
@@ -121,16 +136,25 @@ def _run_findings(result: CheckResult) -> Iterator[Finding]:
 
 
 def verdict_for(result: CheckResult, findings: tuple[Finding, ...]) -> Verdict:
+    """Exit status and summary; ``settings.fail_on`` decides which severities fail the run."""
     counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
+    fail_on = result.settings.fail_on
     if result.interrupted:
         code, summary = ExitStatus.INTERRUPTED, "interrupted: this report is partial"
     elif result.bootstraps and not any(b.answered for b in result.bootstraps):
         code, summary = ExitStatus.NO_BOOTSTRAP, "no bootstrap server answered"
     elif counts[Severity.ERROR]:
         code = ExitStatus.ERROR_FINDINGS
-        summary = "clients will fail: fix the errors above"
+        unmet_only = all(f.code in expectation_rules.CODES for f in findings if f.severity is Severity.ERROR)
+        summary = ("the cluster does not meet the expectations: see the errors above" if unmet_only
+                   else "clients will fail: fix the errors above")
+    elif counts[Severity.WARNING] and Severity.WARNING.at_least(fail_on):
+        code = ExitStatus.ERROR_FINDINGS
+        summary = "warnings fail this check (--fail-on warning): fix the warnings above"
     else:
         code, summary = ExitStatus.OK, "every advertised listener works from here"
+        if result.settings.expect != Expectations():
+            summary += ", as expected"
     summary += (f" ({_count(counts[Severity.ERROR], 'error')}, "
                 f"{_count(counts[Severity.WARNING], 'warning')}, {_count(counts[Severity.INFO], 'note')})")
     return Verdict(int(code), counts[Severity.ERROR], counts[Severity.WARNING],

@@ -12,10 +12,24 @@ def _external_endpoint(ctx: BootstrapContext, broker: AdvertisedBroker) -> Endpo
     source = ctx.source
     if source is not None and source.port != broker.port:
         return source
-    # The client's port already belongs to the broker's listener: the new one needs its own.
+    # The client's port already belongs to the broker's listener: the new one needs its own,
+    # and not one that another listener checked in this run already uses.
+    taken = _ports_in_use(ctx)
     port = 29092 if broker.port == 9092 else broker.port + 1
+    while port in taken:
+        port += 1
     host = source.host if source is not None else "HOST_CLIENTS_CAN_RESOLVE"
     return Endpoint(host, port)
+
+
+def _ports_in_use(ctx: BootstrapContext) -> set[int]:
+    """Ports of every bootstrap server and advertised address seen in this run."""
+    ports: set[int] = set()
+    for b in ctx.result.bootstraps:
+        ports.update(server.endpoint.port for server in b.servers)
+        if b.metadata is not None:
+            ports.update(x.port for x in b.metadata.detail.brokers)
+    return ports
 
 
 def _shared_host(ctx: BootstrapContext) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from listencheck.lab.tansu import TansuBroker, free_port
@@ -28,9 +28,10 @@ class DemoListener:
     broker: TansuBroker
 
 
-def demo_listeners() -> list[DemoListener]:
-    ports = [free_port() for _ in range(7)]
-    host, internal, docker, ngrok, wrong, stale_tunnel, unpublished = ports
+def demo_listeners(ports: Sequence[int] = ()) -> list[DemoListener]:
+    """The demo's listeners, on free ports (or on the seven ``ports`` given)."""
+    chosen = list(ports) or [free_port() for _ in range(7)]
+    host, internal, docker, ngrok, wrong, stale_tunnel, unpublished = chosen
 
     def broker(port: int, advertised: str) -> TansuBroker:
         return TansuBroker("127.0.0.1", port, advertised, cluster_id=CLUSTER_ID)

@@ -77,7 +77,10 @@ async def api_versions(
             f"a Kafka-framed answer that is not a valid ApiVersions response: {exc}",
             KafkaDetail("malformed"),
         ), None
-    ranges = {str(v.api_key): (v.min_version, v.max_version) for v in response.api_versions}
+    # Sorted by API key: brokers list them in any order (Tansu: a different one per process),
+    # and reports of the same broker should be identical.
+    ranges = {str(v.api_key): (v.min_version, v.max_version)
+              for v in sorted(response.api_versions, key=lambda v: v.api_key)}
     detail = KafkaDetail("kafka", ranges)
     if response.error_code and not response.api_versions:
         return StageResult.failure(

@@ -29,4 +29,10 @@ def _json(report: Report, options: RenderOptions) -> str:
     return render_json(report)
 
 
-RENDERERS: dict[str, Callable[[Report, RenderOptions], str]] = {"text": _text, "json": _json}
+def _junit(report: Report, options: RenderOptions) -> str:
+    from listencheck.render.junit import render_junit
+
+    return render_junit(report)
+
+
+RENDERERS: dict[str, Callable[[Report, RenderOptions], str]] = {"text": _text, "json": _json, "junit": _junit}

@@ -24,7 +24,7 @@ from listencheck.models import (
     StageResult,
 )
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 def render_json(report: Report) -> str:

@@ -59,3 +59,20 @@ def run_cli(args: Sequence[str], prefix: Sequence[str] = (), timeout: float = 60
 
 def check_json(*args: str, prefix: Sequence[str] = (), timeout: float = 60) -> Run:
     return run_cli(["check", "--format", "json", "--timeout", "2", *args], prefix, timeout)
+
+
+def parse_command(args: Sequence[str]) -> dict[str, Any]:
+    """Parse a `listencheck ...` command line exactly as the CLI would, without running it.
+
+    Raises click's usage errors for unknown options or bad values; returns the
+    command's parameters.
+    """
+    from listencheck.cli import cli
+    from listencheck.pipeline import BootstrapSpec
+
+    name, *rest = args
+    command = cli.commands[name]  # KeyError: no such subcommand
+    params = command.make_context(name, list(rest)).params
+    for bootstrap in params.get("bootstrap", ()):
+        BootstrapSpec.parse(bootstrap)  # the addresses must parse too
+    return params

@@ -1,0 +1,71 @@
+"""Smoke-test rules: what the deployment promised (--expect-*) against what the cluster says.
+
+An expectation can only be judged on a bootstrap that answered; one that did not
+is already an error of its own (BOOTSTRAP_*), so it adds nothing here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from listencheck.analysis.context import BootstrapContext
+from listencheck.models import CheckResult, Finding, JsonValue, Severity
+
+ERR = Severity.ERROR
+CODES = frozenset({"EXPECT_BROKER_COUNT", "EXPECT_CLUSTER_ID", "EXPECT_ADVERTISED_MISSING"})
+
+
+def expectation_findings(ctx: BootstrapContext) -> Iterator[Finding]:
+    """Broker count and cluster id, per bootstrap: each listener lists its own brokers."""
+    expect = ctx.result.settings.expect
+    md = ctx.bootstrap.metadata
+    if md is None:
+        return
+    listed = md.detail.brokers
+    if expect.brokers is not None and len(listed) != expect.brokers:
+        working = sum(1 for b in ctx.bootstrap.brokers if b.probe.works and not b.identity.failed)
+        yield ctx.finding(
+            "EXPECT_BROKER_COUNT", ERR,
+            f"{md.source} lists {len(listed)} broker(s), {expect.brokers} expected "
+            f"({working} of them work from here).",
+            "Wait until every broker has joined (--wait SECONDS), or check that every broker has "
+            f"the listener {ctx.argument} uses: Kafka lists only brokers that have it.",
+            {"expected": expect.brokers, "listed": len(listed),
+             "broker_ids": [b.node_id for b in listed], "working_from_here": working},
+            address=md.source,
+        )
+    if expect.cluster_id is not None and md.detail.cluster_id != expect.cluster_id:
+        seen = md.detail.cluster_id
+        yield ctx.finding(
+            "EXPECT_CLUSTER_ID", ERR,
+            f"{md.source} belongs to cluster {seen or '(no id reported)'}, "
+            f"{expect.cluster_id} expected.",
+            f"Point the client at cluster {expect.cluster_id}, or update the expected id if the "
+            "cluster was re-created on purpose.",
+            {"expected": expect.cluster_id, "reported": seen, "source": md.source},
+            address=md.source,
+        )
+
+
+def advertised_expectation_findings(result: CheckResult) -> Iterator[Finding]:
+    """Expected addresses: advertised through any of the listeners checked together."""
+    expected = result.settings.expect.advertised
+    answered = [b for b in result.bootstraps if b.metadata is not None]
+    if not expected or not answered:
+        return
+    seen: dict[str, JsonValue] = {
+        b.argument: [br.address for br in b.metadata.detail.brokers]
+        for b in answered if b.metadata is not None
+    }
+    advertised = {br.address.lower() for b in answered if b.metadata for br in b.metadata.detail.brokers}
+    for address in expected:
+        if address.lower() in advertised:
+            continue
+        yield Finding(
+            "EXPECT_ADVERTISED_MISSING", ERR,
+            f"No broker advertises {address} through the listener(s) checked.",
+            f"Add {address} to advertised.listeners (KAFKA_ADVERTISED_LISTENERS) of the listener "
+            f"meant for it, or bootstrap through that listener.",
+            {"expected": address, "advertised": seen},
+            address=address,
+        )

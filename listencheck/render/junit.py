@@ -1,0 +1,284 @@
+"""JUnit XML, for CI systems: one test case per bootstrap × server or broker × stage.
+
+Layout (the Ant/Jenkins JUnit dialect GitLab, Jenkins and the GitHub test-report
+actions read): one <testsuite> per bootstrap argument and one for the run as a
+whole. The classname is ``SUITE / SUBJECT`` (``bootstrap ARG / broker ID
+HOST:PORT``, ``/ server HOST:PORT``, ``/ client library``, ``/ expectations``), the
+name the stage (``address``, ``resolve``, ``tcp``, ``kafka``, ``metadata``,
+``identity``...).
+
+A case fails when a finding at or above --fail-on belongs to it, so the failures
+agree with the exit status; its <failure> carries the code (type), message and
+fix of every such finding. Findings below the threshold go to the case's
+<system-out>. A stage that did not run, with nothing to say, is <skipped>.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+
+from listencheck.models import (
+    BootstrapCheck,
+    BrokerCheck,
+    EndpointProbe,
+    Finding,
+    Reason,
+    Report,
+    StageResult,
+    StageStatus,
+)
+
+RUN_SUITE = "listencheck run"
+
+# Where each catalogued code belongs. TLS_* and SASL_* codes belong to their stage; any other
+# code missing here goes to the first stage that failed for its broker or server, else to the
+# broker's "address" case.
+_BROKER_STAGE = {
+    "ADVERTISED_UNRESOLVABLE": "resolve",
+    "ADVERTISED_UNREACHABLE": "tcp",
+    "ADVERTISED_PARTIALLY_REACHABLE": "tcp",
+    "ADVERTISED_NOT_KAFKA": "kafka",
+    "ADVERTISED_METADATA_FAILED": "metadata",
+    "ADVERTISED_WRONG_BROKER": "identity",
+    "ADVERTISED_LISTENER_MISMATCH": "identity",
+    "ADVERTISED_INVALID_ADDRESS": "address",
+    "ADVERTISED_DUPLICATE": "address",
+    "ADVERTISED_LOOPBACK": "address",
+    "ADVERTISED_WILDCARD": "address",
+    "ADVERTISED_INTERNAL_NAME": "address",
+    "ADVERTISED_DOCKER_HOST_ALIAS": "address",
+    "ADVERTISED_TUNNEL": "address",
+    "ADVERTISED_PRIVATE_ADDRESS": "address",
+    "RESOLVER_DISAGREEMENT": "resolve",
+}
+_SERVER_STAGE = {
+    "BOOTSTRAP_UNRESOLVABLE": "resolve",
+    "BOOTSTRAP_UNREACHABLE": "tcp",
+    "BOOTSTRAP_NOT_KAFKA": "kafka",
+    "BOOTSTRAP_METADATA_FAILED": "metadata",
+    "BOOTSTRAP_NO_BROKERS": "metadata",
+    "BOOTSTRAP_REDIRECT": "metadata",
+    "RESOLVER_DISAGREEMENT": "resolve",
+}
+_BOOTSTRAP_CASE = {
+    "CLIENT_METADATA_FAILED": ("client library", "metadata"),
+    "BOOTSTRAP_CLUSTER_MISMATCH": ("servers", "one cluster"),
+    "EXPECT_BROKER_COUNT": ("expectations", "broker count"),
+    "EXPECT_CLUSTER_ID": ("expectations", "cluster id"),
+}
+_INVALID_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+@dataclass
+class _Case:
+    classname: str
+    name: str
+    stage: StageResult[object] | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class _Suite:
+    name: str
+    cases: list[_Case] = field(default_factory=list)
+
+    def case(self, subject: str, name: str, stage: StageResult[object] | None = None) -> _Case:
+        # Several CI UIs show the classname without the suite: it names the suite too.
+        classname = f"{self.name} / {subject}"
+        for case in self.cases:
+            if (case.classname, case.name) == (classname, name):
+                return case
+        case = _Case(classname, name, stage)
+        self.cases.append(case)
+        return case
+
+
+def render_junit(report: Report) -> str:
+    suites = _suites(report)
+    _place_findings(report, suites)
+    root = _xml(report, list(suites.values()))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+# --- cases ---------------------------------------------------------------------
+
+
+def _stages(report: Report) -> tuple[str, ...]:
+    protocol = report.result.settings.security_protocol
+    return (("resolve", "tcp") + (("tls",) if protocol in ("SSL", "SASL_SSL") else ()) + ("kafka",)
+            + (("sasl",) if protocol.startswith("SASL_") else ()) + ("metadata",))
+
+
+def _server(probe: EndpointProbe) -> str:
+    return f"server {probe.endpoint}"
+
+
+def _broker(node_id: int, address: str) -> str:
+    return f"broker {node_id} {address}"
+
+
+def _suites(report: Report) -> dict[str, _Suite]:
+    stages = _stages(report)
+    expect = report.result.settings.expect
+    suites: dict[str, _Suite] = {}
+    for b in report.result.bootstraps:
+        suite = suites.setdefault(b.argument, _Suite(f"bootstrap {b.argument}"))
+        for probe in b.servers:
+            for stage in stages:
+                suite.case(_server(probe), stage, probe.stage(stage))
+        for broker in b.brokers:
+            subject = _broker(broker.advertised.node_id, broker.advertised.address)
+            suite.case(subject, "address")
+            for stage in stages:
+                suite.case(subject, stage, broker.probe.stage(stage))
+            suite.case(subject, "identity", broker.identity)
+        if len(b.servers) > 1:
+            suite.case("servers", "one cluster")
+        suite.case("client library", "metadata", b.client)
+        judged: StageResult[object] | None = None if b.answered else StageResult.not_run(
+            Reason.UPSTREAM_FAILED, "no bootstrap server answered")
+        if expect.brokers is not None:
+            suite.case("expectations", "broker count", judged)
+        if expect.cluster_id is not None:
+            suite.case("expectations", "cluster id", judged)
+    run = suites.setdefault(RUN_SUITE, _Suite(RUN_SUITE))
+    run.case("run", "deadline")
+    if len(report.result.bootstraps) > 1:
+        run.case("listeners", "one cluster")
+    for address in expect.advertised:
+        run.case("expectations", f"advertised {address}")
+    return suites
+
+
+def _place_findings(report: Report, suites: dict[str, _Suite]) -> None:
+    by_argument = {b.argument: b for b in report.result.bootstraps}
+    for finding in report.findings:
+        bootstrap = by_argument.get(finding.bootstrap or "")
+        case = _case_for(finding, bootstrap, suites) if bootstrap is not None else None
+        if case is None:
+            case = _run_case(finding, suites[RUN_SUITE])
+        case.findings.append(finding)
+
+
+def _case_for(finding: Finding, b: BootstrapCheck, suites: dict[str, _Suite]) -> _Case | None:
+    suite = suites[b.argument]
+    code = finding.code
+    if code in _BOOTSTRAP_CASE:
+        return suite.case(*_BOOTSTRAP_CASE[code])
+    stage_hint = finding.evidence.get("stage")
+    if finding.broker_id is not None:
+        broker = next((x for x in b.brokers if x.advertised.node_id == finding.broker_id), None)
+        if broker is not None:
+            stage = _broker_stage(code, broker)
+            if code == "ADVERTISED_METADATA_FAILED" and isinstance(stage_hint, str):
+                stage = stage_hint
+            return suite.case(_broker(broker.advertised.node_id, broker.advertised.address), stage)
+    server = next((s for s in b.servers if str(s.endpoint) == finding.address), None)
+    if server is not None:
+        stage = _stage_of(code, _SERVER_STAGE) or _first_failed(server, None) or "metadata"
+        if code == "BOOTSTRAP_METADATA_FAILED" and isinstance(stage_hint, str):
+            stage = stage_hint
+        return suite.case(_server(server), stage)
+    broker = next((x for x in b.brokers if x.advertised.address == finding.address), None)
+    if broker is not None:
+        stage = _broker_stage(code, broker)
+        return suite.case(_broker(broker.advertised.node_id, broker.advertised.address), stage)
+    return None
+
+
+def _broker_stage(code: str, broker: BrokerCheck) -> str:
+    return _stage_of(code, _BROKER_STAGE) or _first_failed(broker.probe, broker.identity) or "address"
+
+
+def _stage_of(code: str, table: dict[str, str]) -> str | None:
+    """The stage a code belongs to: from the table, or by family (TLS_*, SASL_*)."""
+    if code in table:
+        return table[code]
+    family = code.split("_", 1)[0]
+    return {"TLS": "tls", "SASL": "sasl"}.get(family)
+
+
+def _first_failed(probe: EndpointProbe, identity: StageResult[object] | None) -> str | None:
+    for stage in ("resolve", "tcp", "tls", "kafka", "sasl", "metadata"):
+        if probe.stage(stage).failed:
+            return stage
+    return "identity" if identity is not None and identity.failed else None
+
+
+def _run_case(finding: Finding, run: _Suite) -> _Case:
+    if finding.code == "RUN_INCOMPLETE":
+        return run.case("run", "deadline")
+    if finding.code == "BOOTSTRAP_CLUSTER_MISMATCH":
+        return run.case("listeners", "one cluster")
+    if finding.code == "EXPECT_ADVERTISED_MISSING":
+        return run.case("expectations", f"advertised {finding.address}")
+    return run.case("run", "other findings")
+
+
+# --- XML -----------------------------------------------------------------------
+
+
+def _xml(report: Report, suites: list[_Suite]) -> ET.Element:
+    result = report.result
+    fail_on = result.settings.fail_on
+    timestamp = result.started_at.split(".")[0].rstrip("Z")  # the XSD wants no zone (this is UTC)
+    root = ET.Element("testsuites", name="listencheck")
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for index, suite in enumerate(suites):
+        element = ET.SubElement(root, "testsuite", name=_clean(suite.name), id=str(index),
+                                package="listencheck", timestamp=timestamp,
+                                hostname=_clean(result.vantage.hostname or "localhost"))
+        properties = ET.SubElement(element, "properties")
+        for key, value in (("vantage", result.vantage.name), ("listencheck", report.tool_version),
+                           ("security.protocol", result.settings.security_protocol),
+                           ("fail-on", fail_on.value)):
+            ET.SubElement(properties, "property", name=key, value=_clean(value))
+        counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        suite_time = 0.0
+        for case in suite.cases:
+            seconds = (case.stage.elapsed_ms or 0.0) / 1000 if case.stage is not None else 0.0
+            suite_time += seconds
+            counts["tests"] += 1
+            node = ET.SubElement(element, "testcase", classname=_clean(case.classname),
+                                 name=_clean(case.name), time=f"{seconds:.3f}")
+            failing = [f for f in case.findings if f.severity.at_least(fail_on)]
+            other = [f for f in case.findings if not f.severity.at_least(fail_on)]
+            if failing:
+                counts["failures"] += 1
+                first = failing[0]
+                failure = ET.SubElement(node, "failure", type=first.code,
+                                        message=_clean(f"{first.code}: {first.message}"))
+                failure.text = _clean("\n\n".join(_finding_text(f) for f in failing))
+            elif case.stage is not None and case.stage.status in (StageStatus.NOT_RUN, StageStatus.SKIPPED):
+                counts["skipped"] += 1
+                error = case.stage.error
+                ET.SubElement(node, "skipped", message=_clean(
+                    f"{case.stage.status.value}: {error.reason.value} ({error.message})" if error
+                    else case.stage.status.value))
+            if other:
+                out = ET.SubElement(node, "system-out")
+                out.text = _clean("\n\n".join(_finding_text(f) for f in other))
+        element.set("tests", str(counts["tests"]))
+        element.set("failures", str(counts["failures"]))
+        element.set("errors", "0")
+        element.set("skipped", str(counts["skipped"]))
+        element.set("time", f"{suite_time:.3f}")
+        for key in totals:
+            totals[key] += counts[key]
+    for key, total in totals.items():
+        root.set(key, str(total))
+    root.set("time", f"{result.duration_ms / 1000:.3f}")
+    return root
+
+
+def _finding_text(finding: Finding) -> str:
+    return (f"{finding.severity.value} {finding.code}: {finding.message}\n"
+            f"fix: {finding.fix}\nsee: docs/findings.md#{finding.code.lower()}")
+
+
+def _clean(text: str) -> str:
+    """XML 1.0 cannot hold most control characters, whatever the escaping."""
+    return _INVALID_XML.sub("\ufffd", text)
