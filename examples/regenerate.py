@@ -5,8 +5,8 @@
     sudo python3 examples/regenerate.py --check    # exit 1, with a diff, when a file would change
 
 Scenarios: the demo (loopback, Tansu), docker/compose.yaml and compose.broken.yaml
-and the DaemonSet of docker/kubernetes/ reproduced in the namespace lab (root,
-ip, dnsmasq, socat, Tansu). Each check runs once, inside its vantage point's
+and the DaemonSet of docker/kubernetes/ reproduced in the namespace lab, and
+the gallery of issue 4's lab scenarios (root, ip, dnsmasq, socat, Tansu). Each check runs once, inside its vantage point's
 namespace, through the same option parsing, pipeline and renderers as
 `listencheck check`; its text, JSON and JUnit files are renderings of that one
 run. `compare` outputs come from the real `listencheck compare` on those JSON
@@ -202,7 +202,31 @@ def lab_scenarios(out: Path) -> None:
             _compare(directory, list(nodes))
 
 
-SCENARIOS: dict[str, Callable[[Path], None]] = {"demo": demo, "lab": lab_scenarios}
+def gallery(out: Path) -> None:
+    """Issue 4's scenarios (tests/lab/scenarios.py): one text report each, and an index."""
+    from tests.lab import Lab
+    from tests.lab.scenarios import EXAMPLES as GALLERY
+
+    directory = out / "lab"
+    directory.mkdir(parents=True, exist_ok=True)
+    index = ["# Lab scenarios", "",
+             "Each report was captured from a real run: the topology is built with network namespaces "
+             "(tests/lab/scenarios.py), a Tansu broker runs inside it, and the check runs in the "
+             "client's namespace. Regenerated, with the others, by `sudo python3 examples/regenerate.py`.",
+             ""]
+    with tempfile.TemporaryDirectory() as work:
+        for example in GALLERY:
+            with Lab(Path(work)) as lab:
+                vantage, args = example.build(lab)
+                _capture_in(vantage.prefix, directory / example.slug,
+                            ["check", "--timeout", "1", "--vantage", vantage.name, *args], "txt")
+            index += [f"## {example.title}", "", example.story, "",
+                      f"`listencheck check {' '.join(args)}` from {vantage.name}: "
+                      f"[{example.slug}.txt]({example.slug}.txt)", ""]
+    (directory / "README.md").write_text("\n".join(index))
+
+
+SCENARIOS: dict[str, Callable[[Path], None]] = {"demo": demo, "lab": lab_scenarios, "gallery": gallery}
 
 
 def regenerate(out: Path) -> None:
@@ -215,7 +239,7 @@ def generated_files(directory: Path) -> dict[str, str]:
     found = {}
     for path in sorted(directory.rglob("*")):
         relative = path.relative_to(directory)
-        if path.is_file() and relative.parts[0] in ("demo", "compose", "compose-broken", "kubernetes"):
+        if path.is_file() and relative.parts[0] in ("demo", "compose", "compose-broken", "kubernetes", "lab"):
             found[str(relative)] = path.read_text()
     return found
 

@@ -58,7 +58,7 @@ def test_captured_files_are_valid() -> None:
         elif name.endswith(".junit.xml"):
             parse_junit(text)
         else:
-            assert name.endswith(".txt") and text.strip(), name
+            assert name.endswith((".txt", ".md")) and text.strip(), name
 
 
 def test_captures_are_normalised() -> None:

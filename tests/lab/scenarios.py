@@ -1,5 +1,5 @@
 """The classic listener topologies, built in the lab. Shared by the tests and by
-examples/lab/regenerate.py, which captures the reports shown in examples/lab/.
+examples/regenerate.py, which captures the reports shown in examples/lab/.
 
 Address plan (all inside lab namespaces, none routed anywhere else):
   172.28.0.0/24  a Docker bridge network; .1 is the Docker host (gateway)
@@ -122,7 +122,7 @@ def corporate(lab: Lab) -> Corporate:
     return Corporate(lab, broker, inside, leaky, outside)
 
 
-# --- the example gallery: one entry per scenario, run by examples/lab/regenerate.py -----
+# --- the example gallery: one entry per scenario, run by examples/regenerate.py ---------
 
 @dataclass(frozen=True)
 class Example:
