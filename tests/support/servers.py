@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import ipaddress
+import selectors
 import socket
 import ssl
 import struct
@@ -209,35 +210,43 @@ class SilentCounter:
             self._stop.set()
             thread.join(5)
 
-    def _serve(self) -> None:
-        import selectors
+    def _closings(self, selector: selectors.BaseSelector,
+                  events: list[tuple[selectors.SelectorKey, int]]) -> None:
+        for key, _ in events:
+            if key.fileobj is not self._listener:
+                self._read(selector, key.fileobj)  # type: ignore[arg-type]
 
+    def _read(self, selector: selectors.BaseSelector, sock: socket.socket) -> None:
+        try:
+            data = sock.recv(65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            selector.unregister(sock)
+            sock.close()
+            self.open -= 1
+
+    def _serve(self) -> None:
         with selectors.DefaultSelector() as selector:
             selector.register(self._listener, selectors.EVENT_READ)
             while not self._stop.is_set():
-                for key, _ in selector.select(0.05):
-                    sock = key.fileobj
-                    assert isinstance(sock, socket.socket)
-                    if sock is self._listener:
-                        with contextlib.suppress(BlockingIOError):
-                            while True:
-                                conn, _ = self._listener.accept()
-                                conn.setblocking(False)
-                                selector.register(conn, selectors.EVENT_READ)
-                                self.accepted += 1
-                                self.open += 1
-                                self.max_open = max(self.max_open, self.open)
-                        continue
-                    try:
-                        data = sock.recv(65536)
-                    except BlockingIOError:
-                        continue
-                    except OSError:
-                        data = b""
-                    if not data:
-                        selector.unregister(sock)
-                        sock.close()
-                        self.open -= 1
+                events = selector.select(0.05)
+                self._closings(selector, events)
+                if any(key.fileobj is self._listener for key, _ in events):
+                    with contextlib.suppress(BlockingIOError):
+                        while True:
+                            # Closings first, before each new connection: a client that closes
+                            # one socket and opens the next is not counted twice (on loopback
+                            # its FIN arrives before the next SYN).
+                            self._closings(selector, selector.select(0))
+                            conn, _ = self._listener.accept()
+                            conn.setblocking(False)
+                            selector.register(conn, selectors.EVENT_READ)
+                            self.accepted += 1
+                            self.open += 1
+                            self.max_open = max(self.max_open, self.open)
             for key in list(selector.get_map().values()):
                 key.fileobj.close()  # type: ignore[union-attr]
 
