@@ -59,6 +59,11 @@ def parse_bootstrap(argument: str) -> tuple[Endpoint, ...]:
     return tuple(dict.fromkeys(parse_endpoint(p) for p in parts))
 
 
+def bootstrap_servers(endpoints: tuple[Endpoint, ...]) -> str:
+    """The ``bootstrap.servers`` value for these endpoints, as the client library is given it."""
+    return ",".join(str(e) for e in endpoints)
+
+
 def _parse_port(port_text: str | None, default_port: int, original: str) -> int:
     if port_text is None:
         return default_port

@@ -19,7 +19,10 @@ from listencheck.errors import ListencheckError, UsageError
 from listencheck.status import ExitStatus
 
 if TYPE_CHECKING:
+    from listencheck.address import Endpoint
+    from listencheck.config import ClientConfig
     from listencheck.pipeline import CheckOptions
+    from listencheck.probes.worker import ClientWorker
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -94,9 +97,24 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
     BOOTSTRAP is host:port[,host:port...] (IPv6 as [::1]:9092, default port
     9092); each argument is one listener's bootstrap list.
     """
-    options = check_options(bootstrap, properties, files, vantage, expect_brokers, expect_cluster_id,
-                            expect_advertised, fail_on, timeout, deadline)
-    _run_and_print(options, fmt, no_color, quiet, verbose, options.config.secrets(), wait=wait)
+    from listencheck.address import bootstrap_servers
+    from listencheck.probes.worker import ClientWorker
+
+    config = _client_config(files, properties)
+    endpoints = _endpoints(bootstrap)
+    # Fork the client-library worker now, before the heavier imports below: its own
+    # start-up (confluent-kafka) and metadata request overlap with ours. (With --wait
+    # every attempt starts a worker of its own.)
+    worker = None if wait > 0 else ClientWorker.start(
+        [bootstrap_servers(e) for e in endpoints], config.librdkafka_conf(),
+        min(timeout, deadline) if deadline else timeout)
+    try:
+        options = _check_options(bootstrap, endpoints, config, vantage, expect_brokers, expect_cluster_id,
+                                 expect_advertised, fail_on, timeout, deadline)
+        _run_and_print(options, fmt, no_color, quiet, verbose, config.secrets(), wait=wait, worker=worker)
+    finally:
+        if worker is not None:
+            worker.stop()
 
 
 def check_options(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[Path, ...],
@@ -104,21 +122,42 @@ def check_options(bootstrap: tuple[str, ...], properties: tuple[str, ...], files
                   expect_advertised: tuple[str, ...], fail_on: str, timeout: float,
                   deadline: float | None) -> CheckOptions:
     """What `check` runs, from its parameters (examples/regenerate.py uses it too)."""
-    from listencheck.address import parse_endpoint
+    config = _client_config(files, properties)
+    return _check_options(bootstrap, _endpoints(bootstrap), config, vantage, expect_brokers,
+                          expect_cluster_id, expect_advertised, fail_on, timeout, deadline)
+
+
+def _endpoints(bootstrap: tuple[str, ...]) -> list[tuple[Endpoint, ...]]:
+    from listencheck.address import parse_bootstrap
+
+    return [parse_bootstrap(arg) for arg in bootstrap]
+
+
+def _client_config(files: tuple[Path, ...], properties: tuple[str, ...]) -> ClientConfig:
+    """-F and -X, judged by librdkafka; their secrets are masked from here on."""
     from listencheck.config import load_config, validate_with_client_library
     from listencheck.logs import quiet_logger
-    from listencheck.models import Expectations, Severity
-    from listencheck.pipeline import BootstrapSpec, CheckOptions
 
-    specs = tuple(BootstrapSpec.parse(arg) for arg in bootstrap)
-    expect = Expectations(
-        expect_brokers, expect_cluster_id,
-        tuple(dict.fromkeys(str(parse_endpoint(a)) for a in expect_advertised)),
-    )
     config = load_config(files, properties)
     global _secrets
     _secrets = config.secrets()
     validate_with_client_library(config, quiet_logger("listencheck.librdkafka.validate"))
+    return config
+
+
+def _check_options(bootstrap: tuple[str, ...], endpoints: list[tuple[Endpoint, ...]], config: ClientConfig,
+                   vantage: str | None, expect_brokers: int | None, expect_cluster_id: str | None,
+                   expect_advertised: tuple[str, ...], fail_on: str, timeout: float,
+                   deadline: float | None) -> CheckOptions:
+    from listencheck.address import parse_endpoint
+    from listencheck.models import Expectations, Severity
+    from listencheck.pipeline import BootstrapSpec, CheckOptions
+
+    specs = tuple(BootstrapSpec(arg, e) for arg, e in zip(bootstrap, endpoints, strict=True))
+    expect = Expectations(
+        expect_brokers, expect_cluster_id,
+        tuple(dict.fromkeys(str(parse_endpoint(a)) for a in expect_advertised)),
+    )
     return CheckOptions(specs, config, timeout, deadline, vantage, expect=expect, fail_on=Severity(fail_on))
 
 
@@ -196,7 +235,8 @@ def explain(code: str | None) -> None:
 
 
 def _run_and_print(options: CheckOptions, fmt: str, no_color: bool, quiet: bool, verbose: bool,
-                   secrets: tuple[str, ...], exit_: bool = True, wait: float = 0) -> int:
+                   secrets: tuple[str, ...], exit_: bool = True, wait: float = 0,
+                   worker: ClientWorker | None = None) -> int:
     from listencheck.analysis import build_report
     from listencheck.pipeline import run_check
     from listencheck.redact import Redactor
@@ -208,7 +248,7 @@ def _run_and_print(options: CheckOptions, fmt: str, no_color: bool, quiet: bool,
         report = until_passing(lambda: build_report(run_check(options)), wait,
                                lambda line: click.echo(redact(line), err=True))
     else:
-        report = build_report(run_check(options))
+        report = build_report(run_check(options, worker))
     stream = click.get_text_stream("stdout")
     # click re-wraps an ASCII stdout as UTF-8; ask the interpreter what the terminal takes.
     encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower()
@@ -220,6 +260,10 @@ def _run_and_print(options: CheckOptions, fmt: str, no_color: bool, quiet: bool,
     )
     text = redact(RENDERERS[fmt](report, render_options))
     click.echo(text, nl=False)
+    if report.result.interrupted:
+        click.echo("listencheck: interrupted; the report above is partial", err=True)
+        if exit_:
+            exit_interrupted()
     if exit_:
         sys.exit(report.verdict.exit_code)
     return report.verdict.exit_code
@@ -231,6 +275,18 @@ def _mask(text: str) -> str:
     return Redactor(_secrets)(text)
 
 
+def exit_interrupted() -> None:
+    """Exit 130 now: everything started has been stopped by the ``finally`` blocks on the way here.
+
+    os._exit, not sys.exit: in CPython 3.11 a KeyboardInterrupt raised inside
+    exec'd source (dataclasses builds its methods that way, at import) sets a
+    process-wide flag that turns any later exit into death by SIGINT.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(ExitStatus.INTERRUPTED)
+
+
 def main() -> None:
     """Entry point: the one place exceptions become exit codes and one-line messages."""
     try:
@@ -240,12 +296,9 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(ExitStatus.USAGE)
-    except click.exceptions.Abort:  # click's name for a KeyboardInterrupt inside a command
+    except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
         click.echo("listencheck: interrupted", err=True)
-        sys.exit(ExitStatus.INTERRUPTED)
-    except KeyboardInterrupt:
-        click.echo("listencheck: interrupted", err=True)
-        sys.exit(ExitStatus.INTERRUPTED)
+        exit_interrupted()
     except ListencheckError as exc:
         click.echo(_mask(f"listencheck: error: {exc}"), err=True)
         sys.exit(ExitStatus.USAGE)

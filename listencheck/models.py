@@ -59,6 +59,7 @@ class Reason(StrEnum):
     # not run
     UPSTREAM_FAILED = "upstream_failed"
     DEADLINE = "deadline"
+    INTERRUPTED = "interrupted"
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,30 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from listencheck.address import Endpoint, classify_host, host_problem, parse_bootstrap, port_problem
+from listencheck.address import (
+    Endpoint,
+    bootstrap_servers,
+    classify_host,
+    host_problem,
+    ip_literal,
+    parse_bootstrap,
+    port_problem,
+)
 from listencheck.config import ClientConfig
 from listencheck.deadline import Deadline
 from listencheck.identity import judge_identity
+from listencheck.limits import (
+    FD_RESERVE,
+    MAX_ADDRESSES_PER_HOST,
+    MAX_BROKERS,
+    MAX_CONNECTIONS,
+    MAX_RESOLUTIONS,
+    SOCKETS_PER_ATTEMPT,
+)
 from listencheck.models import (
     AddressAttempt,
     AdvertisedBroker,
@@ -30,21 +46,21 @@ from listencheck.models import (
     Expectations,
     IdentityDetail,
     Reason,
+    ResolveDetail,
     Settings,
     Severity,
     StageResult,
 )
 from listencheck.probes.attempt import AttemptSettings, probe_address
 from listencheck.probes.budget import stage_within_deadline
-from listencheck.probes.client import ClientWorker
+from listencheck.probes.client import client_answer, client_result
 from listencheck.probes.resolve import Resolver, SystemResolver
+from listencheck.probes.worker import ClientWorker
 from listencheck.redact import Redactor
 from listencheck.tls.settings import tls_settings
 from listencheck.vantage import local_vantage
 
 DEFAULT_TIMEOUT = 3.0
-MAX_CONNECTIONS = 128  # sockets open at once, whatever the cluster size
-MAX_ADDRESSES_PER_HOST = 8  # a name with 1,000 A records is probed on its first 8
 
 
 @dataclass(frozen=True)
@@ -55,6 +71,10 @@ class BootstrapSpec:
     @classmethod
     def parse(cls, argument: str) -> BootstrapSpec:
         return cls(argument, parse_bootstrap(argument))
+
+    @property
+    def servers(self) -> str:
+        return bootstrap_servers(self.endpoints)
 
 
 @dataclass(frozen=True)
@@ -80,38 +100,74 @@ def default_deadline(timeout: float) -> float:
     return 4 * timeout + 2.0
 
 
-def run_check(options: CheckOptions) -> CheckResult:
-    """Blocking entry point: run the whole check under its deadline."""
-    return asyncio.run(check(options))
+def run_check(options: CheckOptions, client_worker: ClientWorker | None = None) -> CheckResult:
+    """Blocking entry point: run the whole check under its deadline.
 
+    ``client_worker``: the client-library worker, when the caller forked it early
+    (see ``start_client_worker``); otherwise the run starts its own. Either way
+    the run stops it before returning.
 
-async def check(options: CheckOptions) -> CheckResult:
-    started_wall = datetime.now(UTC)
-    start = time.monotonic()
-    run = _Run(options)
+    Ctrl-C: asyncio.run cancels the main task on the first SIGINT; the run then
+    returns what it has measured so far, marked ``interrupted`` (a second
+    SIGINT raises KeyboardInterrupt at once).
+    """
+    results: list[CheckResult] = []
+
+    async def main() -> None:
+        # Keep the result out of the task's return value: asyncio.run formats the
+        # main task's repr when it restores the SIGINT handler, and the repr of a
+        # report with hundreds of brokers costs a noticeable fraction of a second.
+        run = _Run(options, client_worker or start_client_worker(options))
+        try:
+            results.append(await run.check())
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is None or task.uncancel() > 0:
+                raise
+            results.append(run.result(run.partial(), interrupted=True))
+        finally:
+            run.close()
+
     try:
-        bootstraps = await asyncio.gather(*(run.bootstrap(spec) for spec in options.bootstraps))
+        asyncio.run(main())
+    finally:
+        if client_worker is not None:
+            client_worker.stop()
+    return results[0]
+
+
+def start_client_worker(options: CheckOptions) -> ClientWorker | None:
+    """Fork the client-library worker for these options (None when not wanted)."""
+    if not options.client_check:
+        return None
+    return ClientWorker.start([s.servers for s in options.bootstraps], options.config.librdkafka_conf(),
+                              min(options.timeout, options.run_deadline))
+
+
+async def check(options: CheckOptions, client_worker: ClientWorker | None = None) -> CheckResult:
+    """The whole check, from inside a running event loop."""
+    run = _Run(options, client_worker or start_client_worker(options))
+    try:
+        return await run.check()
     finally:
         run.close()
-    finished_wall = datetime.now(UTC)
-    settings = Settings(
-        timeout_s=options.timeout,
-        deadline_s=options.run_deadline,
-        security_protocol=options.config.security_protocol,
-        client_properties=options.config.property_names(),
-        resolver=run.resolver.name,
-        expect=options.expect,
-        fail_on=options.fail_on,
-    )
-    return CheckResult(
-        started_at=_iso(started_wall),
-        finished_at=_iso(finished_wall),
-        duration_ms=round((time.monotonic() - start) * 1000, 1),
-        vantage=local_vantage(options.vantage_name),
-        settings=settings,
-        bootstraps=tuple(bootstraps),
-        deadline_hit=run.deadline.expired,
-    )
+
+
+def connection_limit(wanted: int) -> int:
+    """``wanted`` sockets, lowered to what the open-file limit (ulimit -n) leaves room for."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (ImportError, OSError, ValueError):
+        return wanted
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return max(8, min(wanted, soft - FD_RESERVE))
+
+
+def _address_problem(advertised: AdvertisedBroker) -> str | None:
+    return host_problem(advertised.host) or port_problem(advertised.port)
 
 
 def _iso(moment: datetime) -> str:
@@ -119,24 +175,57 @@ def _iso(moment: datetime) -> str:
 
 
 class _Run:
-    def __init__(self, options: CheckOptions) -> None:
+    def __init__(self, options: CheckOptions, client_worker: ClientWorker | None) -> None:
+        self.started_wall = datetime.now(UTC)
+        self.started = time.monotonic()
         self.options = options
         self.deadline = Deadline(options.timeout, options.run_deadline)
         self.resolver: Resolver = options.resolver or SystemResolver()
         tls = tls_settings(options.config) if options.config.uses_tls else None
         self.attempt_settings = AttemptSettings(options.config, self.deadline, tls)
-        self.connections = asyncio.Semaphore(options.max_connections)
+        # Used for what waited for a slot until the deadline: every stage is then not run.
+        self._expired_settings = AttemptSettings(options.config, Deadline(options.timeout, 0.0), tls)
+        # Addresses probed at once: each holds at most SOCKETS_PER_ATTEMPT sockets at a time.
+        attempts = connection_limit(options.max_connections) // SOCKETS_PER_ATTEMPT
+        self.connections = asyncio.Semaphore(max(1, attempts))
+        self.resolutions = asyncio.Semaphore(MAX_RESOLUTIONS)
         self.redact: Callable[[str], str] = Redactor(options.config.secrets())
         self._probes: dict[Endpoint, asyncio.Task[EndpointProbe]] = {}
-        self.client_worker = (
-            ClientWorker.start([_servers(s) for s in options.bootstraps], options.config,
-                               self.deadline.budget())
-            if options.client_check else None
-        )
+        self.client_worker = client_worker
 
     def close(self) -> None:
         if self.client_worker is not None:
             self.client_worker.stop()
+
+    async def check(self) -> CheckResult:
+        bootstraps = await asyncio.gather(*(self.bootstrap(spec) for spec in self.options.bootstraps))
+        return self.result(tuple(bootstraps))
+
+    def result(self, bootstraps: tuple[BootstrapCheck, ...], interrupted: bool = False) -> CheckResult:
+        options = self.options
+        settings = Settings(
+            timeout_s=options.timeout,
+            deadline_s=options.run_deadline,
+            security_protocol=options.config.security_protocol,
+            client_properties=options.config.property_names(),
+            resolver=self.resolver.name,
+            expect=options.expect,
+            fail_on=options.fail_on,
+        )
+        return CheckResult(
+            started_at=_iso(self.started_wall),
+            finished_at=_iso(datetime.now(UTC)),
+            duration_ms=round((time.monotonic() - self.started) * 1000, 1),
+            vantage=local_vantage(options.vantage_name),
+            settings=settings,
+            bootstraps=bootstraps,
+            interrupted=interrupted,
+            deadline_hit=self.deadline.expired,
+        )
+
+    def partial(self) -> tuple[BootstrapCheck, ...]:
+        """Everything measured so far, after an interruption; the rest marked interrupted."""
+        return tuple(self.assemble(spec, self._client_so_far(spec)) for spec in self.options.bootstraps)
 
     def probe(self, endpoint: Endpoint) -> asyncio.Task[EndpointProbe]:
         """The probe of ``endpoint``, started once and shared by everyone who asks."""
@@ -148,31 +237,52 @@ class _Run:
 
     async def _probe(self, endpoint: Endpoint) -> EndpointProbe:
         classification = classify_host(endpoint.host)
-        family = self.options.config.address_family
-        resolved = await stage_within_deadline(
-            self.deadline, lambda budget: self.resolver.resolve(endpoint.host, endpoint.port, family, budget)
-        )
+        resolved = await self._resolve(endpoint)
         if not resolved.ok or resolved.detail is None:
             return EndpointProbe(endpoint, classification, resolved)
         addresses = resolved.detail.addresses[:MAX_ADDRESSES_PER_HOST]
         attempts = await asyncio.gather(*(self._attempt(endpoint, a) for a in addresses))
         return EndpointProbe(endpoint, classification, resolved, tuple(attempts))
 
+    async def _resolve(self, endpoint: Endpoint) -> StageResult[ResolveDetail]:
+        family = self.options.config.address_family
+
+        def resolve(deadline: Deadline) -> Awaitable[StageResult[ResolveDetail]]:
+            return stage_within_deadline(
+                deadline, lambda budget: self.resolver.resolve(endpoint.host, endpoint.port, family, budget))
+
+        if ip_literal(endpoint.host) is not None:
+            return await resolve(self.deadline)  # nothing to look up: no slot needed
+        if not await self._acquire(self.resolutions):
+            return await resolve(self._expired_settings.deadline)
+        try:
+            return await resolve(self.deadline)
+        finally:
+            self.resolutions.release()
+
     async def _attempt(self, endpoint: Endpoint, address: str) -> AddressAttempt:
-        async with self.connections:
+        if not await self._acquire(self.connections):
+            return await probe_address(endpoint, address, self._expired_settings)
+        try:
             return await probe_address(endpoint, address, self.attempt_settings)
+        finally:
+            self.connections.release()
+
+    async def _acquire(self, slots: asyncio.Semaphore) -> bool:
+        """Wait for a slot, but not past the run's deadline."""
+        remaining = self.deadline.remaining
+        if remaining <= 0:
+            return False
+        try:
+            await asyncio.wait_for(slots.acquire(), remaining)
+        except TimeoutError:
+            return False
+        return True
 
     async def bootstrap(self, spec: BootstrapSpec) -> BootstrapCheck:
         client_task = asyncio.ensure_future(self._client_check(spec))
-        servers = await asyncio.gather(*(self.probe(e) for e in spec.endpoints))
-        source = next((s for s in servers if s.metadata is not None), None)
-        metadata = None
-        brokers: tuple[BrokerCheck, ...] = ()
-        if source is not None and source.chosen is not None and source.metadata is not None:
-            metadata = ClusterMetadata(str(source.endpoint), source.chosen.address, source.metadata)
-            brokers = tuple(
-                await asyncio.gather(*(self._broker(b, metadata) for b in metadata.detail.brokers))
-            )
+        await asyncio.gather(*(self.probe(e) for e in spec.endpoints))
+        metadata = self._metadata(spec)
         if metadata is None:
             # No bootstrap server answered us: the client library cannot do better, and
             # waiting for its timeout would only delay the report.
@@ -180,11 +290,47 @@ class _Run:
             client: StageResult[ClientDetail] = StageResult.not_run(
                 Reason.UPSTREAM_FAILED, "no bootstrap server answered")
         else:
+            self._limit_client(metadata)
+            usable = [b.endpoint for b in self._probed(metadata) if _address_problem(b) is None]
+            await asyncio.gather(*(self.probe(e) for e in usable))
             client = await client_task
-        return BootstrapCheck(spec.argument, tuple(servers), metadata, brokers, client)
+        return self.assemble(spec, client)
 
-    async def _broker(self, advertised: AdvertisedBroker, metadata: ClusterMetadata) -> BrokerCheck:
-        problem = host_problem(advertised.host) or port_problem(advertised.port)
+    def _limit_client(self, metadata: ClusterMetadata) -> None:
+        """librdkafka starts a thread per advertised broker (~45 KiB each): past the broker
+        limit the client-library check is stopped rather than let it grow (450 MiB at 10,000)."""
+        count = len(metadata.detail.brokers)
+        if count > MAX_BROKERS and self.client_worker is not None:
+            self.client_worker.abandon(
+                f"not run: {metadata.source} lists {count} brokers, more than the {MAX_BROKERS} "
+                f"listencheck checks; the client library would start a thread for each")
+
+    def assemble(self, spec: BootstrapSpec, client: StageResult[ClientDetail]) -> BootstrapCheck:
+        """The bootstrap's result from the probes that finished (all of them, unless interrupted)."""
+        servers = tuple(self._finished(e) for e in spec.endpoints)
+        metadata = self._metadata(spec)
+        brokers = tuple(self._broker(b, metadata) for b in self._probed(metadata)) if metadata else ()
+        return BootstrapCheck(spec.argument, servers, metadata, brokers, client)
+
+    def _metadata(self, spec: BootstrapSpec) -> ClusterMetadata | None:
+        for server in (self._finished(e) for e in spec.endpoints):
+            if server.chosen is not None and server.metadata is not None:
+                return ClusterMetadata(str(server.endpoint), server.chosen.address, server.metadata)
+        return None
+
+    @staticmethod
+    def _probed(metadata: ClusterMetadata) -> tuple[AdvertisedBroker, ...]:
+        return metadata.detail.brokers[:MAX_BROKERS]  # the analysis reports any rest
+
+    def _finished(self, endpoint: Endpoint) -> EndpointProbe:
+        task = self._probes.get(endpoint)
+        if task is not None and task.done() and not task.cancelled():
+            return task.result()
+        return EndpointProbe(endpoint, classify_host(endpoint.host), StageResult.not_run(
+            Reason.INTERRUPTED, "the run was interrupted before the probe of this address finished"))
+
+    def _broker(self, advertised: AdvertisedBroker, metadata: ClusterMetadata) -> BrokerCheck:
+        problem = _address_problem(advertised)
         endpoint = advertised.endpoint
         if problem:
             probe = EndpointProbe(
@@ -194,17 +340,21 @@ class _Run:
             identity: StageResult[IdentityDetail] = StageResult.not_run(
                 Reason.INVALID_ADDRESS, "the advertised address is unusable")
             return BrokerCheck(advertised, probe, identity, problem)
-        probe = await self.probe(endpoint)
+        probe = self._finished(endpoint)
         return BrokerCheck(advertised, probe, judge_identity(advertised, metadata.detail, probe))
+
+    def _client_so_far(self, spec: BootstrapSpec) -> StageResult[ClientDetail]:
+        worker = self.client_worker
+        if worker is None:
+            return StageResult.skipped("the client library check was not requested")
+        answer = client_answer(worker, spec.servers, self.redact)
+        return answer or StageResult.not_run(
+            Reason.INTERRUPTED, "the run was interrupted before the client library answered")
 
     async def _client_check(self, spec: BootstrapSpec) -> StageResult[ClientDetail]:
         worker = self.client_worker
         if worker is None:
             return StageResult.skipped("the client library check was not requested")
         return await stage_within_deadline(
-            self.deadline, lambda budget: worker.result(_servers(spec), budget + 1.0, self.redact)
+            self.deadline, lambda budget: client_result(worker, spec.servers, budget + 1.0, self.redact)
         )
-
-
-def _servers(spec: BootstrapSpec) -> str:
-    return ",".join(str(e) for e in spec.endpoints)

@@ -31,6 +31,8 @@ def until_passing(
     while True:
         number += 1
         report = attempt()
+        if report.result.interrupted:  # Ctrl-C during an attempt (the run returns what it had)
+            raise KeyboardInterrupt
         elapsed = clock() - start
         if report.verdict.exit_code == 0:
             if number > 1:

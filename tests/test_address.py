@@ -97,3 +97,31 @@ def test_classify_host(host: str, kinds: set[AddressKind]) -> None:
 
 def test_tunnel_service_is_named() -> None:
     assert classify_host("4.tcp.ngrok.io").tunnel_service == "ngrok.io"
+
+
+@given(st.text(max_size=120))
+def test_bootstrap_lists_parse_or_fail_with_a_usage_error(text: str) -> None:
+    try:
+        endpoints = parse_bootstrap(text)
+    except UsageError as exc:
+        assert str(exc)  # a reason, fit to print
+        return
+    assert endpoints and all(1 <= e.port <= 65535 and host_problem(e.host) is None for e in endpoints)
+
+
+@given(st.text(max_size=300))
+def test_any_advertised_host_is_judged_without_raising(host: str) -> None:
+    problem = host_problem(host)
+    assert problem is None or isinstance(problem, str)
+    classify_host(host)  # classification of anything a broker may send
+
+
+@given(st.text(max_size=200))
+def test_printable_leaves_no_control_character(text: str) -> None:
+    import unicodedata
+
+    from listencheck.render.printable import printable
+
+    out = printable(text)
+    assert all(c == "\n" or unicodedata.category(c) not in ("Cc",) for c in out)
+    assert not any(c in out for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

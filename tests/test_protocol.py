@@ -141,3 +141,54 @@ def test_any_bytes_give_api_versions_or_a_decode_error(data: bytes) -> None:
 @given(st.integers(min_value=0, max_value=2**32 - 1))
 def test_uvarint_round_trip(value: int) -> None:
     assert Reader(Writer().uvarint(value).build()).uvarint() == value
+
+
+@settings(max_examples=300)
+@given(st.binary(max_size=512), st.integers(min_value=1, max_value=4))
+def test_any_bytes_give_describe_configs_or_a_decode_error(data: bytes, version: int) -> None:
+    with contextlib.suppress(DecodeError):
+        decode_describe_configs(Reader(data), version)
+
+
+def _exchange_with(answer: bytes) -> object:
+    """Send one ApiVersions request over a real socket pair whose peer answers ``answer``."""
+    import asyncio
+    import socket
+
+    from listencheck.protocol.connection import KafkaExchange
+
+    async def go() -> object:
+        ours, theirs = socket.socketpair()
+        theirs.sendall(answer)
+        theirs.shutdown(socket.SHUT_WR)
+        reader, writer = await asyncio.open_connection(sock=ours)
+        exchange = KafkaExchange(reader, writer, "prop")
+        try:
+            return await exchange.request(ApiKey.API_VERSIONS, 0, b"", 0.5)
+        except Exception as exc:
+            return exc
+        finally:
+            await exchange.close()
+            theirs.close()
+
+    return asyncio.run(go())
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(
+    st.binary(max_size=300),
+    # Frame-shaped: a length (true, or a lie) and the correlation id 1 in front of random bytes.
+    st.tuples(st.integers(min_value=-(2**31), max_value=2**31 - 1), st.binary(max_size=200)).map(
+        lambda t: struct.pack(">ii", t[0], 1) + t[1]),
+))
+def test_any_answer_on_the_wire_gives_a_response_or_a_typed_error(answer: bytes) -> None:
+    from listencheck.probes.kafka import _not_kafka, preview
+    from listencheck.protocol.connection import ExchangeError
+
+    result = _exchange_with(answer)
+    if isinstance(result, Reader):
+        return
+    assert isinstance(result, ExchangeError), repr(result)
+    stage = _not_kafka(result, 1.0, 0.5)  # classified, whatever came
+    assert stage.failed and stage.error is not None and stage.detail is not None
+    assert all(32 <= ord(c) < 127 for c in preview(result.received) if c != "…")

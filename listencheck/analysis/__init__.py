@@ -13,6 +13,7 @@ from listencheck.analysis.expectation_rules import advertised_expectation_findin
 from listencheck.analysis.resolution_rules import resolution_findings
 from listencheck.analysis.security_rules import security_findings
 from listencheck.catalogue import CATALOGUE
+from listencheck.limits import MAX_ADDRESSES_PER_HOST, MAX_BROKERS
 from listencheck.models import (
     CheckResult,
     Expectations,
@@ -36,6 +37,7 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
         findings.extend(security_findings(ctx))
         findings.extend(resolution_findings(ctx))
         findings.extend(_client_findings(ctx, findings))
+        findings.extend(_limit_findings(ctx))
         findings.extend(expectation_findings(ctx))
     findings.extend(cross_bootstrap_findings(contexts))
     findings.extend(advertised_expectation_findings(result))
@@ -84,6 +86,35 @@ def _client_findings(ctx: BootstrapContext, so_far: list[Finding]) -> Iterator[F
     )
 
 
+def _limit_findings(ctx: BootstrapContext) -> Iterator[Finding]:
+    md = ctx.bootstrap.metadata
+    if md is not None and len(md.detail.brokers) > len(ctx.bootstrap.brokers):
+        yield ctx.finding(
+            "RUN_LIMIT_REACHED", Severity.WARNING,
+            f"{md.source} lists {len(md.detail.brokers)} brokers; the first {MAX_BROKERS} were probed, "
+            f"the other {len(md.detail.brokers) - len(ctx.bootstrap.brokers)} were not.",
+            "If the cluster really is that large, check it a part at a time; otherwise the bootstrap "
+            "server does not answer like a sane Kafka broker.",
+            {"limit": "brokers probed per bootstrap", "max": MAX_BROKERS,
+             "brokers": len(md.detail.brokers)},
+            address=md.source,
+        )
+    probes = {p.endpoint: p for p in [*ctx.bootstrap.servers, *(b.probe for b in ctx.bootstrap.brokers)]}
+    for probe in probes.values():
+        resolved = probe.resolve.detail
+        if resolved is not None and len(resolved.addresses) > MAX_ADDRESSES_PER_HOST:
+            yield ctx.finding(
+                "RUN_LIMIT_REACHED", Severity.WARNING,
+                f"{probe.endpoint.host} resolves to {len(resolved.addresses)} addresses; the first "
+                f"{MAX_ADDRESSES_PER_HOST} were tried, the others were not.",
+                "A client tries them all in turn: remove the stale records so that every address "
+                "of the name is a listener of this broker.",
+                {"limit": "addresses tried per host", "max": MAX_ADDRESSES_PER_HOST,
+                 "addresses": len(resolved.addresses), "host": probe.endpoint.host},
+                address=str(probe.endpoint),
+            )
+
+
 def _run_findings(result: CheckResult) -> Iterator[Finding]:
     skipped = sum(
         1
@@ -108,7 +139,9 @@ def verdict_for(result: CheckResult, findings: tuple[Finding, ...]) -> Verdict:
     """Exit status and summary; ``settings.fail_on`` decides which severities fail the run."""
     counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
     fail_on = result.settings.fail_on
-    if result.bootstraps and not any(b.answered for b in result.bootstraps):
+    if result.interrupted:
+        code, summary = ExitStatus.INTERRUPTED, "interrupted: this report is partial"
+    elif result.bootstraps and not any(b.answered for b in result.bootstraps):
         code, summary = ExitStatus.NO_BOOTSTRAP, "no bootstrap server answered"
     elif counts[Severity.ERROR]:
         code = ExitStatus.ERROR_FINDINGS

@@ -9,6 +9,7 @@ from listencheck.analysis.context import (
     BootstrapContext,
     attempts_evidence,
     failed_stage,
+    kafka_answer,
     resolve_evidence,
 )
 from listencheck.analysis.security_rules import reported_here
@@ -66,7 +67,7 @@ def _server_finding(ctx: BootstrapContext, server: EndpointProbe, severity: Seve
     chosen = server.chosen
     if stage == "kafka" and chosen is not None:
         kafka = chosen.kafka
-        answer = kafka.detail.answer if kafka.detail else "unknown"
+        answer = kafka_answer(chosen)
         evidence["answer"] = answer
         if kafka.detail and kafka.detail.preview:
             evidence["first_bytes"] = kafka.detail.preview

@@ -21,7 +21,9 @@ from listencheck.analysis.context import (
     all_private,
     attempts_evidence,
     failed_stage,
+    kafka_answer,
     resolve_evidence,
+    unfinished,
 )
 from listencheck.analysis.security_rules import reported_here
 from listencheck.models import BrokerCheck, EndpointProbe, Finding, JsonValue, Reason, Severity
@@ -36,7 +38,8 @@ def broker_findings(ctx: BootstrapContext) -> Iterator[Finding]:
             yield _invalid(ctx, broker)
             continue
         yield from _symptoms(ctx, broker)
-        yield from _address_kinds(ctx, broker)
+        if not unfinished(broker.probe):  # a probe cut short cannot say how the address fares
+            yield from _address_kinds(ctx, broker)
 
 
 def _base(broker: BrokerCheck) -> dict[str, JsonValue]:
@@ -100,14 +103,15 @@ def _symptoms(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Finding]:
         return  # TLS, SASL and protocol mismatches: reported by security_rules
     if stage == "kafka" and chosen is not None and chosen.kafka.detail is not None:
         detail = chosen.kafka.detail
-        evidence = _base(broker) | {"answer": detail.answer, "attempts": attempts_evidence(probe)}
+        answer = kafka_answer(chosen)
+        evidence = _base(broker) | {"answer": answer, "attempts": attempts_evidence(probe)}
         if detail.preview:
             evidence["first_bytes"] = detail.preview
         yield ctx.finding(
             "ADVERTISED_NOT_KAFKA", ERR,
             f"Broker {adv.node_id} advertises {where}, but what answers there is not Kafka "
-            f"({detail.answer}).",
-            advice.not_kafka_fix(adv, detail.answer), evidence, adv.node_id, where,
+            f"({answer}).",
+            advice.not_kafka_fix(adv, answer), evidence, adv.node_id, where,
         )
         return
     if stage == "metadata" and chosen is not None:
@@ -127,6 +131,13 @@ def _resolve_reason(probe: EndpointProbe) -> str:
     r = probe.resolve
     dns = r.detail.dns if r.detail else None
     reason = r.error.reason.value if r.error else "failed"
+    if dns and dns.status == "NOERROR" and dns.addresses:
+        # Seen with very large answers (100+ records): DNS delivers them, glibc's getaddrinfo
+        # (what clients use) gives up on them.
+        return (f"{reason}, although DNS answers {len(dns.addresses)} address(es): the system "
+                f"resolver that clients use rejects that answer")
+    if dns and "CNAME chain is too long" in (dns.message or ""):
+        return f"{reason}; DNS says {dns.status}: a CNAME chain that loops or never ends"
     return f"{reason}; DNS says {dns.status}" if dns and dns.status != "NOERROR" else reason
 
 

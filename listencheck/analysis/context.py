@@ -7,12 +7,16 @@ from dataclasses import dataclass
 
 from listencheck.address import Endpoint, ip_literal, is_private_ip
 from listencheck.catalogue import spec
+from listencheck.config import uses_tls
 from listencheck.models import (
+    ATTEMPT_STAGES,
+    AddressAttempt,
     BootstrapCheck,
     CheckResult,
     EndpointProbe,
     Finding,
     JsonValue,
+    Reason,
     Severity,
     StageStatus,
 )
@@ -104,6 +108,27 @@ def attempts_evidence(probe: EndpointProbe) -> list[JsonValue]:
             })
         rows.append(row)
     return rows
+
+
+_CUT = (Reason.DEADLINE, Reason.INTERRUPTED)
+
+
+def unfinished(probe: EndpointProbe) -> bool:
+    """The probe was stopped by the deadline or Ctrl-C: it says nothing about the address."""
+    stages = [probe.resolve] + [getattr(a, s) for a in probe.attempts for s in ATTEMPT_STAGES]
+    return any(s.status is StageStatus.NOT_RUN and s.reason in _CUT for s in stages)
+
+
+def kafka_answer(attempt: AddressAttempt) -> str:
+    """What answered the Kafka request; a silent or closing port that a confirming probe found
+    to complete a TLS handshake is named for what it is: tls."""
+    detail = attempt.kafka.detail
+    answer = detail.answer if detail is not None else "unknown"
+    listener = attempt.listener.detail
+    if answer in ("closed", "silent") and listener is not None and listener.speaks_tls \
+            and not uses_tls(listener.configured_protocol):
+        return "tls"
+    return answer
 
 
 def failed_stage(probe: EndpointProbe) -> str | None:

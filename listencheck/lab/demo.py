@@ -9,6 +9,7 @@ otherwise be sent to your DNS server).
 from __future__ import annotations
 
 import contextlib
+import signal
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -58,8 +59,13 @@ def running(listeners: list[DemoListener]) -> Iterator[list[DemoListener]]:
             listener.broker.start()
         yield listeners
     finally:
-        for listener in listeners:
-            listener.broker.stop()
+        # A second Ctrl-C must not cut the clean-up short: SIGINT waits until every broker is stopped.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            for listener in listeners:
+                listener.broker.stop()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def demo_options(listeners: list[DemoListener], timeout: float) -> CheckOptions:

@@ -34,6 +34,7 @@ from listencheck.protocol.connection import KafkaExchange
 from listencheck.protocol.messages import ApiVersionsResponse
 from listencheck.tls.settings import TlsSettings, bare_probe_context
 
+SILENT_CONFIRM_S = 0.5  # confirming probe of a listener that stayed silent (see _confirm)
 _MISMATCH_TLS_FAILURES = ("not_tls", "timeout", "closed")
 _MISMATCH_KAFKA_ANSWERS = ("tls", "closed", "silent")
 _MISMATCH_SASL_OUTCOMES = ("not_sasl", "mechanism_unsupported", "error")
@@ -154,10 +155,16 @@ class _Stages:
 
     async def _confirm(self, symptom: str) -> None:
         context = self.settings.tls.probe if self.settings.tls is not None else self.settings.probe_context
+        budget = self.deadline.budget(2.0)
+        if symptom == "kafka" and self.kafka.reason is Reason.SILENT:
+            # The peer already had a whole timeout to answer: what may still answer now is a TLS
+            # server, within a round trip. A short budget keeps any number of silent listeners
+            # at about one timeout in total.
+            round_trip = (self.tcp.elapsed_ms or 0.0) / 1000
+            budget = min(budget, max(SILENT_CONFIRM_S, 10 * round_trip))
         self.listener = await stage_within_deadline(
             self.deadline,
-            lambda _: listener.identify(self.target, self.config.security_protocol, symptom,
-                                        context, self.deadline.budget(2.0)),
+            lambda _: listener.identify(self.target, self.config.security_protocol, symptom, context, budget),
         )
 
 

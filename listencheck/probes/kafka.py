@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 
 from listencheck.deadline import elapsed_ms
 from listencheck.models import AdvertisedBroker, KafkaDetail, MetadataDetail, Reason, StageResult
 from listencheck.protocol.connection import (
+    MAX_FRAME_BYTES,
     BadResponse,
     ExchangeError,
     KafkaExchange,
@@ -20,6 +22,7 @@ from listencheck.protocol.messages import (
     NODE_ID_KEYS,
     ApiKey,
     ApiVersionsResponse,
+    MetadataResponse,
     decode_api_versions,
     decode_describe_configs,
     decode_metadata,
@@ -27,7 +30,7 @@ from listencheck.protocol.messages import (
     encode_metadata_request,
     error_name,
 )
-from listencheck.protocol.wire import DecodeError
+from listencheck.protocol.wire import DecodeError, Reader
 
 _UNEXPECTED_ID = re.compile(r"Unexpected broker id, expected (-?\d+)")
 
@@ -111,14 +114,32 @@ def _not_kafka(exc: ExchangeError, ms: float, timeout: float) -> StageResult[Kaf
             ms, Reason.PROTOCOL_ERROR, f"invalid Kafka response: {exc}",
             KafkaDetail("malformed", preview=preview(received)),
         )
+    cut = _cut_short(exc, timeout)
+    if cut is not None:
+        reason, message = cut
+        return StageResult.failure(ms, reason, message, KafkaDetail("malformed", preview=preview(received)))
     kind = guess_protocol(received)
     what = {"http": "an HTTP server", "ssh": "an SSH server", "tls": "a TLS endpoint",
-            "banner": "a text-protocol server", "text": "a text answer"}.get(kind, "not Kafka")
-    suffix = "" if isinstance(exc, NotAFrame) else f" ({exc})"
-    return StageResult.failure(
-        ms, Reason.NOT_KAFKA, f"answered like {what}, not like a Kafka broker{suffix}",
-        KafkaDetail(kind, preview=preview(received)),
-    )
+            "banner": "a text-protocol server", "text": "a text protocol"}.get(kind)
+    message = (f"answered like {what}, not like a Kafka broker" if what else
+               "answered with bytes that are not a Kafka response"
+               + (f" ({exc})" if isinstance(exc, NotAFrame) else ""))
+    return StageResult.failure(ms, Reason.NOT_KAFKA, message, KafkaDetail(kind, preview=preview(received)))
+
+
+def _cut_short(exc: ExchangeError, timeout: float) -> tuple[Reason, str] | None:
+    """A Kafka-sized frame whose end never came: the peer closed, reset or went silent."""
+    received = exc.received
+    if isinstance(exc, NotAFrame) or len(received) < 4 or guess_protocol(received) != "unknown":
+        return None
+    length = int.from_bytes(received[:4], "big", signed=True)
+    if not 0 < length <= MAX_FRAME_BYTES:
+        return None
+    got = f"a Kafka frame announcing {length} bytes was cut short after {len(received) - 4}"
+    if isinstance(exc, PeerSilent):
+        return Reason.TIMEOUT, f"{got}: nothing more arrived within {timeout:.1f}s"
+    how = "reset" if isinstance(exc, PeerClosed) and exc.reset else "closed"
+    return Reason.PROTOCOL_ERROR, f"{got}: the peer {how} the connection"
 
 
 async def fetch_metadata(
@@ -135,7 +156,7 @@ async def fetch_metadata(
         )
     try:
         reader = await exchange.request(ApiKey.METADATA, version, encode_metadata_request(version), timeout)
-        response = decode_metadata(reader, version)
+        response, brokers = _decode_brokers(reader.rest(), version)
     except ExchangeError as exc:
         reason = Reason.TIMEOUT if isinstance(exc, PeerSilent) else (
             Reason.CLOSED if isinstance(exc, PeerClosed) else Reason.PROTOCOL_ERROR)
@@ -149,7 +170,6 @@ async def fetch_metadata(
             elapsed_ms(start), Reason.BROKER_ERROR,
             f"Metadata v{version} failed with {error_name(response.error_code)}",
         )
-    brokers = tuple(AdvertisedBroker(b.node_id, b.host, b.port, b.rack) for b in response.brokers)
     remaining = max(timeout - elapsed_ms(start) / 1000, 0.05)
     responder = await whoami(exchange, versions, brokers, endpoint_host, endpoint_port, remaining)
     detail = MetadataDetail(
@@ -157,6 +177,20 @@ async def fetch_metadata(
         responder, "describe_configs" if responder is not None else "unverified",
     )
     return StageResult.passed(elapsed_ms(start), detail)
+
+
+@functools.lru_cache(maxsize=4)
+def _decode_brokers(body: bytes, version: int) -> tuple[MetadataResponse, tuple[AdvertisedBroker, ...]]:
+    """Decode a Metadata response body, once per distinct body.
+
+    Every broker of a cluster sends the same broker list, so a check of N
+    brokers would otherwise decode N lists of N brokers (quadratic: 90,000
+    entries at 300 brokers, the largest cost of a big run). Equal bodies share
+    one decoded, immutable result; a DecodeError is never cached.
+    """
+    response = decode_metadata(Reader(body), version)
+    brokers = tuple(AdvertisedBroker(b.node_id, b.host, b.port, b.rack) for b in response.brokers)
+    return response, brokers
 
 
 async def whoami(

@@ -115,7 +115,9 @@ class KafkaExchange:
         (length,) = struct.unpack(">i", head)
         if length <= 0 or length > MAX_FRAME_BYTES:
             more = await self._read_available(end)
-            raise NotAFrame(f"frame length {length} is not a Kafka response", head + more)
+            limit = f"limit {MAX_FRAME_BYTES // (1024 * 1024)} MiB"
+            raise NotAFrame(f"a frame length of {length} bytes, which no Kafka response has; {limit}",
+                            head + more)
         return await self._read_exactly(length, end, head)
 
     async def _read_exactly(self, size: int, end: float, before: bytes) -> bytes:
@@ -126,13 +128,20 @@ class KafkaExchange:
             got = before + exc.partial
             raise PeerClosed(f"connection closed after {len(got)} bytes", got[:PREVIEW_BYTES]) from None
         except TimeoutError:
-            raise PeerSilent("no complete response before the timeout", before) from None
+            got = before + self._buffered()
+            raise PeerSilent("no complete response before the timeout", got[:PREVIEW_BYTES]) from None
         except ssl.SSLError as exc:
             raise TlsRejected(f"TLS error: {tls_alert(exc)}", tls_alert(exc), before) from None
         except (ConnectionResetError, BrokenPipeError) as exc:
-            raise PeerClosed(f"connection reset: {exc}", before, reset=True) from None
+            got = before + self._buffered()
+            raise PeerClosed(f"connection reset: {exc}", got[:PREVIEW_BYTES], reset=True) from None
         except OSError as exc:
             raise PeerClosed(f"connection error: {exc}", before, reset=True) from None
+
+    def _buffered(self) -> bytes:
+        """What arrived of an incomplete read (asyncio keeps it in the reader's buffer)."""
+        buffer = getattr(self._reader, "_buffer", None)
+        return bytes(buffer[:PREVIEW_BYTES]) if buffer else b""
 
     async def _read_available(self, end: float) -> bytes:
         """A few more bytes for the preview, if they come quickly."""

@@ -14,6 +14,9 @@ import struct
 MAX_ARRAY_LENGTH = 100_000
 
 
+_INT8, _UINT8, _INT16, _INT32, _INT64 = (struct.Struct(f) for f in (">b", ">B", ">h", ">i", ">q"))
+
+
 class DecodeError(ValueError):
     """The bytes are not a valid encoding of the expected message."""
 
@@ -29,6 +32,10 @@ class Reader:
     def remaining(self) -> int:
         return len(self._data) - self._pos
 
+    def rest(self) -> bytes:
+        """The bytes not read yet (the reader does not move)."""
+        return bytes(self._data[self._pos :])
+
     def _take(self, size: int) -> memoryview:
         if size < 0 or size > self.remaining:
             raise DecodeError(f"need {size} bytes at offset {self._pos}, {self.remaining} left")
@@ -36,22 +43,25 @@ class Reader:
         self._pos += size
         return chunk
 
-    def _unpack(self, fmt: str) -> int:
-        size = struct.calcsize(fmt)
-        value: int = struct.unpack(fmt, self._take(size))[0]
+    def _unpack(self, fmt: struct.Struct) -> int:
+        end = self._pos + fmt.size
+        if end > len(self._data):
+            raise DecodeError(f"need {fmt.size} bytes at offset {self._pos}, {self.remaining} left")
+        value: int = fmt.unpack_from(self._data, self._pos)[0]
+        self._pos = end
         return value
 
     def int8(self) -> int:
-        return self._unpack(">b")
+        return self._unpack(_INT8)
 
     def int16(self) -> int:
-        return self._unpack(">h")
+        return self._unpack(_INT16)
 
     def int32(self) -> int:
-        return self._unpack(">i")
+        return self._unpack(_INT32)
 
     def int64(self) -> int:
-        return self._unpack(">q")
+        return self._unpack(_INT64)
 
     def boolean(self) -> bool:
         return self.int8() != 0
@@ -60,7 +70,7 @@ class Reader:
         """Unsigned LEB128 varint, at most 5 bytes (a 32-bit value)."""
         value = 0
         for shift in range(0, 35, 7):
-            byte = self._unpack(">B")
+            byte = self._unpack(_UINT8)
             value |= (byte & 0x7F) << shift
             if not byte & 0x80:
                 return value

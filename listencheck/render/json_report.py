@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterable
 from enum import Enum
 
 from listencheck.models import (
@@ -27,7 +28,45 @@ SCHEMA_VERSION = "1.2"
 
 
 def render_json(report: Report) -> str:
-    return json.dumps(report_to_json(report), indent=2, ensure_ascii=False) + "\n"
+    return pretty_json(report_to_json(report)) + "\n"
+
+
+_STAGE_KEYS = frozenset({"status", "ok", "elapsed_ms", "detail", "error"})
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+
+
+def pretty_json(value: JsonValue, indent: str = "") -> str:
+    """Indented JSON in which every stage result and every flat object is one line.
+
+    A stage result per line keeps a 300-broker report readable and greppable, a
+    third of the size of fully indented JSON, and fast: everything on one line
+    is written by the C encoder, which ``json.dumps(indent=...)`` never uses.
+    """
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        if value.keys() == _STAGE_KEYS or _flat(value.values()):
+            return _compact(value)
+        inner = indent + "  "
+        items = (f"{inner}{_compact(str(k))}: {pretty_json(v, inner)}" for k, v in value.items())
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        if _flat(value):
+            return _compact(value)
+        inner = indent + "  "
+        return "[\n" + ",\n".join(inner + pretty_json(v, inner) for v in value) + "\n" + indent + "]"
+    return _compact(value)
+
+
+def _flat(values: Iterable[JsonValue]) -> bool:
+    """Only scalars, or lists of scalars (such as ["ip_literal", "loopback"])."""
+    return all(
+        not isinstance(v, (dict, list, tuple))
+        or (isinstance(v, (list, tuple)) and not any(isinstance(x, (dict, list, tuple)) for x in v))
+        for v in values
+    )
 
 
 def report_to_json(report: Report) -> dict[str, JsonValue]:

@@ -25,6 +25,7 @@ from listencheck.models import (
     StageResult,
     StageStatus,
 )
+from listencheck.render.printable import printable_tree
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO:
 
 
 def render_text(report: Report, options: TextOptions = TextOptions()) -> str:
+    report = printable_tree(report)  # nothing from the network reaches the terminal raw
     buffer = io.StringIO()
     console = Console(
         file=buffer, width=options.width, force_terminal=options.color,
@@ -280,5 +282,7 @@ def _verdict(console: Console, report: Report, marks: _Marks) -> None:
     console.print()
     if v.exit_code == 0:
         console.print(Text(f"{marks.ok} PASS: {v.summary}", style="bold green"))
+    elif report.result.interrupted:
+        console.print(Text(f"{marks.sev[Severity.WARNING]} INTERRUPTED: {v.summary}", style="bold yellow"))
     else:
         console.print(Text(f"{marks.fail} FAIL: {v.summary}", style="bold red"))

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.x509.oid import NameOID
-
 from listencheck.models import CertificateInfo
 
 
 def certificate_info(der: bytes) -> CertificateInfo:
+    # cryptography costs ~30 ms to import: only runs that meet a certificate pay for it.
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+
     cert = x509.load_der_x509_certificate(der)
     dns: tuple[str, ...] = ()
     ips: tuple[str, ...] = ()

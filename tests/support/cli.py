@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 LISTENCHECK = [sys.executable, "-m", "listencheck"]
+GNU_TIME = "/usr/bin/time"
 
 
 @dataclass
@@ -17,6 +20,7 @@ class Run:
     code: int
     stdout: str
     stderr: str
+    peak_mib: float | None = None  # ru_maxrss of listencheck and its client worker (the larger)
 
     @property
     def report(self) -> dict[str, Any]:
@@ -35,12 +39,22 @@ class Run:
         return matches[0]
 
 
-def run_cli(args: Sequence[str], prefix: Sequence[str] = (), timeout: float = 60) -> Run:
-    proc = subprocess.run(
-        [*prefix, *LISTENCHECK, *args], capture_output=True, text=True, timeout=timeout,
-    )
+def run_cli(args: Sequence[str], prefix: Sequence[str] = (), timeout: float = 60,
+            measure: bool = False) -> Run:
+    """Run the real command; ``measure`` also reads its peak memory through GNU time.
+
+    (GNU time forks the command from its own small process: ru_maxrss survives
+    exec, so a child forked from this large test process would inherit its peak.)
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        peak_file = Path(tmp) / "peak"
+        meter = [GNU_TIME, "-q", "-f", "%M", "-o", str(peak_file)] if measure else []
+        proc = subprocess.run(
+            [*prefix, *meter, *LISTENCHECK, *args], capture_output=True, text=True, timeout=timeout,
+        )
+        peak = int(peak_file.read_text().split()[-1]) / 1024 if measure else None
     assert "Traceback" not in proc.stderr, proc.stderr
-    return Run(proc.returncode, proc.stdout, proc.stderr)
+    return Run(proc.returncode, proc.stdout, proc.stderr, peak)
 
 
 def check_json(*args: str, prefix: Sequence[str] = (), timeout: float = 60) -> Run:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from listencheck.config import ClientConfig
-from listencheck.probes.client import fetch_with_library
+from listencheck.probes.worker import fetch_with_library
 
 
 def librdkafka_metadata(bootstrap: str, properties: dict[str, str], prefix: Sequence[str] = (),
@@ -26,4 +26,5 @@ def librdkafka_metadata(bootstrap: str, properties: dict[str, str], prefix: Sequ
 
 if __name__ == "__main__":
     props = dict(arg.partition("=")[::2] for arg in sys.argv[3:])
-    print(json.dumps(fetch_with_library(sys.argv[1], ClientConfig(props), float(sys.argv[2]))))
+    conf = ClientConfig(props).librdkafka_conf()
+    print(json.dumps(fetch_with_library(sys.argv[1], dict(conf), float(sys.argv[2]))))

@@ -1,0 +1,73 @@
+"""Strings from the network, made safe to print on a terminal.
+
+A broker (or anything posing as one) chooses host names, rack and cluster ids,
+error messages and log lines. Written raw, an escape sequence among them
+could recolour, hide or rewrite what the terminal shows (or set its title, or
+its clipboard). The text report therefore escapes every control and format
+character except the newline as ``\\xNN`` / ``\\uNNNN``. JSON needs none of
+this: its encoder escapes control characters itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from enum import Enum
+from typing import TypeVar
+
+T = TypeVar("T")
+
+# C0 controls but the newline, DEL, C1 controls, and the format characters that
+# reorder or hide text (bidirectional overrides and isolates, zero-width marks).
+_UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def printable(text: str) -> str:
+    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable_tree(value: T) -> T:
+    """``value`` with every string inside (dataclasses, tuples, dicts, sets) made printable.
+
+    Objects without anything to escape are returned as they are, and objects
+    shared in several places are walked once.
+    """
+    memo: dict[int, object] = {}
+    return _clean(value, memo)  # type: ignore[return-value]
+
+
+def _clean(value: object, memo: dict[int, object]) -> object:
+    if isinstance(value, Enum) or value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        return printable(value)
+    key = id(value)
+    if key in memo:
+        return memo[key]
+    result: object = value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for f in dataclasses.fields(value):
+            if not f.init:
+                continue
+            old = getattr(value, f.name)
+            new = _clean(old, memo)
+            if new is not old:
+                changes[f.name] = new
+        if changes:
+            result = dataclasses.replace(value, **changes)
+    elif isinstance(value, (tuple, list, frozenset, set)):
+        items = [_clean(v, memo) for v in value]
+        if any(new is not old for new, old in zip(items, value, strict=True)):
+            result = type(value)(items)
+    elif isinstance(value, dict):
+        pairs = [(k, v, _clean(k, memo), _clean(v, memo)) for k, v in value.items()]
+        if any(k is not k2 or v is not v2 for k, v, k2, v2 in pairs):
+            result = {k2: v2 for _, _, k2, v2 in pairs}
+    memo[key] = result
+    return result
