@@ -6,8 +6,9 @@
 
 Scenarios: the demo (loopback, Tansu), docker/compose.yaml and compose.broken.yaml
 and the DaemonSet of docker/kubernetes/ reproduced in the namespace lab, and
-the gallery of issue 4's lab scenarios (root, ip, dnsmasq, socat, Tansu). Each check runs once, inside its vantage point's
-namespace, through the same option parsing, pipeline and renderers as
+the gallery of issue 4's lab scenarios (root, ip, dnsmasq, socat, Tansu). Each
+check runs once, inside its vantage point's namespace, through the same option
+parsing, pipeline and renderers as
 `listencheck check`; its text, JSON and JUnit files are renderings of that one
 run. `compare` outputs come from the real `listencheck compare` on those JSON
 files. Before rendering, what changes from run to run is normalised:
