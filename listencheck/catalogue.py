@@ -360,6 +360,16 @@ _SPECS = (
         "Follow the other findings; they name the address that fails.",
     ),
     FindingSpec(
+        "CLIENT_BROKER_UNREACHABLE", "The Kafka client library cannot talk to a broker", (ERR,),
+        "confluent-kafka (librdkafka), with the same settings, fetched metadata but could not "
+        "complete a request to this broker at its advertised address: what the application will "
+        "hit as soon as it produces to or consumes from a partition that broker leads.",
+        "librdkafka error name (_TRANSPORT, _TIMED_OUT, _RESOLVE, _SSL, _AUTHENTICATION), its "
+        "warnings, and the codes listencheck's own probes found for the same broker.",
+        "Follow the other findings for that broker; if there are none, compare the client "
+        "settings with what the listener expects.",
+    ),
+    FindingSpec(
         "RUN_INCOMPLETE", "The run hit its deadline", (WARN,),
         "Some stages were not run because the whole run's deadline passed.",
         "deadline, per-stage timeout, which stages did not run.",

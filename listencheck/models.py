@@ -287,6 +287,7 @@ class ClientDetail:
     brokers: tuple[AdvertisedBroker, ...] = ()
     error_code: str | None = None
     log: tuple[str, ...] = ()
+    unreachable: tuple[tuple[int, str], ...] = ()  # brokers it could not talk to, with its error
 
 
 # --- probes --------------------------------------------------------------------

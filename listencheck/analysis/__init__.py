@@ -75,6 +75,9 @@ def _client_findings(ctx: BootstrapContext, so_far: list[Finding]) -> Iterator[F
         "request versions real clients send, or a client setting): read the log lines in the "
         "evidence and rerun your client with -X debug=broker,protocol."
     )
+    if detail is not None and detail.unreachable:
+        yield from _client_unreachable(ctx, so_far)
+        return
     message = (client.error.message if client.error else "failed").rstrip(".")
     yield ctx.finding(
         "CLIENT_METADATA_FAILED", Severity.ERROR,
@@ -84,6 +87,34 @@ def _client_findings(ctx: BootstrapContext, so_far: list[Finding]) -> Iterator[F
          "message": client.error.message if client.error else None,
          "log": list(detail.log) if detail else []},
     )
+
+
+def _client_unreachable(ctx: BootstrapContext, so_far: list[Finding]) -> Iterator[Finding]:
+    """librdkafka got metadata but could not talk to these brokers: one finding each."""
+    detail = ctx.bootstrap.client.detail
+    assert detail is not None
+    advertised = {b.advertised.node_id: b.advertised.address for b in ctx.bootstrap.brokers}
+    for node_id, code in detail.unreachable:
+        address = advertised.get(node_id)
+        ours = [f.code for f in so_far if f.bootstrap == ctx.argument and f.broker_id == node_id
+                and f.severity is Severity.ERROR]
+        fix = (
+            f"Fix what {', '.join(sorted(set(ours)))} say for this broker; the client library follows "
+            f"the advertised address too."
+            if ours else
+            "listencheck's own probes reached this broker, but the client library, with your "
+            "settings, did not: compare the evidence's log lines with your client settings "
+            "(security.protocol, ssl.*, sasl.*, broker.address.family) and rerun your client "
+            "with -X debug=broker,security."
+        )
+        yield ctx.finding(
+            "CLIENT_BROKER_UNREACHABLE", Severity.ERROR,
+            f"The Kafka client library got the metadata but could not talk to broker {node_id}"
+            f"{f' at {address}' if address else ''} ({code}).", fix,
+            {"library": detail.library, "error": code, "also_found_by_listencheck": sorted(set(ours)),
+             "log": list(detail.log)},
+            node_id, address,
+        )
 
 
 def _limit_findings(ctx: BootstrapContext) -> Iterator[Finding]:

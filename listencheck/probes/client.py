@@ -81,4 +81,11 @@ def _to_stage(item: dict[str, object], redact: Callable[[str], str]) -> StageRes
     brokers = tuple(AdvertisedBroker(int(b[0]), str(b[1]), int(b[2]))
                     for b in item.get("brokers", []))  # type: ignore[attr-defined]
     cluster = item.get("cluster_id")
-    return StageResult.passed(ms, ClientDetail(library, str(cluster) if cluster else None, brokers, log=log))
+    unreachable = tuple((int(n), str(code)) for n, code in item.get("unreachable", []))  # type: ignore[attr-defined]
+    detail = ClientDetail(library, str(cluster) if cluster else None, brokers, log=log,
+                          unreachable=unreachable)
+    if unreachable:
+        which = ", ".join(f"{n} ({code})" for n, code in unreachable)
+        return StageResult.failure(
+            ms, Reason.CLIENT_FAILED, f"librdkafka got metadata but could not talk to broker {which}", detail)
+    return StageResult.passed(ms, detail)

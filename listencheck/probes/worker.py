@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 from collections.abc import Mapping
+from typing import Any
 
 MAX_LOG_LINES = 20
 MAX_STDERR_BYTES = 4096
@@ -153,13 +154,50 @@ def fetch_with_library(bootstrap: str, conf: dict[str, object], timeout: float) 
             "error": err.str() if hasattr(err, "str") else str(exc),
             "log": lines,
         }
+    left = max(0.2, timeout - (time.monotonic() - start))
+    unreachable = _talk_to_each_broker(client, sorted(md.brokers), left)
     client.poll(0)
     return {
         "elapsed_ms": (time.monotonic() - start) * 1000,
         "cluster_id": md.cluster_id,
         "brokers": sorted([b.id, b.host, b.port] for b in md.brokers.values()),
+        "unreachable": unreachable,
         "log": lines,
     }
+
+
+# librdkafka errors that mean "could not talk to that broker"; anything else (success,
+# UNSUPPORTED_FEATURE, an authorization error) came back from the broker itself.
+_NOT_REACHED = {"_TRANSPORT", "_TIMED_OUT", "_TIMED_OUT_QUEUE", "_RESOLVE", "_SSL", "_AUTHENTICATION",
+                "_ALL_BROKERS_DOWN"}
+
+
+def _talk_to_each_broker(client: Any, node_ids: list[int], timeout: float) -> list[list[object]]:
+    """Make librdkafka connect to every advertised broker, as an application eventually will.
+
+    Metadata may come from any one broker; DescribeConfigs for a BROKER resource is
+    sent to that very broker, so each request needs a working connection to it.
+    Returns [node id, librdkafka error] for the brokers it could not talk to.
+    """
+    from confluent_kafka import KafkaException
+    from confluent_kafka.admin import ConfigResource, ResourceType  # type: ignore[attr-defined]
+
+    futures = {}
+    for node_id in node_ids:  # one resource per call: librdkafka refuses two broker resources
+        resource = ConfigResource(ResourceType.BROKER, str(node_id))
+        futures[node_id] = client.describe_configs([resource], request_timeout=timeout)[resource]
+    failed: list[list[object]] = []
+    for node_id, future in futures.items():
+        try:
+            future.result(timeout=timeout + 1.0)
+        except KafkaException as exc:
+            err = exc.args[0]
+            code = err.name() if hasattr(err, "name") else type(exc).__name__
+            if code in _NOT_REACHED:
+                failed.append([node_id, code])
+        except Exception as exc:  # a future that never resolved
+            failed.append([node_id, type(exc).__name__])
+    return failed
 
 
 def _die_with_parent() -> None:
@@ -192,7 +230,7 @@ def _child(parent: int, mask: set[int | signal.Signals], bootstraps: list[str], 
             try:
                 item = fetch_with_library(bootstrap, conf, timeout)
                 item["library"] = library_version()
-            except Exception as exc:
+            except Exception as exc:  # a future that never resolved
                 item = {"error_code": type(exc).__name__, "error": str(exc)[:500], "elapsed_ms": 0.0}
             item["bootstrap"] = bootstrap
             line = memoryview((json.dumps(item) + "\n").encode())

@@ -1,0 +1,53 @@
+"""The client-library stage: librdkafka must reach every advertised broker, not just one.
+
+Metadata can come from any single broker; listencheck then makes librdkafka send a
+request to each advertised broker (DescribeConfigs for that broker's own resource),
+so an application's "connected but cannot produce" case shows up here too.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.brokers import BrokerFactory
+from tests.support.cli import check_json
+from tests.support.mock_cluster import mock_cluster
+from tests.support.servers import closed_port
+
+
+def test_client_library_reaches_every_broker_of_a_mock_cluster() -> None:
+    with mock_cluster(12) as cluster:
+        run = check_json(cluster.bootstrap)
+    assert run.code == 0, run.stdout
+    bootstrap = run.report["bootstraps"][0]
+    assert sorted(b["node_id"] for b in bootstrap["brokers"]) == list(range(1, 13))
+    assert all(b["probe"]["works"] and b["identity"]["ok"] for b in bootstrap["brokers"])
+    client = bootstrap["client"]
+    assert client["status"] == "ok"
+    assert client["detail"]["unreachable"] == []
+    assert len(client["detail"]["brokers"]) == 12
+    assert bootstrap["metadata"]["api_version"] == 13  # the mock speaks Metadata v13
+
+
+@pytest.mark.tansu
+def test_client_library_cannot_talk_to_the_advertised_broker(tansu: BrokerFactory) -> None:
+    port = closed_port()
+    broker = tansu.start(f"127.0.0.1:{port}")
+    run = check_json(broker.listen, "--timeout", "1")
+    finding = run.one("CLIENT_BROKER_UNREACHABLE", 111)
+    assert finding["severity"] == "error"
+    assert finding["address"] == f"127.0.0.1:{port}"
+    assert finding["evidence"]["error"] in ("_TRANSPORT", "_TIMED_OUT")
+    assert "ADVERTISED_UNREACHABLE" in finding["evidence"]["also_found_by_listencheck"]
+    assert "CLIENT_METADATA_FAILED" not in run.codes()
+    client = run.report["bootstraps"][0]["client"]
+    assert client["detail"]["unreachable"][0][0] == 111
+
+
+@pytest.mark.tansu
+def test_healthy_broker_is_reached_by_the_client_library(tansu: BrokerFactory) -> None:
+    broker = tansu.start("127.0.0.1:{port}")
+    run = check_json(broker.listen)
+    client = run.report["bootstraps"][0]["client"]
+    assert client["status"] == "ok" and client["detail"]["unreachable"] == []
+    assert run.code == 0
