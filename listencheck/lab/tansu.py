@@ -80,12 +80,16 @@ class TansuBroker:
 
     def start(self, ready_timeout: float = 10.0, check_ready: bool = True) -> TansuBroker:
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        # A Ctrl-C between the fork and the assignment below would orphan the broker (it
+        # runs in its own session and never sees the SIGINT): hold SIGINT until its pid is kept.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             self.process = subprocess.Popen(
                 self.command(), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                 start_new_session=True,
             )
         finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
             if self.log_path:
                 log.close()  # type: ignore[union-attr]
         if check_ready:
