@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from scramp import ScramException, ScramMechanism
 
 from listencheck.protocol.wire import Reader, Writer
-from tests.support.scripted import frame
+from tests.support.scripted import frame, serve_in_background, stop_server
 
 SASL_HANDSHAKE, SASL_AUTHENTICATE, API_VERSIONS = 17, 36, 18
 
@@ -54,16 +54,11 @@ class SaslGateway:
                     if gateway._authenticate(client, backend):
                         _relay(client, backend)
 
-        socketserver.ThreadingTCPServer.allow_reuse_address = True
-        self._server = socketserver.ThreadingTCPServer((self.host, self.listen_port), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = serve_in_background(self.host, self.listen_port, Handler)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        stop_server(self._server)
 
     def _authenticate(self, client: socket.socket, backend: socket.socket) -> bool:
         mechanism: str | None = None

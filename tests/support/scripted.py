@@ -138,16 +138,28 @@ class ScriptedKafka:
                 except OSError:
                     return
 
-        socketserver.ThreadingTCPServer.allow_reuse_address = True
-        self._server = socketserver.ThreadingTCPServer((self.host, 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = serve_in_background(self.host, 0, Handler)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        stop_server(self._server)
+
+
+def serve_in_background(
+    host: str, port: int, handler: type[socketserver.BaseRequestHandler]
+) -> socketserver.ThreadingTCPServer:
+    """A threaded TCP server on host:port (0: any free port), serving until stop_server."""
+    socketserver.ThreadingTCPServer.allow_reuse_address = True
+    server = socketserver.ThreadingTCPServer((host, port), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def stop_server(server: socketserver.ThreadingTCPServer | None) -> None:
+    if server is not None:
+        server.shutdown()
+        server.server_close()
 
 
 def frame(correlation_id: int, body: bytes, flexible: bool = False) -> bytes:
