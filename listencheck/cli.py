@@ -98,6 +98,7 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
     9092); each argument is one listener's bootstrap list.
     """
     from listencheck.address import bootstrap_servers
+    from listencheck.limits import client_timeout
     from listencheck.probes.worker import ClientWorker
 
     config = _client_config(files, properties)
@@ -107,7 +108,7 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
     # every attempt starts a worker of its own.)
     worker = None if wait > 0 else ClientWorker.start(
         [bootstrap_servers(e) for e in endpoints], config.librdkafka_conf(),
-        min(timeout, deadline) if deadline else timeout)
+        client_timeout(timeout, deadline))
     try:
         options = _check_options(bootstrap, endpoints, config, vantage, expect_brokers, expect_cluster_id,
                                  expect_advertised, fail_on, timeout, deadline)

@@ -30,9 +30,9 @@ class Deadline:
         """Time allowed for the next stage (0 when the run is out of time)."""
         return max(0.0, min(self.stage_timeout * factor, self.remaining))
 
-    def cut_short(self, budget: float) -> bool:
+    def cut_short(self, budget: float, factor: float = 1.0) -> bool:
         """True when a stage given ``budget`` lost time to the deadline, not to the peer."""
-        return budget < self.stage_timeout and self.expired
+        return budget < self.stage_timeout * factor and self.expired
 
 
 def elapsed_ms(since: float) -> float:

@@ -11,3 +11,13 @@ MAX_RESOLUTIONS = 32  # names being resolved at once (each holds a thread and a 
 MAX_ADDRESSES_PER_HOST = 8  # a name with 1,000 A records is probed on its first 8
 MAX_BROKERS = 1000  # advertised brokers probed per bootstrap; a longer list is reported, not probed
 FD_RESERVE = 256  # file descriptors kept for resolver threads, DNS sockets, pipes and output
+
+# The client library gets twice the stage timeout: like the application it stands for, it
+# retries with backoff (a refused IPv4 address, then the IPv6 one) before it reaches a broker.
+CLIENT_TIMEOUT_FACTOR = 2.0
+
+
+def client_timeout(stage_timeout: float, deadline: float | None) -> float:
+    """Seconds the client-library worker gets, within the run's deadline when there is one."""
+    wanted = stage_timeout * CLIENT_TIMEOUT_FACTOR
+    return min(wanted, deadline) if deadline else wanted

@@ -27,12 +27,14 @@ from listencheck.config import ClientConfig
 from listencheck.deadline import Deadline
 from listencheck.identity import judge_identity
 from listencheck.limits import (
+    CLIENT_TIMEOUT_FACTOR,
     FD_RESERVE,
     MAX_ADDRESSES_PER_HOST,
     MAX_BROKERS,
     MAX_CONNECTIONS,
     MAX_RESOLUTIONS,
     SOCKETS_PER_ATTEMPT,
+    client_timeout,
 )
 from listencheck.models import (
     AddressAttempt,
@@ -141,7 +143,7 @@ def start_client_worker(options: CheckOptions) -> ClientWorker | None:
     if not options.client_check:
         return None
     return ClientWorker.start([s.servers for s in options.bootstraps], options.config.librdkafka_conf(),
-                              min(options.timeout, options.run_deadline))
+                              client_timeout(options.timeout, options.run_deadline))
 
 
 async def check(options: CheckOptions, client_worker: ClientWorker | None = None) -> CheckResult:
@@ -356,5 +358,6 @@ class _Run:
         if worker is None:
             return StageResult.skipped("the client library check was not requested")
         return await stage_within_deadline(
-            self.deadline, lambda budget: client_result(worker, spec.servers, budget + 1.0, self.redact)
+            self.deadline, lambda budget: client_result(worker, spec.servers, budget + 1.0, self.redact),
+            CLIENT_TIMEOUT_FACTOR,
         )
