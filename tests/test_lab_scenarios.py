@@ -12,7 +12,20 @@ import sys
 import pytest
 
 from tests.lab import Lab, Records
-from tests.lab.scenarios import DOCKER_NET, PUBLIC, TUNNEL_NAME, compose, corporate, lan
+from tests.lab.scenarios import (
+    DOCKER_NET,
+    HEADLESS_NAME,
+    PUBLIC,
+    TUNNEL_NAME,
+    compose,
+    corporate,
+    firewalled,
+    lan,
+    localhost_advertised,
+    port_forward,
+    stale_hosts_line,
+    unpublished_port,
+)
 
 # --- 1. containers on a Docker network, and the Docker host -----------------------
 
@@ -100,8 +113,7 @@ def test_2d_tunnel_restarted_on_another_port(lab: Lab) -> None:
 
 
 def test_3_localhost_advertised_connects_the_client_to_itself(lab: Lab) -> None:
-    net = lan(lab)
-    net.server.broker("0.0.0.0", 9092, "localhost:9092")
+    net = localhost_advertised(lab)
     run = net.laptop.check("10.50.0.10:9092")
     assert run.code == 1
     loopback = run.one("ADVERTISED_LOOPBACK", 111)
@@ -113,8 +125,7 @@ def test_3_localhost_advertised_connects_the_client_to_itself(lab: Lab) -> None:
 
 
 def test_3_localhost_advertised_reaches_another_local_service(lab: Lab) -> None:
-    net = lan(lab)
-    net.server.broker("0.0.0.0", 9092, "localhost:9092")
+    net = localhost_advertised(lab)
     net.laptop.broker("127.0.0.1", 9092, "localhost:9092", cluster_id="laptop-dev-cluster")
     run = net.laptop.check("10.50.0.10:9092")
     assert run.code == 1
@@ -128,8 +139,7 @@ def test_3_localhost_advertised_reaches_another_local_service(lab: Lab) -> None:
 
 @pytest.mark.parametrize("service, answer", [("ssh", "ssh"), ("http", "http")])
 def test_3_localhost_advertised_reaches_another_kind_of_server(lab: Lab, service: str, answer: str) -> None:
-    net = lan(lab)
-    net.server.broker("0.0.0.0", 9092, "localhost:9092")
+    net = localhost_advertised(lab)
     lab.spawn(net.laptop, [sys.executable, "-m", "tests.support.servers", service, "127.0.0.1", "9092"],
               f"{service}-server")
     net.laptop.wait_port("127.0.0.1", 9092)
@@ -144,13 +154,7 @@ def test_3_localhost_advertised_reaches_another_kind_of_server(lab: Lab, service
 
 
 def test_4_advertised_port_not_published(lab: Lab) -> None:
-    docker = lab.network("docker")
-    kafka, host = lab.host("kafka"), lab.host("host")
-    docker.attach(kafka, f"{DOCKER_NET}.10")
-    docker.attach(host, f"{DOCKER_NET}.1")
-    kafka.broker("0.0.0.0", 9092, "localhost:9092")
-    host.publish(19092, f"{DOCKER_NET}.10", 9092)  # docker run -p 19092:9092
-    run = host.check("localhost:19092")
+    run = unpublished_port(lab).check("localhost:19092")  # docker run -p 19092:9092
     assert run.code == 1
     finding = run.one("ADVERTISED_UNREACHABLE", 111)
     assert finding["address"] == "localhost:9092"
@@ -162,11 +166,7 @@ def test_4_advertised_port_not_published(lab: Lab) -> None:
 
 
 def test_5_firewalled_advertised_port_costs_one_timeout(lab: Lab) -> None:
-    net = lan(lab)
-    net.server.broker("0.0.0.0", 9092, "10.50.0.10:9093")
-    net.server.broker("0.0.0.0", 9093, "10.50.0.10:9093")
-    net.server.firewall(9093, "DROP")
-    run = net.laptop.check("10.50.0.10:9092", timeout="1")
+    run = firewalled(lab, "DROP").laptop.check("10.50.0.10:9092", timeout="1")
     assert run.code == 1
     finding = run.one("ADVERTISED_UNREACHABLE", 111)
     assert finding["evidence"]["reason"] == "timeout"
@@ -177,11 +177,7 @@ def test_5_firewalled_advertised_port_costs_one_timeout(lab: Lab) -> None:
 
 
 def test_5_rejected_advertised_port_is_refused(lab: Lab) -> None:
-    net = lan(lab)
-    net.server.broker("0.0.0.0", 9092, "10.50.0.10:9093")
-    net.server.broker("0.0.0.0", 9093, "10.50.0.10:9093")
-    net.server.firewall(9093, "REJECT")
-    run = net.laptop.check("10.50.0.10:9092")
+    run = firewalled(lab, "REJECT").laptop.check("10.50.0.10:9092")
     assert run.one("ADVERTISED_UNREACHABLE", 111)["evidence"]["reason"] == "refused"
 
 
@@ -243,10 +239,7 @@ def test_7_port_forward_crossed_between_two_clusters(lab: Lab) -> None:
 
 
 def test_8_hosts_file_and_dns_disagree(lab: Lab) -> None:
-    net = lan(lab, laptop_records=Records(a={"kafka.example": ["10.50.0.10"]}),
-              laptop_hosts={"kafka.example": ["10.50.0.99"]})  # a stale /etc/hosts line
-    net.server.broker("0.0.0.0", 9092, "kafka.example:9092")
-    run = net.laptop.check("10.50.0.10:9092")
+    run = stale_hosts_line(lab).laptop.check("10.50.0.10:9092")
     assert run.code == 1
     disagreement = run.one("RESOLVER_DISAGREEMENT")
     assert disagreement["severity"] == "warning"
@@ -282,15 +275,8 @@ def test_9_name_with_both_families_but_broker_on_one(lab: Lab, listen: str, fail
 
 
 def test_10_kubectl_port_forward_to_a_headless_service_name(lab: Lab) -> None:
-    pods = lab.network("pods")
-    pod, laptop = lab.host("kafka-0"), lab.host("laptop")
-    pods.attach(pod, "10.96.0.10")
-    pods.attach(laptop, "10.96.0.200")  # the API server's tunnel, reduced to a route
-    laptop.use_dns(Records())
-    name = "kafka-0.kafka-headless.kafka.svc.cluster.local"
-    pod.broker("0.0.0.0", 9092, f"{name}:9092")
-    laptop.publish(9092, "10.96.0.10", 9092, bind="127.0.0.1")  # kubectl port-forward 9092
-    run = laptop.check("localhost:9092")
+    name = HEADLESS_NAME
+    run = port_forward(lab).check("localhost:9092")
     assert run.code == 1
     unresolvable = run.one("ADVERTISED_UNRESOLVABLE", 111)
     assert unresolvable["address"] == f"{name}:9092"

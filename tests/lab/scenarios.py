@@ -150,28 +150,66 @@ def _stale_tunnel(lab: Lab) -> tuple[Host, list[str]]:
     return built.outside, [f"{TUNNEL_NAME}:19999"]
 
 
-def _localhost_remote(lab: Lab) -> tuple[Host, list[str]]:
+def localhost_advertised(lab: Lab) -> Lan:
+    """A broker on the LAN server advertising localhost:9092 (3)."""
     net = lan(lab)
     net.server.broker("0.0.0.0", 9092, "localhost:9092")
-    return net.laptop, ["10.50.0.10:9092"]
+    return net
 
 
-def _unpublished(lab: Lab) -> tuple[Host, list[str]]:
+def unpublished_port(lab: Lab) -> Host:
+    """docker run -p 19092:9092 while the broker advertises localhost:9092 (4); the Docker host."""
     docker = lab.network("docker")
     kafka, host = lab.host("kafka"), lab.host("host")
     docker.attach(kafka, f"{DOCKER_NET}.10")
     docker.attach(host, f"{DOCKER_NET}.1")
     kafka.broker("0.0.0.0", 9092, "localhost:9092")
     host.publish(19092, f"{DOCKER_NET}.10", 9092)
-    return host, ["localhost:19092"]
+    return host
 
 
-def _firewalled(lab: Lab) -> tuple[Host, list[str]]:
+def firewalled(lab: Lab, action: str = "DROP") -> Lan:
+    """Bootstrap listener 9092 advertises 10.50.0.10:9093, whose port the server's firewall blocks (5)."""
     net = lan(lab)
     net.server.broker("0.0.0.0", 9092, "10.50.0.10:9093")
     net.server.broker("0.0.0.0", 9093, "10.50.0.10:9093")
-    net.server.firewall(9093, "DROP")
-    return net.laptop, ["10.50.0.10:9092"]
+    net.server.firewall(9093, action)
+    return net
+
+
+def stale_hosts_line(lab: Lab) -> Lan:
+    """DNS says kafka.example is 10.50.0.10, the laptop's /etc/hosts says 10.50.0.99 (8)."""
+    net = lan(lab, laptop_records=Records(a={"kafka.example": ["10.50.0.10"]}),
+              laptop_hosts={"kafka.example": ["10.50.0.99"]})
+    net.server.broker("0.0.0.0", 9092, "kafka.example:9092")
+    return net
+
+
+HEADLESS_NAME = "kafka-0.kafka-headless.kafka.svc.cluster.local"
+
+
+def port_forward(lab: Lab) -> Host:
+    """kubectl port-forward 9092 to a pod advertising its headless-service name (10); the laptop."""
+    pods = lab.network("pods")
+    pod, laptop = lab.host("kafka-0"), lab.host("laptop")
+    pods.attach(pod, "10.96.0.10")
+    pods.attach(laptop, "10.96.0.200")  # the API server's tunnel, reduced to a route
+    laptop.use_dns(Records())
+    pod.broker("0.0.0.0", 9092, f"{HEADLESS_NAME}:9092")
+    laptop.publish(9092, "10.96.0.10", 9092, bind="127.0.0.1")
+    return laptop
+
+
+def _localhost_remote(lab: Lab) -> tuple[Host, list[str]]:
+    return localhost_advertised(lab).laptop, ["10.50.0.10:9092"]
+
+
+def _unpublished(lab: Lab) -> tuple[Host, list[str]]:
+    return unpublished_port(lab), ["localhost:19092"]
+
+
+def _firewalled(lab: Lab) -> tuple[Host, list[str]]:
+    return firewalled(lab).laptop, ["10.50.0.10:9092"]
 
 
 def _leaky_dns(lab: Lab) -> tuple[Host, list[str]]:
@@ -179,21 +217,11 @@ def _leaky_dns(lab: Lab) -> tuple[Host, list[str]]:
 
 
 def _hosts_file(lab: Lab) -> tuple[Host, list[str]]:
-    net = lan(lab, laptop_records=Records(a={"kafka.example": ["10.50.0.10"]}),
-              laptop_hosts={"kafka.example": ["10.50.0.99"]})
-    net.server.broker("0.0.0.0", 9092, "kafka.example:9092")
-    return net.laptop, ["10.50.0.10:9092"]
+    return stale_hosts_line(lab).laptop, ["10.50.0.10:9092"]
 
 
 def _port_forward(lab: Lab) -> tuple[Host, list[str]]:
-    pods = lab.network("pods")
-    pod, laptop = lab.host("kafka-0"), lab.host("laptop")
-    pods.attach(pod, "10.96.0.10")
-    pods.attach(laptop, "10.96.0.200")
-    laptop.use_dns(Records())
-    pod.broker("0.0.0.0", 9092, "kafka-0.kafka-headless.kafka.svc.cluster.local:9092")
-    laptop.publish(9092, "10.96.0.10", 9092, bind="127.0.0.1")
-    return laptop, ["localhost:9092"]
+    return port_forward(lab), ["localhost:9092"]
 
 
 EXAMPLES = (

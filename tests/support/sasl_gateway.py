@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from scramp import ScramException, ScramMechanism
 
 from listencheck.protocol.wire import Reader, Writer
-from tests.support.scripted import frame, serve_in_background, stop_server
+from tests.support.scripted import frame, recv_exactly, serve_in_background, stop_server
 
 SASL_HANDSHAKE, SASL_AUTHENTICATE, API_VERSIONS = 17, 36, 18
 
@@ -146,20 +146,10 @@ class SaslGateway:
 
 
 def _read_frame(sock: socket.socket) -> bytes | None:
-    head = _recv(sock, 4)
+    head = recv_exactly(sock, 4)
     if head is None:
         return None
-    return _recv(sock, struct.unpack(">i", head)[0])
-
-
-def _recv(sock: socket.socket, size: int) -> bytes | None:
-    data = b""
-    while len(data) < size:
-        chunk = sock.recv(size - len(data))
-        if not chunk:
-            return None
-        data += chunk
-    return data
+    return recv_exactly(sock, struct.unpack(">i", head)[0])
 
 
 def _relay(client: socket.socket, backend: socket.socket) -> None:

@@ -169,11 +169,11 @@ def frame(correlation_id: int, body: bytes, flexible: bool = False) -> bytes:
 
 
 def read_request(sock: socket.socket) -> Request | None:
-    head = _recv_exactly(sock, 4)
+    head = recv_exactly(sock, 4)
     if head is None:
         return None
     (length,) = struct.unpack(">i", head)
-    payload = _recv_exactly(sock, length)
+    payload = recv_exactly(sock, length)
     if payload is None:
         return None
     r = Reader(payload)
@@ -186,7 +186,7 @@ def read_request(sock: socket.socket) -> Request | None:
     return Request(api_key, version, correlation_id, payload[len(payload) - r.remaining:])
 
 
-def _recv_exactly(sock: socket.socket, size: int) -> bytes | None:
+def recv_exactly(sock: socket.socket, size: int) -> bytes | None:
     data = b""
     while len(data) < size:
         chunk = sock.recv(size - len(data))
