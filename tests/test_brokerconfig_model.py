@@ -81,7 +81,8 @@ def test_zookeeper_era_inter_broker_name_from_protocol() -> None:
 
 
 def test_controller_only_node_serves_no_clients() -> None:
-    c = config(process_roles="controller", listeners="CONTROLLER://:9093", controller_listener_names="CONTROLLER")
+    c = config(process_roles="controller", listeners="CONTROLLER://:9093",
+               controller_listener_names="CONTROLLER")
     assert c.mode is Mode.KRAFT_CONTROLLER
     assert c.inter_broker_listener_name is None and c.effective_advertised == ()
 
