@@ -185,7 +185,8 @@ def demo(fmt: str, timeout: float, deadline: float | None, no_color: bool, quiet
 
 
 @cli.command(epilog="Exit codes: 0 every address works from every vantage point told it, 1 some "
-                     "address fails somewhere (or a vantage point had no bootstrap answer), 2 a "
+                     "address fails somewhere (or a vantage point had no bootstrap answer, or the "
+                     "reports are of different clusters), 2 a "
                      "report cannot be read.")
 @click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
