@@ -395,9 +395,11 @@ _SPECS = (
     FindingSpec(
         "EXPECT_BROKER_COUNT", "The cluster lists a different number of brokers than expected", (ERR,),
         "--expect-brokers N was given and the metadata read through this bootstrap lists another "
-        "number of brokers: a broker has not joined (yet), or lacks the listener this bootstrap "
+        "number of brokers (fewer than N, with N+): a broker has not joined (yet), or lacks the "
+        "listener this bootstrap "
         "uses (Kafka only lists brokers that have the listener the request came in on).",
-        "expected and listed broker count, the listed broker ids and how many work from here.",
+        "expected (and whether a minimum) and listed broker count, the listed broker ids and how "
+        "many work from here.",
         "Wait for every broker to start (--wait), or give every broker this listener.",
     ),
     FindingSpec(
