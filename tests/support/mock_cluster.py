@@ -1,121 +1,59 @@
 """librdkafka's mock cluster in a helper process: N real Kafka-protocol brokers on 127.0.0.1.
 
-``python -m tests.support.mock_cluster N`` creates a librdkafka handle with
+``python -m tests.support.mock_cluster N`` creates a client with
 ``test.mock.num.brokers=N`` (librdkafka starts N mock brokers, each on its own
-loopback port, advertising 127.0.0.1:PORT), prints the bootstrap list on one
-line, then reads commands on standard input until it closes, answering each
-with one line (``ok`` or ``error ...``). The commands call librdkafka's mock
-API (rdkafka_mock.h) through ctypes, on the very library confluent-kafka ships:
-
-    topic NAME PARTITIONS REPLICATION   create a topic
-    leader NAME PARTITION BROKER        move a partition's leader
-    remove BROKER                       leave a broker out of Metadata answers
-    advertise BROKER HOST PORT          change the host:port a broker advertises
-    down BROKER / up BROKER             refuse / accept its connections again
-    apiversion KEY MIN MAX              the versions every broker offers (-1 -1: none)
-
-The helper is a process of its own so that the mock brokers' threads never
-share a GIL or a memory measurement with the process under test.
+loopback port, advertising 127.0.0.1:PORT), prints the bootstrap address on
+one line, and lives until its standard input closes. The helper is a process
+of its own so that the mock brokers' threads never share a GIL or a memory
+measurement with the process under test.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import glob
-import os
+import logging
+import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _library() -> ctypes.CDLL:
-    import confluent_kafka
-
-    package = os.path.dirname(confluent_kafka.__file__)
-    found = sorted(glob.glob(os.path.join(package, os.pardir, "confluent_kafka.libs", "librdkafka*.so*")))
-    lib = ctypes.CDLL(found[0] if found else "librdkafka.so.1")
-    lib.rd_kafka_conf_new.restype = ctypes.c_void_p
-    lib.rd_kafka_conf_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p,
-                                      ctypes.c_char_p, ctypes.c_size_t]
-    lib.rd_kafka_new.restype = ctypes.c_void_p
-    lib.rd_kafka_new.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
-    lib.rd_kafka_handle_mock_cluster.restype = ctypes.c_void_p
-    lib.rd_kafka_handle_mock_cluster.argtypes = [ctypes.c_void_p]
-    lib.rd_kafka_mock_cluster_bootstraps.restype = ctypes.c_char_p
-    lib.rd_kafka_mock_cluster_bootstraps.argtypes = [ctypes.c_void_p]
-    lib.rd_kafka_destroy.argtypes = [ctypes.c_void_p]
-    return lib
-
-
-_COMMANDS: dict[str, tuple[str, tuple[type, ...]]] = {
-    "topic": ("rd_kafka_mock_topic_create", (str, int, int)),
-    "leader": ("rd_kafka_mock_partition_set_leader", (str, int, int)),
-    "remove": ("rd_kafka_mock_broker_remove_from_metadata", (int,)),
-    "advertise": ("rd_kafka_mock_broker_set_host_port", (int, str, int)),
-    "down": ("rd_kafka_mock_broker_set_down", (int,)),
-    "up": ("rd_kafka_mock_broker_set_up", (int,)),
-    "apiversion": ("rd_kafka_mock_set_apiversion", (int, int, int)),
-}
+_BOOTSTRAP = re.compile(r"bootstrap\.servers=(\S+)")
 
 
 def _serve(brokers: int) -> None:
-    lib = _library()
-    conf = lib.rd_kafka_conf_new()
-    errstr = ctypes.create_string_buffer(512)
-    for key, value in (("test.mock.num.brokers", str(brokers)), ("log_level", "0")):
-        if lib.rd_kafka_conf_set(conf, key.encode(), value.encode(), errstr, 512) != 0:
-            sys.exit(f"mock cluster: {key}: {errstr.value.decode()}")
-    rk = lib.rd_kafka_new(0, conf, errstr, 512)  # RD_KAFKA_PRODUCER
-    if not rk:
-        sys.exit(f"mock cluster: {errstr.value.decode()}")
-    cluster = lib.rd_kafka_handle_mock_cluster(rk)
-    print(lib.rd_kafka_mock_cluster_bootstraps(cluster).decode(), flush=True)
-    for line in sys.stdin:
-        print(_command(lib, cluster, line.split()), flush=True)
-    lib.rd_kafka_destroy(rk)
+    from confluent_kafka import Producer
 
+    found: list[str] = []
 
-def _command(lib: ctypes.CDLL, cluster: int, words: list[str]) -> str:
-    if not words or words[0] not in _COMMANDS:
-        return f"error: unknown command {words[:1]}"
-    name, types = _COMMANDS[words[0]]
-    if len(words) - 1 != len(types):
-        return f"error: {words[0]} takes {len(types)} arguments"
-    args = [ctypes.c_char_p(w.encode()) if t is str else ctypes.c_int(int(w))
-            for w, t in zip(words[1:], types, strict=True)]
-    err = getattr(lib, name)(ctypes.c_void_p(cluster), *args)
-    return "ok" if not err or name.endswith("set_host_port") else f"error: code {err}"
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            match = _BOOTSTRAP.search(record.getMessage())
+            if match and not found:
+                found.append(match.group(1))
+
+    logger = logging.getLogger("mock-cluster")
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(Capture())
+    producer = Producer({"test.mock.num.brokers": brokers, "debug": "mock", "logger": logger})
+    end = time.monotonic() + 30
+    while not found and time.monotonic() < end:
+        producer.poll(0.05)
+    if not found:
+        sys.exit("mock cluster did not report its bootstrap address")
+    print(found[0].split(",")[0], flush=True)
+    sys.stdin.read()  # until the parent closes our stdin (or dies)
 
 
 @dataclass
 class MockCluster:
     brokers: int
-    servers: str  # every broker's host:port, comma-separated
+    bootstrap: str
     process: subprocess.Popen[str]
-
-    @property
-    def bootstrap(self) -> str:
-        """The first broker, as a bootstrap server."""
-        return self.servers.split(",")[0]
-
-    @property
-    def addresses(self) -> list[str]:
-        """host:port of broker 1, 2, ... N."""
-        return self.servers.split(",")
-
-    def command(self, *words: object) -> None:
-        """Run one mock API command (see the module docstring); raise if it failed."""
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(" ".join(map(str, words)) + "\n")
-        self.process.stdin.flush()
-        answer = self.process.stdout.readline().strip()
-        if answer != "ok":
-            raise RuntimeError(f"mock cluster {' '.join(map(str, words))}: {answer or 'no answer'}")
 
 
 @contextlib.contextmanager
