@@ -49,8 +49,9 @@ def cli() -> None:
 
 def output_options(func: F) -> F:
     for decorator in reversed([
-        click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text",
-                     show_default=True, help="Report format."),
+        click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "html", "markdown"]),
+                     default="text", show_default=True,
+                     help="Report format (html: one self-contained file; markdown: for tickets)."),
         click.option("--timeout", type=click.FloatRange(0.05, 300), default=3.0, show_default=True,
                      help="Seconds allowed for each probe stage."),
         click.option("--deadline", type=click.FloatRange(0.1, 3600), default=None,
@@ -65,8 +66,8 @@ def output_options(func: F) -> F:
 
 def smoke_options(func: F) -> F:
     for decorator in reversed([
-        click.option("--expect-brokers", type=click.IntRange(1), metavar="N",
-                     help="Fail unless each bootstrap lists N brokers."),
+        click.option("--expect-brokers", metavar="N|N+",
+                     help="Fail unless each bootstrap lists N brokers (N+: at least N)."),
         click.option("--expect-cluster-id", metavar="ID", help="Fail unless the cluster id is ID."),
         click.option("--expect-advertised", multiple=True, metavar="HOST:PORT",
                      help="Fail unless a broker advertises HOST:PORT (repeatable)."),
@@ -91,10 +92,11 @@ def smoke_options(func: F) -> F:
 @click.option("--topic", "topics", multiple=True, metavar="TOPIC",
               help="A topic your application uses: report whether its leaders are reachable "
                    "(repeatable) [default: all topics, bounded].")
+@click.option("--no-topics", is_flag=True, help="Do not read topic metadata.")
 @smoke_options
 @output_options
 def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[Path, ...],
-          vantage: str | None, topics: tuple[str, ...], expect_brokers: int | None,
+          vantage: str | None, topics: tuple[str, ...], no_topics: bool, expect_brokers: str | None,
           expect_cluster_id: str | None,
           expect_advertised: tuple[str, ...], fail_on: str, wait: float, fmt: str, timeout: float,
           deadline: float | None, no_color: bool, quiet: bool, verbose: bool) -> None:
@@ -117,7 +119,7 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
         client_timeout(timeout, deadline))
     try:
         options = _check_options(bootstrap, endpoints, config, vantage, expect_brokers, expect_cluster_id,
-                                 expect_advertised, fail_on, timeout, deadline, topics)
+                                 expect_advertised, fail_on, timeout, deadline, topics, no_topics)
         _run_and_print(options, fmt, no_color, quiet, verbose, config.secrets(), wait=wait, worker=worker)
     finally:
         if worker is not None:
@@ -125,7 +127,7 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
 
 
 def check_options(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[Path, ...],
-                  vantage: str | None, expect_brokers: int | None, expect_cluster_id: str | None,
+                  vantage: str | None, expect_brokers: str | None, expect_cluster_id: str | None,
                   expect_advertised: tuple[str, ...], fail_on: str, timeout: float,
                   deadline: float | None, topics: tuple[str, ...] = ()) -> CheckOptions:
     """What `check` runs, from its parameters (examples/regenerate.py uses it too)."""
@@ -153,23 +155,23 @@ def _client_config(files: tuple[Path, ...], properties: tuple[str, ...]) -> Clie
 
 
 def _check_options(bootstrap: tuple[str, ...], endpoints: list[tuple[Endpoint, ...]], config: ClientConfig,
-                   vantage: str | None, expect_brokers: int | None, expect_cluster_id: str | None,
+                   vantage: str | None, expect_brokers: str | None, expect_cluster_id: str | None,
                    expect_advertised: tuple[str, ...], fail_on: str, timeout: float,
-                   deadline: float | None, topics: tuple[str, ...] = ()) -> CheckOptions:
-    from listencheck.address import parse_endpoint
-    from listencheck.models import Expectations, Severity
+                   deadline: float | None, topics: tuple[str, ...] = (),
+                   no_topics: bool = False) -> CheckOptions:
+    from listencheck.expectations import expectations
+    from listencheck.models import Severity
     from listencheck.pipeline import BootstrapSpec, CheckOptions
 
     specs = tuple(BootstrapSpec(arg, e) for arg, e in zip(bootstrap, endpoints, strict=True))
-    expect = Expectations(
-        expect_brokers, expect_cluster_id,
-        tuple(dict.fromkeys(str(parse_endpoint(a)) for a in expect_advertised)),
-    )
+    expect = expectations(expect_brokers, expect_cluster_id, expect_advertised)
     bad = next((t for t in topics if not _TOPIC_NAME.fullmatch(t)), None)
     if bad is not None:
         raise UsageError(f"--topic {bad!r}: a topic name is 1-249 of the characters a-z A-Z 0-9 . _ -")
+    if topics and no_topics:
+        raise UsageError("--topic and --no-topics contradict each other")
     return CheckOptions(specs, config, timeout, deadline, vantage, expect=expect, fail_on=Severity(fail_on),
-                        topics=tuple(dict.fromkeys(topics)))
+                        topics=tuple(dict.fromkeys(topics)), topic_metadata=not no_topics)
 
 
 @cli.command(epilog="Needs the lab extra: pip install 'listencheck[lab]'.")
@@ -195,7 +197,8 @@ def demo(fmt: str, timeout: float, deadline: float | None, no_color: bool, quiet
 
 
 @cli.command(epilog="Exit codes: 0 every address works from every vantage point told it, 1 some "
-                     "address fails somewhere (or a vantage point had no bootstrap answer), 2 a "
+                     "address fails somewhere (or a vantage point had no bootstrap answer, or the "
+                     "reports are of different clusters), 2 a "
                      "report cannot be read.")
 @click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -223,6 +226,29 @@ def compare(reports: tuple[Path, ...], fmt: str, no_color: bool) -> None:
             width=max(80, min(shutil.get_terminal_size().columns if stream.isatty() else 120, 200)),
             ascii_only="utf" not in encoding), nl=False)
     sys.exit(comparison.exit_code)
+
+
+@cli.command(epilog="Exit codes: 0 no error finding, 1 at least one error finding, 2 a file cannot be "
+                     "read or parsed (the message names file and line).")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+@click.option("-v", "--verbose", is_flag=True, help="Text: the evidence of each finding.")
+def lint(files: tuple[Path, ...], fmt: str, verbose: bool) -> None:
+    """Check broker listener configurations before deploying them (no network).
+
+    FILES: server.properties, a Docker Compose file, a .env / environment
+    list, a Strimzi Kafka resource, redpanda.yaml, or a file holding
+    Redpanda's --advertise-kafka-addr flags. Secret values are never printed.
+    """
+    from listencheck.brokerconfig.load import read_config_file
+    from listencheck.lint import lint_file
+    from listencheck.render.lint_report import LintResult, render_lint_json, render_lint_text
+
+    configs = tuple(read_config_file(f) for f in files)
+    result = LintResult(configs, tuple(f for c in configs for f in lint_file(c)))
+    click.echo(render_lint_json(result) if fmt == "json" else render_lint_text(result, verbose), nl=False)
+    sys.exit(result.exit_code)
 
 
 @cli.command()
