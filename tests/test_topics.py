@@ -20,7 +20,7 @@ from listencheck.protocol.topics import decode_topics
 from listencheck.protocol.wire import DecodeError, Reader
 from tests.support.brokers import BrokerFactory
 from tests.support.cli import check_json, run_cli
-from tests.support.mock_cluster import mock_cluster
+from tests.support.mock_topics import mock_topics_cluster
 from tests.support.scripted import ScriptedKafka, metadata_response
 
 BROKERS = [(1, "b1", 9092), (2, "b2", 9092)]
@@ -124,12 +124,10 @@ def test_any_bytes_give_topics_or_a_decode_error(data: bytes, version: int) -> N
 def test_mock_cluster_topics_match_what_librdkafka_reads() -> None:
     from confluent_kafka.admin import AdminClient
 
-    with mock_cluster(3) as cluster:
-        cluster.command("topic", "orders", 6, 3)
-        cluster.command("topic", "payments", 3, 2)
+    with mock_topics_cluster(3, [("orders", 6, 3), ("payments", 3, 2)]) as cluster:
         cluster.command("leader", "orders", 0, 3)
         run = check_json(cluster.bootstrap)
-        expected = AdminClient({"bootstrap.servers": cluster.servers}).list_topics(timeout=10)
+        expected = AdminClient({"bootstrap.servers": cluster.bootstrap}).list_topics(timeout=10)
     assert run.code == 0, run.stdout
     topics = run.report["bootstraps"][0]["topics"]
     assert topics["status"] == "ok", topics
@@ -148,9 +146,7 @@ def test_mock_cluster_topics_match_what_librdkafka_reads() -> None:
 
 
 def test_topic_option_asks_for_those_topics_only() -> None:
-    with mock_cluster(2) as cluster:
-        cluster.command("topic", "orders", 4, 2)
-        cluster.command("topic", "payments", 2, 2)
+    with mock_topics_cluster(2, [("orders", 4, 2), ("payments", 2, 2)]) as cluster:
         run = check_json(cluster.bootstrap, "--topic", "orders", "--topic", "orders")
     detail = run.report["bootstraps"][0]["topics"]["detail"]
     assert detail["requested"] == ["orders"]
@@ -190,3 +186,11 @@ def test_tansu_topic_metadata(tansu: BrokerFactory) -> None:
     assert events["name"] == "events" and events["error"] == "NONE" and events["partitions"] == 3
     assert events["leaders"] == {"111": 3}
     assert run.code == 0
+
+
+def test_no_topics_skips_the_request() -> None:
+    with ScriptedKafka(brokers=[(1, "127.0.0.1", 0)]) as server:
+        server.brokers = [(1, "127.0.0.1", server.port)]
+        run = check_json(server.address, "--no-topics")
+    assert run.report["bootstraps"][0]["topics"]["status"] == "skipped"
+    assert run_cli(["check", "127.0.0.1:9", "--no-topics", "--topic", "t"]).code == 2
