@@ -27,7 +27,7 @@ from listencheck.models import (
 )
 from listencheck.protocol.messages import error_name
 
-SCHEMA_VERSION = "1.5"
+SCHEMA_VERSION = "1.6"
 
 
 def render_json(report: Report) -> str:
