@@ -82,6 +82,12 @@ def smoke_options(func: F) -> F:
     return func
 
 
+# listencheck.fixes.platforms.PLATFORM_CHOICES, spelled out to keep start-up imports small
+# (a test checks the two agree).
+PLATFORM_CHOICES = ("auto", "properties", "apache-kafka", "cp-kafka", "bitnami", "strimzi", "redpanda",
+                    "managed")
+
+
 @cli.command(epilog=EXIT_CODES_HELP)
 @click.argument("bootstrap", nargs=-1, required=True)
 @click.option("-X", "properties", multiple=True, metavar="KEY=VALUE",
@@ -93,10 +99,14 @@ def smoke_options(func: F) -> F:
               help="A topic your application uses: report whether its leaders are reachable "
                    "(repeatable) [default: all topics, bounded].")
 @click.option("--no-topics", is_flag=True, help="Do not read topic metadata.")
+@click.option("--platform", type=click.Choice(PLATFORM_CHOICES), default="auto", show_default=True,
+              help="Syntax of the configuration fixes (auto: the configuration's own; otherwise "
+                   "server.properties and the container environment forms).")
 @smoke_options
 @output_options
 def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[Path, ...],
-          vantage: str | None, topics: tuple[str, ...], no_topics: bool, expect_brokers: str | None,
+          vantage: str | None, topics: tuple[str, ...], no_topics: bool, platform: str,
+          expect_brokers: str | None,
           expect_cluster_id: str | None,
           expect_advertised: tuple[str, ...], fail_on: str, wait: float, fmt: str, timeout: float,
           deadline: float | None, no_color: bool, quiet: bool, verbose: bool) -> None:
@@ -120,7 +130,8 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
     try:
         options = _check_options(bootstrap, endpoints, config, vantage, expect_brokers, expect_cluster_id,
                                  expect_advertised, fail_on, timeout, deadline, topics, no_topics)
-        _run_and_print(options, fmt, no_color, quiet, verbose, config.secrets(), wait=wait, worker=worker)
+        _run_and_print(options, fmt, no_color, quiet, verbose, config.secrets(), wait=wait, worker=worker,
+                       platform=platform)
     finally:
         if worker is not None:
             worker.stop()
@@ -273,7 +284,7 @@ def explain(code: str | None) -> None:
 
 def _run_and_print(options: CheckOptions, fmt: str, no_color: bool, quiet: bool, verbose: bool,
                    secrets: tuple[str, ...], exit_: bool = True, wait: float = 0,
-                   worker: ClientWorker | None = None) -> int:
+                   worker: ClientWorker | None = None, platform: str = "auto") -> int:
     from listencheck.analysis import build_report
     from listencheck.pipeline import run_check
     from listencheck.redact import Redactor
@@ -282,10 +293,10 @@ def _run_and_print(options: CheckOptions, fmt: str, no_color: bool, quiet: bool,
 
     redact = Redactor(secrets)
     if wait > 0:
-        report = until_passing(lambda: build_report(run_check(options)), wait,
+        report = until_passing(lambda: build_report(run_check(options), platform), wait,
                                lambda line: click.echo(redact(line), err=True))
     else:
-        report = build_report(run_check(options, worker))
+        report = build_report(run_check(options, worker), platform)
     stream = click.get_text_stream("stdout")
     # click re-wraps an ASCII stdout as UTF-8; ask the interpreter what the terminal takes.
     encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower()

@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from listencheck.address import Classification, Endpoint
+
+if TYPE_CHECKING:
+    from listencheck.fixes.cluster import BrokerFix
 
 
 class StageStatus(StrEnum):
@@ -544,3 +547,4 @@ class Report:
     result: CheckResult
     findings: tuple[Finding, ...]
     verdict: Verdict
+    fixes: tuple[BrokerFix, ...] = ()  # the configuration change per broker, as data
