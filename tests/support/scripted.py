@@ -8,11 +8,12 @@ product's decoder, following apache/kafka's message definitions.
 
 from __future__ import annotations
 
+import itertools
 import socket
 import socketserver
 import struct
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from listencheck.protocol.wire import Reader, Writer
@@ -79,6 +80,7 @@ class Request:
     correlation_id: int
     body: bytes
     client_id: str | None = None  # "listencheck" for listencheck's own probes, "rdkafka" for the library
+    connection: int = 0  # which connection (numbered from 1 as they are accepted) it came on
 
 
 Responder = Callable[[Request], bytes | None]  # a full frame payload, or None to close
@@ -96,6 +98,13 @@ class ScriptedKafka:
     host: str = "127.0.0.1"
     requests: list[Request] = field(default_factory=list)
     _server: socketserver.ThreadingTCPServer | None = None
+    _connections: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def listencheck_connection(self, request: Request) -> bool:
+        """Did ``request`` come from listencheck's own probe? It opens with ApiVersions v0; librdkafka,
+        forked at start-up and maybe asking first, with v3 (both send the same client.id)."""
+        return any(r.connection == request.connection and r.api_key == 18 and r.version == 0
+                   for r in list(self.requests))
 
     @property
     def port(self) -> int:
@@ -126,11 +135,13 @@ class ScriptedKafka:
             def handle(self) -> None:
                 sock: socket.socket = self.request
                 sock.settimeout(10)
+                connection = next(script._connections)
                 try:
                     while True:
                         request = read_request(sock)
                         if request is None:
                             return
+                        request.connection = connection
                         script.requests.append(request)
                         reply = script.answer(request)
                         if reply is None:
