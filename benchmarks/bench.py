@@ -188,21 +188,29 @@ def scale(runs: int, sizes: Sequence[int]) -> list[str]:
 
 
 def blackholed(runs: int, counts: Sequence[int], timeout: float) -> list[str]:
+    """Listeners that accept and never answer, each run paired (A B A B ...) with a healthy check:
+    the difference, less one timeout, is what the silence costs beyond that timeout."""
     rows = [
-        f"| silent advertised listeners (--timeout {timeout:g}) | listencheck ms | "
-        "ms beyond one timeout | brokers found silent | brokers cut by the deadline | exit |",
-        "|---|---|---|---|---|---|",
+        f"| silent advertised listeners (--timeout {timeout:g}) | healthy check ms | listencheck ms | "
+        "beyond one timeout ms | beyond healthy + timeout ms (paired) | found silent | cut by the deadline "
+        "| exit |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for count in counts:
-        with black_holes(count) as ports, ScriptedKafka() as script:
-            script.brokers = [(i + 1, "127.0.0.1", port) for i, port in enumerate(ports)]
-            lc = Series()
-            for _ in range(runs):
-                lc.add(check(script.address, "--timeout", str(timeout), keep_output=True))
-        extra = lc.stat(lambda s: s.wall_ms - timeout * 1000)
-        silent = lc.stat(lambda s: _kafka_reasons(s).count("silent"))
-        cut = lc.stat(lambda s: _kafka_reasons(s).count("deadline"))
-        rows.append(f"| {count} | {lc.stat(lambda s: s.wall_ms)} | {extra} | {silent} | {cut} | {lc.codes} |")
+    with scenarios.healthy() as good:
+        for count in counts:
+            with black_holes(count) as ports, ScriptedKafka() as script:
+                script.brokers = [(i + 1, "127.0.0.1", port) for i, port in enumerate(ports)]
+                ref, lc = Series(), Series()
+                for _ in range(runs):
+                    ref.add(check(*good))
+                    lc.add(check(script.address, "--timeout", str(timeout), keep_output=True))
+            extra = lc.stat(lambda s: s.wall_ms - timeout * 1000)
+            paired = Series([Sample(b.wall_ms - a.wall_ms - timeout * 1000, 0)
+                             for a, b in zip(ref.samples, lc.samples, strict=True)])
+            silent = lc.stat(lambda s: _kafka_reasons(s).count("silent"))
+            cut = lc.stat(lambda s: _kafka_reasons(s).count("deadline"))
+            rows.append(f"| {count} | {ref.stat(lambda s: s.wall_ms)} | {lc.stat(lambda s: s.wall_ms)} | "
+                        f"{extra} | {paired.stat(lambda s: s.wall_ms)} | {silent} | {cut} | {lc.codes} |")
     return rows
 
 
