@@ -67,6 +67,8 @@ DEFAULT_TIMEOUT = 3.0
 
 @dataclass(frozen=True)
 class BootstrapSpec:
+    """One bootstrap argument and the servers it lists."""
+
     argument: str
     endpoints: tuple[Endpoint, ...]
 
@@ -81,6 +83,8 @@ class BootstrapSpec:
 
 @dataclass(frozen=True)
 class CheckOptions:
+    """Everything one check runs with."""
+
     bootstraps: tuple[BootstrapSpec, ...]
     config: ClientConfig = field(default_factory=ClientConfig)
     timeout: float = DEFAULT_TIMEOUT

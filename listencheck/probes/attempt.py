@@ -47,6 +47,8 @@ _MISMATCH_SASL_OUTCOMES = ("not_sasl", "mechanism_unsupported", "error")
 
 @dataclass(frozen=True)
 class AttemptSettings:
+    """What every probe of an address needs: settings, deadline, TLS contexts."""
+
     config: ClientConfig
     deadline: Deadline
     tls: TlsSettings | None = None  # required when the client uses TLS

@@ -116,6 +116,8 @@ def _end_struct(r: Reader, flexible: bool) -> None:
 
 @dataclass(frozen=True)
 class ApiVersionRange:
+    """The versions of one API a broker supports."""
+
     api_key: int
     min_version: int
     max_version: int
@@ -123,6 +125,8 @@ class ApiVersionRange:
 
 @dataclass(frozen=True)
 class ApiVersionsResponse:
+    """A decoded ApiVersions response."""
+
     error_code: int
     api_versions: tuple[ApiVersionRange, ...]
 
@@ -153,6 +157,8 @@ def decode_api_versions(r: Reader) -> ApiVersionsResponse:
 
 @dataclass(frozen=True)
 class BrokerMetadata:
+    """One broker of a Metadata response."""
+
     node_id: int
     host: str
     port: int
@@ -161,6 +167,8 @@ class BrokerMetadata:
 
 @dataclass(frozen=True)
 class MetadataResponse:
+    """A decoded Metadata response (brokers and cluster; topics are not read)."""
+
     version: int
     brokers: tuple[BrokerMetadata, ...]
     cluster_id: str | None
@@ -243,12 +251,16 @@ NODE_ID_KEYS = ("node.id", "broker.id")
 
 @dataclass(frozen=True)
 class ConfigEntry:
+    """One configuration value of a DescribeConfigs result."""
+
     name: str
     value: str | None
 
 
 @dataclass(frozen=True)
 class DescribeConfigsResult:
+    """The DescribeConfigs result for one resource."""
+
     error_code: int
     error_message: str | None
     resource_name: str
@@ -323,6 +335,8 @@ def decode_describe_configs(r: Reader, version: int) -> tuple[DescribeConfigsRes
 
 @dataclass(frozen=True)
 class SaslHandshakeResponse:
+    """A decoded SaslHandshake response: error and enabled mechanisms."""
+
     error_code: int
     mechanisms: tuple[str, ...]
 
@@ -339,6 +353,8 @@ def decode_sasl_handshake(r: Reader) -> SaslHandshakeResponse:
 
 @dataclass(frozen=True)
 class SaslAuthenticateResponse:
+    """A decoded SaslAuthenticate response."""
+
     error_code: int
     error_message: str | None
     auth_bytes: bytes
