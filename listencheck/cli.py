@@ -240,6 +240,29 @@ def compare(reports: tuple[Path, ...], fmt: str, no_color: bool) -> None:
     sys.exit(comparison.exit_code)
 
 
+@cli.command(epilog="Exit codes: 0 no error finding, 1 at least one error finding, 2 a file cannot be "
+                     "read or parsed (the message names file and line).")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+@click.option("-v", "--verbose", is_flag=True, help="Text: the evidence of each finding.")
+def lint(files: tuple[Path, ...], fmt: str, verbose: bool) -> None:
+    """Check broker listener configurations before deploying them (no network).
+
+    FILES: server.properties, a Docker Compose file, a .env / environment
+    list, a Strimzi Kafka resource, redpanda.yaml, or a file holding
+    Redpanda's --advertise-kafka-addr flags. Secret values are never printed.
+    """
+    from listencheck.brokerconfig.load import read_config_file
+    from listencheck.lint import lint_file
+    from listencheck.render.lint_report import LintResult, render_lint_json, render_lint_text
+
+    configs = tuple(read_config_file(f) for f in files)
+    result = LintResult(configs, tuple(f for c in configs for f in lint_file(c)))
+    click.echo(render_lint_json(result) if fmt == "json" else render_lint_text(result, verbose), nl=False)
+    sys.exit(result.exit_code)
+
+
 @cli.command()
 @click.argument("code", required=False)
 def explain(code: str | None) -> None:
