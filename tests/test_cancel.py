@@ -40,7 +40,10 @@ def test_sigterm_mid_run_writes_the_partial_report_everywhere(whole_group: bool,
         script.brokers = [(1, "127.0.0.1", script.port), (2, "127.0.0.1", quiet_port)]
         proc, token = start(["check", "--format", "json", "--output", f"junit={junit}", "--timeout", "20",
                              script.address, f"127.0.0.1:{quiet_port}"])
-        wait_for(lambda: len(accepted) >= 2 and any(r.api_key == 3 for r in script.requests))
+        # listencheck's own Metadata request (not the client library's, forked at start-up): the
+        # run is under way, bootstrap 2 and broker 2 silent.
+        wait_for(lambda: len(accepted) >= 2 and any(
+            r.api_key == 3 and r.client_id == "listencheck" for r in script.requests))
         time.sleep(0.3)
         workers = descendants(proc.pid)
         (os.killpg if whole_group else os.kill)(proc.pid, signal.SIGTERM)
