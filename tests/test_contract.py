@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 
 from listencheck.catalogue import CATALOGUE
+from listencheck.codes import FindingCode
 from listencheck.docs import findings_markdown
 from tests.support.brokers import BrokerFactory
 from tests.support.cli import check_json
@@ -72,11 +73,13 @@ def test_issue_codes_exist_with_their_exact_names(code: str) -> None:
     assert code in CATALOGUE
 
 
-def test_finding_codes_are_only_produced_from_the_catalogue() -> None:
-    """Every code string used by the analysis rules is a catalogue key."""
+def test_finding_codes_are_a_type_with_one_catalogue_entry_each() -> None:
+    """Rules name codes as FindingCode members (mypy catches a typo), never as bare strings."""
     import re
 
+    assert list(FindingCode) == list(CATALOGUE)
+    assert all(spec.code is code for code, spec in CATALOGUE.items())
     sources = "".join(p.read_text() for p in (ROOT / "listencheck" / "analysis").glob("*.py"))
     prefixes = "BOOTSTRAP|ADVERTISED|RESOLVER|CLIENT|RUN|TLS|SASL|PROTOCOL|EXPECT"
-    used = set(re.findall(rf'"((?:{prefixes})_[A-Z_]*[A-Z])"', sources))
-    assert used and used <= set(CATALOGUE), used - set(CATALOGUE)
+    assert not re.findall(rf'"((?:{prefixes})_[A-Z_]*[A-Z])"', sources)
+    assert len(set(re.findall(r"FindingCode\.([A-Z_]+)", sources))) >= 40
