@@ -47,8 +47,9 @@ def cli() -> None:
 
 def output_options(func: F) -> F:
     for decorator in reversed([
-        click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text",
-                     show_default=True, help="Report format."),
+        click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "html", "markdown"]),
+                     default="text", show_default=True,
+                     help="Report format (html: one self-contained file; markdown: for tickets)."),
         click.option("--timeout", type=click.FloatRange(0.05, 300), default=3.0, show_default=True,
                      help="Seconds allowed for each probe stage."),
         click.option("--deadline", type=click.FloatRange(0.1, 3600), default=None,
