@@ -60,7 +60,8 @@ def _with_sasl(protocol: str) -> bool:
 class StageSpec:
     stage: Stage
     scope: Scope
-    column: str | None = None  # its column header in the text report's tables (default: its name)
+    label: str  # its name for people (document reports' columns)
+    column: str | None = None  # its column header in the text report's tables (default: the label)
     short: str | None = None  # its label in the verbose timing cell
     broker_case: bool = True  # a JUnit test case per advertised broker
     applies: Callable[[str], bool] = _always  # for a security.protocol
@@ -68,23 +69,24 @@ class StageSpec:
 
     @property
     def header(self) -> str:
-        return self.column or self.stage.value
+        return self.column or self.label
 
 
 REGISTRY: tuple[StageSpec, ...] = (
-    StageSpec(Stage.ADDRESS, Scope.BROKER),
-    StageSpec(Stage.RESOLVE, Scope.PROBE, "resolves to", "dns"),
-    StageSpec(Stage.TCP, Scope.ATTEMPT, "TCP", "tcp"),
-    StageSpec(Stage.TLS, Scope.ATTEMPT, "TLS", "tls", applies=_with_tls),
-    StageSpec(Stage.KAFKA, Scope.ATTEMPT, "Kafka", "kafka"),
-    StageSpec(Stage.SASL, Scope.ATTEMPT, "SASL", "sasl", applies=_with_sasl),
-    StageSpec(Stage.METADATA, Scope.ATTEMPT, short="md"),
-    StageSpec(Stage.LISTENER, Scope.ATTEMPT, broker_case=False),
-    StageSpec(Stage.IDENTITY, Scope.BROKER),
-    StageSpec(Stage.CLIENT, Scope.BOOTSTRAP, late=True),  # a case per broker: it reaches each or not
-    StageSpec(Stage.CLUSTER, Scope.BOOTSTRAP, broker_case=False),
-    StageSpec(Stage.EXPECTATIONS, Scope.BOOTSTRAP, broker_case=False),
-    StageSpec(Stage.RUN, Scope.RUN, broker_case=False, late=True),
+    StageSpec(Stage.ADDRESS, Scope.BROKER, "address"),
+    StageSpec(Stage.RESOLVE, Scope.PROBE, "DNS", "resolves to", "dns"),
+    StageSpec(Stage.TCP, Scope.ATTEMPT, "TCP", short="tcp"),
+    StageSpec(Stage.TLS, Scope.ATTEMPT, "TLS", short="tls", applies=_with_tls),
+    StageSpec(Stage.KAFKA, Scope.ATTEMPT, "Kafka", short="kafka"),
+    StageSpec(Stage.SASL, Scope.ATTEMPT, "SASL", short="sasl", applies=_with_sasl),
+    StageSpec(Stage.METADATA, Scope.ATTEMPT, "Metadata", "metadata", "md"),
+    StageSpec(Stage.LISTENER, Scope.ATTEMPT, "listener", broker_case=False),
+    StageSpec(Stage.IDENTITY, Scope.BROKER, "identity"),
+    # The client library reaches each broker or not: a JUnit case per broker.
+    StageSpec(Stage.CLIENT, Scope.BOOTSTRAP, "client library", late=True),
+    StageSpec(Stage.CLUSTER, Scope.BOOTSTRAP, "one cluster", broker_case=False),
+    StageSpec(Stage.EXPECTATIONS, Scope.BOOTSTRAP, "expectations", broker_case=False),
+    StageSpec(Stage.RUN, Scope.RUN, "run", broker_case=False, late=True),
 )
 SPECS: dict[Stage, StageSpec] = {s.stage: s for s in REGISTRY}
 ORDER: dict[Stage, int] = {s.stage: i for i, s in enumerate(REGISTRY)}

@@ -99,7 +99,8 @@ def _suites(report: Report) -> dict[str, _Suite]:
         for broker in b.brokers:
             subject = _broker(broker.advertised.node_id, broker.advertised.address)
             for stage in broker_cases(protocol):
-                suite.case(subject, _case_name(stage), _broker_result(b, broker, stage))
+                if stage is not Stage.CLIENT or b.client.status is not StageStatus.SKIPPED:
+                    suite.case(subject, _case_name(stage), _broker_result(b, broker, stage))
         if len(b.servers) > 1:
             suite.case("servers", "one cluster")
         suite.case(CLIENT_CASE, "metadata", b.client)
