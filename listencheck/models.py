@@ -290,6 +290,7 @@ class ClientDetail:
     error_code: str | None = None
     log: tuple[str, ...] = ()
     unreachable: tuple[tuple[int, str], ...] = ()  # brokers it could not talk to, with its error
+    reached: tuple[int, ...] = ()  # brokers that answered it
 
 
 # --- probes --------------------------------------------------------------------
@@ -438,6 +439,7 @@ class Expectations:
     brokers: int | None = None
     cluster_id: str | None = None
     advertised: tuple[str, ...] = ()  # host:port, normalised as Endpoint prints it
+    brokers_minimum: bool = False  # `brokers` is a minimum (--expect-brokers N+), not an exact count
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ class Stage(StrEnum):
     IDENTITY = "identity"
     CLIENT = "client"  # the real client library (librdkafka) with the user's settings
     CLUSTER = "cluster"  # servers or listeners checked together belong to one cluster
+    CONFIG = "config"  # the broker's listener configuration (a file, or read back from the broker)
     EXPECTATIONS = "expectations"  # --expect-*
     RUN = "run"  # the run as a whole: deadline, limits
 
@@ -85,6 +86,7 @@ REGISTRY: tuple[StageSpec, ...] = (
     # The client library reaches each broker or not: a JUnit case per broker.
     StageSpec(Stage.CLIENT, Scope.BOOTSTRAP, "client library", late=True),
     StageSpec(Stage.CLUSTER, Scope.BOOTSTRAP, "one cluster", broker_case=False),
+    StageSpec(Stage.CONFIG, Scope.BROKER, "configuration", broker_case=False),
     StageSpec(Stage.EXPECTATIONS, Scope.BOOTSTRAP, "expectations", broker_case=False),
     StageSpec(Stage.RUN, Scope.RUN, "run", broker_case=False, late=True),
 )

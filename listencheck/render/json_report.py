@@ -25,7 +25,7 @@ from listencheck.models import (
 )
 from listencheck.stages import ATTEMPT_RESULTS
 
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.6"
 
 
 def render_json(report: Report) -> str:
