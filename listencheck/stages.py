@@ -28,6 +28,7 @@ class Stage(StrEnum):
     METADATA = "metadata"
     LISTENER = "listener"  # the confirming probe: what the listener really speaks
     IDENTITY = "identity"
+    TOPICS = "topics"  # bounded topic metadata through the bootstrap: who leads which partitions
     CLIENT = "client"  # the real client library (librdkafka) with the user's settings
     CLUSTER = "cluster"  # servers or listeners checked together belong to one cluster
     CONFIG = "config"  # the broker's listener configuration (a file, or read back from the broker)
@@ -83,6 +84,7 @@ REGISTRY: tuple[StageSpec, ...] = (
     StageSpec(Stage.METADATA, Scope.ATTEMPT, "Metadata", "metadata", "md"),
     StageSpec(Stage.LISTENER, Scope.ATTEMPT, "listener", broker_case=False),
     StageSpec(Stage.IDENTITY, Scope.BROKER, "identity"),
+    StageSpec(Stage.TOPICS, Scope.BOOTSTRAP, "topics", broker_case=False),
     # The client library reaches each broker or not: a JUnit case per broker.
     StageSpec(Stage.CLIENT, Scope.BOOTSTRAP, "client library", late=True),
     StageSpec(Stage.CLUSTER, Scope.BOOTSTRAP, "one cluster", broker_case=False),

@@ -38,7 +38,7 @@ from listencheck.models import (
     StageStatus,
     SubjectKind,
 )
-from listencheck.stages import Stage, broker_cases, probe_stages
+from listencheck.stages import SPECS, Stage, broker_cases, probe_stages
 
 RUN_SUITE = "listencheck run"
 CLIENT_CASE = "client library"
@@ -155,8 +155,9 @@ def _case_of(finding: Finding, suites: dict[str, _Suite]) -> _Case:
         return suite.case("servers", "one cluster")
     if stage is Stage.EXPECTATIONS:
         return suite.case("expectations", _EXPECTATION_CASE.get(finding.code, finding.code.lower()))
-    return suite.case(CLIENT_CASE, "metadata") if stage is Stage.CLIENT else suite.case(
-        "listener", stage.value)
+    if stage is Stage.CLIENT:
+        return suite.case(CLIENT_CASE, "metadata")
+    return suite.case(SPECS[stage].label, "findings")
 
 
 # --- XML -----------------------------------------------------------------------
