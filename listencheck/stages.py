@@ -84,7 +84,8 @@ REGISTRY: tuple[StageSpec, ...] = (
     StageSpec(Stage.METADATA, Scope.ATTEMPT, "Metadata", "metadata", "md"),
     StageSpec(Stage.LISTENER, Scope.ATTEMPT, "listener", broker_case=False),
     StageSpec(Stage.IDENTITY, Scope.BROKER, "identity"),
-    StageSpec(Stage.TOPICS, Scope.BOOTSTRAP, "topics", broker_case=False),
+    # What fails on which partitions follows from the brokers' findings: listed after them.
+    StageSpec(Stage.TOPICS, Scope.BOOTSTRAP, "topics", broker_case=False, late=True),
     # The client library reaches each broker or not: a JUnit case per broker.
     StageSpec(Stage.CLIENT, Scope.BOOTSTRAP, "client library", late=True),
     StageSpec(Stage.CLUSTER, Scope.BOOTSTRAP, "one cluster", broker_case=False),

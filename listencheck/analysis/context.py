@@ -28,6 +28,8 @@ from listencheck.stages import ATTEMPT_STAGES, Stage
 
 @dataclass(frozen=True)
 class BootstrapContext:
+    """One bootstrap's results, with the lookups the rules share."""
+
     result: CheckResult
     bootstrap: BootstrapCheck
     source: Endpoint | None  # the bootstrap server whose metadata is used
