@@ -99,3 +99,13 @@ def test_subject_fields_read_through_the_finding() -> None:
     finding = _finding(FindingCode.EXPECT_ADVERTISED_MISSING, Severity.ERROR, Subject.run("kafka:9092"))
     assert (finding.bootstrap, finding.broker_id, finding.address) == (None, None, "kafka:9092")
     assert finding.stage is Stage.EXPECTATIONS and finding.subject.kind is SubjectKind.RUN
+
+
+def test_the_json_schema_lists_every_stage_and_subject_kind() -> None:
+    import json
+    from importlib import resources
+
+    schema = json.loads(resources.files("listencheck.render").joinpath("report.schema.json").read_text())
+    finding = schema["$defs"]["finding"]["properties"]
+    assert finding["stage"]["enum"] == [s.value for s in Stage]
+    assert finding["subject"]["enum"] == [k.value for k in SubjectKind]
