@@ -17,16 +17,16 @@ from listencheck.address import AddressKind
 from listencheck.analysis import advice
 from listencheck.analysis.context import BootstrapContext
 from listencheck.brokerconfig.model import ListenerConfig
+from listencheck.codes import FindingCode
 from listencheck.fixes.change import ListenerChange, add_listener, readvertise
 from listencheck.fixes.cluster import BrokerFix
 from listencheck.fixes.platforms import platforms_for, render
 from listencheck.models import BrokerCheck, Finding, Severity
 
-ADD_LISTENER_CODES = frozenset({
-    "ADVERTISED_UNRESOLVABLE", "ADVERTISED_INTERNAL_NAME", "ADVERTISED_PRIVATE_ADDRESS",
-    "ADVERTISED_UNREACHABLE",
-})
-READVERTISE_CODES = frozenset({"ADVERTISED_LOOPBACK", "ADVERTISED_WILDCARD"})
+C = FindingCode
+NAME_CODES = frozenset({C.ADVERTISED_UNRESOLVABLE, C.ADVERTISED_INTERNAL_NAME})
+ADD_LISTENER_CODES = NAME_CODES | {C.ADVERTISED_PRIVATE_ADDRESS, C.ADVERTISED_UNREACHABLE}
+READVERTISE_CODES = frozenset({C.ADVERTISED_LOOPBACK, C.ADVERTISED_WILDCARD})
 _ELSEWHERE = (AddressKind.TUNNEL, AddressKind.DOCKER_HOST_ALIAS)
 
 
@@ -56,7 +56,7 @@ def _change(ctx: BootstrapContext, broker: BrokerCheck, codes: set[str],
     path = ctx.path_to(adv.node_id)
     if path is not None and advice.wrong_port(ctx, adv):
         return readvertise(adv.node_id, adv.address, f"{adv.host}:{path.used.port}", protocol, config)
-    if codes & READVERTISE_CODES and not codes & {"ADVERTISED_UNRESOLVABLE", "ADVERTISED_INTERNAL_NAME"}:
+    if codes & READVERTISE_CODES and not codes & NAME_CODES:
         address = advice.reachable_host(ctx, adv)
         return readvertise(adv.node_id, adv.address, address, protocol, config,
                            placeholder=address.startswith("BROKER_"))
