@@ -311,6 +311,13 @@ class TopicsDetail:
     def broker_ids(self) -> frozenset[int]:
         return frozenset(b.node_id for b in self.brokers)
 
+    def leaderless(self, topic: TopicMetadata, failing: frozenset[int]) -> int:
+        """Partitions of ``topic`` whose leader a client of this listener cannot use: none
+        (-1), not listed (lacks the listener), or among the ``failing`` brokers."""
+        listed = self.broker_ids
+        return sum(1 for p in topic.partitions
+                   if p.leader_id < 0 or p.leader_id not in listed or p.leader_id in failing)
+
 
 @dataclass(frozen=True)
 class IdentityDetail:
@@ -451,6 +458,14 @@ class BootstrapCheck:
     @property
     def answered(self) -> bool:
         return self.metadata is not None
+
+    @property
+    def failing_broker_ids(self) -> frozenset[int]:
+        """Advertised brokers that do not work from here (listencheck's probes or the client library)."""
+        failing = {b.advertised.node_id for b in self.brokers if not b.probe.works}
+        if self.client.detail is not None:
+            failing.update(node_id for node_id, _ in self.client.detail.unreachable)
+        return frozenset(failing)
 
 
 @dataclass(frozen=True)
