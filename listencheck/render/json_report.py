@@ -29,7 +29,7 @@ from listencheck.models import (
 from listencheck.protocol.messages import error_name
 from listencheck.stages import ATTEMPT_RESULTS
 
-SCHEMA_VERSION = "1.9"
+SCHEMA_VERSION = "1.10"
 
 
 def render_json(report: Report) -> str:
@@ -135,6 +135,7 @@ def finding_to_json(finding: Finding) -> dict[str, JsonValue]:
         "evidence": finding.evidence,
         "fix": finding.fix,
         "doc": f"docs/findings.md#{finding.code.lower()}",
+        "explain": f"listencheck explain {finding.code}",
     }
 
 
