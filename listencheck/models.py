@@ -441,6 +441,7 @@ class ClusterMetadata:
     source: str  # the bootstrap server (host:port) whose answer is used
     source_address: str  # the IP it was reached on
     detail: MetadataDetail
+    verified: bool = True  # False: read over a TLS connection whose verification failed (see README)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from listencheck.models import (
 )
 from listencheck.protocol.messages import error_name
 
-SCHEMA_VERSION = "1.7"
+SCHEMA_VERSION = "1.8"
 
 
 def render_json(report: Report) -> str:
@@ -114,6 +114,7 @@ def _bootstrap(b: BootstrapCheck) -> dict[str, JsonValue]:
         metadata = {
             "source": md.source,
             "source_address": md.source_address,
+            "verified": md.verified,
             **_metadata(md.detail),
             "brokers": [
                 {"node_id": x.node_id, "host": x.host, "port": x.port, "rack": x.rack,

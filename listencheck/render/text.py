@@ -104,10 +104,14 @@ def _bootstrap(console: Console, b: BootstrapCheck, marks: _Marks, report: Repor
             f"{who} at {md.source} ({md.source_address}) · cluster {d.cluster_id or '?'} · "
             f"controller {d.controller_id} · {len(d.brokers)} broker(s) · Metadata v{d.api_version}",
             style="dim"), (0, 0, 0, 2)))
+        if not md.verified:
+            console.print(Padding(Text(
+                "read over an unverified TLS connection (its certificate failed verification; "
+                "used only to learn and probe the advertised listeners)", style="yellow"), (0, 0, 0, 2)))
     else:
         console.print(Text("  no bootstrap server answered", style="bold red"))
-    if verbosity >= 1 or md is None:
-        console.print(_servers_table(b.servers, marks))
+    if verbosity >= 1 or md is None or not md.verified:
+        console.print(_servers_table(b.servers, marks, report.result.settings.security_protocol))
     if md is not None and b.brokers:
         console.print(_brokers_table(b.brokers, marks, report.result.settings.security_protocol, verbosity))
     _client_line(console, b.client, marks)
@@ -142,15 +146,17 @@ def _topics_line(console: Console, b: BootstrapCheck, marks: _Marks) -> None:
             f"partition(s) reachable from here"))
 
 
-def _servers_table(servers: tuple[EndpointProbe, ...], marks: _Marks) -> Table:
+def _servers_table(servers: tuple[EndpointProbe, ...], marks: _Marks, protocol: str) -> Table:
     table = Table(box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
-    for column in ("bootstrap server", "resolves to", "TCP", "Kafka", "metadata"):
+    show_tls = protocol in ("SSL", "SASL_SSL")
+    for column in ("bootstrap server", "resolves to", "TCP", *(["TLS"] if show_tls else []), "Kafka",
+                   "metadata"):
         table.add_column(column)
     for probe in servers:
         table.add_row(
-            str(probe.endpoint), _resolved(probe, marks),
-            _cell(probe.stage("tcp"), marks), _kafka_cell(probe, marks),
-            _cell(probe.stage("metadata"), marks),
+            str(probe.endpoint), _resolved(probe, marks), _cell(probe.stage("tcp"), marks),
+            *([_cell(probe.stage("tls"), marks)] if show_tls else []),
+            _kafka_cell(probe, marks), _cell(probe.stage("metadata"), marks),
         )
     return table
 
