@@ -17,6 +17,8 @@ DOCS_URL = "docs/findings.md"
 
 @dataclass(frozen=True)
 class FindingSpec:
+    """A finding code's public definition: title, severities, meaning, evidence, fix."""
+
     code: str
     title: str
     severities: tuple[Severity, ...]  # the severities it can take; the evidence picks one

@@ -64,6 +64,8 @@ class Reason(StrEnum):
 
 @dataclass(frozen=True)
 class StageError:
+    """Why a stage failed or did not run, in a stable reason and a sentence."""
+
     reason: Reason
     message: str
 
@@ -74,6 +76,8 @@ E = TypeVar("E")
 
 @dataclass(frozen=True)
 class StageResult(Generic[D]):
+    """One stage's outcome: status, time taken, its detail and, unless it passed, its error."""
+
     status: StageStatus
     elapsed_ms: float | None = None
     detail: D | None = None
@@ -139,6 +143,8 @@ class DnsAnswer:
 
 @dataclass(frozen=True)
 class ResolveDetail:
+    """What resolving a host gave, and where the answer came from."""
+
     addresses: tuple[str, ...]  # what getaddrinfo returned, in the order a client tries them
     source: str  # literal | hosts | resolver | static_table
     hosts_file: tuple[str, ...] = ()  # addresses /etc/hosts gives for the name
@@ -148,6 +154,8 @@ class ResolveDetail:
 
 @dataclass(frozen=True)
 class TcpDetail:
+    """A TCP connection attempt to one address."""
+
     address: str
     port: int
     local_address: str | None = None
@@ -242,6 +250,8 @@ class ListenerDetail:
 
 @dataclass(frozen=True)
 class AdvertisedBroker:
+    """A broker as a Metadata answer lists it: node id, advertised host and port, rack."""
+
     node_id: int
     host: str
     port: int
@@ -283,6 +293,8 @@ class PartitionMetadata:
 
 @dataclass(frozen=True, slots=True)
 class TopicMetadata:
+    """One topic of a Metadata answer, with the partitions kept of it."""
+
     name: str
     error_code: int
     partitions: tuple[PartitionMetadata, ...]  # the ones processed (see TopicsDetail.truncated)
@@ -321,6 +333,8 @@ class TopicsDetail:
 
 @dataclass(frozen=True)
 class IdentityDetail:
+    """Which cluster and broker answered through an advertised address, against what was expected."""
+
     expected_cluster_id: str | None
     seen_cluster_id: str | None
     expected_node_id: int
@@ -519,6 +533,8 @@ JsonValue = str | int | float | bool | None | Sequence["JsonValue"] | Mapping[st
 
 @dataclass(frozen=True)
 class Finding:
+    """One mismatch found: a catalogue code, its severity, message, fix and evidence."""
+
     code: str
     severity: Severity
     message: str
@@ -531,6 +547,8 @@ class Finding:
 
 @dataclass(frozen=True)
 class Verdict:
+    """The run's conclusion: exit code and finding counts."""
+
     exit_code: int
     errors: int
     warnings: int

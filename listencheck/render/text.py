@@ -31,6 +31,8 @@ from listencheck.render.printable import printable_tree
 
 @dataclass(frozen=True)
 class TextOptions:
+    """How the text report is laid out."""
+
     color: bool = False
     verbosity: int = 0  # -1 quiet (findings only), 0 normal, 1 every stage and timing
     width: int = 110
@@ -39,6 +41,8 @@ class TextOptions:
 
 @dataclass(frozen=True)
 class _Marks:
+    """The status marks, in Unicode or ASCII."""
+
     ok: str
     fail: str
     skip: str
