@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from listencheck.analysis.context import BootstrapContext
+from listencheck.codes import FindingCode
 from listencheck.models import EndpointProbe, Finding, JsonValue, Severity
 
 # Vote, BeginQuorumEpoch, EndQuorumEpoch, FetchSnapshot, BrokerRegistration, BrokerHeartbeat,
 # ControllerRegistration, AssignReplicasToDirs, UpdateRaftVoter: "listeners": ["controller"].
 CONTROLLER_ONLY_APIS = frozenset({52, 53, 54, 59, 62, 63, 70, 73, 82})
 CLIENT_APIS = frozenset({0, 3})  # Produce, Metadata: "listeners": ["zkBroker", "broker"]
-SUPERSEDED = frozenset({"BOOTSTRAP_METADATA_FAILED", "ADVERTISED_METADATA_FAILED"})
+SUPERSEDED = frozenset({FindingCode.BOOTSTRAP_METADATA_FAILED, FindingCode.ADVERTISED_METADATA_FAILED})
 
 
 def controller_apis(probe: EndpointProbe) -> tuple[int, ...] | None:
@@ -66,10 +67,11 @@ def _finding(ctx: BootstrapContext, address: str, apis: tuple[int, ...], broker_
         "address": address, "controller_only_apis": list(apis),
         "client_listeners_working": working[:10],
     }
-    return ctx.finding("LISTENER_IS_CONTROLLER", Severity.ERROR, message, fix, evidence, broker_id, address)
+    subject = ctx.server(address) if broker_id is None else ctx.broker(broker_id, address)
+    return ctx.finding(FindingCode.LISTENER_IS_CONTROLLER, Severity.ERROR, subject, message, fix, evidence)
 
 
 def superseded(findings: list[Finding]) -> list[Finding]:
     """Drop the generic metadata failure of an address already named as a controller listener."""
-    controllers = {(f.bootstrap, f.address) for f in findings if f.code == "LISTENER_IS_CONTROLLER"}
+    controllers = {(f.bootstrap, f.address) for f in findings if f.code is FindingCode.LISTENER_IS_CONTROLLER}
     return [f for f in findings if not (f.code in SUPERSEDED and (f.bootstrap, f.address) in controllers)]
