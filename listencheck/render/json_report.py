@@ -194,9 +194,13 @@ def _topics(d: TopicsDetail) -> dict[str, JsonValue]:
         "partition_count": d.partition_count,
         "truncated": d.truncated,
         "broker_ids": sorted(d.broker_ids),
+        "configs_note": d.configs_note,
         "topics": [
             {"name": t.name, "error": error_name(t.error_code), "internal": t.is_internal,
              "partitions": t.partition_count,
+             "replication_factor": t.replication_factor,
+             "under_replicated": sum(len(p.isr) < len(p.replicas) for p in t.partitions),
+             "min_insync_replicas": d.min_insync_replicas.get(t.name),
              "leaders": {str(k): v for k, v in sorted(Counter(p.leader_id for p in t.partitions).items())},
              "partition_errors": dict(sorted(Counter(
                  error_name(p.error_code) for p in t.partitions if p.error_code).items()))}
