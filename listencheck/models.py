@@ -318,6 +318,13 @@ class TopicsDetail:
     def broker_ids(self) -> frozenset[int]:
         return frozenset(b.node_id for b in self.brokers)
 
+    def leaderless(self, topic: TopicMetadata, failing: frozenset[int]) -> int:
+        """Partitions of ``topic`` whose leader a client of this listener cannot use: none
+        (-1), not listed (lacks the listener), or among the ``failing`` brokers."""
+        listed = self.broker_ids
+        return sum(1 for p in topic.partitions
+                   if p.leader_id < 0 or p.leader_id not in listed or p.leader_id in failing)
+
 
 @dataclass(frozen=True)
 class IdentityDetail:
@@ -459,6 +466,14 @@ class BootstrapCheck:
     def answered(self) -> bool:
         return self.metadata is not None
 
+    @property
+    def failing_broker_ids(self) -> frozenset[int]:
+        """Advertised brokers that do not work from here (listencheck's probes or the client library)."""
+        failing = {b.advertised.node_id for b in self.brokers if not b.probe.works}
+        if self.client.detail is not None:
+            failing.update(node_id for node_id, _ in self.client.detail.unreachable)
+        return frozenset(failing)
+
 
 @dataclass(frozen=True)
 class Vantage:
@@ -541,6 +556,29 @@ class CheckResult:
     bootstraps: tuple[BootstrapCheck, ...]
     interrupted: bool = False
     deadline_hit: bool = False
+    stopped_by: str | None = None  # SIGINT or SIGTERM, when interrupted
+    failure: RunFailure | None = None  # the run could not measure anything, and why
+
+
+@dataclass(frozen=True)
+class RunFailure:
+    """Why a run has no measurements: it could not start, or was cancelled before it measured."""
+
+    kind: str  # usage | interrupted | terminated | internal
+    message: str
+
+
+@dataclass(frozen=True)
+class WaitRecord:
+    """What ``--wait`` did: the attempts, and when (if ever) the cluster was ready."""
+
+    wait_s: float
+    passes_required: int  # consecutive passing attempts that mean "ready" (--wait-passes)
+    attempts: int  # attempts run (the last one is the report)
+    consecutive_passes: int  # passing attempts in a row at the end
+    first_pass: int | None  # number of the first attempt that passed
+    ready_after_ms: float | None  # from the first attempt's start until ready; None if never
+    outcome: str  # ready | timed_out | interrupted
 
 
 @dataclass(frozen=True)
@@ -551,3 +589,4 @@ class Report:
     result: CheckResult
     findings: tuple[Finding, ...]
     verdict: Verdict
+    wait: WaitRecord | None = None

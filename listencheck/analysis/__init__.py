@@ -12,6 +12,7 @@ from listencheck.analysis.context import BootstrapContext, context_for
 from listencheck.analysis.expectation_rules import advertised_expectation_findings, expectation_findings
 from listencheck.analysis.resolution_rules import resolution_findings
 from listencheck.analysis.security_rules import security_findings
+from listencheck.analysis.topic_rules import topic_findings
 from listencheck.catalogue import CATALOGUE
 from listencheck.limits import MAX_ADDRESSES_PER_HOST, MAX_BROKERS, MAX_PARTITIONS, MAX_TOPICS
 from listencheck.models import (
@@ -38,6 +39,7 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
         findings.extend(resolution_findings(ctx))
         findings.extend(_client_findings(ctx, findings))
         findings.extend(_limit_findings(ctx))
+        findings.extend(topic_findings(ctx))
         findings.extend(expectation_findings(ctx))
     findings.extend(cross_bootstrap_findings(contexts))
     findings.extend(advertised_expectation_findings(result))
@@ -51,7 +53,7 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
     ))
 
 
-_CONSEQUENCES = ("CLIENT_", "RESOLVER_", "RUN_")
+_CONSEQUENCES = ("CLIENT_", "RESOLVER_", "RUN_", "PARTITIONS_")
 
 
 def _scope(finding: Finding) -> int:
@@ -180,12 +182,21 @@ def _run_findings(result: CheckResult) -> Iterator[Finding]:
         )
 
 
+_FAILURE_STATUS = {"usage": ExitStatus.USAGE, "interrupted": ExitStatus.INTERRUPTED,
+                   "terminated": ExitStatus.TERMINATED, "internal": ExitStatus.INTERNAL}
+
+
 def verdict_for(result: CheckResult, findings: tuple[Finding, ...]) -> Verdict:
     """Exit status and summary; ``settings.fail_on`` decides which severities fail the run."""
     counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
     fail_on = result.settings.fail_on
+    if result.failure is not None:  # nothing was measured: the failure is the whole story
+        code = _FAILURE_STATUS.get(result.failure.kind, ExitStatus.INTERNAL)
+        return Verdict(int(code), 0, 0, 0, f"{result.failure.kind}: {result.failure.message}")
     if result.interrupted:
-        code, summary = ExitStatus.INTERRUPTED, "interrupted: this report is partial"
+        code = ExitStatus.TERMINATED if result.stopped_by == "SIGTERM" else ExitStatus.INTERRUPTED
+        by = f" ({result.stopped_by})" if result.stopped_by else ""
+        summary = f"interrupted{by}: this report is partial"
     elif result.bootstraps and not any(b.answered for b in result.bootstraps):
         code, summary = ExitStatus.NO_BOOTSTRAP, "no bootstrap server answered"
     elif counts[Severity.ERROR]:

@@ -27,7 +27,7 @@ from listencheck.models import (
 )
 from listencheck.protocol.messages import error_name
 
-SCHEMA_VERSION = "1.6"
+SCHEMA_VERSION = "1.7"
 
 
 def render_json(report: Report) -> str:
@@ -83,7 +83,10 @@ def report_to_json(report: Report) -> dict[str, JsonValue]:
         "vantage": _plain(result.vantage),
         "settings": _plain(result.settings),
         "interrupted": result.interrupted,
+        "stopped_by": result.stopped_by,
+        "failure": _plain(result.failure),
         "deadline_hit": result.deadline_hit,
+        "wait": _plain(report.wait),
         "bootstraps": [_bootstrap(b) for b in result.bootstraps],
         "findings": [finding_to_json(f) for f in report.findings],
         "verdict": _plain(report.verdict),
@@ -125,7 +128,7 @@ def _bootstrap(b: BootstrapCheck) -> dict[str, JsonValue]:
         "metadata": metadata,
         "brokers": [_broker(x) for x in b.brokers],
         "client": stage_to_json(b.client),
-        "topics": stage_to_json(b.topics),
+        "topics": _topics_stage(b),
     }
 
 
@@ -184,7 +187,7 @@ def _metadata(d: MetadataDetail) -> dict[str, JsonValue]:
     }
 
 
-def _topics(d: TopicsDetail) -> dict[str, JsonValue]:
+def _topics(d: TopicsDetail, failing: frozenset[int] = frozenset()) -> dict[str, JsonValue]:
     # Per topic its partitions by leader and by error: bounded by the broker count, whatever
     # the partition count (the model keeps every partition; see TopicsDetail).
     return {
@@ -197,7 +200,7 @@ def _topics(d: TopicsDetail) -> dict[str, JsonValue]:
         "configs_note": d.configs_note,
         "topics": [
             {"name": t.name, "error": error_name(t.error_code), "internal": t.is_internal,
-             "partitions": t.partition_count,
+             "partitions": t.partition_count, "leaders_unusable": d.leaderless(t, failing),
              "replication_factor": t.replication_factor,
              "under_replicated": sum(len(p.isr) < len(p.replicas) for p in t.partitions),
              "min_insync_replicas": d.min_insync_replicas.get(t.name),
@@ -207,6 +210,13 @@ def _topics(d: TopicsDetail) -> dict[str, JsonValue]:
             for t in d.topics
         ],
     }
+
+
+def _topics_stage(b: BootstrapCheck) -> dict[str, JsonValue]:
+    stage = stage_to_json(b.topics)
+    if b.topics.detail is not None:
+        stage["detail"] = _topics(b.topics.detail, b.failing_broker_ids)
+    return stage
 
 
 def stage_to_json(stage: StageResult[object]) -> dict[str, JsonValue]:
