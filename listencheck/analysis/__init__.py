@@ -9,6 +9,7 @@ from listencheck.analysis.bootstrap_rules import bootstrap_findings, cross_boots
 from listencheck.analysis.broker_rules import broker_findings
 from listencheck.analysis.context import BootstrapContext, context_for, new_finding
 from listencheck.analysis.expectation_rules import advertised_expectation_findings, expectation_findings
+from listencheck.analysis.health_rules import health_findings
 from listencheck.analysis.resolution_rules import resolution_findings
 from listencheck.analysis.security_rules import security_findings
 from listencheck.analysis.topic_rules import topic_findings
@@ -43,6 +44,7 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
         findings.extend(_client_findings(ctx, findings))
         findings.extend(_limit_findings(ctx))
         findings.extend(topic_findings(ctx))
+        findings.extend(health_findings(ctx))
         findings.extend(expectation_findings(ctx))
     findings.extend(cross_bootstrap_findings(contexts))
     findings.extend(advertised_expectation_findings(result))
