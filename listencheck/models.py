@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from listencheck.address import Classification, Endpoint
 from listencheck.codes import FindingCode
 from listencheck.stages import ATTEMPT_STAGES, Stage
+
+if TYPE_CHECKING:
+    from listencheck.fixes.cluster import BrokerFix
 
 
 class StageStatus(StrEnum):
@@ -672,4 +675,5 @@ class Report:
     result: CheckResult
     findings: tuple[Finding, ...]
     verdict: Verdict
+    fixes: tuple[BrokerFix, ...] = ()  # the configuration change per broker, as data
     wait: WaitRecord | None = None

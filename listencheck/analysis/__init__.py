@@ -9,12 +9,14 @@ from listencheck.analysis.bootstrap_rules import bootstrap_findings, cross_boots
 from listencheck.analysis.broker_rules import broker_findings
 from listencheck.analysis.context import BootstrapContext, context_for, new_finding
 from listencheck.analysis.expectation_rules import advertised_expectation_findings, expectation_findings
+from listencheck.analysis.fix_rules import broker_fixes
 from listencheck.analysis.health_rules import health_findings
 from listencheck.analysis.resolution_rules import resolution_findings
 from listencheck.analysis.security_rules import security_findings
 from listencheck.analysis.topic_rules import topic_findings
 from listencheck.catalogue import CATALOGUE
 from listencheck.codes import FindingCode
+from listencheck.fixes.platforms import AUTO
 from listencheck.limits import MAX_ADDRESSES_PER_HOST, MAX_BROKERS, MAX_PARTITIONS, MAX_TOPICS
 from listencheck.models import (
     CheckResult,
@@ -223,6 +225,9 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def build_report(result: CheckResult) -> Report:
+def build_report(result: CheckResult, platform: str = AUTO) -> Report:
+    """Findings, verdict and the configuration fix of each broker (``platform``: its syntax)."""
     findings = analyze(result)
-    return Report(__version__, result, findings, verdict_for(result, findings))
+    fixes = tuple(fix for b in result.bootstraps
+                  for fix in broker_fixes(context_for(result, b), findings, platform))
+    return Report(__version__, result, findings, verdict_for(result, findings), fixes)
