@@ -52,7 +52,7 @@ def test_replication_sizing_and_leadership_on_a_mock_cluster() -> None:
 def test_healthy_replicated_cluster_has_no_health_finding() -> None:
     with mock_topics_cluster(3, [("orders", 12, 3), ("payments", 8, 3)]) as cluster:
         run = check_json(cluster.bootstrap)
-    assert run.code == 0
+    assert run.code == 0, [(f["code"], f["message"]) for f in run.findings()]
     assert health_codes(run) == {}
 
 
