@@ -28,6 +28,9 @@ class FindingSpec:
     evidence: str
     fix: str
     references: tuple[str, ...] = ()
+    # What kind of address the subject advertises: at an error it explains the subject's failing
+    # stage, and the two are one problem (listencheck/analysis/problems.py).
+    classifies: bool = False
 
 
 _LISTENERS_DOC = "https://www.confluent.io/blog/kafka-listeners-explained/"
@@ -327,6 +330,7 @@ _SPECS = (
         "Advertise the host name or IP other clients use; keep localhost only on a listener for "
         "clients on the broker's own host.",
         (_LISTENERS_DOC,),
+        classifies=True,
     ),
     FindingSpec(
         FindingCode.ADVERTISED_WILDCARD, Stage.ADDRESS, "Broker advertises a wildcard address", (ERR, WARN),
@@ -334,6 +338,7 @@ _SPECS = (
         "from the broker's own host (warning), and fails from everywhere else (error).",
         "the advertised address and the result of connecting to it from here.",
         "Keep 0.0.0.0 in listeners= and put a reachable host in advertised.listeners=.",
+        classifies=True,
     ),
     FindingSpec(
         FindingCode.ADVERTISED_INTERNAL_NAME, Stage.ADDRESS,
@@ -345,6 +350,7 @@ _SPECS = (
         "Use a listener per audience: the internal name for clients on that network, a second "
         "listener advertising a name outside clients resolve.",
         (_LISTENERS_DOC, _KIP103),
+        classifies=True,
     ),
     FindingSpec(
         FindingCode.ADVERTISED_DOCKER_HOST_ALIAS, Stage.ADDRESS,
@@ -355,6 +361,7 @@ _SPECS = (
         "the alias and whether it resolved and answered from here.",
         "In the client container add extra_hosts: [\"host.docker.internal:host-gateway\"] (Linux); "
         "for clients on the host advertise localhost on a separate listener.",
+        classifies=True,
     ),
     FindingSpec(
         FindingCode.ADVERTISED_TUNNEL, Stage.ADDRESS, "Broker advertises a tunnel address", (ERR, NOTE),
@@ -363,6 +370,7 @@ _SPECS = (
         "the tunnel host and port, the tunnel service, and whether it answered from here.",
         "After every tunnel restart update the advertised listener to the tunnel's current "
         "host:port (or reserve a fixed tunnel address).",
+        classifies=True,
     ),
     FindingSpec(
         FindingCode.ADVERTISED_PRIVATE_ADDRESS, Stage.ADDRESS,
@@ -372,6 +380,7 @@ _SPECS = (
         "route to.",
         "the bootstrap address, the advertised address and what it resolved to.",
         "Advertise the public name or address on the listener outside clients use.",
+        classifies=True,
     ),
     # --- resolution, client, run ---------------------------------------------
     FindingSpec(
@@ -400,6 +409,19 @@ _SPECS = (
         "warnings, and the codes listencheck's own probes found for the same broker.",
         "Follow the other findings for that broker; if there are none, compare the client "
         "settings with what the listener expects.",
+    ),
+    FindingSpec(
+        FindingCode.LISTENER_IS_CONTROLLER, Stage.KAFKA,
+        "A KRaft controller listener where clients need a broker listener", (ERR,),
+        "The address answers ApiVersions with a KRaft controller's API set: controller-only APIs "
+        "(Vote, BeginQuorumEpoch, BrokerRegistration...: \"listeners\": [\"controller\"] in apache/kafka's "
+        "message definitions) and neither Produce nor Metadata. Clients were pointed at the controller "
+        "port (bootstrap), or a broker advertises its controller listener.",
+        "the address, the controller-only API keys it offers, the client listeners that worked in "
+        "this run.",
+        "Bootstrap to (and advertise) a broker listener; the controller listener belongs in "
+        "`listeners` and `controller.listener.names` only.",
+        ("https://kafka.apache.org/documentation/#kraft_role",),
     ),
     # --- topic metadata ------------------------------------------------------------
     FindingSpec(
