@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from listencheck.address import AddressKind, Endpoint, classify_host
+from listencheck.address import DOCKER_HOST_ALIASES, AddressKind, Endpoint, classify_host
 from listencheck.analysis.context import BootstrapContext, all_private
 from listencheck.models import AdvertisedBroker, EndpointProbe, Reason
 
@@ -42,7 +42,7 @@ def _shared_host(ctx: BootstrapContext) -> str:
 
 def listener_per_audience(
     ctx: BootstrapContext, broker: AdvertisedBroker, internal_name: str = "INTERNAL",
-    docker: bool = True,
+    docker: bool = True, keep_for: str = "clients on the broker's own network",
 ) -> str:
     """The listener-per-audience recipe, filled in with this broker's addresses."""
     ext = _external_endpoint(ctx, broker)
@@ -55,7 +55,7 @@ def listener_per_audience(
         f"Make port {ext.port} reach that listener and bootstrap this client from {ext}."
     )
     return (
-        f"Keep {internal_name}://{broker.address} for clients on the broker's own network and "
+        f"Keep {internal_name}://{broker.address} for {keep_for} and "
         f"add a listener for clients like this one, advertising an address they reach:\n"
         f"  listeners={internal_name}://0.0.0.0:{broker.port},EXTERNAL://0.0.0.0:{ext.port}\n"
         f"  advertised.listeners={internal_name}://{broker.address},EXTERNAL://{ext}\n"
@@ -113,13 +113,12 @@ def unreachable_fix(
         return tunnel_fix(broker)
     if kinds.has(AddressKind.LOOPBACK) and not ctx.same_host:
         return loopback_fix(ctx, broker)
-    if resolved is not None and resolved.hosts_file and resolved.dns is not None and (
-        set(resolved.dns.addresses) - set(resolved.addresses)
-    ):
+    stale = stale_hosts_line(probe)
+    if stale is not None:
         return (
-            f"This client takes {broker.host} from /etc/hosts ({', '.join(resolved.hosts_file)}), "
-            f"while DNS says {', '.join(resolved.dns.addresses)}: remove or correct the stale "
-            f"/etc/hosts line (or the container's extra_hosts / hostAliases)."
+            f"Remove or correct the `{broker.host}` line in /etc/hosts ({stale}): it sends this "
+            f"client to {', '.join(resolved.hosts_file if resolved else ())}, where no broker "
+            f"answers (or the container's extra_hosts / hostAliases that wrote it)."
         )
     if resolved is not None and ctx.public_bootstrap and all_private(resolved.addresses):
         return (
@@ -128,6 +127,15 @@ def unreachable_fix(
             f"{ctx.source_address}. Either serve outside clients a DNS view where {broker.host} "
             f"is the public address (split-horizon DNS), or: "
             + listener_per_audience(ctx, broker, docker=False)
+        )
+    elsewhere = _reached_elsewhere(ctx, probe)
+    if elsewhere is not None and reason in (Reason.TIMEOUT, Reason.UNREACHABLE):
+        return (
+            f"{broker.host} is on a network this client is not on (a container or pod IP, for "
+            f"example), while it reached the broker through {elsewhere}: advertise that address "
+            f"on a listener of its own. "
+            + listener_per_audience(ctx, broker, docker=ctx.source is not None and ctx.source.host
+                                    in DOCKER_HOST_ALIASES)
         )
     if reason is Reason.TIMEOUT:
         return (
@@ -149,6 +157,31 @@ def unreachable_fix(
     )
 
 
+def stale_hosts_line(probe: EndpointProbe) -> str | None:
+    """How DNS disagrees with the /etc/hosts line this client follows, when it does."""
+    resolved = probe.resolve.detail
+    if resolved is None or not resolved.hosts_file or resolved.dns is None:
+        return None
+    dns = resolved.dns
+    if set(dns.addresses) - set(resolved.addresses):
+        return f"DNS says {', '.join(dns.addresses)}"
+    if dns.status in ("NXDOMAIN", "NODATA"):
+        return "DNS does not know this name"
+    return None
+
+
+def _reached_elsewhere(ctx: BootstrapContext, probe: EndpointProbe) -> Endpoint | None:
+    """The bootstrap address, when this client reached the broker there although the advertised
+    (private) address is not on any network it can reach."""
+    resolved = probe.resolve.detail
+    source = ctx.source
+    if source is None or resolved is None or not all_private(resolved.addresses):
+        return None
+    if ctx.source_address in resolved.addresses or source.host == probe.endpoint.host:
+        return None
+    return source
+
+
 def tunnel_fix(broker: AdvertisedBroker) -> str:
     return (
         f"{broker.address} is a tunnel address; tunnels get a new host and port when they restart. "
@@ -160,6 +193,15 @@ def tunnel_fix(broker: AdvertisedBroker) -> str:
 
 
 def loopback_fix(ctx: BootstrapContext, broker: AdvertisedBroker) -> str:
+    source = ctx.source
+    if source is not None and source.host in DOCKER_HOST_ALIASES:
+        # The clients on the broker's host that use localhost today cannot resolve the
+        # alias: replacing localhost would break them. A second listener serves both.
+        return (
+            f"{broker.host} means 'this machine' to every client: this container connects to "
+            f"itself. "
+            + listener_per_audience(ctx, broker, "PLAINTEXT", keep_for="clients on the Docker host")
+        )
     return (
         f"{broker.host} means 'this machine' to every client, so clients on other hosts connect "
         f"to themselves. Advertise a host other clients reach, e.g. "
