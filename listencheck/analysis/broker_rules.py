@@ -130,9 +130,9 @@ def _symptoms(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Finding]:
 
 
 def _resolved_from(probe: EndpointProbe) -> dict[str, JsonValue]:
-    """Where the name's addresses came from, when that is not the literal address itself."""
+    """Where the name's addresses came from, when /etc/hosts gave them (DNS may disagree)."""
     detail = probe.resolve.detail
-    if detail is None or detail.source == "literal":
+    if detail is None or detail.source != "hosts":
         return {}
     evidence = resolve_evidence(probe)
     return {key: evidence[key] for key in ("source", "hosts_file", "dns") if key in evidence}
