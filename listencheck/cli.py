@@ -210,7 +210,7 @@ def compare(reports: tuple[Path, ...], fmt: str, no_color: bool) -> None:
         encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower()
         click.echo(render_compare_text(
             comparison, color=not no_color and "NO_COLOR" not in os.environ and stream.isatty(),
-            width=max(80, min(shutil.get_terminal_size().columns if stream.isatty() else 120, 200)),
+            width=_width(stream.isatty()),
             ascii_only="utf" not in encoding), nl=False)
     sys.exit(comparison.exit_code)
 
@@ -256,7 +256,7 @@ def _run_and_print(options: CheckOptions, fmt: str, no_color: bool, quiet: bool,
     render_options = RenderOptions(
         color=not no_color and "NO_COLOR" not in os.environ and stream.isatty(),
         verbosity=-1 if quiet else (1 if verbose else 0),
-        width=max(80, min(shutil.get_terminal_size().columns if stream.isatty() else 120, 160)),
+        width=_width(stream.isatty()),
         ascii_only="utf" not in encoding,
     )
     text = redact(RENDERERS[fmt](report, render_options))
@@ -268,6 +268,13 @@ def _run_and_print(options: CheckOptions, fmt: str, no_color: bool, quiet: bool,
     if exit_:
         sys.exit(report.verdict.exit_code)
     return report.verdict.exit_code
+
+
+def _width(isatty: bool) -> int:
+    """COLUMNS when set (also when piped), else the terminal's width, else 120."""
+    from listencheck.render.width import output_width
+
+    return output_width(os.environ, shutil.get_terminal_size().columns if isatty else None)
 
 
 def _mask(text: str) -> str:

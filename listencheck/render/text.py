@@ -10,7 +10,7 @@ import io
 from dataclasses import dataclass
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, Group
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
@@ -106,45 +106,101 @@ def _bootstrap(console: Console, b: BootstrapCheck, marks: _Marks, report: Repor
     else:
         console.print(Text("  no bootstrap server answered", style="bold red"))
     if verbosity >= 1 or md is None:
-        console.print(_servers_table(b.servers, marks))
+        _print_fitting(console, _servers_table(b.servers, marks), _servers_stacked(b.servers, marks))
     if md is not None and b.brokers:
-        console.print(_brokers_table(b.brokers, marks, report.result.settings.security_protocol, verbosity))
+        protocol = report.result.settings.security_protocol
+        _print_fitting(console, _brokers_table(b.brokers, marks, protocol, verbosity),
+                       _brokers_stacked(b.brokers, marks, protocol, verbosity))
     _client_line(console, b.client, marks)
+
+
+def _print_fitting(console: Console, table: Table, stacked: list[Group]) -> None:
+    """The table when it fits the width without cutting a cell, else one block per row."""
+    if _narrowest(table) <= console.width:
+        console.print(table)
+        return
+    for block in stacked:
+        console.print()
+        console.print(block)
+
+
+def _narrowest(table: Table) -> int:
+    """The width under which rich would cut cells: no_wrap columns at their widest cell,
+    the others at their longest word; two spaces between columns and one at each edge."""
+    widths = []
+    for column in table.columns:
+        cells = [Text(str(column.header)), *(c if isinstance(c, Text) else Text(str(c))
+                                           for c in column.cells)]
+        if column.no_wrap:
+            width = max(cell.cell_len for cell in cells)
+        else:
+            width = max((len(word) for cell in cells for word in cell.plain.split()), default=1)
+        widths.append(max(width, column.min_width or 0))
+    return sum(widths) + 2 * (len(widths) - 1) + 2
+
+
+def _stacked(title: str, cells: list[tuple[str, Text | str]]) -> Group:
+    """One row as a block: its address on a line of its own, then its cells, labelled."""
+    text = Text()
+    for i, (label, value) in enumerate(cells):
+        text.append(f"{' · ' if i else ''}{label} ")
+        text.append(value)
+    return Group(Text(title, style="bold"), Padding(text, (0, 0, 0, 2)))
 
 
 def _servers_table(servers: tuple[EndpointProbe, ...], marks: _Marks) -> Table:
     table = Table(box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
     for column in ("bootstrap server", "resolves to", "TCP", "Kafka", "metadata"):
-        table.add_column(column)
+        # host:port is never cut or broken: the table gives way to the stacked layout instead.
+        table.add_column(column, no_wrap=column == "bootstrap server")
     for probe in servers:
-        table.add_row(
-            str(probe.endpoint), _resolved(probe, marks),
-            _cell(probe.stage("tcp"), marks), _kafka_cell(probe, marks),
-            _cell(probe.stage("metadata"), marks),
-        )
+        table.add_row(str(probe.endpoint), *_server_cells(probe, marks).values())
     return table
+
+
+def _server_cells(probe: EndpointProbe, marks: _Marks) -> dict[str, Text]:
+    return {"resolves to": _resolved(probe, marks), "TCP": _cell(probe.stage("tcp"), marks),
+            "Kafka": _kafka_cell(probe, marks), "metadata": _cell(probe.stage("metadata"), marks)}
+
+
+def _servers_stacked(servers: tuple[EndpointProbe, ...], marks: _Marks) -> list[Group]:
+    return [_stacked(f"bootstrap server {probe.endpoint}", list(_server_cells(probe, marks).items()))
+            for probe in servers]
 
 
 def _brokers_table(brokers: tuple[BrokerCheck, ...], marks: _Marks, protocol: str, verbosity: int) -> Table:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    columns = ["broker", "advertised", "resolves to", "TCP"]
-    show_tls, show_sasl = protocol in ("SSL", "SASL_SSL"), protocol.startswith("SASL_")
-    columns += ["TLS"] if show_tls else []
-    columns += ["Kafka"] + (["SASL"] if show_sasl else []) + ["identity", "time"]
-    for column in columns:
-        # Verbose timings of five stages are long: let them wrap, not squeeze the addresses.
-        table.add_column(column, no_wrap=column == "broker" or (column == "time" and verbosity < 1),
-                         min_width=min(len(column), 12) if column in ("advertised", "identity") else None)
-    for broker in brokers:
-        probe = broker.probe
-        row: list[str | Text] = [str(broker.advertised.node_id), broker.advertised.address,
-                                 _resolved(probe, marks), _cell(probe.stage("tcp"), marks)]
-        row += [_cell(probe.stage("tls"), marks)] if show_tls else []
-        row += [_kafka_cell(probe, marks)]
-        row += [_cell(probe.stage("sasl"), marks)] if show_sasl else []
-        row += [_identity_cell(broker, marks), _time_cell(probe, verbosity)]
-        table.add_row(*row)
+    rows = [_broker_cells(broker, marks, protocol, verbosity) for broker in brokers]
+    for column in ["broker", "advertised", *rows[0]]:
+        # host:port is never cut or broken (the stacked layout takes over when it cannot fit);
+        # the other columns wrap. Verbose timings of five stages are long: they wrap too.
+        no_wrap = column in ("broker", "advertised") or (column == "time" and verbosity < 1)
+        table.add_column(column, no_wrap=no_wrap,
+                         min_width=min(len(column), 12) if column == "identity" else None)
+    for broker, cells in zip(brokers, rows, strict=True):
+        table.add_row(str(broker.advertised.node_id), broker.advertised.address, *cells.values())
     return table
+
+
+def _broker_cells(broker: BrokerCheck, marks: _Marks, protocol: str, verbosity: int) -> dict[str, Text | str]:
+    """Every column after the broker id and its advertised address."""
+    probe = broker.probe
+    cells: dict[str, Text | str] = {"resolves to": _resolved(probe, marks),
+                                    "TCP": _cell(probe.stage("tcp"), marks)}
+    if protocol in ("SSL", "SASL_SSL"):
+        cells["TLS"] = _cell(probe.stage("tls"), marks)
+    cells["Kafka"] = _kafka_cell(probe, marks)
+    if protocol.startswith("SASL_"):
+        cells["SASL"] = _cell(probe.stage("sasl"), marks)
+    cells["identity"] = _identity_cell(broker, marks)
+    cells["time"] = _time_cell(probe, verbosity)
+    return cells
+
+
+def _brokers_stacked(brokers: tuple[BrokerCheck, ...], marks: _Marks, protocol: str,
+                     verbosity: int) -> list[Group]:
+    return [_stacked(f"broker {b.advertised.node_id} {b.advertised.address}",
+                     list(_broker_cells(b, marks, protocol, verbosity).items())) for b in brokers]
 
 
 def _resolved(probe: EndpointProbe, marks: _Marks) -> Text:
@@ -203,11 +259,11 @@ def _client_line(console: Console, client: StageResult[object], marks: _Marks) -
     detail = client.detail
     library = getattr(detail, "library", "client library")
     if client.ok:
-        console.print(Text(f"  {marks.ok} {library}: metadata fetched in {client.elapsed_ms:.0f} ms",
-                           style="green"))
+        line = Text(f"{marks.ok} {library}: metadata fetched in {client.elapsed_ms:.0f} ms", style="green")
     else:
         message = client.error.message if client.error else "failed"
-        console.print(Text(f"  {marks.fail} {library}: {message}", style="red"))
+        line = Text(f"{marks.fail} {library}: {message}", style="red")
+    console.print(Padding(line, (0, 0, 0, 2)))
 
 
 GROUP_AFTER = 3  # more findings than this with one code and severity are folded in the text view
