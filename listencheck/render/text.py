@@ -25,6 +25,7 @@ from listencheck.models import (
     StageResult,
     StageStatus,
 )
+from listencheck.render.evidence import evidence_lines
 from listencheck.render.printable import printable_tree
 
 
@@ -291,8 +292,9 @@ def _findings(console: Console, findings: tuple[Finding, ...], marks: _Marks, ve
             console.print(Padding(Text(f"… the same for {len(group) - 1} more: {others}{more} "
                                        "(-v or --format json lists each)", style="dim"), (0, 0, 0, 3)))
         if verbosity >= 1 and finding.evidence:
-            for key, value in finding.evidence.items():
-                console.print(Padding(Text(f"{key}: {value}", style="dim"), (0, 0, 0, 5)))
+            for line in evidence_lines(finding.evidence):
+                body = line.lstrip(" ")  # nested lines keep their indent when they wrap
+                console.print(Padding(Text(body, style="dim"), (0, 0, 0, 5 + len(line) - len(body))))
 
 
 def _groups(findings: tuple[Finding, ...], fold: bool) -> list[list[Finding]]:

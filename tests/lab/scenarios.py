@@ -140,7 +140,7 @@ def localhost_to_app_container(lab: Lab) -> Compose:
     -p 9093:9093), used by an app container through host.docker.internal:9093."""
     built = compose(lab, three_listeners=False)
     built.kafka.broker("0.0.0.0", 9093, "localhost:9093")
-    built.host.publish(9093, f"{DOCKER_NET}.10", 9093)
+    built.host.publish(9093, f"{DOCKER_NET}.10", 9093, bind="::")  # both families, like docker-proxy
     return built
 
 
