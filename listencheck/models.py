@@ -435,6 +435,7 @@ class Expectations:
     brokers: int | None = None
     cluster_id: str | None = None
     advertised: tuple[str, ...] = ()  # host:port, normalised as Endpoint prints it
+    brokers_minimum: bool = False  # `brokers` is a minimum (--expect-brokers N+), not an exact count
 
 
 @dataclass(frozen=True)

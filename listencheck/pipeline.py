@@ -12,7 +12,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from listencheck.address import (
     Endpoint,
@@ -180,6 +180,10 @@ class _Run:
     def __init__(self, options: CheckOptions, client_worker: ClientWorker | None) -> None:
         self.started_wall = datetime.now(UTC)
         self.started = time.monotonic()
+        if client_worker is not None and client_worker.started < self.started:
+            # The run began when its client-library stage did (forked early by the CLI).
+            self.started_wall -= timedelta(seconds=self.started - client_worker.started)
+            self.started = client_worker.started
         self.options = options
         self.deadline = Deadline(options.timeout, options.run_deadline)
         self.resolver: Resolver = options.resolver or SystemResolver()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from listencheck.brokerconfig import (
-    ConfigError,
+    BrokerConfigError,
     ListenerConfig,
     ListenerRole,
     Mode,
@@ -103,14 +103,14 @@ def test_secret_values_are_never_kept() -> None:
 
 @pytest.mark.parametrize("raw", ["PLAINTEXT:9092", "://:9092", "PLAINTEXT://host:99999", "PLAINTEXT://host"])
 def test_bad_listener_values_name_file_and_line(raw: str) -> None:
-    with pytest.raises(ConfigError) as e:
+    with pytest.raises(BrokerConfigError) as e:
         parse_listeners(raw, Source(SourceKind.FILE, "s.properties", 7, "listeners"))
     assert str(e.value).startswith("s.properties:7: listeners:")
 
 
 def test_protocol_map_parsing() -> None:
     assert parse_protocol_map(" a:ssl , B:SASL_SSL") == {"A": "SSL", "B": "SASL_SSL"}
-    with pytest.raises(ConfigError):
+    with pytest.raises(BrokerConfigError):
         parse_protocol_map("A=SSL")
 
 

@@ -55,7 +55,6 @@ def test_healthy_broker_is_reached_by_the_client_library(tansu: BrokerFactory) -
     assert run.code == 0
 
 
-
 @pytest.mark.parametrize("detail, failing_here, expected", [
     # librdkafka fetched the metadata, then could not talk to broker 1
     (ClientDetail("lib", unreachable=((1, "_TIMED_OUT"),)), [1], ((1, "_TIMED_OUT"),)),
@@ -72,3 +71,18 @@ def test_which_brokers_the_client_library_did_not_reach(
     detail: ClientDetail, failing_here: list[int], expected: tuple[tuple[int, str], ...]
 ) -> None:
     assert brokers_not_reached(detail, failing_here) == expected
+
+
+def test_run_duration_includes_the_client_library_stage() -> None:
+    # Regression: duration_ms started after the early-forked client worker, so a 200 ms run
+    # reported 5 ms. The run's span must cover every stage, the client library's included.
+    from datetime import datetime
+
+    with mock_cluster(3) as cluster:
+        run = check_json(cluster.bootstrap)
+    report = run.report
+    client = report["bootstraps"][0]["client"]
+    assert client["status"] == "ok"
+    assert report["duration_ms"] >= client["elapsed_ms"] > 0
+    span = (datetime.fromisoformat(report["finished_at"]) - datetime.fromisoformat(report["started_at"]))
+    assert abs(span.total_seconds() * 1000 - report["duration_ms"]) < 5  # timestamps at ms precision

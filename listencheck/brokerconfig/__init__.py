@@ -3,7 +3,7 @@
 from listencheck.brokerconfig.model import (
     DEFAULT_PROTOCOL_MAP,
     AdvertisedListener,
-    ConfigError,
+    BrokerConfigError,
     Listener,
     ListenerConfig,
     ListenerRole,
@@ -23,8 +23,23 @@ from listencheck.brokerconfig.model import (
 )
 
 __all__ = [
-    "DEFAULT_PROTOCOL_MAP", "AdvertisedListener", "ConfigError", "Listener", "ListenerConfig",
-    "ListenerRole", "Mode", "Platform", "ProcessRole", "PublishedPort", "SecurityProtocol", "Setting",
-    "Source", "SourceKind", "is_secret_key", "parse_listeners", "parse_protocol_map",
-    "platform_for_image", "setting",
+    "DEFAULT_PROTOCOL_MAP",
+    "AdvertisedListener",
+    "BrokerConfigError",
+    "Listener",
+    "ListenerConfig",
+    "ListenerRole",
+    "Mode",
+    "Platform",
+    "ProcessRole",
+    "PublishedPort",
+    "SecurityProtocol",
+    "Setting",
+    "Source",
+    "SourceKind",
+    "is_secret_key",
+    "parse_listeners",
+    "parse_protocol_map",
+    "platform_for_image",
+    "setting",
 ]

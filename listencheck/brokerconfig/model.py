@@ -16,8 +16,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from listencheck.errors import UsageError
 
-class ConfigError(ValueError):
+
+class BrokerConfigError(UsageError):
     """A configuration that cannot be read: carries the file and line."""
 
     def __init__(self, message: str, path: str | None = None, line: int | None = None) -> None:
@@ -46,7 +48,7 @@ class Source:
         if self.kind is SourceKind.DESCRIBE_CONFIGS:
             who = f" of broker {self.node_id}" if self.node_id is not None else ""
             return f"DescribeConfigs{who}"
-        if self.kind is SourceKind.DEFAULT:
+        if self.kind is SourceKind.DEFAULT and self.path is None:
             return f"default{f' ({self.key})' if self.key else ''}"
         where = self.path or "?"
         if self.line is not None:
@@ -203,18 +205,30 @@ class ListenerConfig:
     origin: Source = DEFAULT_SOURCE  # the file or broker the whole configuration came from
     published_ports: tuple[PublishedPort, ...] | None = None  # None: not known (not a container)
     extra_hosts: tuple[str, ...] = ()  # host:address entries of the container
+    ignored: tuple[Setting, ...] = ()  # written, but not applied by the platform (Bitnami without CFG_)
+    aliases: tuple[str, ...] = ()  # names the node has on its own network (service, hostname)
     listeners: tuple[Listener, ...] = field(init=False)
     advertised: tuple[AdvertisedListener, ...] | None = field(init=False)  # None: not set
 
     def __post_init__(self) -> None:
         listeners = self.value("listeners")
         advertised = self.value("advertised.listeners")
-        object.__setattr__(self, "listeners", parse_listeners(listeners, self.source("listeners"))
-                           if listeners is not None else ())
-        object.__setattr__(self, "advertised",
-                           tuple(AdvertisedListener(x.name, x.host, x.port, x.source)
-                                 for x in parse_listeners(advertised, self.source("advertised.listeners")))
-                           if advertised is not None else None)
+        object.__setattr__(
+            self,
+            "listeners",
+            parse_listeners(listeners, self.source("listeners")) if listeners is not None else (),
+        )
+        object.__setattr__(
+            self,
+            "advertised",
+            tuple(
+                AdvertisedListener(x.name, x.host, x.port, x.source)
+                for x in parse_listeners(advertised, self.source("advertised.listeners"))
+            )
+            if advertised is not None
+            else None,
+        )
+        _ = self.protocol_map  # a malformed map is a BrokerConfigError now, with its file and line
 
     # --- raw settings --------------------------------------------------------
 
@@ -303,8 +317,8 @@ class ListenerConfig:
         ``inter.broker.listener.name`` when set, else the listener named after
         ``security.inter.broker.protocol`` (default PLAINTEXT), as Kafka derives it.
         """
-        if self.mode is Mode.KRAFT_CONTROLLER:
-            return None
+        if self.mode is Mode.KRAFT_CONTROLLER or self.platform is Platform.REDPANDA:
+            return None  # Redpanda's brokers talk to each other over their own RPC port
         explicit = self.value("inter.broker.listener.name")
         if explicit is not None and explicit.strip():
             return explicit.strip().upper()
@@ -327,8 +341,11 @@ class ListenerConfig:
         if self.mode is Mode.KRAFT_CONTROLLER:
             return ()
         controllers = set(self.controller_listener_names)
-        return tuple(AdvertisedListener(x.name, x.host, x.port, x.source)
-                     for x in self.listeners if x.name not in controllers)
+        return tuple(
+            AdvertisedListener(x.name, x.host, x.port, x.source)
+            for x in self.listeners
+            if x.name not in controllers
+        )
 
     def roles(self, listener_name: str) -> frozenset[ListenerRole]:
         """Which traffic a listener serves: controllers, the other brokers, clients."""
@@ -356,6 +373,11 @@ class ListenerConfig:
         """This configuration with ``settings`` applied after its own (a fix, as data)."""
         return replace(self, settings=self.settings + settings)
 
+    def listeners_on(self, port: int) -> str | None:
+        """The names of the listeners bound to ``port`` (None when none is)."""
+        names = [x.name for x in self.listeners if x.port == port]
+        return ", ".join(names) or None
+
     def published_host_ports(self, container_port: int) -> tuple[PublishedPort, ...]:
         """The host-side publications of a container port (empty when unpublished)."""
         return tuple(p for p in self.published_ports or () if p.container_port == container_port)
@@ -373,11 +395,14 @@ def parse_listeners(raw: str, source: Source = DEFAULT_SOURCE) -> tuple[Listener
     for item in _csv(raw):
         m = _ENDPOINT.match(item)
         if m is None or not m["name"]:
-            raise ConfigError(f"{_key(source)}: {item!r} is not NAME://host:port", source.path, source.line)
+            raise BrokerConfigError(
+                f"{_key(source)}: {item!r} is not NAME://host:port", source.path, source.line
+            )
         port = int(m["port"])
         if not 0 <= port <= 65535:
-            raise ConfigError(f"{_key(source)}: port {port} of {item!r} is out of range",
-                              source.path, source.line)
+            raise BrokerConfigError(
+                f"{_key(source)}: port {port} of {item!r} is out of range", source.path, source.line
+            )
         out.append(Listener(m["name"].upper(), m["host"], port, source))
     return tuple(out)
 
@@ -388,7 +413,9 @@ def parse_protocol_map(raw: str, source: Source = DEFAULT_SOURCE) -> Mapping[str
     for item in _csv(raw):
         name, sep, protocol = item.partition(":")
         if not sep or not name.strip() or not protocol.strip():
-            raise ConfigError(f"{_key(source)}: {item!r} is not NAME:PROTOCOL", source.path, source.line)
+            raise BrokerConfigError(
+                f"{_key(source)}: {item!r} is not NAME:PROTOCOL", source.path, source.line
+            )
         mapping[name.strip().upper()] = protocol.strip().upper()
     return mapping
 
@@ -403,3 +430,30 @@ def _key(source: Source) -> str:
 
 def _bracket(host: str) -> str:
     return f"[{host}]" if ":" in host else host
+
+
+class FileKind(StrEnum):
+    PROPERTIES = "properties"
+    ENV = "env"
+    COMPOSE = "compose"
+    STRIMZI = "strimzi"
+    REDPANDA = "redpanda"
+
+
+@dataclass(frozen=True)
+class ClientService:
+    """A non-broker container of the same Compose file (an application, a UI, a tool)."""
+
+    name: str
+    extra_hosts: tuple[str, ...] = ()
+    source: Source = DEFAULT_SOURCE
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """One configuration file given by the user: its brokers and their neighbours."""
+
+    path: str
+    kind: FileKind
+    brokers: tuple[ListenerConfig, ...]
+    clients: tuple[ClientService, ...] = ()

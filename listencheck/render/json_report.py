@@ -24,7 +24,7 @@ from listencheck.models import (
     StageResult,
 )
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 
 def render_json(report: Report) -> str:
