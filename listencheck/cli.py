@@ -264,6 +264,7 @@ def _run_and_print(options: CheckOptions, fmt: str, no_color: bool, quiet: bool,
     from listencheck.pipeline import run_check
     from listencheck.redact import Redactor
     from listencheck.render import RENDERERS, RenderOptions
+    from listencheck.render.live import live_status, wanted
     from listencheck.wait import until_passing
 
     redact = Redactor(secrets)
@@ -271,7 +272,10 @@ def _run_and_print(options: CheckOptions, fmt: str, no_color: bool, quiet: bool,
         report = until_passing(lambda: build_report(run_check(options)), wait,
                                lambda line: click.echo(redact(line), err=True))
     else:
-        report = build_report(run_check(options, worker))
+        live = wanted(fmt, sys.stdout, sys.stderr, os.environ.get("TERM"))
+        with live_status(sys.stderr if live else None) as observer:
+            result = run_check(options, worker, observer)
+        report = build_report(result)
     stream = click.get_text_stream("stdout")
     # click re-wraps an ASCII stdout as UTF-8; ask the interpreter what the terminal takes.
     encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower()
