@@ -300,7 +300,7 @@ class _Run:
             # waiting for its timeout would only delay the report.
             client_task.cancel()
             client: StageResult[ClientDetail] = StageResult.not_run(
-                Reason.UPSTREAM_FAILED, "no bootstrap server answered")
+                Reason.UPSTREAM_FAILED, "not run: no bootstrap server gave listencheck metadata")
         else:
             self._limit_client(metadata)
             usable = [b.endpoint for b in self._probed(metadata) if _address_problem(b) is None]

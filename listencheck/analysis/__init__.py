@@ -118,7 +118,7 @@ def verdict_for(result: CheckResult, findings: tuple[Finding, ...]) -> Verdict:
     if result.interrupted:
         code, summary = ExitStatus.INTERRUPTED, "interrupted: this report is partial"
     elif result.bootstraps and not any(b.answered for b in result.bootstraps):
-        code, summary = ExitStatus.NO_BOOTSTRAP, "no bootstrap server answered"
+        code, summary = ExitStatus.NO_BOOTSTRAP, _no_metadata(result, findings)
     elif counts[Severity.ERROR]:
         code = ExitStatus.ERROR_FINDINGS
         unmet_only = all(f.code in expectation_rules.CODES for f in findings if f.severity is Severity.ERROR)
@@ -135,6 +135,16 @@ def verdict_for(result: CheckResult, findings: tuple[Finding, ...]) -> Verdict:
                 f"{_count(counts[Severity.WARNING], 'warning')}, {_count(counts[Severity.INFO], 'note')})")
     return Verdict(int(code), counts[Severity.ERROR], counts[Severity.WARNING],
                    counts[Severity.INFO], summary)
+
+
+def _no_metadata(result: CheckResult, findings: tuple[Finding, ...]) -> str:
+    """Why no bootstrap gave metadata: nothing answered, or what did answer (a listener
+    speaking another security protocol, a failed SASL login...)."""
+    connected = any(a.tcp.ok for b in result.bootstraps for s in b.servers for a in s.attempts)
+    first = next((f for f in findings if f.severity is Severity.ERROR and f.broker_id is None), None)
+    if not connected or first is None:
+        return "no bootstrap server answered"
+    return f"no metadata from the bootstrap: {first.message.split(': ')[0].rstrip('.')}"
 
 
 def _count(n: int, noun: str) -> str:

@@ -104,12 +104,16 @@ def _bootstrap(console: Console, b: BootstrapCheck, marks: _Marks, report: Repor
             f"{who} at {md.source} ({md.source_address}) · cluster {d.cluster_id or '?'} · "
             f"controller {d.controller_id} · {len(d.brokers)} broker(s) · Metadata v{d.api_version}",
             style="dim"), (0, 0, 0, 2)))
+    elif any(a.tcp.ok for s in b.servers for a in s.attempts):
+        console.print(Text("  connected, but no metadata came back (see the table and the findings)",
+                           style="bold red"))
     else:
         console.print(Text("  no bootstrap server answered", style="bold red"))
+    protocol = report.result.settings.security_protocol
     if verbosity >= 1 or md is None:
-        _print_fitting(console, _servers_table(b.servers, marks), _servers_stacked(b.servers, marks))
+        _print_fitting(console, _servers_table(b.servers, marks, protocol),
+                       _servers_stacked(b.servers, marks, protocol))
     if md is not None and b.brokers:
-        protocol = report.result.settings.security_protocol
         _print_fitting(console, _brokers_table(b.brokers, marks, protocol, verbosity),
                        _brokers_stacked(b.brokers, marks, protocol, verbosity))
     _client_line(console, b.client, marks)
@@ -149,24 +153,32 @@ def _stacked(title: str, cells: list[tuple[str, Text | str]]) -> Group:
     return Group(Text(title, style="bold"), Padding(text, (0, 0, 0, 2)))
 
 
-def _servers_table(servers: tuple[EndpointProbe, ...], marks: _Marks) -> Table:
+def _servers_table(servers: tuple[EndpointProbe, ...], marks: _Marks, protocol: str) -> Table:
     table = Table(box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
-    for column in ("bootstrap server", "resolves to", "TCP", "Kafka", "metadata"):
+    rows = [_server_cells(probe, marks, protocol) for probe in servers]
+    for column in ["bootstrap server", *rows[0]]:
         # host:port is never cut or broken: the table gives way to the stacked layout instead.
         table.add_column(column, no_wrap=column == "bootstrap server")
-    for probe in servers:
-        table.add_row(str(probe.endpoint), *_server_cells(probe, marks).values())
+    for probe, cells in zip(servers, rows, strict=True):
+        table.add_row(str(probe.endpoint), *cells.values())
     return table
 
 
-def _server_cells(probe: EndpointProbe, marks: _Marks) -> dict[str, Text]:
-    return {"resolves to": _resolved(probe, marks), "TCP": _cell(probe.stage("tcp"), marks),
-            "Kafka": _kafka_cell(probe, marks), "metadata": _cell(probe.stage("metadata"), marks)}
+def _server_cells(probe: EndpointProbe, marks: _Marks, protocol: str) -> dict[str, Text | str]:
+    cells: dict[str, Text | str] = {"resolves to": _resolved(probe, marks),
+                                    "TCP": _cell(probe.stage("tcp"), marks)}
+    if protocol in ("SSL", "SASL_SSL"):
+        cells["TLS"] = _cell(probe.stage("tls"), marks)
+    cells["Kafka"] = _kafka_cell(probe, marks)
+    if protocol.startswith("SASL_"):
+        cells["SASL"] = _cell(probe.stage("sasl"), marks)
+    cells["metadata"] = _cell(probe.stage("metadata"), marks)
+    return cells
 
 
-def _servers_stacked(servers: tuple[EndpointProbe, ...], marks: _Marks) -> list[Group]:
-    return [_stacked(f"bootstrap server {probe.endpoint}", list(_server_cells(probe, marks).items()))
-            for probe in servers]
+def _servers_stacked(servers: tuple[EndpointProbe, ...], marks: _Marks, protocol: str) -> list[Group]:
+    return [_stacked(f"bootstrap server {probe.endpoint}",
+                     list(_server_cells(probe, marks, protocol).items())) for probe in servers]
 
 
 def _brokers_table(brokers: tuple[BrokerCheck, ...], marks: _Marks, protocol: str, verbosity: int) -> Table:
