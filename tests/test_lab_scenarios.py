@@ -352,8 +352,7 @@ def test_12_localhost_advertised_to_an_app_container(lab: Lab) -> None:
     assert run.code == 1
     finding = run.one("ADVERTISED_UNREACHABLE", 111)
     # Add a listener for containers; the host's clients keep using localhost:9093.
-    assert "advertised.listeners=PLAINTEXT://localhost:9093,EXTERNAL://host.docker.internal:9094" \
-        in finding["fix"]
+    assert "advertised.listeners=<current>,EXTERNAL://host.docker.internal:9093" in finding["fix"]
     assert "Keep PLAINTEXT://localhost:9093 for clients on the Docker host" in finding["fix"]
     assert run.one("ADVERTISED_LOOPBACK", 111)["fix"] == finding["fix"]
     # ... and those clients on the Docker host are fine with the listener as it is.
@@ -366,8 +365,8 @@ def test_12_container_ip_advertised_to_another_network(lab: Lab) -> None:
     finding = run.one("ADVERTISED_UNREACHABLE", 111)
     assert finding["evidence"]["reason"] == "timeout"
     assert "firewall" not in finding["fix"]
-    assert "reached the broker through host.docker.internal:9096" in finding["fix"]
-    assert "EXTERNAL://host.docker.internal:9097" in finding["fix"]
+    assert "reached broker 111 at host.docker.internal:9096" in finding["fix"]
+    assert "advertised.listeners=<current>,EXTERNAL://host.docker.internal:9096" in finding["fix"]
 
 
 def test_12_the_same_unreachable_broker_gives_the_same_code_every_time(lab: Lab) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from listencheck.address import DOCKER_HOST_ALIASES, AddressKind, Endpoint, classify_host
+from listencheck.address import DOCKER_HOST_ALIASES, AddressKind, classify_host
 from listencheck.analysis.context import BootstrapContext, all_private
 from listencheck.fixes.paths import NODE_PORT_RANGE, PathKind
 from listencheck.models import AdvertisedBroker, EndpointProbe, Reason
@@ -183,14 +183,6 @@ def unreachable_fix(
             + listener_per_audience(ctx, broker, docker=False)
         )
     path = ctx.path_to(broker.node_id)
-    elsewhere = _reached_elsewhere(ctx, probe)
-    if path is None and elsewhere is not None and reason in (Reason.TIMEOUT, Reason.UNREACHABLE):
-        return (
-            f"{broker.host} is on a network this client is not on (a container or pod IP, for "
-            f"example), while it reached the broker through {elsewhere}: advertise that address "
-            f"on a listener of its own. "
-            + listener_per_audience(ctx, broker, docker=elsewhere.host in DOCKER_HOST_ALIASES)
-        )
     if reason is Reason.TIMEOUT:
         if path is not None and path.kind is not PathKind.OTHER_PORT:
             return _forwarded_fix(ctx, broker)
@@ -271,18 +263,6 @@ def stale_hosts_line(probe: EndpointProbe) -> str | None:
     if dns.status in ("NXDOMAIN", "NODATA"):
         return "DNS does not know this name"
     return None
-
-
-def _reached_elsewhere(ctx: BootstrapContext, probe: EndpointProbe) -> Endpoint | None:
-    """The bootstrap address, when this client reached the broker there although the advertised
-    (private) address is not on any network it can reach."""
-    resolved = probe.resolve.detail
-    source = ctx.source
-    if source is None or resolved is None or not all_private(resolved.addresses):
-        return None
-    if ctx.source_address in resolved.addresses or source.host == probe.endpoint.host:
-        return None
-    return source
 
 
 def tunnel_fix(broker: AdvertisedBroker) -> str:
