@@ -35,13 +35,34 @@ EXIT_CODES_HELP = (
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP)
+class DefaultCheck(click.Group):
+    """`listencheck localhost:9094` means `listencheck check localhost:9094` (httpie-style)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and _looks_like_check(args[0]):
+            args = ["check", *args]
+        return super().parse_args(ctx, args)
+
+
+_GROUP_OPTIONS = ("-h", "--help", "-V", "--version")
+
+
+def _looks_like_check(arg: str) -> bool:
+    """An address (host:port, a dotted name, localhost, a list) or an option of `check`."""
+    if arg.startswith("-"):
+        return arg not in _GROUP_OPTIONS
+    return ":" in arg or "." in arg or "," in arg or arg.lower() == "localhost"
+
+
+@click.group(cls=DefaultCheck, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=EXIT_CODES_HELP)
 @click.version_option(__version__, "-V", "--version", prog_name="listencheck")
 def cli() -> None:
     """Why does my Kafka client reach the bootstrap address but not the brokers?
 
     listencheck bootstraps like a client, reads the brokers' advertised
     listeners and probes each one from here: DNS, TCP, Kafka, identity.
+    `listencheck HOST:PORT` is short for `listencheck check HOST:PORT`.
     """
 
 
@@ -102,6 +123,7 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
     from listencheck.limits import client_timeout
     from listencheck.probes.worker import ClientWorker
 
+    _one_verbosity(quiet, verbose)
     config = _client_config(files, properties)
     endpoints = _endpoints(bootstrap)
     # Fork the client-library worker now, before the heavier imports below: its own
@@ -127,6 +149,11 @@ def check_options(bootstrap: tuple[str, ...], properties: tuple[str, ...], files
     config = _client_config(files, properties)
     return _check_options(bootstrap, _endpoints(bootstrap), config, vantage, expect_brokers,
                           expect_cluster_id, expect_advertised, fail_on, timeout, deadline)
+
+
+def _one_verbosity(quiet: bool, verbose: bool) -> None:
+    if quiet and verbose:
+        raise click.UsageError("-q (findings only) and -v (everything) cannot be used together")
 
 
 def _endpoints(bootstrap: tuple[str, ...]) -> list[tuple[Endpoint, ...]]:
@@ -173,6 +200,7 @@ def demo(fmt: str, timeout: float, deadline: float | None, no_color: bool, quiet
 
     from listencheck.lab.demo import demo_listeners, demo_options, intro, running
 
+    _one_verbosity(quiet, verbose)
     listeners = demo_listeners()
     with running(listeners):
         if fmt == "text":
@@ -249,7 +277,11 @@ def explain(code: str | None) -> None:
         return
     found = CATALOGUE.get(code.upper())
     if found is None:
-        raise UsageError(f"unknown finding code {code!r}; `listencheck explain` lists them")
+        import difflib
+
+        close = difflib.get_close_matches(code.upper(), list(CATALOGUE), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise UsageError(f"unknown finding code {code!r}; {hint}`listencheck explain` lists them")
     severities = ", ".join(s.value for s in found.severities)
     click.echo(f"{found.code}: {found.title} ({severities})\n\n{found.meaning}\n\n"
                f"Evidence: {found.evidence}\n\nFix: {found.fix}")

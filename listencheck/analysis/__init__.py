@@ -116,7 +116,7 @@ def verdict_for(result: CheckResult, findings: tuple[Finding, ...]) -> Verdict:
     counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
     fail_on = result.settings.fail_on
     if result.interrupted:
-        code, summary = ExitStatus.INTERRUPTED, "interrupted: this report is partial"
+        code, summary = ExitStatus.INTERRUPTED, "this report is partial"
     elif result.bootstraps and not any(b.answered for b in result.bootstraps):
         code, summary = ExitStatus.NO_BOOTSTRAP, _no_metadata(result, findings)
     elif counts[Severity.ERROR]:
