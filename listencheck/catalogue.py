@@ -378,6 +378,40 @@ _SPECS = (
         "Follow the other findings for that broker; if there are none, compare the client "
         "settings with what the listener expects.",
     ),
+    # --- topic metadata ------------------------------------------------------------
+    FindingSpec(
+        "BROKER_LISTENER_MISSING", "Brokers that lead partitions lack this listener", (ERR,),
+        "Kafka answers Metadata over a listener with only the brokers that have that listener. "
+        "Partitions led by a broker without it come back with LISTENER_NOT_FOUND (error 72, leader "
+        "-1; Apache Kafka) or with a leader id missing from the broker list: clients using this "
+        "listener fail on those partitions only, while everything else works. Typical causes: a "
+        "listener added to some brokers but not all, a broker restarted with an old configuration, "
+        "a per-broker override that drops the listener.",
+        "the broker ids without the listener (leaders, or replicas of the LISTENER_NOT_FOUND "
+        "partitions, missing from the broker list), the listed brokers, how many partitions of "
+        "which topics (at most 20 names) and their error codes.",
+        "Give those brokers the same listener (name in `listeners`, `advertised.listeners` and "
+        "`listener.security.protocol.map`) as the others, then restart them one at a time.",
+        (_LISTENERS_DOC,),
+    ),
+    FindingSpec(
+        "PARTITIONS_UNREACHABLE", "Partitions whose leader cannot be reached from here", (ERR,),
+        "What the broken brokers cost: every partition led by a broker that does not work from here "
+        "(listencheck's probes or the client library failed) cannot be produced to, and its "
+        "consumers stall. Counted from the topic metadata, per broker.",
+        "partitions and topics affected in total (at most 20 names) and per broker, and the "
+        "cluster's partition count.",
+        "Fix the brokers named in the other findings; each partition works again once its leader "
+        "is reachable from here.",
+    ),
+    FindingSpec(
+        "TOPIC_UNAVAILABLE", "A topic given with --topic is not available", (WARN,),
+        "The Metadata answer for a topic named with --topic carries an error: it does not exist "
+        "(UNKNOWN_TOPIC_OR_PARTITION), this client may not describe it (TOPIC_AUTHORIZATION_FAILED), "
+        "or its name is invalid. listencheck never creates topics.",
+        "the topic and the error name.",
+        "Check the name, create the topic, or grant this client Describe on it.",
+    ),
     FindingSpec(
         "RUN_INCOMPLETE", "The run hit its deadline", (WARN,),
         "Some stages were not run because the whole run's deadline passed.",
@@ -386,10 +420,11 @@ _SPECS = (
     ),
     FindingSpec(
         "RUN_LIMIT_REACHED", "Part of the cluster was not probed (a safety limit)", (WARN,),
-        "The metadata lists more brokers than listencheck probes per bootstrap, or a name resolves "
-        "to more addresses than it tries per host. The limits keep a run bounded in time, sockets "
+        "The metadata lists more brokers than listencheck probes per bootstrap, a name resolves "
+        "to more addresses than it tries per host, or the topic metadata lists more topics or "
+        "partitions than it analyses. The limits keep a run bounded in time, sockets "
         "and memory whatever an endpoint answers; what lies beyond them was not checked.",
-        "which limit, its value, how many brokers or addresses there were.",
+        "which limit, its value, how many brokers, addresses, topics or partitions there were.",
         "A real cluster that large: check a part of it at a time, bootstrapping through the "
         "listener of those brokers. Otherwise the bootstrap server (or DNS) answers nonsense: "
         "look at what it is.",

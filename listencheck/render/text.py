@@ -25,6 +25,7 @@ from listencheck.models import (
     StageResult,
     StageStatus,
 )
+from listencheck.protocol.messages import error_name
 from listencheck.render.evidence import evidence_lines
 from listencheck.render.printable import printable_tree
 
@@ -117,6 +118,35 @@ def _bootstrap(console: Console, b: BootstrapCheck, marks: _Marks, report: Repor
         _print_fitting(console, _brokers_table(b.brokers, marks, protocol, verbosity),
                        _brokers_stacked(b.brokers, marks, protocol, verbosity))
     _client_line(console, b.client, marks)
+    if verbosity >= 1 or (b.topics.detail is not None and b.topics.detail.requested):
+        _topics_line(console, b, marks)
+
+
+def _topics_line(console: Console, b: BootstrapCheck, marks: _Marks) -> None:
+    topics = b.topics
+    d = topics.detail
+    if topics.status is StageStatus.SKIPPED:
+        return
+    if d is None:
+        message = topics.error.message if topics.error else topics.status.value
+        console.print(Text(f"  topic metadata: {marks.skip} {message}", style="dim"))
+        return
+    kept = f", the first {len(d.topics)} analysed" if d.truncated else ""
+    console.print(Text(
+        f"  topic metadata: {d.topic_count} topic(s), {d.partition_count} partition(s){kept} · "
+        f"Metadata v{d.api_version} · {topics.elapsed_ms or 0:.0f} ms", style="dim"))
+    if not d.requested:
+        return
+    failing = b.failing_broker_ids
+    for topic in d.topics:
+        if topic.error_code:
+            console.print(Text(f"  {marks.fail} topic {topic.name}: {error_name(topic.error_code)}"))
+            continue
+        bad = d.leaderless(topic, failing)
+        mark = marks.fail if bad else marks.ok
+        console.print(Text(
+            f"  {mark} topic {topic.name}: leaders of {topic.partition_count - bad}/{topic.partition_count} "
+            f"partition(s) reachable from here"))
 
 
 def _print_fitting(console: Console, table: Table, stacked: list[Group]) -> None:
