@@ -122,6 +122,12 @@ def smoke_options(func: F) -> F:
     return func
 
 
+# listencheck.fixes.platforms.PLATFORM_CHOICES, spelled out to keep start-up imports small
+# (a test checks the two agree).
+PLATFORM_CHOICES = ("auto", "properties", "apache-kafka", "cp-kafka", "bitnami", "strimzi", "redpanda",
+                    "managed")
+
+
 @cli.command(epilog=EXIT_CODES_HELP)
 @click.argument("bootstrap", nargs=-1, required=True)
 @click.option("-X", "properties", multiple=True, metavar="KEY=VALUE",
@@ -134,10 +140,14 @@ def smoke_options(func: F) -> F:
               help="A topic your application uses: report whether its leaders are reachable "
                    "(repeatable) [default: all topics, bounded].")
 @click.option("--no-topics", is_flag=True, help="Do not read topic metadata.")
+@click.option("--platform", type=click.Choice(PLATFORM_CHOICES), default="auto", show_default=True,
+              help="Syntax of the configuration fixes (auto: the configuration's own; otherwise "
+                   "server.properties and the container environment forms).")
 @smoke_options
 @output_options
 def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[Path, ...],
-          vantage: str | None, topics: tuple[str, ...], no_topics: bool, expect_brokers: str | None,
+          vantage: str | None, topics: tuple[str, ...], no_topics: bool, platform: str,
+          expect_brokers: str | None,
           expect_cluster_id: str | None, expect_advertised: tuple[str, ...], fail_on: str, wait: float,
           wait_passes: int, fmt: str, extra_outputs: tuple[str, ...], timeout: float,
           deadline: float | None, no_color: bool, quiet: bool, verbose: bool) -> None:
@@ -167,7 +177,7 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
         options = _check_options(bootstrap, endpoints, config, vantage, expect_brokers, expect_cluster_id,
                                  expect_advertised, fail_on, timeout, deadline, topics, no_topics)
         _run_and_print(options, targets, no_color, quiet, verbose, config.secrets(), wait=wait,
-                       wait_passes=wait_passes, worker=worker)
+                       wait_passes=wait_passes, worker=worker, platform=platform)
     finally:
         if worker is not None:
             worker.stop()
@@ -309,18 +319,20 @@ def lint(files: tuple[Path, ...], fmt: str, verbose: bool) -> None:
 def explain(code: str | None) -> None:
     """Explain a finding CODE (or list every code)."""
     from listencheck.catalogue import CATALOGUE
+    from listencheck.codes import FindingCode
 
     if code is None:
         for spec in CATALOGUE.values():
             click.echo(f"{spec.code:32} {spec.title}")
         return
-    found = CATALOGUE.get(code.upper())
-    if found is None:
+    try:
+        found = CATALOGUE[FindingCode(code.upper())]
+    except ValueError:
         import difflib
 
-        close = difflib.get_close_matches(code.upper(), list(CATALOGUE), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(code.upper(), [str(c) for c in CATALOGUE], n=1, cutoff=0.6)
         hint = f"did you mean {close[0]}? " if close else ""
-        raise UsageError(f"unknown finding code {code!r}; {hint}`listencheck explain` lists them")
+        raise UsageError(f"unknown finding code {code!r}; {hint}`listencheck explain` lists them") from None
     severities = ", ".join(s.value for s in found.severities)
     click.echo(f"{found.code}: {found.title} ({severities})\n\n{found.meaning}\n\n"
                f"Evidence: {found.evidence}\n\nFix: {found.fix}")
@@ -330,7 +342,7 @@ def explain(code: str | None) -> None:
 
 def _run_and_print(options: CheckOptions, targets: tuple[Output, ...], no_color: bool, quiet: bool,
                    verbose: bool, secrets: tuple[str, ...], exit_: bool = True, wait: float = 0,
-                   wait_passes: int = 1, worker: ClientWorker | None = None) -> int:
+                   wait_passes: int = 1, worker: ClientWorker | None = None, platform: str = "auto") -> int:
     from listencheck.analysis import build_report
     from listencheck.pipeline import run_check
     from listencheck.redact import Redactor
@@ -339,18 +351,18 @@ def _run_and_print(options: CheckOptions, targets: tuple[Output, ...], no_color:
 
     redact = Redactor(secrets)
     if wait > 0:
-        waited = until_passing(lambda: build_report(_stopped(run_check(options))), wait,
+        waited = until_passing(lambda: build_report(_stopped(run_check(options)), platform), wait,
                                lambda line: click.echo(redact(line), err=True), passes=wait_passes)
         report = waited.report
         if waited.record.outcome == "interrupted" and not report.result.interrupted:
             # Cancelled between attempts: the last complete attempt, marked as cut short.
-            report = build_report(_stopped(replace(report.result, interrupted=True)))
+            report = build_report(_stopped(replace(report.result, interrupted=True)), platform)
         report = with_wait(report, waited.record)
     else:
         live = wanted(targets[0].fmt, sys.stdout, sys.stderr, os.environ.get("TERM"))
         with live_status(sys.stderr if live else None) as observer:
             result = run_check(options, worker, observer)
-        report = build_report(_stopped(result))
+        report = build_report(_stopped(result), platform)
     _write_outputs(report, targets, no_color, quiet, verbose, redact)
     if report.result.interrupted:
         click.echo(f"listencheck: interrupted ({report.result.stopped_by}); the report is partial",

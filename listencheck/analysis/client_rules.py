@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 
 from listencheck.analysis.context import BootstrapContext
+from listencheck.codes import FindingCode
 from listencheck.models import ClientDetail, Finding, Severity
 
 # librdkafka errors of a failed metadata request that mean "could not talk to a broker"
@@ -56,7 +57,7 @@ def client_findings(ctx: BootstrapContext, so_far: list[Finding]) -> Iterator[Fi
     )
     message = (client.error.message if client.error else "failed").rstrip(".")
     yield ctx.finding(
-        "CLIENT_METADATA_FAILED", Severity.ERROR,
+        FindingCode.CLIENT_METADATA_FAILED, Severity.ERROR, ctx.whole(),
         f"The Kafka client library itself fails with these settings: {message}.", fix,
         {"library": detail.library if detail else None,
          "error": detail.error_code if detail else None,
@@ -70,7 +71,7 @@ def _errors_by_broker(ctx: BootstrapContext, so_far: list[Finding]) -> dict[int,
     ours: dict[int, list[str]] = {}
     for f in so_far:
         if f.bootstrap == ctx.argument and f.broker_id is not None and f.severity is Severity.ERROR:
-            ours.setdefault(f.broker_id, []).append(f.code)
+            ours.setdefault(f.broker_id, []).append(str(f.code))
     return ours
 
 
@@ -95,11 +96,10 @@ def _client_unreachable(
             "with -X debug=broker,security."
         )
         yield ctx.finding(
-            "CLIENT_BROKER_UNREACHABLE", Severity.ERROR,
+            FindingCode.CLIENT_BROKER_UNREACHABLE, Severity.ERROR, ctx.broker(node_id, address),
             f"The Kafka client library could not talk to broker {node_id}"
             f"{f' at {address}' if address else ''} ({code})"
             f"{', after fetching the metadata' if got_metadata else ''}.", fix,
             {"library": detail.library, "error": code, "also_found_by_listencheck": found,
              "log": list(detail.log)},
-            node_id, address,
         )

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from enum import Enum
 
+from listencheck.fixes.cluster import BrokerFix
 from listencheck.models import (
     AddressAttempt,
     BootstrapCheck,
@@ -26,8 +27,9 @@ from listencheck.models import (
     TopicsDetail,
 )
 from listencheck.protocol.messages import error_name
+from listencheck.stages import ATTEMPT_RESULTS
 
-SCHEMA_VERSION = "1.7"
+SCHEMA_VERSION = "1.9"
 
 
 def render_json(report: Report) -> str:
@@ -89,14 +91,43 @@ def report_to_json(report: Report) -> dict[str, JsonValue]:
         "wait": _plain(report.wait),
         "bootstraps": [_bootstrap(b) for b in result.bootstraps],
         "findings": [finding_to_json(f) for f in report.findings],
+        "fixes": [fix_to_json(f) for f in report.fixes],
         "verdict": _plain(report.verdict),
+    }
+
+
+def fix_to_json(fix: BrokerFix) -> dict[str, JsonValue]:
+    change = fix.change
+    publish = change.publish
+    return {
+        "bootstrap": fix.bootstrap,
+        "broker_id": fix.broker_id,
+        "codes": list(fix.codes),
+        "kind": change.kind.value,
+        "listener": change.listener,
+        "bind": change.bind if change.kind.value == "add_listener" else None,
+        "advertised": change.advertised,
+        "replaces": change.keeps_address,
+        "protocol": change.protocol,
+        "publish": ({"host_port": publish.host_port, "container_port": publish.container_port}
+                    if publish is not None else None),
+        "placeholder_names": change.placeholder_names,
+        "placeholder_address": change.placeholder_address,
+        "config_source": fix.config_source,
+        "settings": dict(change.new_values()),
+        "serves": [{"listener": name, "clients": who} for name, who in change.serves()],
+        "renderings": [{"platform": r.platform.value, "format": r.format, "text": r.text}
+                       for r in fix.renderings],
+        "diff": fix.diff,
     }
 
 
 def finding_to_json(finding: Finding) -> dict[str, JsonValue]:
     return {
-        "code": finding.code,
+        "code": finding.code.value,
         "severity": finding.severity.value,
+        "stage": finding.stage.value,
+        "subject": finding.subject.kind.value,
         "bootstrap": finding.bootstrap,
         "broker_id": finding.broker_id,
         "address": finding.address,
@@ -162,17 +193,8 @@ def _probe(p: EndpointProbe) -> dict[str, JsonValue]:
 
 
 def _attempt(a: AddressAttempt) -> dict[str, JsonValue]:
-    return {
-        "address": a.address,
-        "family": a.family,
-        "works": a.works,
-        "tcp": stage_to_json(a.tcp),
-        "tls": stage_to_json(a.tls),
-        "kafka": stage_to_json(a.kafka),
-        "sasl": stage_to_json(a.sasl),
-        "metadata": stage_to_json(a.metadata),
-        "listener": stage_to_json(a.listener),
-    }
+    row: dict[str, JsonValue] = {"address": a.address, "family": a.family, "works": a.works}
+    return row | {stage.value: stage_to_json(a.result(stage)) for stage in ATTEMPT_RESULTS}
 
 
 def _metadata(d: MetadataDetail) -> dict[str, JsonValue]:

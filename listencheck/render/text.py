@@ -27,11 +27,15 @@ from listencheck.models import (
 )
 from listencheck.protocol.messages import error_name
 from listencheck.render.evidence import evidence_lines
+from listencheck.render.fixes_text import print_fixes
 from listencheck.render.printable import printable_tree
+from listencheck.stages import ATTEMPT_STAGES, SPECS, Stage, probe_stages
 
 
 @dataclass(frozen=True)
 class TextOptions:
+    """How the text report is laid out."""
+
     color: bool = False
     verbosity: int = 0  # -1 quiet (findings only), 0 normal, 1 every stage and timing
     width: int = 110
@@ -40,6 +44,8 @@ class TextOptions:
 
 @dataclass(frozen=True)
 class _Marks:
+    """The status marks, in Unicode or ASCII."""
+
     ok: str
     fail: str
     skip: str
@@ -65,6 +71,8 @@ def render_text(report: Report, options: TextOptions = TextOptions()) -> str:
         for bootstrap in report.result.bootstraps:
             _bootstrap(console, bootstrap, marks, report, options.verbosity)
     _findings(console, report.findings, marks, options.verbosity)
+    if options.verbosity >= 0:
+        print_fixes(console, report.fixes, options.verbosity)
     _verdict(console, report, marks)
     text = "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
     return _to_ascii(text) if options.ascii_only else text
@@ -195,15 +203,7 @@ def _servers_table(servers: tuple[EndpointProbe, ...], marks: _Marks, protocol: 
 
 
 def _server_cells(probe: EndpointProbe, marks: _Marks, protocol: str) -> dict[str, Text | str]:
-    cells: dict[str, Text | str] = {"resolves to": _resolved(probe, marks),
-                                    "TCP": _cell(probe.stage("tcp"), marks)}
-    if protocol in ("SSL", "SASL_SSL"):
-        cells["TLS"] = _cell(probe.stage("tls"), marks)
-    cells["Kafka"] = _kafka_cell(probe, marks)
-    if protocol.startswith("SASL_"):
-        cells["SASL"] = _cell(probe.stage("sasl"), marks)
-    cells["metadata"] = _cell(probe.stage("metadata"), marks)
-    return cells
+    return {SPECS[s].header: _probe_cell(probe, s, marks) for s in probe_stages(protocol)}
 
 
 def _servers_stacked(servers: tuple[EndpointProbe, ...], marks: _Marks, protocol: str) -> list[Group]:
@@ -226,16 +226,12 @@ def _brokers_table(brokers: tuple[BrokerCheck, ...], marks: _Marks, protocol: st
 
 
 def _broker_cells(broker: BrokerCheck, marks: _Marks, protocol: str, verbosity: int) -> dict[str, Text | str]:
-    """Every column after the broker id and its advertised address."""
+    """Every column after the broker id and its advertised address: what a client needs of a
+    broker (every probe stage but metadata, the bootstrap's), identity, time."""
     probe = broker.probe
-    cells: dict[str, Text | str] = {"resolves to": _resolved(probe, marks),
-                                    "TCP": _cell(probe.stage("tcp"), marks)}
-    if protocol in ("SSL", "SASL_SSL"):
-        cells["TLS"] = _cell(probe.stage("tls"), marks)
-    cells["Kafka"] = _kafka_cell(probe, marks)
-    if protocol.startswith("SASL_"):
-        cells["SASL"] = _cell(probe.stage("sasl"), marks)
-    cells["identity"] = _identity_cell(broker, marks)
+    stages = [s for s in probe_stages(protocol) if s is not Stage.METADATA]
+    cells: dict[str, Text | str] = {SPECS[s].header: _probe_cell(probe, s, marks) for s in stages}
+    cells[SPECS[Stage.IDENTITY].header] = _identity_cell(broker, marks)
     cells["time"] = _time_cell(probe, verbosity)
     return cells
 
@@ -244,6 +240,14 @@ def _brokers_stacked(brokers: tuple[BrokerCheck, ...], marks: _Marks, protocol: 
                      verbosity: int) -> list[Group]:
     return [_stacked(f"broker {b.advertised.node_id} {b.advertised.address}",
                      list(_broker_cells(b, marks, protocol, verbosity).items())) for b in brokers]
+
+
+def _probe_cell(probe: EndpointProbe, stage: Stage, marks: _Marks) -> Text:
+    if stage is Stage.RESOLVE:
+        return _resolved(probe, marks)
+    if stage is Stage.KAFKA:
+        return _kafka_cell(probe, marks)
+    return _cell(probe.stage(stage), marks)
 
 
 def _resolved(probe: EndpointProbe, marks: _Marks) -> Text:
@@ -268,7 +272,7 @@ def _cell(stage: StageResult[object], marks: _Marks) -> Text:
 
 
 def _kafka_cell(probe: EndpointProbe, marks: _Marks) -> Text:
-    stage = probe.stage("kafka")
+    stage = probe.stage(Stage.KAFKA)
     detail = getattr(stage, "detail", None)
     if stage.failed and detail is not None:
         return Text(f"{marks.fail} {detail.answer}", style="bold red")
@@ -285,14 +289,12 @@ def _identity_cell(broker: BrokerCheck, marks: _Marks) -> Text:
 
 def _time_cell(probe: EndpointProbe, verbosity: int) -> str:
     chosen = probe.chosen
-    stages = [probe.resolve] + ([chosen.tcp, chosen.tls, chosen.kafka, chosen.sasl, chosen.metadata]
-                                if chosen else [])
-    total = sum(s.elapsed_ms or 0.0 for s in stages)
+    stages = [(Stage.RESOLVE, probe.resolve)] + (
+        [(s, chosen.result(s)) for s in ATTEMPT_STAGES] if chosen else [])
+    total = sum(r.elapsed_ms or 0.0 for _, r in stages)
     if verbosity < 1 or chosen is None:
         return f"{total:.0f} ms"
-    parts = [f"{name} {s.elapsed_ms:.1f}" for name, s in
-             zip(("dns", "tcp", "tls", "kafka", "sasl", "md"), stages, strict=False)
-             if s.elapsed_ms is not None]
+    parts = [f"{SPECS[s].short or s.value} {r.elapsed_ms:.1f}" for s, r in stages if r.elapsed_ms is not None]
     return " · ".join(parts) + " ms"
 
 
