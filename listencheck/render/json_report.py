@@ -22,6 +22,7 @@ from listencheck.models import (
     Finding,
     JsonValue,
     MetadataDetail,
+    Problem,
     Report,
     StageResult,
     TopicsDetail,
@@ -29,7 +30,7 @@ from listencheck.models import (
 from listencheck.protocol.messages import error_name
 from listencheck.stages import ATTEMPT_RESULTS
 
-SCHEMA_VERSION = "1.9"
+SCHEMA_VERSION = "1.10"
 
 
 def render_json(report: Report) -> str:
@@ -91,6 +92,7 @@ def report_to_json(report: Report) -> dict[str, JsonValue]:
         "wait": _plain(report.wait),
         "bootstraps": [_bootstrap(b) for b in result.bootstraps],
         "findings": [finding_to_json(f) for f in report.findings],
+        "problems": [problem_to_json(p) for p in report.problems],
         "fixes": [fix_to_json(f) for f in report.fixes],
         "verdict": _plain(report.verdict),
     }
@@ -135,6 +137,22 @@ def finding_to_json(finding: Finding) -> dict[str, JsonValue]:
         "evidence": finding.evidence,
         "fix": finding.fix,
         "doc": f"docs/findings.md#{finding.code.lower()}",
+    }
+
+
+def problem_to_json(problem: Problem) -> dict[str, JsonValue]:
+    return {
+        "id": problem.id,
+        "severity": problem.severity.value,
+        "stage": problem.stage.value,
+        "subject": problem.subject.kind.value,
+        "bootstrap": problem.subject.bootstrap,
+        "broker_id": problem.subject.broker_id,
+        "address": problem.subject.address,
+        "codes": [c.value for c in problem.codes],
+        "headline": problem.headline,
+        "fix": problem.fix,
+        "findings": list(problem.findings),
     }
 
 
