@@ -9,6 +9,7 @@ from listencheck.analysis.bootstrap_rules import bootstrap_findings, cross_boots
 from listencheck.analysis.broker_rules import broker_findings
 from listencheck.analysis.client_rules import client_findings
 from listencheck.analysis.context import BootstrapContext, context_for, new_finding
+from listencheck.analysis.controller_rules import controller_findings, superseded
 from listencheck.analysis.expectation_rules import advertised_expectation_findings, expectation_findings
 from listencheck.analysis.fix_rules import broker_fixes
 from listencheck.analysis.problems import group
@@ -48,10 +49,12 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
         findings.extend(client_findings(ctx, findings))
         findings.extend(_limit_findings(ctx))
         findings.extend(topic_findings(ctx))
+        findings.extend(controller_findings(ctx))
         findings.extend(expectation_findings(ctx))
     findings.extend(cross_bootstrap_findings(contexts))
     findings.extend(advertised_expectation_findings(result))
     findings.extend(_run_findings(result))
+    findings = superseded(findings)
     order = {b.argument: i for i, b in enumerate(result.bootstraps)}
     codes = {code: i for i, code in enumerate(CATALOGUE)}  # symptoms before address kinds
     return tuple(sorted(
