@@ -402,9 +402,12 @@ _SPECS = (
     FindingSpec(
         FindingCode.CLIENT_BROKER_UNREACHABLE, Stage.CLIENT,
         "The Kafka client library cannot talk to a broker", (ERR,),
-        "confluent-kafka (librdkafka), with the same settings, fetched metadata but could not "
-        "complete a request to this broker at its advertised address: what the application will "
-        "hit as soon as it produces to or consumes from a partition that broker leads.",
+        "confluent-kafka (librdkafka), with the same settings, could not complete a request to "
+        "this broker at its advertised address: what the application will hit as soon as it "
+        "produces to or consumes from a partition that broker leads. Also given when librdkafka's "
+        "metadata request failed for lack of a connection (it moved on to an advertised broker) "
+        "and listencheck's own probes found this broker's address failing: which of the two "
+        "librdkafka hits first is a race, the code does not depend on it.",
         "librdkafka error name (_TRANSPORT, _TIMED_OUT, _RESOLVE, _SSL, _AUTHENTICATION), its "
         "warnings, and the codes listencheck's own probes found for the same broker.",
         "Follow the other findings for that broker; if there are none, compare the client "
