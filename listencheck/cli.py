@@ -5,6 +5,7 @@ Nothing heavy is imported at module level, so `--help` and `--version` start fas
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import sys
@@ -20,6 +21,7 @@ from listencheck.status import ExitStatus
 
 if TYPE_CHECKING:
     from listencheck.address import Endpoint
+    from listencheck.brokerconfig.model import ConfigFile
     from listencheck.config import ClientConfig
     from listencheck.pipeline import CheckOptions
     from listencheck.probes.worker import ClientWorker
@@ -87,10 +89,15 @@ def smoke_options(func: F) -> F:
 @click.option("-F", "files", multiple=True, type=click.Path(path_type=Path), metavar="FILE",
               help="client.properties file (Java or librdkafka), read before -X.")
 @click.option("--vantage", metavar="NAME", help="Label for where this check runs [default: hostname].")
+@click.option("--broker-config", "broker_config_files", multiple=True, type=click.Path(path_type=Path),
+              metavar="FILE", help="The brokers' configuration (server.properties, Compose, .env, Strimzi "
+                                   "Kafka, redpanda.yaml): linted, and used where a broker's own cannot "
+                                   "be read (repeatable).")
 @smoke_options
 @output_options
 def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[Path, ...],
-          vantage: str | None, expect_brokers: str | None, expect_cluster_id: str | None,
+          vantage: str | None, broker_config_files: tuple[Path, ...],
+          expect_brokers: str | None, expect_cluster_id: str | None,
           expect_advertised: tuple[str, ...], fail_on: str, wait: float, fmt: str, timeout: float,
           deadline: float | None, no_color: bool, quiet: bool, verbose: bool) -> None:
     """Check every advertised listener of the cluster behind each BOOTSTRAP.
@@ -104,6 +111,7 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
 
     config = _client_config(files, properties)
     endpoints = _endpoints(bootstrap)
+    broker_configs = _broker_configs(broker_config_files)
     # Fork the client-library worker now, before the heavier imports below: its own
     # start-up (confluent-kafka) and metadata request overlap with ours. (With --wait
     # every attempt starts a worker of its own.)
@@ -111,8 +119,11 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
         [bootstrap_servers(e) for e in endpoints], config.librdkafka_conf(),
         client_timeout(timeout, deadline))
     try:
-        options = _check_options(bootstrap, endpoints, config, vantage, expect_brokers, expect_cluster_id,
-                                 expect_advertised, fail_on, timeout, deadline)
+        options = dataclasses.replace(
+            _check_options(bootstrap, endpoints, config, vantage, expect_brokers, expect_cluster_id,
+                           expect_advertised, fail_on, timeout, deadline),
+            broker_configs=broker_configs,
+        )
         _run_and_print(options, fmt, no_color, quiet, verbose, config.secrets(), wait=wait, worker=worker)
     finally:
         if worker is not None:
@@ -127,6 +138,15 @@ def check_options(bootstrap: tuple[str, ...], properties: tuple[str, ...], files
     config = _client_config(files, properties)
     return _check_options(bootstrap, _endpoints(bootstrap), config, vantage, expect_brokers,
                           expect_cluster_id, expect_advertised, fail_on, timeout, deadline)
+
+
+def _broker_configs(paths: tuple[Path, ...]) -> tuple[ConfigFile, ...]:
+    """--broker-config files, read before any probe: a bad file is a usage error (file:line)."""
+    if not paths:
+        return ()
+    from listencheck.brokerconfig.load import read_config_file
+
+    return tuple(read_config_file(p) for p in paths)
 
 
 def _endpoints(bootstrap: tuple[str, ...]) -> list[tuple[Endpoint, ...]]:

@@ -23,6 +23,7 @@ from listencheck.address import (
     parse_bootstrap,
     port_problem,
 )
+from listencheck.brokerconfig.model import ConfigFile
 from listencheck.config import ClientConfig
 from listencheck.deadline import Deadline
 from listencheck.identity import judge_identity
@@ -91,6 +92,7 @@ class CheckOptions:
     max_connections: int = MAX_CONNECTIONS
     expect: Expectations = field(default_factory=Expectations)
     fail_on: Severity = Severity.ERROR
+    broker_configs: tuple[ConfigFile, ...] = ()  # --broker-config files, already read
 
     @property
     def run_deadline(self) -> float:
@@ -227,6 +229,7 @@ class _Run:
             bootstraps=bootstraps,
             interrupted=interrupted,
             deadline_hit=self.deadline.expired,
+            given_configs=options.broker_configs,
         )
 
     def partial(self) -> tuple[BootstrapCheck, ...]:

@@ -77,6 +77,6 @@ def test_finding_codes_are_only_produced_from_the_catalogue() -> None:
     import re
 
     sources = "".join(p.read_text() for p in (ROOT / "listencheck" / "analysis").glob("*.py"))
-    prefixes = "BOOTSTRAP|ADVERTISED|RESOLVER|CLIENT|RUN|TLS|SASL|PROTOCOL|EXPECT"
+    prefixes = "BOOTSTRAP|ADVERTISED|RESOLVER|CLIENT|RUN|TLS|SASL|PROTOCOL|EXPECT|CONFIG"
     used = set(re.findall(rf'"((?:{prefixes})_[A-Z_]*[A-Z])"', sources))
     assert used and used <= set(CATALOGUE), used - set(CATALOGUE)

@@ -12,6 +12,8 @@ import json
 from collections.abc import Iterable
 from enum import Enum
 
+from listencheck.brokerconfig.model import ListenerConfig
+from listencheck.brokerconfig.readback import BrokerListenerConfig, broker_configs, given_brokers
 from listencheck.models import (
     AddressAttempt,
     BootstrapCheck,
@@ -23,8 +25,9 @@ from listencheck.models import (
     Report,
     StageResult,
 )
+from listencheck.render.lint_report import broker_to_json
 
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 
 
 def render_json(report: Report) -> str:
@@ -81,7 +84,7 @@ def report_to_json(report: Report) -> dict[str, JsonValue]:
         "settings": _plain(result.settings),
         "interrupted": result.interrupted,
         "deadline_hit": result.deadline_hit,
-        "bootstraps": [_bootstrap(b) for b in result.bootstraps],
+        "bootstraps": [_bootstrap(b, given_brokers(result)) for b in result.bootstraps],
         "findings": [finding_to_json(f) for f in report.findings],
         "verdict": _plain(report.verdict),
     }
@@ -101,7 +104,7 @@ def finding_to_json(finding: Finding) -> dict[str, JsonValue]:
     }
 
 
-def _bootstrap(b: BootstrapCheck) -> dict[str, JsonValue]:
+def _bootstrap(b: BootstrapCheck, given: tuple[ListenerConfig, ...]) -> dict[str, JsonValue]:
     md = b.metadata
     metadata: JsonValue = None
     if md is not None:
@@ -120,12 +123,12 @@ def _bootstrap(b: BootstrapCheck) -> dict[str, JsonValue]:
         "answered": b.answered,
         "servers": [_probe(p) for p in b.servers],
         "metadata": metadata,
-        "brokers": [_broker(x) for x in b.brokers],
+        "brokers": [_broker(x, c) for x, c in zip(b.brokers, broker_configs(b, given), strict=True)],
         "client": stage_to_json(b.client),
     }
 
 
-def _broker(b: BrokerCheck) -> dict[str, JsonValue]:
+def _broker(b: BrokerCheck, known: BrokerListenerConfig) -> dict[str, JsonValue]:
     adv = b.advertised
     return {
         "node_id": adv.node_id,
@@ -136,6 +139,18 @@ def _broker(b: BrokerCheck) -> dict[str, JsonValue]:
         "address_problem": b.address_problem,
         "probe": _probe(b.probe),
         "identity": stage_to_json(b.identity),
+        "listener_config": _listener_config(known),
+    }
+
+
+def _listener_config(known: BrokerListenerConfig) -> dict[str, JsonValue]:
+    config = known.config
+    source = None if config is None else config.origin.kind.value
+    return {
+        "readback": known.status.value if known.status else None,
+        "error": known.error,
+        "source": "file" if source in ("file", "default") else source,
+        "config": broker_to_json(config, known.landed_port, known.landed_host) if config else None,
     }
 
 
@@ -177,6 +192,10 @@ def _metadata(d: MetadataDetail) -> dict[str, JsonValue]:
         "responder_id": d.responder_id,
         "responder_id_source": d.responder_id_source,
         "broker_count": len(d.brokers),
+        "config_readback": (
+            {"status": d.config_readback.status.value, "error": d.config_readback.error}
+            if d.config_readback else None
+        ),
     }
 
 

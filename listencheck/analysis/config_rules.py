@@ -1,0 +1,65 @@
+"""Rules about the brokers' listener configuration: read back from them, or given as files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from listencheck.analysis.context import BootstrapContext
+from listencheck.brokerconfig.readback import broker_configs, given_brokers
+from listencheck.lint import lint_file
+from listencheck.models import CheckResult, Finding, JsonValue, ReadbackStatus, Severity
+
+GIVE_CONFIG = (
+    "Give the configuration instead: --broker-config FILE (server.properties, a Compose file, a .env "
+    "list, a Strimzi Kafka resource, redpanda.yaml; repeatable), or check a file alone with "
+    "`listencheck lint FILE`."
+)
+
+
+def readback_findings(ctx: BootstrapContext) -> Iterator[Finding]:
+    """One note per bootstrap when some broker's listener configuration is known neither way."""
+    if not ctx.bootstrap.answered:
+        return
+    given = given_brokers(ctx.result)
+    unknown = [c for c in broker_configs(ctx.bootstrap, given) if c.config is None]
+    if not unknown:
+        return
+    reasons: dict[str, JsonValue] = {
+        str(c.node_id): f"{c.status.value}: {c.error}" if c.status else "not reached from here"
+        for c in unknown
+    }
+    refused = [c for c in unknown if c.status is ReadbackStatus.REFUSED]
+    why = (
+        "the broker refused DescribeConfigs (reading a broker's configuration needs the "
+        "DESCRIBE_CONFIGS permission on the cluster)"
+        if refused
+        else "the broker does not answer DescribeConfigs for its own configuration (Apache Kafka and "
+        "Confluent do; Tansu does not)"
+        if any(c.status for c in unknown)
+        else "no connection to the broker worked from here"
+    )
+    ids = ", ".join(str(c.node_id) for c in unknown)
+    yield ctx.finding(
+        "CONFIG_NOT_READABLE",
+        Severity.INFO,
+        f"The listener configuration of broker{'s' if len(unknown) > 1 else ''} {ids} could not be "
+        f"read: {why}.",
+        GIVE_CONFIG,
+        {"brokers": reasons},
+    )
+
+
+def given_config_findings(result: CheckResult) -> Iterator[Finding]:
+    """The lint findings of every --broker-config file, as run-level findings."""
+    for config in result.given_configs:
+        for f in lint_file(config):
+            broker = next((b for b in config.brokers if b.name == f.broker), None)
+            yield Finding(
+                f.code,
+                f.severity,
+                f"{f.location}: [{f.broker}] {f.message}",
+                f.fix,
+                {**f.evidence, "file": f.source.path, "line": f.source.line, "broker": f.broker},
+                None,
+                broker.node_id if broker else None,
+            )
