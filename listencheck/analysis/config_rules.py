@@ -18,7 +18,7 @@ GIVE_CONFIG = (
 
 def readback_findings(ctx: BootstrapContext) -> Iterator[Finding]:
     """One note per bootstrap when some broker's listener configuration is known neither way."""
-    if not ctx.bootstrap.answered:
+    if not ctx.bootstrap.answered or _said_before(ctx):
         return
     given = given_brokers(ctx.result)
     unknown = [c for c in broker_configs(ctx.bootstrap, given) if c.config is None]
@@ -47,6 +47,18 @@ def readback_findings(ctx: BootstrapContext) -> Iterator[Finding]:
         GIVE_CONFIG,
         {"brokers": reasons},
     )
+
+
+def _said_before(ctx: BootstrapContext) -> bool:
+    """An earlier bootstrap argument reached the same cluster: one note for the run is enough."""
+    md = ctx.bootstrap.metadata
+    cluster = md.detail.cluster_id if md else None
+    for earlier in ctx.result.bootstraps:
+        if earlier is ctx.bootstrap:
+            return False
+        if earlier.metadata is not None and earlier.metadata.detail.cluster_id == cluster:
+            return True
+    return False
 
 
 def given_config_findings(result: CheckResult) -> Iterator[Finding]:

@@ -36,10 +36,13 @@ def readback_for(broker: BrokerCheck, bootstrap: BootstrapCheck) -> ConfigReadba
     own = broker.probe.metadata
     if own is not None and own.config_readback is not None and own.config_readback.node_id in (None, node):
         return own.config_readback
+    only_broker = len(bootstrap.brokers) == 1  # then whoever answered the bootstrap is this broker
     for server in bootstrap.servers:
         detail = server.metadata
         readback = detail.config_readback if detail is not None else None
-        if readback is not None and node in (readback.node_id, detail.responder_id if detail else None):
+        if readback is not None and (
+            only_broker or node in (readback.node_id, detail.responder_id if detail else None)
+        ):
             return readback
     return None
 
@@ -48,15 +51,19 @@ def config_from_readback(readback: ConfigReadback, name: str) -> ListenerConfig 
     if readback.status is not ReadbackStatus.READ:
         return None
     source = Source(SourceKind.DESCRIBE_CONFIGS, node_id=readback.node_id)
-    settings = [setting(key, value, Source(SourceKind.DESCRIBE_CONFIGS, key=key, node_id=readback.node_id))
-                for key, value in readback.entries if value is not None and value != ""]
+    settings = [
+        setting(key, value, Source(SourceKind.DESCRIBE_CONFIGS, key=key, node_id=readback.node_id))
+        for key, value in readback.entries
+        if value is not None and value != ""
+    ]
     if readback.node_id is not None:
         settings.append(setting("node.id", str(readback.node_id), source))
     return ListenerConfig(name, tuple(settings), origin=source)
 
 
-def broker_configs(bootstrap: BootstrapCheck,
-                   given: tuple[ListenerConfig, ...] = ()) -> tuple[BrokerListenerConfig, ...]:
+def broker_configs(
+    bootstrap: BootstrapCheck, given: tuple[ListenerConfig, ...] = ()
+) -> tuple[BrokerListenerConfig, ...]:
     """Per advertised broker: its read-back configuration, or the given one with its node id."""
     out = []
     by_id = {c.node_id: c for c in given if c.node_id is not None}
@@ -67,10 +74,16 @@ def broker_configs(bootstrap: BootstrapCheck,
         config = config_from_readback(readback, f"broker {node}") if readback is not None else None
         if config is None:
             config = by_id.get(node) or only
-        out.append(BrokerListenerConfig(
-            node, readback.status if readback else None, readback.error if readback else None, config,
-            broker.advertised.host, broker.advertised.port,
-        ))
+        out.append(
+            BrokerListenerConfig(
+                node,
+                readback.status if readback else None,
+                readback.error if readback else None,
+                config,
+                broker.advertised.host,
+                broker.advertised.port,
+            )
+        )
     return tuple(out)
 
 
