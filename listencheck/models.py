@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from listencheck.address import Classification, Endpoint
-from listencheck.brokerconfig.model import ConfigFile
+
+if TYPE_CHECKING:
+    from listencheck.brokerconfig.model import ConfigFile
 
 
 class StageStatus(StrEnum):

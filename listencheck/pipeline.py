@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from listencheck.address import (
     Endpoint,
@@ -23,7 +24,6 @@ from listencheck.address import (
     parse_bootstrap,
     port_problem,
 )
-from listencheck.brokerconfig.model import ConfigFile
 from listencheck.config import ClientConfig
 from listencheck.deadline import Deadline
 from listencheck.identity import judge_identity
@@ -62,6 +62,9 @@ from listencheck.probes.worker import ClientWorker
 from listencheck.redact import Redactor
 from listencheck.tls.settings import tls_settings
 from listencheck.vantage import local_vantage
+
+if TYPE_CHECKING:
+    from listencheck.brokerconfig.model import ConfigFile
 
 DEFAULT_TIMEOUT = 3.0
 

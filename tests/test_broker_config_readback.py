@@ -145,3 +145,27 @@ def test_unparseable_broker_config_is_a_usage_error_before_any_probe(tmp_path: P
     bad.write_text("services:\n  kafka:\n    environment: [\n")
     run = check_json("--broker-config", str(bad), "127.0.0.1:9")
     assert run.code == 2 and f"{bad}:4: not valid YAML" in run.stderr and run.stdout == ""
+
+
+def test_an_empty_advertised_host_read_back_is_named_as_the_cause() -> None:
+    """advertised.listeners=PLAINTEXT://:PORT: Kafka advertises the machine's name instead."""
+    with ScriptedKafka(apis=APIS, node_id=4) as b:
+        b.brokers = [(4, "127.0.0.1", b.port)]
+        b.broker_config = {**kraft_combined(b.port, 29093), "advertised.listeners": f"PLAINTEXT://:{b.port}"}
+        run = check_json(b.address)
+    finding = run.one("CONFIG_ADVERTISED_EMPTY_HOST", broker_id=4)
+    assert finding["evidence"]["source"] == "DescribeConfigs of broker 4"
+    rows = {r["name"]: r for r in listener_config(run.report, 4)["config"]["listeners"]}
+    assert rows["PLAINTEXT"]["advertised"] == f":{b.port}" and rows["PLAINTEXT"]["landed"]
+
+
+def test_a_listener_value_that_does_not_parse_is_reported_not_fatal() -> None:
+    with ScriptedKafka(apis=APIS, node_id=1) as b:
+        b.brokers = [(1, "127.0.0.1", b.port)]
+        b.broker_config = {"listeners": "PLAINTEXT:\x1b[31m9092", "listener.security.protocol.map": "x"}
+        run = check_json(b.address)
+    validate(run.report)
+    known = listener_config(run.report, 1)
+    assert known["config"] is None and known["error"].startswith("its answer does not parse")
+    assert "\x1b" not in run.stdout
+    assert "CONFIG_NOT_READABLE" in run.codes()

@@ -8,7 +8,11 @@ from listencheck import __version__
 from listencheck.analysis import expectation_rules
 from listencheck.analysis.bootstrap_rules import bootstrap_findings, cross_bootstrap_findings
 from listencheck.analysis.broker_rules import broker_findings
-from listencheck.analysis.config_rules import given_config_findings, readback_findings
+from listencheck.analysis.config_rules import (
+    given_config_findings,
+    readback_findings,
+    readback_rule_findings,
+)
 from listencheck.analysis.context import BootstrapContext, context_for
 from listencheck.analysis.expectation_rules import advertised_expectation_findings, expectation_findings
 from listencheck.analysis.resolution_rules import resolution_findings
@@ -41,6 +45,7 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
         findings.extend(_limit_findings(ctx))
         findings.extend(expectation_findings(ctx))
         findings.extend(readback_findings(ctx))
+        findings.extend(readback_rule_findings(ctx))
     findings.extend(cross_bootstrap_findings(contexts))
     findings.extend(given_config_findings(result))
     findings.extend(advertised_expectation_findings(result))

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from listencheck.analysis.context import BootstrapContext
+from listencheck.brokerconfig.model import ConfigFile, FileKind
 from listencheck.brokerconfig.readback import broker_configs, given_brokers
 from listencheck.lint import lint_file
+from listencheck.lint.rules import advertised_host_problems
 from listencheck.models import CheckResult, Finding, JsonValue, ReadbackStatus, Severity
 
 GIVE_CONFIG = (
@@ -46,7 +48,20 @@ def readback_findings(ctx: BootstrapContext) -> Iterator[Finding]:
         f"read: {why}.",
         GIVE_CONFIG,
         {"brokers": reasons},
+        address=str(ctx.source) if ctx.source else None,  # asked along with the metadata there
     )
+
+
+def readback_rule_findings(ctx: BootstrapContext) -> Iterator[Finding]:
+    """Rules that still say something about a running broker's own configuration: an empty
+    advertised host (the broker then advertises its machine name) explains the address seen."""
+    for known in broker_configs(ctx.bootstrap):
+        config = known.config
+        if config is None:
+            continue
+        for f in advertised_host_problems(config, ConfigFile(config.name, FileKind.PROPERTIES, (config,))):
+            yield ctx.finding(f.code, f.severity, f"Broker {known.node_id}: {f.message} ({f.location}).",
+                              f.fix, {**f.evidence, "source": f.location}, known.node_id)
 
 
 def _said_before(ctx: BootstrapContext) -> bool:

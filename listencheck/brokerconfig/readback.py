@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from listencheck.brokerconfig.model import ListenerConfig, Source, SourceKind, setting
+from listencheck.brokerconfig.model import BrokerConfigError, ListenerConfig, Source, SourceKind, setting
 from listencheck.models import (
     BootstrapCheck,
     BrokerCheck,
@@ -71,14 +71,18 @@ def broker_configs(
     for broker in bootstrap.brokers:
         node = broker.advertised.node_id
         readback = readback_for(broker, bootstrap)
-        config = config_from_readback(readback, f"broker {node}") if readback is not None else None
+        error = readback.error if readback else None
+        try:
+            config = config_from_readback(readback, f"broker {node}") if readback is not None else None
+        except BrokerConfigError as exc:  # what a broker sends is not trusted to parse
+            config, error = None, f"its answer does not parse: {exc}"
         if config is None:
             config = by_id.get(node) or only
         out.append(
             BrokerListenerConfig(
                 node,
                 readback.status if readback else None,
-                readback.error if readback else None,
+                error,
                 config,
                 broker.advertised.host,
                 broker.advertised.port,
