@@ -292,6 +292,50 @@ class MetadataDetail:
     config_readback: ConfigReadback | None = None  # the responder's own listener configuration
 
 
+@dataclass(frozen=True, slots=True)
+class PartitionMetadata:
+    """One partition as a Metadata answer describes it (over the listener it was asked on)."""
+
+    partition: int
+    leader_id: int  # -1: no leader; an id missing from the broker list: the leader lacks this listener
+    replicas: tuple[int, ...]
+    isr: tuple[int, ...]
+    offline_replicas: tuple[int, ...] = ()
+    error_code: int = 0  # e.g. 72 LISTENER_NOT_FOUND, 5 LEADER_NOT_AVAILABLE
+    leader_epoch: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class TopicMetadata:
+    name: str
+    error_code: int
+    partitions: tuple[PartitionMetadata, ...]  # the ones processed (see TopicsDetail.truncated)
+    is_internal: bool = False
+    partition_count: int = 0  # partitions in the answer, processed or not
+
+
+@dataclass(frozen=True)
+class TopicsDetail:
+    """One bounded Metadata request for topics on a bootstrap connection, and its answer.
+
+    The broker list comes from the same answer, so leaders and brokers are one
+    consistent snapshot. Past ``MAX_TOPICS`` topics or ``MAX_PARTITIONS``
+    partitions the rest is counted but not kept (``truncated``).
+    """
+
+    api_version: int
+    requested: tuple[str, ...]  # the topics asked for; () = all topics
+    brokers: tuple[AdvertisedBroker, ...]
+    topics: tuple[TopicMetadata, ...]
+    topic_count: int  # topics in the answer
+    partition_count: int  # partitions in the answer
+    truncated: bool = False
+
+    @property
+    def broker_ids(self) -> frozenset[int]:
+        return frozenset(b.node_id for b in self.brokers)
+
+
 @dataclass(frozen=True)
 class IdentityDetail:
     expected_cluster_id: str | None
@@ -312,6 +356,7 @@ class ClientDetail:
     error_code: str | None = None
     log: tuple[str, ...] = ()
     unreachable: tuple[tuple[int, str], ...] = ()  # brokers it could not talk to, with its error
+    reached: tuple[int, ...] = ()  # brokers that answered it
 
 
 # --- probes --------------------------------------------------------------------
@@ -424,6 +469,8 @@ class BootstrapCheck:
     metadata: ClusterMetadata | None
     brokers: tuple[BrokerCheck, ...]
     client: StageResult[ClientDetail]
+    topics: StageResult[TopicsDetail] = field(
+        default_factory=lambda: StageResult.skipped("topic metadata was not requested"))
 
     @property
     def answered(self) -> bool:
@@ -512,6 +559,29 @@ class CheckResult:
     interrupted: bool = False
     deadline_hit: bool = False
     given_configs: tuple[ConfigFile, ...] = ()  # --broker-config files, as read
+    stopped_by: str | None = None  # SIGINT or SIGTERM, when interrupted
+    failure: RunFailure | None = None  # the run could not measure anything, and why
+
+
+@dataclass(frozen=True)
+class RunFailure:
+    """Why a run has no measurements: it could not start, or was cancelled before it measured."""
+
+    kind: str  # usage | interrupted | terminated | internal
+    message: str
+
+
+@dataclass(frozen=True)
+class WaitRecord:
+    """What ``--wait`` did: the attempts, and when (if ever) the cluster was ready."""
+
+    wait_s: float
+    passes_required: int  # consecutive passing attempts that mean "ready" (--wait-passes)
+    attempts: int  # attempts run (the last one is the report)
+    consecutive_passes: int  # passing attempts in a row at the end
+    first_pass: int | None  # number of the first attempt that passed
+    ready_after_ms: float | None  # from the first attempt's start until ready; None if never
+    outcome: str  # ready | timed_out | interrupted
 
 
 @dataclass(frozen=True)
@@ -522,3 +592,4 @@ class Report:
     result: CheckResult
     findings: tuple[Finding, ...]
     verdict: Verdict
+    wait: WaitRecord | None = None

@@ -53,8 +53,9 @@ from listencheck.models import (
     Settings,
     Severity,
     StageResult,
+    TopicsDetail,
 )
-from listencheck.probes.attempt import AttemptSettings, probe_address
+from listencheck.probes.attempt import AttemptSettings, probe_address, probe_topics
 from listencheck.probes.budget import stage_within_deadline
 from listencheck.probes.client import client_answer, client_result
 from listencheck.probes.resolve import Resolver, SystemResolver
@@ -96,6 +97,8 @@ class CheckOptions:
     expect: Expectations = field(default_factory=Expectations)
     fail_on: Severity = Severity.ERROR
     broker_configs: tuple[ConfigFile, ...] = ()  # --broker-config files, already read
+    topics: tuple[str, ...] = ()  # --topic: the topics to focus on; () = all topics
+    topic_metadata: bool = True  # one bounded Metadata request for topics per bootstrap
 
     @property
     def run_deadline(self) -> float:
@@ -202,6 +205,7 @@ class _Run:
         self.resolutions = asyncio.Semaphore(MAX_RESOLUTIONS)
         self.redact: Callable[[str], str] = Redactor(options.config.secrets())
         self._probes: dict[Endpoint, asyncio.Task[EndpointProbe]] = {}
+        self._topic_results: dict[str, StageResult[TopicsDetail]] = {}
         self.client_worker = client_worker
 
     def close(self) -> None:
@@ -303,10 +307,27 @@ class _Run:
                 Reason.UPSTREAM_FAILED, "no bootstrap server answered")
         else:
             self._limit_client(metadata)
+            topics_task = asyncio.ensure_future(self._topics(spec))
             usable = [b.endpoint for b in self._probed(metadata) if _address_problem(b) is None]
             await asyncio.gather(*(self.probe(e) for e in usable))
             client = await client_task
+            self._topic_results[spec.argument] = await topics_task
         return self.assemble(spec, client)
+
+    async def _topics(self, spec: BootstrapSpec) -> StageResult[TopicsDetail]:
+        """Topic metadata over this listener, from the bootstrap server that answered."""
+        if not self.options.topic_metadata:
+            return StageResult.skipped("topic metadata was not requested")
+        source = next((s for s in map(self._finished, spec.endpoints) if s.metadata is not None), None)
+        if source is None or source.chosen is None:
+            return StageResult.not_run(Reason.UPSTREAM_FAILED, "no bootstrap server answered")
+        address = source.chosen.address
+        if not await self._acquire(self.connections):
+            return StageResult.not_run(Reason.DEADLINE, "the run's deadline passed")
+        try:
+            return await probe_topics(source.endpoint, address, self.attempt_settings, self.options.topics)
+        finally:
+            self.connections.release()
 
     def _limit_client(self, metadata: ClusterMetadata) -> None:
         """librdkafka starts a thread per advertised broker (~45 KiB each): past the broker
@@ -322,7 +343,12 @@ class _Run:
         servers = tuple(self._finished(e) for e in spec.endpoints)
         metadata = self._metadata(spec)
         brokers = tuple(self._broker(b, metadata) for b in self._probed(metadata)) if metadata else ()
-        return BootstrapCheck(spec.argument, servers, metadata, brokers, client)
+        topics = self._topic_results.get(spec.argument) or (
+            StageResult.not_run(Reason.INTERRUPTED, "the run was interrupted before topic metadata arrived")
+            if metadata is not None and self.options.topic_metadata else
+            StageResult.not_run(Reason.UPSTREAM_FAILED, "no bootstrap server answered")
+            if self.options.topic_metadata else StageResult.skipped("topic metadata was not requested"))
+        return BootstrapCheck(spec.argument, servers, metadata, brokers, client, topics)
 
     def _metadata(self, spec: BootstrapSpec) -> ClusterMetadata | None:
         for server in (self._finished(e) for e in spec.endpoints):
@@ -368,6 +394,24 @@ class _Run:
         if worker is None:
             return StageResult.skipped("the client library check was not requested")
         return await stage_within_deadline(
-            self.deadline, lambda budget: client_result(worker, spec.servers, budget + 1.0, self.redact),
+            self.deadline,
+            lambda budget: client_result(
+                worker, spec.servers, budget + 1.0, min(budget, self.options.timeout),
+                lambda: self._own_outcomes(spec), self.redact),
             CLIENT_TIMEOUT_FACTOR,
         )
+
+    def _own_outcomes(self, spec: BootstrapSpec) -> dict[int, bool | None] | None:
+        """Per advertised broker: did listencheck's own probe reach it (None: not finished)?"""
+        metadata = self._metadata(spec)
+        if metadata is None:
+            return None
+        outcomes: dict[int, bool | None] = {}
+        for advertised in self._probed(metadata):
+            if _address_problem(advertised) is not None:
+                outcomes[advertised.node_id] = False
+                continue
+            task = self._probes.get(advertised.endpoint)
+            done = task is not None and task.done() and not task.cancelled()
+            outcomes[advertised.node_id] = task.result().works if done and task is not None else None
+        return outcomes

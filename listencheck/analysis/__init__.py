@@ -18,7 +18,7 @@ from listencheck.analysis.expectation_rules import advertised_expectation_findin
 from listencheck.analysis.resolution_rules import resolution_findings
 from listencheck.analysis.security_rules import security_findings
 from listencheck.catalogue import CATALOGUE
-from listencheck.limits import MAX_ADDRESSES_PER_HOST, MAX_BROKERS
+from listencheck.limits import MAX_ADDRESSES_PER_HOST, MAX_BROKERS, MAX_PARTITIONS, MAX_TOPICS
 from listencheck.models import (
     CheckResult,
     Expectations,
@@ -138,6 +138,20 @@ def _limit_findings(ctx: BootstrapContext) -> Iterator[Finding]:
              "brokers": len(md.detail.brokers)},
             address=md.source,
         )
+    topics = ctx.bootstrap.topics.detail
+    if topics is not None and topics.truncated:
+        kept = sum(len(t.partitions) for t in topics.topics)
+        yield ctx.finding(
+            "RUN_LIMIT_REACHED", Severity.WARNING,
+            f"The topic metadata lists {topics.topic_count} topics with {topics.partition_count} "
+            f"partitions; {len(topics.topics)} topics with {kept} partitions were analysed, the "
+            f"rest only counted.",
+            "Name the topics your application uses with --topic (repeatable).",
+            {"limit": "topics and partitions analysed", "max_topics": MAX_TOPICS,
+             "max_partitions": MAX_PARTITIONS, "topics": topics.topic_count,
+             "partitions": topics.partition_count},
+            address=md.source if md is not None else None,
+        )
     probes = {p.endpoint: p for p in [*ctx.bootstrap.servers, *(b.probe for b in ctx.bootstrap.brokers)]}
     for probe in probes.values():
         resolved = probe.resolve.detail
@@ -174,12 +188,21 @@ def _run_findings(result: CheckResult) -> Iterator[Finding]:
         )
 
 
+_FAILURE_STATUS = {"usage": ExitStatus.USAGE, "interrupted": ExitStatus.INTERRUPTED,
+                   "terminated": ExitStatus.TERMINATED, "internal": ExitStatus.INTERNAL}
+
+
 def verdict_for(result: CheckResult, findings: tuple[Finding, ...]) -> Verdict:
     """Exit status and summary; ``settings.fail_on`` decides which severities fail the run."""
     counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
     fail_on = result.settings.fail_on
+    if result.failure is not None:  # nothing was measured: the failure is the whole story
+        code = _FAILURE_STATUS.get(result.failure.kind, ExitStatus.INTERNAL)
+        return Verdict(int(code), 0, 0, 0, f"{result.failure.kind}: {result.failure.message}")
     if result.interrupted:
-        code, summary = ExitStatus.INTERRUPTED, "interrupted: this report is partial"
+        code = ExitStatus.TERMINATED if result.stopped_by == "SIGTERM" else ExitStatus.INTERRUPTED
+        by = f" ({result.stopped_by})" if result.stopped_by else ""
+        summary = f"interrupted{by}: this report is partial"
     elif result.bootstraps and not any(b.answered for b in result.bootstraps):
         code, summary = ExitStatus.NO_BOOTSTRAP, "no bootstrap server answered"
     elif counts[Severity.ERROR]:

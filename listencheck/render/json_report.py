@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections import Counter
 from collections.abc import Iterable
 from enum import Enum
 
@@ -24,10 +25,12 @@ from listencheck.models import (
     MetadataDetail,
     Report,
     StageResult,
+    TopicsDetail,
 )
+from listencheck.protocol.messages import error_name
 from listencheck.render.lint_report import broker_to_json
 
-SCHEMA_VERSION = "1.5"
+SCHEMA_VERSION = "1.8"
 
 
 def render_json(report: Report) -> str:
@@ -83,7 +86,10 @@ def report_to_json(report: Report) -> dict[str, JsonValue]:
         "vantage": _plain(result.vantage),
         "settings": _plain(result.settings),
         "interrupted": result.interrupted,
+        "stopped_by": result.stopped_by,
+        "failure": _plain(result.failure),
         "deadline_hit": result.deadline_hit,
+        "wait": _plain(report.wait),
         "bootstraps": [_bootstrap(b, given_brokers(result)) for b in result.bootstraps],
         "findings": [finding_to_json(f) for f in report.findings],
         "verdict": _plain(report.verdict),
@@ -125,6 +131,7 @@ def _bootstrap(b: BootstrapCheck, given: tuple[ListenerConfig, ...]) -> dict[str
         "metadata": metadata,
         "brokers": [_broker(x, c) for x, c in zip(b.brokers, broker_configs(b, given), strict=True)],
         "client": stage_to_json(b.client),
+        "topics": stage_to_json(b.topics),
     }
 
 
@@ -199,10 +206,33 @@ def _metadata(d: MetadataDetail) -> dict[str, JsonValue]:
     }
 
 
+def _topics(d: TopicsDetail) -> dict[str, JsonValue]:
+    # Per topic its partitions by leader and by error: bounded by the broker count, whatever
+    # the partition count (the model keeps every partition; see TopicsDetail).
+    return {
+        "api_version": d.api_version,
+        "requested": list(d.requested),
+        "topic_count": d.topic_count,
+        "partition_count": d.partition_count,
+        "truncated": d.truncated,
+        "broker_ids": sorted(d.broker_ids),
+        "topics": [
+            {"name": t.name, "error": error_name(t.error_code), "internal": t.is_internal,
+             "partitions": t.partition_count,
+             "leaders": {str(k): v for k, v in sorted(Counter(p.leader_id for p in t.partitions).items())},
+             "partition_errors": dict(sorted(Counter(
+                 error_name(p.error_code) for p in t.partitions if p.error_code).items()))}
+            for t in d.topics
+        ],
+    }
+
+
 def stage_to_json(stage: StageResult[object]) -> dict[str, JsonValue]:
     detail: JsonValue
     if isinstance(stage.detail, MetadataDetail):
         detail = _metadata(stage.detail)
+    elif isinstance(stage.detail, TopicsDetail):
+        detail = _topics(stage.detail)
     else:
         detail = _plain(stage.detail) if stage.detail is not None else None
     return {
