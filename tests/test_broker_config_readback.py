@@ -144,7 +144,8 @@ def test_unparseable_broker_config_is_a_usage_error_before_any_probe(tmp_path: P
     bad = tmp_path / "compose.yaml"
     bad.write_text("services:\n  kafka:\n    environment: [\n")
     run = check_json("--broker-config", str(bad), "127.0.0.1:9")
-    assert run.code == 2 and f"{bad}:4: not valid YAML" in run.stderr and run.stdout == ""
+    assert run.code == 2 and f"{bad}:4: not valid YAML" in run.stderr
+    assert run.report["failure"]["kind"] == "usage" and run.report["bootstraps"] == []
 
 
 def test_an_empty_advertised_host_read_back_is_named_as_the_cause() -> None:
