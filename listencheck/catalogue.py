@@ -17,6 +17,8 @@ DOCS_URL = "docs/findings.md"
 
 @dataclass(frozen=True)
 class FindingSpec:
+    """A finding code's public definition: title, severities, meaning, evidence, fix."""
+
     code: str
     title: str
     severities: tuple[Severity, ...]  # the severities it can take; the evidence picks one
@@ -374,6 +376,40 @@ _SPECS = (
         "warnings, and the codes listencheck's own probes found for the same broker.",
         "Follow the other findings for that broker; if there are none, compare the client "
         "settings with what the listener expects.",
+    ),
+    # --- topic metadata ------------------------------------------------------------
+    FindingSpec(
+        "BROKER_LISTENER_MISSING", "Brokers that lead partitions lack this listener", (ERR,),
+        "Kafka answers Metadata over a listener with only the brokers that have that listener. "
+        "Partitions led by a broker without it come back with LISTENER_NOT_FOUND (error 72, leader "
+        "-1; Apache Kafka) or with a leader id missing from the broker list: clients using this "
+        "listener fail on those partitions only, while everything else works. Typical causes: a "
+        "listener added to some brokers but not all, a broker restarted with an old configuration, "
+        "a per-broker override that drops the listener.",
+        "the broker ids without the listener (leaders, or replicas of the LISTENER_NOT_FOUND "
+        "partitions, missing from the broker list), the listed brokers, how many partitions of "
+        "which topics (at most 20 names) and their error codes.",
+        "Give those brokers the same listener (name in `listeners`, `advertised.listeners` and "
+        "`listener.security.protocol.map`) as the others, then restart them one at a time.",
+        (_LISTENERS_DOC,),
+    ),
+    FindingSpec(
+        "PARTITIONS_UNREACHABLE", "Partitions whose leader cannot be reached from here", (ERR,),
+        "What the broken brokers cost: every partition led by a broker that does not work from here "
+        "(listencheck's probes or the client library failed) cannot be produced to, and its "
+        "consumers stall. Counted from the topic metadata, per broker.",
+        "partitions and topics affected in total (at most 20 names) and per broker, and the "
+        "cluster's partition count.",
+        "Fix the brokers named in the other findings; each partition works again once its leader "
+        "is reachable from here.",
+    ),
+    FindingSpec(
+        "TOPIC_UNAVAILABLE", "A topic given with --topic is not available", (WARN,),
+        "The Metadata answer for a topic named with --topic carries an error: it does not exist "
+        "(UNKNOWN_TOPIC_OR_PARTITION), this client may not describe it (TOPIC_AUTHORIZATION_FAILED), "
+        "or its name is invalid. listencheck never creates topics.",
+        "the topic and the error name.",
+        "Check the name, create the topic, or grant this client Describe on it.",
     ),
     FindingSpec(
         "RUN_INCOMPLETE", "The run hit its deadline", (WARN,),

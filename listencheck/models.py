@@ -67,6 +67,8 @@ class Reason(StrEnum):
 
 @dataclass(frozen=True)
 class StageError:
+    """Why a stage failed or did not run, in a stable reason and a sentence."""
+
     reason: Reason
     message: str
 
@@ -77,6 +79,8 @@ E = TypeVar("E")
 
 @dataclass(frozen=True)
 class StageResult(Generic[D]):
+    """One stage's outcome: status, time taken, its detail and, unless it passed, its error."""
+
     status: StageStatus
     elapsed_ms: float | None = None
     detail: D | None = None
@@ -142,6 +146,8 @@ class DnsAnswer:
 
 @dataclass(frozen=True)
 class ResolveDetail:
+    """What resolving a host gave, and where the answer came from."""
+
     addresses: tuple[str, ...]  # what getaddrinfo returned, in the order a client tries them
     source: str  # literal | hosts | resolver | static_table
     hosts_file: tuple[str, ...] = ()  # addresses /etc/hosts gives for the name
@@ -151,6 +157,8 @@ class ResolveDetail:
 
 @dataclass(frozen=True)
 class TcpDetail:
+    """A TCP connection attempt to one address."""
+
     address: str
     port: int
     local_address: str | None = None
@@ -245,6 +253,8 @@ class ListenerDetail:
 
 @dataclass(frozen=True)
 class AdvertisedBroker:
+    """A broker as a Metadata answer lists it: node id, advertised host and port, rack."""
+
     node_id: int
     host: str
     port: int
@@ -335,9 +345,18 @@ class TopicsDetail:
     def broker_ids(self) -> frozenset[int]:
         return frozenset(b.node_id for b in self.brokers)
 
+    def leaderless(self, topic: TopicMetadata, failing: frozenset[int]) -> int:
+        """Partitions of ``topic`` whose leader a client of this listener cannot use: none
+        (-1), not listed (lacks the listener), or among the ``failing`` brokers."""
+        listed = self.broker_ids
+        return sum(1 for p in topic.partitions
+                   if p.leader_id < 0 or p.leader_id not in listed or p.leader_id in failing)
+
 
 @dataclass(frozen=True)
 class IdentityDetail:
+    """Which cluster and broker answered through an advertised address, against what was expected."""
+
     expected_cluster_id: str | None
     seen_cluster_id: str | None
     expected_node_id: int
@@ -476,6 +495,14 @@ class BootstrapCheck:
     def answered(self) -> bool:
         return self.metadata is not None
 
+    @property
+    def failing_broker_ids(self) -> frozenset[int]:
+        """Advertised brokers that do not work from here (listencheck's probes or the client library)."""
+        failing = {b.advertised.node_id for b in self.brokers if not b.probe.works}
+        if self.client.detail is not None:
+            failing.update(node_id for node_id, _ in self.client.detail.unreachable)
+        return frozenset(failing)
+
 
 @dataclass(frozen=True)
 class Vantage:
@@ -527,6 +554,8 @@ JsonValue = str | int | float | bool | None | Sequence["JsonValue"] | Mapping[st
 
 @dataclass(frozen=True)
 class Finding:
+    """One mismatch found: a catalogue code, its severity, message, fix and evidence."""
+
     code: str
     severity: Severity
     message: str
@@ -539,6 +568,8 @@ class Finding:
 
 @dataclass(frozen=True)
 class Verdict:
+    """The run's conclusion: exit code and finding counts."""
+
     exit_code: int
     errors: int
     warnings: int

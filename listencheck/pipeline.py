@@ -72,6 +72,8 @@ DEFAULT_TIMEOUT = 3.0
 
 @dataclass(frozen=True)
 class BootstrapSpec:
+    """One bootstrap argument and the servers it lists."""
+
     argument: str
     endpoints: tuple[Endpoint, ...]
 
@@ -86,6 +88,8 @@ class BootstrapSpec:
 
 @dataclass(frozen=True)
 class CheckOptions:
+    """Everything one check runs with."""
+
     bootstraps: tuple[BootstrapSpec, ...]
     config: ClientConfig = field(default_factory=ClientConfig)
     timeout: float = DEFAULT_TIMEOUT
@@ -164,11 +168,17 @@ async def check(options: CheckOptions, client_worker: ClientWorker | None = None
 
 
 def connection_limit(wanted: int) -> int:
-    """``wanted`` sockets, lowered to what the open-file limit (ulimit -n) leaves room for."""
+    """``wanted`` sockets, fitted to the open-file limit (ulimit -n): its soft value is raised
+    towards the hard one when needed, else ``wanted`` is lowered to what it leaves room for."""
     try:
         import resource
 
-        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft != resource.RLIM_INFINITY and soft < wanted + FD_RESERVE:
+            raised = wanted + FD_RESERVE if hard == resource.RLIM_INFINITY else min(hard, wanted + FD_RESERVE)
+            if raised > soft:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+                soft = raised
     except (ImportError, OSError, ValueError):
         return wanted
     if soft == resource.RLIM_INFINITY:

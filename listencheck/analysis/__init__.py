@@ -17,6 +17,7 @@ from listencheck.analysis.context import BootstrapContext, context_for
 from listencheck.analysis.expectation_rules import advertised_expectation_findings, expectation_findings
 from listencheck.analysis.resolution_rules import resolution_findings
 from listencheck.analysis.security_rules import security_findings
+from listencheck.analysis.topic_rules import topic_findings
 from listencheck.catalogue import CATALOGUE
 from listencheck.limits import MAX_ADDRESSES_PER_HOST, MAX_BROKERS, MAX_PARTITIONS, MAX_TOPICS
 from listencheck.models import (
@@ -43,6 +44,7 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
         findings.extend(resolution_findings(ctx))
         findings.extend(_client_findings(ctx, findings))
         findings.extend(_limit_findings(ctx))
+        findings.extend(topic_findings(ctx))
         findings.extend(expectation_findings(ctx))
         findings.extend(readback_findings(ctx))
         findings.extend(readback_rule_findings(ctx))
@@ -59,7 +61,7 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
     ))
 
 
-_CONSEQUENCES = ("CLIENT_", "RESOLVER_", "RUN_")
+_CONSEQUENCES = ("CLIENT_", "RESOLVER_", "RUN_", "PARTITIONS_")
 
 
 def _scope(finding: Finding) -> int:

@@ -26,6 +26,8 @@ from listencheck.models import (
 
 @dataclass(frozen=True)
 class BootstrapContext:
+    """One bootstrap's results, with the lookups the rules share."""
+
     result: CheckResult
     bootstrap: BootstrapCheck
     source: Endpoint | None  # the bootstrap server whose metadata is used

@@ -36,6 +36,8 @@ _AUTH_OUTCOMES = ("unknown_user", "wrong_password", "invalid_credentials", "serv
 
 @dataclass(frozen=True)
 class _Where:
+    """The probe and attempt a security finding is about."""
+
     probe: EndpointProbe
     attempt: AddressAttempt
     broker_id: int | None

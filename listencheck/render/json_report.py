@@ -131,7 +131,7 @@ def _bootstrap(b: BootstrapCheck, given: tuple[ListenerConfig, ...]) -> dict[str
         "metadata": metadata,
         "brokers": [_broker(x, c) for x, c in zip(b.brokers, broker_configs(b, given), strict=True)],
         "client": stage_to_json(b.client),
-        "topics": stage_to_json(b.topics),
+        "topics": _topics_stage(b),
     }
 
 
@@ -206,7 +206,7 @@ def _metadata(d: MetadataDetail) -> dict[str, JsonValue]:
     }
 
 
-def _topics(d: TopicsDetail) -> dict[str, JsonValue]:
+def _topics(d: TopicsDetail, failing: frozenset[int] = frozenset()) -> dict[str, JsonValue]:
     # Per topic its partitions by leader and by error: bounded by the broker count, whatever
     # the partition count (the model keeps every partition; see TopicsDetail).
     return {
@@ -218,13 +218,20 @@ def _topics(d: TopicsDetail) -> dict[str, JsonValue]:
         "broker_ids": sorted(d.broker_ids),
         "topics": [
             {"name": t.name, "error": error_name(t.error_code), "internal": t.is_internal,
-             "partitions": t.partition_count,
+             "partitions": t.partition_count, "leaders_unusable": d.leaderless(t, failing),
              "leaders": {str(k): v for k, v in sorted(Counter(p.leader_id for p in t.partitions).items())},
              "partition_errors": dict(sorted(Counter(
                  error_name(p.error_code) for p in t.partitions if p.error_code).items()))}
             for t in d.topics
         ],
     }
+
+
+def _topics_stage(b: BootstrapCheck) -> dict[str, JsonValue]:
+    stage = stage_to_json(b.topics)
+    if b.topics.detail is not None:
+        stage["detail"] = _topics(b.topics.detail, b.failing_broker_ids)
+    return stage
 
 
 def stage_to_json(stage: StageResult[object]) -> dict[str, JsonValue]:

@@ -26,13 +26,15 @@ from listencheck.models import (
     Severity,
     StageResult,
     StageStatus,
-    TopicsDetail,
 )
+from listencheck.protocol.messages import error_name
 from listencheck.render.printable import printable_tree
 
 
 @dataclass(frozen=True)
 class TextOptions:
+    """How the text report is laid out."""
+
     color: bool = False
     verbosity: int = 0  # -1 quiet (findings only), 0 normal, 1 every stage and timing
     width: int = 110
@@ -41,6 +43,8 @@ class TextOptions:
 
 @dataclass(frozen=True)
 class _Marks:
+    """The status marks, in Unicode or ASCII."""
+
     ok: str
     fail: str
     skip: str
@@ -114,11 +118,12 @@ def _bootstrap(console: Console, b: BootstrapCheck, marks: _Marks, report: Repor
         console.print(_brokers_table(b.brokers, marks, report.result.settings.security_protocol, verbosity))
         _listener_tables(console, b, report, verbosity)
     _client_line(console, b.client, marks)
-    if verbosity >= 1:
-        _topics_line(console, b.topics, marks)
+    if verbosity >= 1 or (b.topics.detail is not None and b.topics.detail.requested):
+        _topics_line(console, b, marks)
 
 
-def _topics_line(console: Console, topics: StageResult[TopicsDetail], marks: _Marks) -> None:
+def _topics_line(console: Console, b: BootstrapCheck, marks: _Marks) -> None:
+    topics = b.topics
     d = topics.detail
     if topics.status is StageStatus.SKIPPED:
         return
@@ -127,10 +132,21 @@ def _topics_line(console: Console, topics: StageResult[TopicsDetail], marks: _Ma
         console.print(Text(f"  topic metadata: {marks.skip} {message}", style="dim"))
         return
     kept = f", the first {len(d.topics)} analysed" if d.truncated else ""
-    asked = f" ({', '.join(d.requested)})" if d.requested else ""
     console.print(Text(
-        f"  topic metadata{asked}: {d.topic_count} topic(s), {d.partition_count} partition(s){kept} · "
+        f"  topic metadata: {d.topic_count} topic(s), {d.partition_count} partition(s){kept} · "
         f"Metadata v{d.api_version} · {topics.elapsed_ms or 0:.0f} ms", style="dim"))
+    if not d.requested:
+        return
+    failing = b.failing_broker_ids
+    for topic in d.topics:
+        if topic.error_code:
+            console.print(Text(f"  {marks.fail} topic {topic.name}: {error_name(topic.error_code)}"))
+            continue
+        bad = d.leaderless(topic, failing)
+        mark = marks.fail if bad else marks.ok
+        console.print(Text(
+            f"  {mark} topic {topic.name}: leaders of {topic.partition_count - bad}/{topic.partition_count} "
+            f"partition(s) reachable from here"))
 
 
 TABLES_SHOWN = 3  # brokers whose listener tables the default output shows (-v: all)

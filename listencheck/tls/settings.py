@@ -22,6 +22,8 @@ from listencheck.errors import ConfigError
 
 @dataclass(frozen=True)
 class TlsSettings:
+    """The TLS contexts one run needs, built once from the client's settings."""
+
     client: ssl.SSLContext  # as the client connects: its trust store, its client certificate
     inspect: ssl.SSLContext  # no verification, same client certificate: read whatever is presented
     verify: ssl.SSLContext  # verification on, whatever the client says: is the chain trusted?
