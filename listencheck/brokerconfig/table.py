@@ -12,6 +12,8 @@ _ROLE_ORDER = (ListenerRole.CLIENTS, ListenerRole.INTER_BROKER, ListenerRole.CON
 
 @dataclass(frozen=True)
 class ListenerRow:
+    """One line of a broker's listener table."""
+
     name: str
     bind: str | None  # host:port bound (None: advertised only, no such listener)
     advertised: str | None  # host:port advertised (None: not advertised)
