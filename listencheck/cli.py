@@ -301,14 +301,16 @@ def lint(files: tuple[Path, ...], fmt: str, verbose: bool) -> None:
 def explain(code: str | None) -> None:
     """Explain a finding CODE (or list every code)."""
     from listencheck.catalogue import CATALOGUE
+    from listencheck.codes import FindingCode
 
     if code is None:
         for spec in CATALOGUE.values():
             click.echo(f"{spec.code:32} {spec.title}")
         return
-    found = CATALOGUE.get(code.upper())
-    if found is None:
-        raise UsageError(f"unknown finding code {code!r}; `listencheck explain` lists them")
+    try:
+        found = CATALOGUE[FindingCode(code.upper())]
+    except ValueError:
+        raise UsageError(f"unknown finding code {code!r}; `listencheck explain` lists them") from None
     severities = ", ".join(s.value for s in found.severities)
     click.echo(f"{found.code}: {found.title} ({severities})\n\n{found.meaning}\n\n"
                f"Evidence: {found.evidence}\n\nFix: {found.fix}")

@@ -14,6 +14,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from listencheck.address import Classification, Endpoint
+from listencheck.codes import FindingCode
+from listencheck.stages import ATTEMPT_STAGES, Stage
 
 if TYPE_CHECKING:
     from listencheck.brokerconfig.model import ConfigFile
@@ -407,15 +409,17 @@ class AddressAttempt:
             return None
         return d
 
-    def first_failure(self) -> tuple[str, StageResult[object]] | None:
-        for name in ATTEMPT_STAGES:
-            result: StageResult[object] = getattr(self, name)
+    def result(self, stage: Stage) -> StageResult[object]:
+        """The result of one of the attempt stages (see ``listencheck.stages``)."""
+        result: StageResult[object] = getattr(self, stage.value)
+        return result
+
+    def first_failure(self) -> tuple[Stage, StageResult[object]] | None:
+        for stage in ATTEMPT_STAGES:
+            result = self.result(stage)
             if result.failed:
-                return name, result
+                return stage, result
         return None
-
-
-ATTEMPT_STAGES = ("tcp", "tls", "kafka", "sasl", "metadata")
 
 
 @dataclass(frozen=True)
@@ -439,16 +443,16 @@ class EndpointProbe:
         if working is not None or not self.attempts:
             return working
         return max(self.attempts, key=lambda a: sum(
-            getattr(a, stage).status is StageStatus.OK for stage in ATTEMPT_STAGES))
+            a.result(stage).status is StageStatus.OK for stage in ATTEMPT_STAGES))
 
     @property
     def metadata(self) -> MetadataDetail | None:
         chosen = self.chosen
         return chosen.metadata.detail if chosen and chosen.metadata.ok else None
 
-    def stage(self, name: str) -> StageResult[object]:
-        """The summary result of a stage across addresses (from the chosen attempt)."""
-        if name == "resolve":
+    def stage(self, stage: Stage) -> StageResult[object]:
+        """The summary result of a probe stage across addresses (from the chosen attempt)."""
+        if stage is Stage.RESOLVE:
             return self.resolve
         chosen = self.chosen
         if chosen is None:
@@ -456,8 +460,7 @@ class EndpointProbe:
             if self.resolve.status is StageStatus.NOT_RUN:
                 return StageResult.not_run(reason, "resolution did not run")
             return StageResult.not_run(Reason.UPSTREAM_FAILED, "no address to try")
-        result: StageResult[object] = getattr(chosen, name)
-        return result
+        return chosen.result(stage)
 
 
 @dataclass(frozen=True)
@@ -552,18 +555,82 @@ class Settings:
 JsonValue = str | int | float | bool | None | Sequence["JsonValue"] | Mapping[str, "JsonValue"]
 
 
+class SubjectKind(StrEnum):
+    """What a finding is about. Part of the JSON contract."""
+
+    RUN = "run"  # the run as a whole (or the listeners checked together)
+    BOOTSTRAP = "bootstrap"  # one bootstrap argument: a listener's bootstrap list as a whole
+    SERVER = "server"  # one bootstrap server of that list (host:port)
+    BROKER = "broker"  # one advertised broker (id and advertised host:port)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Who a finding is about; the constructors name the combinations that exist."""
+
+    kind: SubjectKind
+    bootstrap: str | None = None  # the bootstrap argument, for every kind but run
+    broker_id: int | None = None  # brokers only
+    address: str | None = None  # host:port: the server, the advertised address (None: a broker
+    # the bootstrap did not list), or what a check is about
+
+    def __post_init__(self) -> None:
+        needs = {SubjectKind.RUN: (False, False), SubjectKind.BOOTSTRAP: (True, False),
+                 SubjectKind.SERVER: (True, False), SubjectKind.BROKER: (True, True)}[self.kind]
+        if needs != (self.bootstrap is not None, self.broker_id is not None) or (
+                self.kind is SubjectKind.SERVER and self.address is None):
+            raise ValueError(f"not a valid {self.kind.value} subject: {self}")
+
+    @classmethod
+    def run(cls, address: str | None = None) -> Subject:
+        return cls(SubjectKind.RUN, address=address)
+
+    @classmethod
+    def of_bootstrap(cls, bootstrap: str, address: str | None = None) -> Subject:
+        return cls(SubjectKind.BOOTSTRAP, bootstrap, address=address)
+
+    @classmethod
+    def server(cls, bootstrap: str, address: str) -> Subject:
+        return cls(SubjectKind.SERVER, bootstrap, address=address)
+
+    @classmethod
+    def broker(cls, bootstrap: str, broker_id: int, address: str | None) -> Subject:
+        return cls(SubjectKind.BROKER, bootstrap, broker_id, address)
+
+
 @dataclass(frozen=True)
 class Finding:
-    """One mismatch found: a catalogue code, its severity, message, fix and evidence."""
+    """One catalogued finding about one subject at one stage.
 
-    code: str
+    Constructing one checks it against the catalogue: the severity must be one
+    the code's entry allows.
+    """
+
+    code: FindingCode
     severity: Severity
+    subject: Subject
+    stage: Stage
     message: str
     fix: str
     evidence: dict[str, JsonValue]
-    bootstrap: str | None = None
-    broker_id: int | None = None
-    address: str | None = None
+
+    def __post_init__(self) -> None:
+        from listencheck.catalogue import CATALOGUE  # the catalogue builds on these models
+
+        if self.severity not in CATALOGUE[self.code].severities:
+            raise ValueError(f"{self.code} cannot be {self.severity.value}")
+
+    @property
+    def bootstrap(self) -> str | None:
+        return self.subject.bootstrap
+
+    @property
+    def broker_id(self) -> int | None:
+        return self.subject.broker_id
+
+    @property
+    def address(self) -> str | None:
+        return self.subject.address
 
 
 @dataclass(frozen=True)

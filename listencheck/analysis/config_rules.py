@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from listencheck.analysis.context import BootstrapContext
+from listencheck.analysis.context import BootstrapContext, new_finding
 from listencheck.brokerconfig.model import ConfigFile, FileKind
 from listencheck.brokerconfig.readback import broker_configs, given_brokers
+from listencheck.codes import FindingCode
 from listencheck.lint import lint_file
 from listencheck.lint.rules import advertised_host_problems
-from listencheck.models import CheckResult, Finding, JsonValue, ReadbackStatus, Severity
+from listencheck.models import CheckResult, Finding, JsonValue, ReadbackStatus, Severity, Subject
 
 GIVE_CONFIG = (
     "Give the configuration instead: --broker-config FILE (server.properties, a Compose file, a .env "
@@ -42,13 +43,13 @@ def readback_findings(ctx: BootstrapContext) -> Iterator[Finding]:
     )
     ids = ", ".join(str(c.node_id) for c in unknown)
     yield ctx.finding(
-        "CONFIG_NOT_READABLE",
+        FindingCode.CONFIG_NOT_READABLE,
         Severity.INFO,
+        ctx.server(str(ctx.source)) if ctx.source else ctx.whole(),  # asked along with the metadata
         f"The listener configuration of broker{'s' if len(unknown) > 1 else ''} {ids} could not be "
         f"read: {why}.",
         GIVE_CONFIG,
         {"brokers": reasons},
-        address=str(ctx.source) if ctx.source else None,  # asked along with the metadata there
     )
 
 
@@ -60,8 +61,11 @@ def readback_rule_findings(ctx: BootstrapContext) -> Iterator[Finding]:
         if config is None:
             continue
         for f in advertised_host_problems(config, ConfigFile(config.name, FileKind.PROPERTIES, (config,))):
-            yield ctx.finding(f.code, f.severity, f"Broker {known.node_id}: {f.message} ({f.location}).",
-                              f.fix, {**f.evidence, "source": f.location}, known.node_id)
+            address = next((b.advertised.address for b in ctx.bootstrap.brokers
+                            if b.advertised.node_id == known.node_id), None)
+            yield ctx.finding(f.code, f.severity, ctx.broker(known.node_id, address),
+                              f"Broker {known.node_id}: {f.message} ({f.location}).",
+                              f.fix, {**f.evidence, "source": f.location})
 
 
 def _said_before(ctx: BootstrapContext) -> bool:
@@ -81,12 +85,8 @@ def given_config_findings(result: CheckResult) -> Iterator[Finding]:
     for config in result.given_configs:
         for f in lint_file(config):
             broker = next((b for b in config.brokers if b.name == f.broker), None)
-            yield Finding(
-                f.code,
-                f.severity,
-                f"{f.location}: [{f.broker}] {f.message}",
-                f.fix,
-                {**f.evidence, "file": f.source.path, "line": f.source.line, "broker": f.broker},
-                None,
-                broker.node_id if broker else None,
+            yield new_finding(
+                f.code, f.severity, Subject.run(), f"{f.location}: [{f.broker}] {f.message}", f.fix,
+                {**f.evidence, "file": f.source.path, "line": f.source.line, "broker": f.broker,
+                 "node_id": broker.node_id if broker else None},
             )

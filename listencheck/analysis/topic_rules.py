@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from listencheck.analysis.context import BootstrapContext
+from listencheck.codes import FindingCode
 from listencheck.models import Finding, JsonValue, Severity, TopicsDetail
 from listencheck.protocol.messages import error_name
 
@@ -102,7 +103,8 @@ def _missing_listener(ctx: BootstrapContext, detail: TopicsDetail) -> Iterator[F
     why = ("the broker answers LISTENER_NOT_FOUND for them" if found.errors.get("LISTENER_NOT_FOUND")
            else "a leader this listener does not list lacks the listener or is not running")
     yield ctx.finding(
-        "BROKER_LISTENER_MISSING", Severity.ERROR,
+        FindingCode.BROKER_LISTENER_MISSING, Severity.ERROR,
+        ctx.whole(ctx.bootstrap.metadata.source if ctx.bootstrap.metadata else None),
         f"{found.partitions} partition(s) of {len(found.topics)} topic(s) ({_some(found.topics)}) are led "
         f"by {who}, which this listener does not list ({why}): clients bootstrapping here fail on "
         f"exactly those partitions.",
@@ -112,7 +114,6 @@ def _missing_listener(ctx: BootstrapContext, detail: TopicsDetail) -> Iterator[F
         {"brokers_without_listener": list(found.broker_ids), "listed_brokers": sorted(detail.broker_ids),
          "partitions": found.partitions, "topic_count": len(found.topics), "topics": _names(found.topics),
          "partition_errors": dict(sorted(found.errors.items()))},
-        address=ctx.bootstrap.metadata.source if ctx.bootstrap.metadata else None,
     )
 
 
@@ -125,7 +126,7 @@ def _unreachable_partitions(ctx: BootstrapContext, detail: TopicsDetail) -> Iter
     per_broker = "; ".join(f"broker {c.broker_id}: {c.partitions} partition(s) of {len(c.topics)} topic(s)"
                            for c in costs.values())
     yield ctx.finding(
-        "PARTITIONS_UNREACHABLE", Severity.ERROR,
+        FindingCode.PARTITIONS_UNREACHABLE, Severity.ERROR, ctx.whole(),
         f"Producing to {partitions} partition(s) of {len(topics)} topic(s) fails from here, and consumers "
         f"of those partitions stall: their leaders cannot be reached ({per_broker}).",
         "Fix the brokers named in the other errors; each partition works again once its leader is "
@@ -142,7 +143,7 @@ def _unknown_topics(ctx: BootstrapContext, detail: TopicsDetail) -> Iterator[Fin
     for topic in detail.topics:
         if detail.requested and topic.error_code:
             yield ctx.finding(
-                "TOPIC_UNAVAILABLE", Severity.WARNING,
+                FindingCode.TOPIC_UNAVAILABLE, Severity.WARNING, ctx.whole(),
                 f"Topic {topic.name!r} (--topic) is not available through this listener: "
                 f"{error_name(topic.error_code)}.",
                 "Check the topic name; create the topic (listencheck never creates one); or grant this "

@@ -29,8 +29,9 @@ from listencheck.models import (
 )
 from listencheck.protocol.messages import error_name
 from listencheck.render.lint_report import broker_to_json
+from listencheck.stages import ATTEMPT_RESULTS
 
-SCHEMA_VERSION = "1.8"
+SCHEMA_VERSION = "1.9"
 
 
 def render_json(report: Report) -> str:
@@ -98,8 +99,10 @@ def report_to_json(report: Report) -> dict[str, JsonValue]:
 
 def finding_to_json(finding: Finding) -> dict[str, JsonValue]:
     return {
-        "code": finding.code,
+        "code": finding.code.value,
         "severity": finding.severity.value,
+        "stage": finding.stage.value,
+        "subject": finding.subject.kind.value,
         "bootstrap": finding.bootstrap,
         "broker_id": finding.broker_id,
         "address": finding.address,
@@ -177,17 +180,8 @@ def _probe(p: EndpointProbe) -> dict[str, JsonValue]:
 
 
 def _attempt(a: AddressAttempt) -> dict[str, JsonValue]:
-    return {
-        "address": a.address,
-        "family": a.family,
-        "works": a.works,
-        "tcp": stage_to_json(a.tcp),
-        "tls": stage_to_json(a.tls),
-        "kafka": stage_to_json(a.kafka),
-        "sasl": stage_to_json(a.sasl),
-        "metadata": stage_to_json(a.metadata),
-        "listener": stage_to_json(a.listener),
-    }
+    row: dict[str, JsonValue] = {"address": a.address, "family": a.family, "works": a.works}
+    return row | {stage.value: stage_to_json(a.result(stage)) for stage in ATTEMPT_RESULTS}
 
 
 def _metadata(d: MetadataDetail) -> dict[str, JsonValue]:

@@ -29,6 +29,7 @@ from listencheck.models import (
 )
 from listencheck.protocol.messages import error_name
 from listencheck.render.printable import printable_tree
+from listencheck.stages import ATTEMPT_STAGES, SPECS, Stage, probe_stages
 
 
 @dataclass(frozen=True)
@@ -112,10 +113,11 @@ def _bootstrap(console: Console, b: BootstrapCheck, marks: _Marks, report: Repor
             style="dim"), (0, 0, 0, 2)))
     else:
         console.print(Text("  no bootstrap server answered", style="bold red"))
+    protocol = report.result.settings.security_protocol
     if verbosity >= 1 or md is None:
-        console.print(_servers_table(b.servers, marks))
+        console.print(_servers_table(b.servers, marks, protocol))
     if md is not None and b.brokers:
-        console.print(_brokers_table(b.brokers, marks, report.result.settings.security_protocol, verbosity))
+        console.print(_brokers_table(b.brokers, marks, protocol, verbosity))
         _listener_tables(console, b, report, verbosity)
     _client_line(console, b.client, marks)
     if verbosity >= 1 or (b.topics.detail is not None and b.topics.detail.requested):
@@ -168,39 +170,41 @@ def _listener_tables(console: Console, b: BootstrapCheck, report: Report, verbos
             console.print(Text(line))
 
 
-def _servers_table(servers: tuple[EndpointProbe, ...], marks: _Marks) -> Table:
+def _servers_table(servers: tuple[EndpointProbe, ...], marks: _Marks, protocol: str) -> Table:
     table = Table(box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
-    for column in ("bootstrap server", "resolves to", "TCP", "Kafka", "metadata"):
-        table.add_column(column)
+    stages = probe_stages(protocol)
+    table.add_column("bootstrap server")
+    for stage in stages:
+        table.add_column(SPECS[stage].header)
     for probe in servers:
-        table.add_row(
-            str(probe.endpoint), _resolved(probe, marks),
-            _cell(probe.stage("tcp"), marks), _kafka_cell(probe, marks),
-            _cell(probe.stage("metadata"), marks),
-        )
+        table.add_row(str(probe.endpoint), *(_probe_cell(probe, stage, marks) for stage in stages))
     return table
 
 
 def _brokers_table(brokers: tuple[BrokerCheck, ...], marks: _Marks, protocol: str, verbosity: int) -> Table:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    columns = ["broker", "advertised", "resolves to", "TCP"]
-    show_tls, show_sasl = protocol in ("SSL", "SASL_SSL"), protocol.startswith("SASL_")
-    columns += ["TLS"] if show_tls else []
-    columns += ["Kafka"] + (["SASL"] if show_sasl else []) + ["identity", "time"]
+    # What a client needs of a broker: every probe stage but metadata (the bootstrap's), then identity.
+    stages = [s for s in probe_stages(protocol) if s is not Stage.METADATA]
+    columns = ["broker", "advertised", *(SPECS[s].header for s in [*stages, Stage.IDENTITY]), "time"]
     for column in columns:
         # Verbose timings of five stages are long: let them wrap, not squeeze the addresses.
         table.add_column(column, no_wrap=column == "broker" or (column == "time" and verbosity < 1),
                          min_width=min(len(column), 12) if column in ("advertised", "identity") else None)
     for broker in brokers:
         probe = broker.probe
-        row: list[str | Text] = [str(broker.advertised.node_id), broker.advertised.address,
-                                 _resolved(probe, marks), _cell(probe.stage("tcp"), marks)]
-        row += [_cell(probe.stage("tls"), marks)] if show_tls else []
-        row += [_kafka_cell(probe, marks)]
-        row += [_cell(probe.stage("sasl"), marks)] if show_sasl else []
+        row: list[str | Text] = [str(broker.advertised.node_id), broker.advertised.address]
+        row += [_probe_cell(probe, stage, marks) for stage in stages]
         row += [_identity_cell(broker, marks), _time_cell(probe, verbosity)]
         table.add_row(*row)
     return table
+
+
+def _probe_cell(probe: EndpointProbe, stage: Stage, marks: _Marks) -> Text:
+    if stage is Stage.RESOLVE:
+        return _resolved(probe, marks)
+    if stage is Stage.KAFKA:
+        return _kafka_cell(probe, marks)
+    return _cell(probe.stage(stage), marks)
 
 
 def _resolved(probe: EndpointProbe, marks: _Marks) -> Text:
@@ -225,7 +229,7 @@ def _cell(stage: StageResult[object], marks: _Marks) -> Text:
 
 
 def _kafka_cell(probe: EndpointProbe, marks: _Marks) -> Text:
-    stage = probe.stage("kafka")
+    stage = probe.stage(Stage.KAFKA)
     detail = getattr(stage, "detail", None)
     if stage.failed and detail is not None:
         return Text(f"{marks.fail} {detail.answer}", style="bold red")
@@ -242,14 +246,12 @@ def _identity_cell(broker: BrokerCheck, marks: _Marks) -> Text:
 
 def _time_cell(probe: EndpointProbe, verbosity: int) -> str:
     chosen = probe.chosen
-    stages = [probe.resolve] + ([chosen.tcp, chosen.tls, chosen.kafka, chosen.sasl, chosen.metadata]
-                                if chosen else [])
-    total = sum(s.elapsed_ms or 0.0 for s in stages)
+    stages = [(Stage.RESOLVE, probe.resolve)] + (
+        [(s, chosen.result(s)) for s in ATTEMPT_STAGES] if chosen else [])
+    total = sum(r.elapsed_ms or 0.0 for _, r in stages)
     if verbosity < 1 or chosen is None:
         return f"{total:.0f} ms"
-    parts = [f"{name} {s.elapsed_ms:.1f}" for name, s in
-             zip(("dns", "tcp", "tls", "kafka", "sasl", "md"), stages, strict=False)
-             if s.elapsed_ms is not None]
+    parts = [f"{SPECS[s].short or s.value} {r.elapsed_ms:.1f}" for s, r in stages if r.elapsed_ms is not None]
     return " · ".join(parts) + " ms"
 
 
