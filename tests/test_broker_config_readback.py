@@ -136,7 +136,7 @@ def test_broker_config_file_stands_in_where_the_broker_cannot_be_read(tmp_path: 
     assert rows["PLAINTEXT"]["landed"] and rows["PLAINTEXT"]["source"] == f"{props}:4 (listeners)"
     assert "CONFIG_NOT_READABLE" not in run.codes()
     empty = run.one("CONFIG_ADVERTISED_EMPTY_HOST")
-    assert empty["subject"]["kind"] == "run" and str(props) in empty["message"]
+    assert empty["subject"] == "run" and str(props) in empty["message"]
     assert empty["evidence"]["node_id"] == 1 and empty["evidence"]["line"] == 5
     assert "hunter2" not in run.stdout + run.stderr
 

@@ -11,6 +11,7 @@ from listencheck.codes import FindingCode
 from listencheck.lint import lint_file
 from listencheck.lint.rules import advertised_host_problems
 from listencheck.models import CheckResult, Finding, JsonValue, ReadbackStatus, Severity, Subject
+from listencheck.stages import Stage
 
 GIVE_CONFIG = (
     "Give the configuration instead: --broker-config FILE (server.properties, a Compose file, a .env "
@@ -50,6 +51,7 @@ def readback_findings(ctx: BootstrapContext) -> Iterator[Finding]:
         f"read: {why}.",
         GIVE_CONFIG,
         {"brokers": reasons},
+        Stage.METADATA,  # read in the metadata stage's DescribeConfigs request
     )
 
 
@@ -65,7 +67,8 @@ def readback_rule_findings(ctx: BootstrapContext) -> Iterator[Finding]:
                             if b.advertised.node_id == known.node_id), None)
             yield ctx.finding(f.code, f.severity, ctx.broker(known.node_id, address),
                               f"Broker {known.node_id}: {f.message} ({f.location}).",
-                              f.fix, {**f.evidence, "source": f.location})
+                              f.fix, {**f.evidence, "source": f.location},
+                              Stage.ADDRESS)  # it explains the advertised address itself
 
 
 def _said_before(ctx: BootstrapContext) -> bool:
