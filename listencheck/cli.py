@@ -103,6 +103,12 @@ def smoke_options(func: F) -> F:
     return func
 
 
+# listencheck.fixes.platforms.PLATFORM_CHOICES, spelled out to keep start-up imports small
+# (a test checks the two agree).
+PLATFORM_CHOICES = ("auto", "properties", "apache-kafka", "cp-kafka", "bitnami", "strimzi", "redpanda",
+                    "managed")
+
+
 @cli.command(epilog=EXIT_CODES_HELP)
 @click.argument("bootstrap", nargs=-1, required=True)
 @click.option("-X", "properties", multiple=True, metavar="KEY=VALUE",
@@ -115,6 +121,9 @@ def smoke_options(func: F) -> F:
               help="A topic your application uses: report whether its leaders are reachable "
                    "(repeatable) [default: all topics, bounded].")
 @click.option("--no-topics", is_flag=True, help="Do not read topic metadata.")
+@click.option("--platform", type=click.Choice(PLATFORM_CHOICES), default="auto", show_default=True,
+              help="Syntax of the configuration fixes (auto: the configuration's own; otherwise "
+                   "server.properties and the container environment forms).")
 @click.option("--broker-config", "broker_config_files", multiple=True, type=click.Path(path_type=Path),
               metavar="FILE", help="The brokers' configuration (server.properties, Compose, .env, Strimzi "
                                    "Kafka, redpanda.yaml): linted, and used where a broker's own cannot "
@@ -122,7 +131,7 @@ def smoke_options(func: F) -> F:
 @smoke_options
 @output_options
 def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[Path, ...],
-          vantage: str | None, topics: tuple[str, ...], no_topics: bool,
+          vantage: str | None, topics: tuple[str, ...], no_topics: bool, platform: str,
           broker_config_files: tuple[Path, ...], expect_brokers: str | None,
           expect_cluster_id: str | None, expect_advertised: tuple[str, ...], fail_on: str, wait: float,
           wait_passes: int, fmt: str, extra_outputs: tuple[str, ...], timeout: float,
@@ -156,7 +165,7 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
             broker_configs=broker_configs,
         )
         _run_and_print(options, targets, no_color, quiet, verbose, config.secrets(), wait=wait,
-                       wait_passes=wait_passes, worker=worker)
+                       wait_passes=wait_passes, worker=worker, platform=platform)
     finally:
         if worker is not None:
             worker.stop()
@@ -320,7 +329,7 @@ def explain(code: str | None) -> None:
 
 def _run_and_print(options: CheckOptions, targets: tuple[Output, ...], no_color: bool, quiet: bool,
                    verbose: bool, secrets: tuple[str, ...], exit_: bool = True, wait: float = 0,
-                   wait_passes: int = 1, worker: ClientWorker | None = None) -> int:
+                   wait_passes: int = 1, worker: ClientWorker | None = None, platform: str = "auto") -> int:
     from listencheck.analysis import build_report
     from listencheck.pipeline import run_check
     from listencheck.redact import Redactor
@@ -328,15 +337,15 @@ def _run_and_print(options: CheckOptions, targets: tuple[Output, ...], no_color:
 
     redact = Redactor(secrets)
     if wait > 0:
-        waited = until_passing(lambda: build_report(_stopped(run_check(options))), wait,
+        waited = until_passing(lambda: build_report(_stopped(run_check(options)), platform), wait,
                                lambda line: click.echo(redact(line), err=True), passes=wait_passes)
         report = waited.report
         if waited.record.outcome == "interrupted" and not report.result.interrupted:
             # Cancelled between attempts: the last complete attempt, marked as cut short.
-            report = build_report(_stopped(replace(report.result, interrupted=True)))
+            report = build_report(_stopped(replace(report.result, interrupted=True)), platform)
         report = with_wait(report, waited.record)
     else:
-        report = build_report(_stopped(run_check(options, worker)))
+        report = build_report(_stopped(run_check(options, worker)), platform)
     _write_outputs(report, targets, no_color, quiet, verbose, redact)
     if report.result.interrupted:
         click.echo(f"listencheck: interrupted ({report.result.stopped_by}); the report is partial",

@@ -19,6 +19,7 @@ from listencheck.stages import ATTEMPT_STAGES, Stage
 
 if TYPE_CHECKING:
     from listencheck.brokerconfig.model import ConfigFile
+    from listencheck.fixes.cluster import BrokerFix
 
 
 class StageStatus(StrEnum):
@@ -690,4 +691,5 @@ class Report:
     result: CheckResult
     findings: tuple[Finding, ...]
     verdict: Verdict
+    fixes: tuple[BrokerFix, ...] = ()  # the configuration change per broker, as data
     wait: WaitRecord | None = None

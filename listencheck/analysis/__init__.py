@@ -14,11 +14,14 @@ from listencheck.analysis.config_rules import (
 )
 from listencheck.analysis.context import BootstrapContext, context_for, new_finding
 from listencheck.analysis.expectation_rules import advertised_expectation_findings, expectation_findings
+from listencheck.analysis.fix_rules import broker_fixes
 from listencheck.analysis.resolution_rules import resolution_findings
 from listencheck.analysis.security_rules import security_findings
 from listencheck.analysis.topic_rules import topic_findings
+from listencheck.brokerconfig.readback import given_brokers, known_configs
 from listencheck.catalogue import CATALOGUE
 from listencheck.codes import FindingCode
+from listencheck.fixes.platforms import AUTO
 from listencheck.limits import MAX_ADDRESSES_PER_HOST, MAX_BROKERS, MAX_PARTITIONS, MAX_TOPICS
 from listencheck.models import (
     CheckResult,
@@ -229,6 +232,10 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def build_report(result: CheckResult) -> Report:
+def build_report(result: CheckResult, platform: str = AUTO) -> Report:
+    """Findings, verdict and the configuration fix of each broker (``platform``: its syntax)."""
     findings = analyze(result)
-    return Report(__version__, result, findings, verdict_for(result, findings))
+    given = given_brokers(result)
+    fixes = tuple(fix for b in result.bootstraps for fix in broker_fixes(
+        context_for(result, b), findings, platform, known_configs(b, given)))
+    return Report(__version__, result, findings, verdict_for(result, findings), fixes)

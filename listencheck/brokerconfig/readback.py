@@ -94,3 +94,10 @@ def broker_configs(
 def given_brokers(result: CheckResult) -> tuple[ListenerConfig, ...]:
     """Every broker of every --broker-config file."""
     return tuple(b for f in result.given_configs for b in f.brokers)
+
+
+def known_configs(
+    bootstrap: BootstrapCheck, given: tuple[ListenerConfig, ...] = ()
+) -> dict[int, ListenerConfig]:
+    """Node id -> the configuration a fix for that broker starts from (read back, else given)."""
+    return {k.node_id: k.config for k in broker_configs(bootstrap, given) if k.config is not None}

@@ -15,6 +15,7 @@ from enum import Enum
 
 from listencheck.brokerconfig.model import ListenerConfig
 from listencheck.brokerconfig.readback import BrokerListenerConfig, broker_configs, given_brokers
+from listencheck.fixes.cluster import BrokerFix
 from listencheck.models import (
     AddressAttempt,
     BootstrapCheck,
@@ -31,7 +32,7 @@ from listencheck.protocol.messages import error_name
 from listencheck.render.lint_report import broker_to_json
 from listencheck.stages import ATTEMPT_RESULTS
 
-SCHEMA_VERSION = "1.9"
+SCHEMA_VERSION = "1.10"
 
 
 def render_json(report: Report) -> str:
@@ -93,7 +94,34 @@ def report_to_json(report: Report) -> dict[str, JsonValue]:
         "wait": _plain(report.wait),
         "bootstraps": [_bootstrap(b, given_brokers(result)) for b in result.bootstraps],
         "findings": [finding_to_json(f) for f in report.findings],
+        "fixes": [fix_to_json(f) for f in report.fixes],
         "verdict": _plain(report.verdict),
+    }
+
+
+def fix_to_json(fix: BrokerFix) -> dict[str, JsonValue]:
+    change = fix.change
+    publish = change.publish
+    return {
+        "bootstrap": fix.bootstrap,
+        "broker_id": fix.broker_id,
+        "codes": list(fix.codes),
+        "kind": change.kind.value,
+        "listener": change.listener,
+        "bind": change.bind if change.kind.value == "add_listener" else None,
+        "advertised": change.advertised,
+        "replaces": change.keeps_address,
+        "protocol": change.protocol,
+        "publish": ({"host_port": publish.host_port, "container_port": publish.container_port}
+                    if publish is not None else None),
+        "placeholder_names": change.placeholder_names,
+        "placeholder_address": change.placeholder_address,
+        "config_source": fix.config_source,
+        "settings": dict(change.new_values()),
+        "serves": [{"listener": name, "clients": who} for name, who in change.serves()],
+        "renderings": [{"platform": r.platform.value, "format": r.format, "text": r.text}
+                       for r in fix.renderings],
+        "diff": fix.diff,
     }
 
 

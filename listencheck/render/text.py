@@ -28,6 +28,7 @@ from listencheck.models import (
     StageStatus,
 )
 from listencheck.protocol.messages import error_name
+from listencheck.render.fixes_text import print_fixes
 from listencheck.render.printable import printable_tree
 from listencheck.stages import ATTEMPT_STAGES, SPECS, Stage, probe_stages
 
@@ -71,6 +72,8 @@ def render_text(report: Report, options: TextOptions = TextOptions()) -> str:
         for bootstrap in report.result.bootstraps:
             _bootstrap(console, bootstrap, marks, report, options.verbosity)
     _findings(console, report.findings, marks, options.verbosity)
+    if options.verbosity >= 0:
+        print_fixes(console, report.fixes, options.verbosity)
     _verdict(console, report, marks)
     text = "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
     return _to_ascii(text) if options.ascii_only else text
