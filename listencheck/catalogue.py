@@ -28,6 +28,9 @@ class FindingSpec:
     evidence: str
     fix: str
     references: tuple[str, ...] = ()
+    # What kind of address the subject advertises: at an error it explains the subject's failing
+    # stage, and the two are one problem (listencheck/analysis/problems.py).
+    classifies: bool = False
 
 
 _LISTENERS_DOC = "https://www.confluent.io/blog/kafka-listeners-explained/"
@@ -322,6 +325,7 @@ _SPECS = (
         "Advertise the host name or IP other clients use; keep localhost only on a listener for "
         "clients on the broker's own host.",
         (_LISTENERS_DOC,),
+        classifies=True,
     ),
     FindingSpec(
         FindingCode.ADVERTISED_WILDCARD, Stage.ADDRESS, "Broker advertises a wildcard address", (ERR, WARN),
@@ -329,6 +333,7 @@ _SPECS = (
         "from the broker's own host (warning), and fails from everywhere else (error).",
         "the advertised address and the result of connecting to it from here.",
         "Keep 0.0.0.0 in listeners= and put a reachable host in advertised.listeners=.",
+        classifies=True,
     ),
     FindingSpec(
         FindingCode.ADVERTISED_INTERNAL_NAME, Stage.ADDRESS,
@@ -340,6 +345,7 @@ _SPECS = (
         "Use a listener per audience: the internal name for clients on that network, a second "
         "listener advertising a name outside clients resolve.",
         (_LISTENERS_DOC, _KIP103),
+        classifies=True,
     ),
     FindingSpec(
         FindingCode.ADVERTISED_DOCKER_HOST_ALIAS, Stage.ADDRESS,
@@ -350,6 +356,7 @@ _SPECS = (
         "the alias and whether it resolved and answered from here.",
         "In the client container add extra_hosts: [\"host.docker.internal:host-gateway\"] (Linux); "
         "for clients on the host advertise localhost on a separate listener.",
+        classifies=True,
     ),
     FindingSpec(
         FindingCode.ADVERTISED_TUNNEL, Stage.ADDRESS, "Broker advertises a tunnel address", (ERR, NOTE),
@@ -358,6 +365,7 @@ _SPECS = (
         "the tunnel host and port, the tunnel service, and whether it answered from here.",
         "After every tunnel restart update the advertised listener to the tunnel's current "
         "host:port (or reserve a fixed tunnel address).",
+        classifies=True,
     ),
     FindingSpec(
         FindingCode.ADVERTISED_PRIVATE_ADDRESS, Stage.ADDRESS,
@@ -367,6 +375,7 @@ _SPECS = (
         "route to.",
         "the bootstrap address, the advertised address and what it resolved to.",
         "Advertise the public name or address on the listener outside clients use.",
+        classifies=True,
     ),
     # --- resolution, client, run ---------------------------------------------
     FindingSpec(

@@ -635,14 +635,40 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """Findings that stem from one cause at one subject: one headline, one fix.
+
+    The first code is the primary finding (the stage that fails); the others
+    explain it (the kind of address advertised) or follow from it (the client
+    library failing on the same broker). Every finding keeps its code in the
+    report: codes are the contract, problems what a person reads.
+    """
+
+    id: str  # P1, P2... in report order
+    severity: Severity
+    subject: Subject
+    stage: Stage
+    codes: tuple[FindingCode, ...]
+    headline: str
+    fix: str
+    findings: tuple[int, ...]  # indexes into Report.findings, the primary first
+
+    @classmethod
+    def single(cls, number: int, index: int, finding: Finding) -> Problem:
+        return cls(f"P{number}", finding.severity, finding.subject, finding.stage, (finding.code,),
+                   finding.message, finding.fix, (index,))
+
+
+@dataclass(frozen=True)
 class Verdict:
-    """The run's conclusion: exit code and finding counts."""
+    """The run's conclusion: exit code, finding counts and how many problems fail the run."""
 
     exit_code: int
     errors: int
     warnings: int
     infos: int
     summary: str
+    problems: int = 0  # problems at or above --fail-on: what the user has to fix
 
 
 @dataclass(frozen=True)
@@ -693,3 +719,4 @@ class Report:
     verdict: Verdict
     fixes: tuple[BrokerFix, ...] = ()  # the configuration change per broker, as data
     wait: WaitRecord | None = None
+    problems: tuple[Problem, ...] = ()  # the findings grouped by cause; every finding in one

@@ -15,6 +15,7 @@ from listencheck.analysis.config_rules import (
 from listencheck.analysis.context import BootstrapContext, context_for, new_finding
 from listencheck.analysis.expectation_rules import advertised_expectation_findings, expectation_findings
 from listencheck.analysis.fix_rules import broker_fixes
+from listencheck.analysis.problems import group
 from listencheck.analysis.resolution_rules import resolution_findings
 from listencheck.analysis.security_rules import security_findings
 from listencheck.analysis.topic_rules import topic_findings
@@ -27,6 +28,7 @@ from listencheck.models import (
     CheckResult,
     Expectations,
     Finding,
+    Problem,
     Reason,
     Report,
     Severity,
@@ -197,10 +199,13 @@ _FAILURE_STATUS = {"usage": ExitStatus.USAGE, "interrupted": ExitStatus.INTERRUP
                    "terminated": ExitStatus.TERMINATED, "internal": ExitStatus.INTERNAL}
 
 
-def verdict_for(result: CheckResult, findings: tuple[Finding, ...]) -> Verdict:
+def verdict_for(result: CheckResult, findings: tuple[Finding, ...],
+                problems: tuple[Problem, ...] | None = None) -> Verdict:
     """Exit status and summary; ``settings.fail_on`` decides which severities fail the run."""
     counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
     fail_on = result.settings.fail_on
+    failing = sum(1 for p in (group(findings) if problems is None else problems)
+                  if p.severity.at_least(fail_on))
     if result.failure is not None:  # nothing was measured: the failure is the whole story
         code = _FAILURE_STATUS.get(result.failure.kind, ExitStatus.INTERNAL)
         return Verdict(int(code), 0, 0, 0, f"{result.failure.kind}: {result.failure.message}")
@@ -214,10 +219,11 @@ def verdict_for(result: CheckResult, findings: tuple[Finding, ...]) -> Verdict:
         code = ExitStatus.ERROR_FINDINGS
         unmet_only = all(f.stage is Stage.EXPECTATIONS for f in findings if f.severity is Severity.ERROR)
         summary = ("the cluster does not meet the expectations: see the errors above" if unmet_only
-                   else "clients will fail: fix the errors above")
+                   else f"clients will fail: fix the {_count(failing, 'problem')} above")
     elif counts[Severity.WARNING] and Severity.WARNING.at_least(fail_on):
         code = ExitStatus.ERROR_FINDINGS
-        summary = "warnings fail this check (--fail-on warning): fix the warnings above"
+        summary = (f"warnings fail this check (--fail-on warning): fix the "
+                   f"{_count(failing, 'problem')} above")
     else:
         code, summary = ExitStatus.OK, "every advertised listener works from here"
         if result.settings.expect != Expectations():
@@ -225,7 +231,7 @@ def verdict_for(result: CheckResult, findings: tuple[Finding, ...]) -> Verdict:
     summary += (f" ({_count(counts[Severity.ERROR], 'error')}, "
                 f"{_count(counts[Severity.WARNING], 'warning')}, {_count(counts[Severity.INFO], 'note')})")
     return Verdict(int(code), counts[Severity.ERROR], counts[Severity.WARNING],
-                   counts[Severity.INFO], summary)
+                   counts[Severity.INFO], summary, failing)
 
 
 def _count(n: int, noun: str) -> str:
@@ -235,7 +241,9 @@ def _count(n: int, noun: str) -> str:
 def build_report(result: CheckResult, platform: str = AUTO) -> Report:
     """Findings, verdict and the configuration fix of each broker (``platform``: its syntax)."""
     findings = analyze(result)
+    problems = group(findings)
     given = given_brokers(result)
     fixes = tuple(fix for b in result.bootstraps for fix in broker_fixes(
         context_for(result, b), findings, platform, known_configs(b, given)))
-    return Report(__version__, result, findings, verdict_for(result, findings), fixes)
+    return Report(__version__, result, findings, verdict_for(result, findings, problems), fixes,
+                  problems=problems)

@@ -24,6 +24,7 @@ from listencheck.models import (
     Finding,
     JsonValue,
     MetadataDetail,
+    Problem,
     Report,
     StageResult,
     TopicsDetail,
@@ -32,7 +33,7 @@ from listencheck.protocol.messages import error_name
 from listencheck.render.lint_report import broker_to_json
 from listencheck.stages import ATTEMPT_RESULTS
 
-SCHEMA_VERSION = "1.10"
+SCHEMA_VERSION = "1.11"
 
 
 def render_json(report: Report) -> str:
@@ -94,6 +95,7 @@ def report_to_json(report: Report) -> dict[str, JsonValue]:
         "wait": _plain(report.wait),
         "bootstraps": [_bootstrap(b, given_brokers(result)) for b in result.bootstraps],
         "findings": [finding_to_json(f) for f in report.findings],
+        "problems": [problem_to_json(p) for p in report.problems],
         "fixes": [fix_to_json(f) for f in report.fixes],
         "verdict": _plain(report.verdict),
     }
@@ -138,6 +140,22 @@ def finding_to_json(finding: Finding) -> dict[str, JsonValue]:
         "evidence": finding.evidence,
         "fix": finding.fix,
         "doc": f"docs/findings.md#{finding.code.lower()}",
+    }
+
+
+def problem_to_json(problem: Problem) -> dict[str, JsonValue]:
+    return {
+        "id": problem.id,
+        "severity": problem.severity.value,
+        "stage": problem.stage.value,
+        "subject": problem.subject.kind.value,
+        "bootstrap": problem.subject.bootstrap,
+        "broker_id": problem.subject.broker_id,
+        "address": problem.subject.address,
+        "codes": [c.value for c in problem.codes],
+        "headline": problem.headline,
+        "fix": problem.fix,
+        "findings": list(problem.findings),
     }
 
 

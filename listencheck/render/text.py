@@ -17,11 +17,12 @@ from rich.text import Text
 
 from listencheck.brokerconfig.readback import broker_configs, given_brokers
 from listencheck.brokerconfig.table import listener_rows, rows_as_text
+from listencheck.catalogue import spec
 from listencheck.models import (
     BootstrapCheck,
     BrokerCheck,
     EndpointProbe,
-    Finding,
+    Problem,
     Report,
     Severity,
     StageResult,
@@ -71,7 +72,7 @@ def render_text(report: Report, options: TextOptions = TextOptions()) -> str:
         _header(console, report)
         for bootstrap in report.result.bootstraps:
             _bootstrap(console, bootstrap, marks, report, options.verbosity)
-    _findings(console, report.findings, marks, options.verbosity)
+    _problems(console, report, marks, options.verbosity)
     if options.verbosity >= 0:
         print_fixes(console, report.fixes, options.verbosity)
     _verdict(console, report, marks)
@@ -271,70 +272,84 @@ def _client_line(console: Console, client: StageResult[object], marks: _Marks) -
         console.print(Text(f"  {marks.fail} {library}: {message}", style="red"))
 
 
-GROUP_AFTER = 3  # more findings than this with one code and severity are folded in the text view
+GROUP_AFTER = 3  # more problems than this with the same codes and severity are folded in the text view
 
 
-def _findings(console: Console, findings: tuple[Finding, ...], marks: _Marks, verbosity: int) -> None:
-    if not findings:
+def _problems(console: Console, report: Report, marks: _Marks, verbosity: int) -> None:
+    """One headline, the codes it carries and one fix per problem (evidence with -v)."""
+    findings = report.findings
+    problems = report.problems or tuple(Problem.single(i + 1, i, f) for i, f in enumerate(findings))
+    if not problems:
         return
     console.print()
     console.print(Text("Findings", style="bold"))
     previous_fix = None
-    for group in _groups(findings, fold=verbosity < 1):
-        finding = group[0]
-        _finding_head(console, finding, marks)
-        console.print(Padding(Text(finding.message), (0, 0, 0, 3)))
-        fix = "as above" if finding.fix == previous_fix else finding.fix
-        previous_fix = finding.fix
+    for group in _groups(problems, fold=verbosity < 1):
+        problem = group[0]
+        _problem_head(console, problem, marks)
+        console.print(Padding(Text(problem.headline), (0, 0, 0, 3)))
+        for index in problem.findings[1:]:
+            also = findings[index]
+            console.print(Padding(Text(f"{also.code}: {spec(also.code).title}", style="dim"),
+                                  (0, 0, 0, 3)))
+        fix = "as above" if problem.fix == previous_fix else problem.fix
+        previous_fix = problem.fix
         console.print(Padding(Text.assemble(("fix: ", "bold"), fix), (0, 0, 0, 3)))
         if len(group) > 1:
             others = ", ".join(
-                f"broker {f.broker_id} ({f.address})" if f.broker_id is not None else str(f.address)
-                for f in group[1:6]
+                f"broker {p.subject.broker_id} ({p.subject.address})" if p.subject.broker_id is not None
+                else str(p.subject.address)
+                for p in group[1:6]
             )
             more = f" and {len(group) - 6} more" if len(group) > 6 else ""
             console.print(Padding(Text(f"… the same for {len(group) - 1} more: {others}{more} "
                                        "(-v or --format json lists each)", style="dim"), (0, 0, 0, 3)))
-        if verbosity >= 1 and finding.evidence:
-            for key, value in finding.evidence.items():
-                console.print(Padding(Text(f"{key}: {value}", style="dim"), (0, 0, 0, 5)))
+        if verbosity >= 1:
+            for index in problem.findings:
+                evidence = findings[index].evidence
+                if len(problem.findings) > 1 and evidence:
+                    console.print(Padding(Text(f"{findings[index].code}:", style="dim"), (0, 0, 0, 5)))
+                for key, value in evidence.items():
+                    console.print(Padding(Text(f"{key}: {value}", style="dim"), (0, 0, 0, 5)))
 
 
-def _groups(findings: tuple[Finding, ...], fold: bool) -> list[list[Finding]]:
-    """Findings in order; with ``fold``, a code repeated across many brokers becomes one group."""
+def _groups(problems: tuple[Problem, ...], fold: bool) -> list[list[Problem]]:
+    """Problems in order; with ``fold``, the same problem repeated across many brokers becomes one group."""
     if not fold:
-        return [[f] for f in findings]
-    def key(f: Finding) -> tuple[str, Severity, str | None]:
-        return (f.code, f.severity, f.bootstrap)
+        return [[p] for p in problems]
 
-    counts: dict[tuple[str, Severity, str | None], int] = {}
-    for f in findings:
-        counts[key(f)] = counts.get(key(f), 0) + 1
-    groups: dict[tuple[str, Severity, str | None], list[Finding]] = {}
-    ordered: list[list[Finding]] = []
-    for f in findings:
-        if counts[key(f)] > GROUP_AFTER:
-            if key(f) not in groups:
-                groups[key(f)] = []
-                ordered.append(groups[key(f)])
-            groups[key(f)].append(f)
+    def key(p: Problem) -> tuple[tuple[str, ...], Severity, str | None]:
+        return (p.codes, p.severity, p.subject.bootstrap)
+
+    counts: dict[tuple[tuple[str, ...], Severity, str | None], int] = {}
+    for p in problems:
+        counts[key(p)] = counts.get(key(p), 0) + 1
+    groups: dict[tuple[tuple[str, ...], Severity, str | None], list[Problem]] = {}
+    ordered: list[list[Problem]] = []
+    for p in problems:
+        if counts[key(p)] > GROUP_AFTER:
+            if key(p) not in groups:
+                groups[key(p)] = []
+                ordered.append(groups[key(p)])
+            groups[key(p)].append(p)
         else:
-            ordered.append([f])
+            ordered.append([p])
     return ordered
 
 
-def _finding_head(console: Console, finding: Finding, marks: _Marks) -> None:
-    style = _STYLE[finding.severity]
+def _problem_head(console: Console, problem: Problem, marks: _Marks) -> None:
+    style = _STYLE[problem.severity]
+    subject = problem.subject
     where = " · ".join(
         x for x in (
-            f"broker {finding.broker_id}" if finding.broker_id is not None else "",
-            finding.address or "",
-            f"via {finding.bootstrap}" if finding.bootstrap else "",
+            f"broker {subject.broker_id}" if subject.broker_id is not None else "",
+            subject.address or "",
+            f"via {subject.bootstrap}" if subject.bootstrap else "",
         ) if x
     )
     console.print(Text.assemble(
-        (f" {marks.sev[finding.severity]} {finding.severity.value.upper():7} ", style),
-        (finding.code, "bold"), f"  {where}",
+        (f" {marks.sev[problem.severity]} {problem.severity.value.upper():7} ", style),
+        (" + ".join(problem.codes), "bold"), f"  {where}",
     ))
 
 
