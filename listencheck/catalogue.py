@@ -405,6 +405,19 @@ _SPECS = (
         "Follow the other findings for that broker; if there are none, compare the client "
         "settings with what the listener expects.",
     ),
+    FindingSpec(
+        FindingCode.LISTENER_IS_CONTROLLER, Stage.KAFKA,
+        "A KRaft controller listener where clients need a broker listener", (ERR,),
+        "The address answers ApiVersions with a KRaft controller's API set: controller-only APIs "
+        "(Vote, BeginQuorumEpoch, BrokerRegistration...: \"listeners\": [\"controller\"] in apache/kafka's "
+        "message definitions) and neither Produce nor Metadata. Clients were pointed at the controller "
+        "port (bootstrap), or a broker advertises its controller listener.",
+        "the address, the controller-only API keys it offers, the client listeners that worked in "
+        "this run.",
+        "Bootstrap to (and advertise) a broker listener; the controller listener belongs in "
+        "`listeners` and `controller.listener.names` only.",
+        ("https://kafka.apache.org/documentation/#kraft_role",),
+    ),
     # --- topic metadata ------------------------------------------------------------
     FindingSpec(
         FindingCode.BROKER_LISTENER_MISSING, Stage.TOPICS,

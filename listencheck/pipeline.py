@@ -55,7 +55,13 @@ from listencheck.models import (
     StageResult,
     TopicsDetail,
 )
-from listencheck.probes.attempt import AttemptSettings, probe_address, probe_topics
+from listencheck.probes.attempt import (
+    UNVERIFIED_RETRY_FAILURES,
+    AttemptSettings,
+    probe_address,
+    probe_metadata_unverified,
+    probe_topics,
+)
 from listencheck.probes.budget import stage_within_deadline
 from listencheck.probes.client import client_answer, client_result
 from listencheck.probes.resolve import Resolver, SystemResolver
@@ -216,6 +222,7 @@ class _Run:
         self.redact: Callable[[str], str] = Redactor(options.config.secrets())
         self._probes: dict[Endpoint, asyncio.Task[EndpointProbe]] = {}
         self._topic_results: dict[str, StageResult[TopicsDetail]] = {}
+        self._unverified: dict[str, ClusterMetadata] = {}
         self.client_worker = client_worker
 
     def close(self) -> None:
@@ -308,7 +315,7 @@ class _Run:
     async def bootstrap(self, spec: BootstrapSpec) -> BootstrapCheck:
         client_task = asyncio.ensure_future(self._client_check(spec))
         await asyncio.gather(*(self.probe(e) for e in spec.endpoints))
-        metadata = self._metadata(spec)
+        metadata = self._metadata(spec) or await self._metadata_unverified(spec)
         if metadata is None:
             # No bootstrap server answered us: the client library cannot do better, and
             # waiting for its timeout would only delay the report.
@@ -364,6 +371,27 @@ class _Run:
         for server in (self._finished(e) for e in spec.endpoints):
             if server.chosen is not None and server.metadata is not None:
                 return ClusterMetadata(str(server.endpoint), server.chosen.address, server.metadata)
+        return self._unverified.get(spec.argument)
+
+    async def _metadata_unverified(self, spec: BootstrapSpec) -> ClusterMetadata | None:
+        """When every bootstrap server failed TLS verification only: their metadata read without
+        it, so the advertised listeners are still learned and probed (marked unverified)."""
+        for server in map(self._finished, spec.endpoints):
+            attempt = server.chosen
+            tls = attempt.tls.detail if attempt is not None else None
+            if attempt is None or tls is None or tls.failure not in UNVERIFIED_RETRY_FAILURES:
+                continue
+            if not await self._acquire(self.connections):
+                return None
+            try:
+                result = await probe_metadata_unverified(
+                    server.endpoint, attempt.address, self.attempt_settings)
+            finally:
+                self.connections.release()
+            if result.ok and result.detail is not None:
+                found = ClusterMetadata(str(server.endpoint), attempt.address, result.detail, verified=False)
+                self._unverified[spec.argument] = found
+                return found
         return None
 
     @staticmethod

@@ -13,6 +13,7 @@ from listencheck.analysis.config_rules import (
     readback_rule_findings,
 )
 from listencheck.analysis.context import BootstrapContext, context_for, new_finding
+from listencheck.analysis.controller_rules import controller_findings, superseded
 from listencheck.analysis.expectation_rules import advertised_expectation_findings, expectation_findings
 from listencheck.analysis.fix_rules import broker_fixes
 from listencheck.analysis.problems import group
@@ -53,6 +54,7 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
         findings.extend(_client_findings(ctx, findings))
         findings.extend(_limit_findings(ctx))
         findings.extend(topic_findings(ctx))
+        findings.extend(controller_findings(ctx))
         findings.extend(expectation_findings(ctx))
         findings.extend(readback_findings(ctx))
         findings.extend(readback_rule_findings(ctx))
@@ -60,6 +62,7 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
     findings.extend(given_config_findings(result))
     findings.extend(advertised_expectation_findings(result))
     findings.extend(_run_findings(result))
+    findings = superseded(findings)
     order = {b.argument: i for i, b in enumerate(result.bootstraps)}
     codes = {code: i for i, code in enumerate(CATALOGUE)}  # symptoms before address kinds
     return tuple(sorted(

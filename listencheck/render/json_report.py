@@ -33,7 +33,7 @@ from listencheck.protocol.messages import error_name
 from listencheck.render.lint_report import broker_to_json
 from listencheck.stages import ATTEMPT_RESULTS
 
-SCHEMA_VERSION = "1.11"
+SCHEMA_VERSION = "1.12"
 
 
 def render_json(report: Report) -> str:
@@ -166,6 +166,7 @@ def _bootstrap(b: BootstrapCheck, given: tuple[ListenerConfig, ...]) -> dict[str
         metadata = {
             "source": md.source,
             "source_address": md.source_address,
+            "verified": md.verified,
             **_metadata(md.detail),
             "brokers": [
                 {"node_id": x.node_id, "host": x.host, "port": x.port, "rack": x.rack,

@@ -115,10 +115,14 @@ def _bootstrap(console: Console, b: BootstrapCheck, marks: _Marks, report: Repor
             f"{who} at {md.source} ({md.source_address}) · cluster {d.cluster_id or '?'} · "
             f"controller {d.controller_id} · {len(d.brokers)} broker(s) · Metadata v{d.api_version}",
             style="dim"), (0, 0, 0, 2)))
+        if not md.verified:
+            console.print(Padding(Text(
+                "read over an unverified TLS connection (its certificate failed verification; "
+                "used only to learn and probe the advertised listeners)", style="yellow"), (0, 0, 0, 2)))
     else:
         console.print(Text("  no bootstrap server answered", style="bold red"))
     protocol = report.result.settings.security_protocol
-    if verbosity >= 1 or md is None:
+    if verbosity >= 1 or md is None or not md.verified:
         console.print(_servers_table(b.servers, marks, protocol))
     if md is not None and b.brokers:
         console.print(_brokers_table(b.brokers, marks, protocol, verbosity))
