@@ -62,6 +62,7 @@ details{margin:6px 0}summary{cursor:pointer;color:#57606a}
 .topology .partial rect{stroke:#b35900;fill:#fff8f0}.topology .client rect{stroke:#0969da;fill:#f0f7ff}
 .legend span{margin-right:14px}
 footer{margin-top:32px;color:#57606a;font-size:12px}
+tr.concern-3 td{background:#ffebe9}tr.concern-2 td{background:#fff8c5}tr.concern-1 td{background:#f6f8fa}
 """
 
 # Copy buttons: the only script, allowed by its hash (no inline handlers, no eval).
@@ -136,6 +137,38 @@ def _bootstrap_section(view: BootstrapView) -> str:
             f"<p>{facts}</p>{_server_table(view)}{_broker_table(view)}{client_line}</section>")
 
 
+TOPICS_SHOWN = 50  # rows of the health table; the JSON has them all
+
+
+def _health_section(views: list[BootstrapView]) -> str:
+    parts = []
+    for view in views:
+        topics = view.topics
+        if topics is None:
+            continue
+        head = f"<h3>Topics through <code>{escape(view.argument)}</code></h3>"
+        if topics.status != "ok":
+            parts.append(f"{head}<p>Topic metadata was not read ({escape(topics.status)}).</p>")
+            continue
+        summary = (f"{topics.topic_count} topics, {topics.partition_count} partitions · "
+                   f"{topics.leaderless} without a leader · {topics.under_replicated} under-replicated"
+                   f"{' · list cut at the limit' if topics.truncated else ''}")
+        note = f"<p>min.insync.replicas: {escape(topics.configs_note)}</p>" if topics.configs_note else ""
+        rows = "".join(
+            f'<tr class="concern-{r.concern}"><td class="addr">{escape(r.name)}</td>'
+            + "".join(f"<td>{v}</td>" for v in (
+                r.partitions, r.replication_factor,
+                "—" if r.min_insync_replicas is None else r.min_insync_replicas,
+                r.under_replicated, r.leaderless, "yes" if r.internal else ""))
+            + "</tr>" for r in topics.rows[:TOPICS_SHOWN])
+        more = (f"<p>and {len(topics.rows) - TOPICS_SHOWN} more topics (all in the embedded JSON).</p>"
+                if len(topics.rows) > TOPICS_SHOWN else "")
+        parts.append(f"{head}<p>{escape(summary)}</p>{note}<table class=\"topics\"><thead><tr><th>topic</th>"
+                     "<th>partitions</th><th>replicas</th><th>min.insync</th><th>under-replicated</th>"
+                     f"<th>no leader</th><th>internal</th></tr></thead><tbody>{rows}</tbody></table>{more}")
+    return "<h2>Cluster health</h2>" + "".join(parts) if parts else ""
+
+
 def _fix_block(fix: str) -> str:
     return f'<div class="fix"><pre>{escape(fix)}</pre><button class="copy" type="button">copy</button></div>'
 
@@ -204,6 +237,7 @@ def render_html_document(doc: Doc) -> str:
         f"<h2>Topology</h2>{render_topology(client_name, views)}{legend}"
         f"{_problems_section(doc)}"
         f"<h2>Listeners</h2>{''.join(_bootstrap_section(v) for v in views)}"
+        f"{_health_section(views)}"
         '<footer>Self-contained report: no external resources. The JSON report is embedded '
         '(script#listencheck-report, type application/json).</footer></main>'
         f'<script type="application/json" id="listencheck-report">{embedded_json(doc)}</script>'

@@ -85,6 +85,26 @@ def _bootstrap(view: BootstrapView) -> str:
     return "\n".join(out)
 
 
+TOPICS_SHOWN = 20  # rows of the health table in a ticket; the JSON report has them all
+
+
+def _health(view: BootstrapView) -> str:
+    topics = view.topics
+    if topics is None or topics.status != "ok":
+        return ""
+    cut = " (list cut at the limit)" if topics.truncated else ""
+    out = [f"#### Topics through {code(view.argument)}", "",
+           f"{topics.topic_count} topics, {topics.partition_count} partitions, {topics.leaderless} without a "
+           f"leader, {topics.under_replicated} under-replicated{cut}.", ""]
+    flagged = [r for r in topics.rows if r.concern][:TOPICS_SHOWN]
+    if flagged:
+        out += [_table(["topic", "partitions", "replicas", "min.insync", "under-replicated", "no leader"],
+                       [[code(r.name), str(r.partitions), str(r.replication_factor),
+                         "—" if r.min_insync_replicas is None else str(r.min_insync_replicas),
+                         str(r.under_replicated), str(r.leaderless)] for r in flagged]), ""]
+    return "\n".join(out)
+
+
 def _finding(f: Mapping[str, Any]) -> str:
     severity = str(f.get("severity", "info")).upper()
     lines = [f"- **{text(severity)}** {code(f.get('code'))} — {text(subject(f))}",
@@ -117,7 +137,9 @@ def render_markdown_document(doc: Doc) -> str:
     if doc.get("interrupted") or doc.get("deadline_hit"):
         why = "interrupted." if doc.get("interrupted") else "the run's deadline was hit."
         out += [f"**Incomplete:** {why}", ""]
-    out += [_bootstrap(v) for v in bootstrap_views(doc)]
+    views = list(bootstrap_views(doc))
+    out += [_bootstrap(v) for v in views]
+    out += [h for h in (_health(v) for v in views) if h]
     items = findings(doc)
     out += [f"### Findings ({len(items)})", ""]
     out += [_finding(f) for f in items] or ["No findings: every advertised listener works from here."]
