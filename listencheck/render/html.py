@@ -18,11 +18,11 @@ from typing import Any
 from listencheck.render.report_view import (
     BootstrapView,
     Doc,
+    ProblemView,
     StageCell,
     bootstrap_views,
     evidence_lines,
-    findings,
-    subject,
+    problems,
     verdict_line,
 )
 from listencheck.render.topology_svg import render_topology
@@ -46,6 +46,7 @@ td.addr{white-space:nowrap}
 .finding.error{border-left-color:#cf222e}.finding.warning{border-left-color:#bf8700}
 .finding.info{border-left-color:#0969da}
 .finding .head{font-weight:600}.finding .code{font-family:ui-monospace,monospace;margin-right:8px}
+.finding details p{margin:4px 0}
 .finding .subject{color:#57606a;font-size:13px}
 .sev{display:inline-block;min-width:64px;font-size:12px;text-transform:uppercase}
 .sev.error{color:#cf222e}.sev.warning{color:#9a6700}.sev.info{color:#0969da}
@@ -173,32 +174,30 @@ def _fix_block(fix: str) -> str:
     return f'<div class="fix"><pre>{escape(fix)}</pre><button class="copy" type="button">copy</button></div>'
 
 
-def _evidence(evidence: Mapping[str, Any] | None) -> str:
-    lines = evidence_lines(evidence)
-    if not lines:
-        return ""
-    rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in lines)
-    return f"<details><summary>evidence</summary><table class=\"evidence\">{rows}</table></details>"
+def _evidence_table(evidence: Mapping[str, Any] | None) -> str:
+    rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in evidence_lines(evidence))
+    return f'<table class="evidence">{rows}</table>' if rows else ""
 
 
-def _finding(f: Mapping[str, Any]) -> str:
-    severity = escape(str(f.get("severity", "info")))
-    doc = f.get("doc")
-    code = escape(str(f.get("code")))
-    return (f'<article class="finding {severity}" id="finding-{code.lower()}">'
-            f'<div class="head"><span class="sev {severity}">{severity}</span>'
-            f'<span class="code">{code}</span><span class="subject">{escape(subject(f))}</span></div>'
-            f'<p>{escape(str(f.get("message", "")))}</p>{_evidence(f.get("evidence"))}'
-            f'{_fix_block(str(f.get("fix", "")))}'
-            f'{f"<p class=subject>reference: {escape(str(doc))}</p>" if doc else ""}</article>')
+def _problem(problem: ProblemView) -> str:
+    severity = escape(problem.severity)
+    codes = "".join(f'<span class="code">{escape(c)}</span>' for c in problem.codes)
+    evidence = "".join(
+        f"<details><summary>{escape(str(f.get('code')))}: evidence</summary>"
+        f"<p>{escape(str(f.get('message', '')))}</p>{_evidence_table(f.get('evidence'))}</details>"
+        for f in problem.findings)
+    return (f'<article class="finding {severity}">'
+            f'<div class="head"><span class="sev {severity}">{severity}</span>{codes}'
+            f'<span class="subject">{escape(problem.subject)}</span></div>'
+            f"<p>{escape(problem.headline)}</p>{evidence}{_fix_block(problem.fix)}</article>")
 
 
 def _problems_section(doc: Doc) -> str:
-    """Problems (a cause at a subject, with its codes) when the report groups them, else findings."""
-    items = findings(doc)
+    """One card per problem (a cause at a subject, with every code it carries)."""
+    items = problems(doc)
     if not items:
-        return "<h2>Findings</h2><p>No findings: every advertised listener works from here.</p>"
-    return f"<h2>Findings ({len(items)})</h2>" + "".join(_finding(f) for f in items)
+        return "<h2>Problems</h2><p>No findings: every advertised listener works from here.</p>"
+    return f"<h2>Problems ({len(items)})</h2>" + "".join(_problem(p) for p in items)
 
 
 def _meta(doc: Doc) -> str:

@@ -9,17 +9,15 @@ fenced blocks longer than any backtick run inside them.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
 
 from listencheck.render.report_view import (
     BootstrapView,
     Doc,
+    ProblemView,
     StageCell,
     bootstrap_views,
     evidence_lines,
-    findings,
-    subject,
+    problems,
     verdict_line,
 )
 
@@ -105,19 +103,19 @@ def _health(view: BootstrapView) -> str:
     return "\n".join(out)
 
 
-def _finding(f: Mapping[str, Any]) -> str:
-    severity = str(f.get("severity", "info")).upper()
-    lines = [f"- **{text(severity)}** {code(f.get('code'))} — {text(subject(f))}",
-             f"  {text(f.get('message', ''))}"]
-    evidence = evidence_lines(f.get("evidence"))
-    if evidence:
-        lines.append("  <details><summary>evidence</summary>\n")
-        lines.extend(f"  - {text(k)}: {code(v)}" for k, v in evidence)
-        lines.append("\n  </details>")
-    fix = str(f.get("fix", ""))
-    if fix:
+def _problem(problem: ProblemView) -> str:
+    codes = " ".join(code(c) for c in problem.codes)
+    lines = [f"- **{text(problem.severity.upper())}** {codes} — {text(problem.subject)}",
+             f"  {text(problem.headline)}"]
+    for f in problem.findings:
+        evidence = evidence_lines(f.get("evidence"))
+        if evidence:
+            lines.append(f"  <details><summary>{text(f.get('code'))}: evidence</summary>\n")
+            lines.extend(f"  - {text(k)}: {code(v)}" for k, v in evidence)
+            lines.append("\n  </details>")
+    if problem.fix:
         lines.append("")
-        lines.extend("  " + line for line in block(fix).splitlines())
+        lines.extend("  " + line for line in block(problem.fix).splitlines())
     return "\n".join(lines)
 
 
@@ -140,7 +138,7 @@ def render_markdown_document(doc: Doc) -> str:
     views = list(bootstrap_views(doc))
     out += [_bootstrap(v) for v in views]
     out += [h for h in (_health(v) for v in views) if h]
-    items = findings(doc)
-    out += [f"### Findings ({len(items)})", ""]
-    out += [_finding(f) for f in items] or ["No findings: every advertised listener works from here."]
+    items = problems(doc)
+    out += [f"### Problems ({len(items)})", ""]
+    out += [_problem(p) for p in items] or ["No findings: every advertised listener works from here."]
     return "\n".join(out).rstrip() + "\n"

@@ -202,6 +202,31 @@ def findings(doc: Doc) -> list[Mapping[str, Any]]:
     return list(doc.get("findings") or ())
 
 
+@dataclass(frozen=True)
+class ProblemView:
+    """One cause at one subject: a headline, the codes it carries, one fix, and its findings."""
+
+    severity: str
+    headline: str
+    codes: tuple[str, ...]
+    subject: str
+    fix: str
+    findings: tuple[Mapping[str, Any], ...]
+
+
+def problems(doc: Doc) -> list[ProblemView]:
+    """The report's problems (schema 1.10+); an older report's findings, one problem each."""
+    items = findings(doc)
+    grouped = doc.get("problems")
+    if grouped is None:
+        return [ProblemView(str(f.get("severity", "info")), str(f.get("message", "")), (str(f.get("code")),),
+                            subject(f), str(f.get("fix", "")), (f,)) for f in items]
+    return [ProblemView(str(p.get("severity", "info")), str(p.get("headline", "")),
+                        tuple(str(c) for c in p.get("codes") or ()), subject(p), str(p.get("fix", "")),
+                        tuple(items[i] for i in p.get("findings") or () if 0 <= i < len(items)))
+            for p in grouped]
+
+
 def subject(finding: Mapping[str, Any]) -> str:
     """Who a finding is about, in words: broker 2 · kafka-2:9092 · via bootstrap."""
     parts = []
