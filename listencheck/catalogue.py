@@ -343,6 +343,77 @@ _SPECS = (
         "the bootstrap address, the advertised address and what it resolved to.",
         "Advertise the public name or address on the listener outside clients use.",
     ),
+    # --- deep probes (--deep): raw packets and DNS per resolver ----------------
+    FindingSpec(
+        "PATH_FIREWALL_REJECTED", "A firewall rejects the connection (and says where)", (ERR,),
+        "A SYN to the advertised address and port was answered by a rejection that a listening or "
+        "closed port would not give: ICMP administratively prohibited, ICMP port or host "
+        "unreachable sent by the host itself (a TCP stack answers a closed port with a reset), or a "
+        "reset that carries the host's address but crossed fewer routers than the path to the host "
+        "has (forged by a firewall on the way). The TCP stage reports such a connection as refused "
+        "or unreachable; this names the firewall.",
+        "the answer (ICMP type and code named, or reset), who sent it (the host, or the device at "
+        "hop N and its address), its TTL, and the routers of the TCP traceroute.",
+        "Allow the broker's port for this client in that firewall (the host's iptables/nftables or "
+        "firewalld, a router, a cloud security group or network ACL), or advertise a listener the "
+        "path allows.",
+    ),
+    FindingSpec(
+        "PATH_SILENTLY_DROPPED", "Packets to the broker vanish after hop N", (ERR,),
+        "SYNs to the advertised address get no answer at all: something drops them. TTL-limited "
+        "SYNs (a TCP traceroute to the very port) show the last device that still answered, so the "
+        "drop happens at or after that hop.",
+        "the TCP traceroute (router per hop), the last hop that answered.",
+        "Allow the port in the firewall at or after that hop (iptables DROP, security group, network "
+        "ACL), or check that the host is up.",
+    ),
+    FindingSpec(
+        "PATH_NO_ROUTE", "No route to the advertised address", (ERR,),
+        "The advertised address cannot be routed to: this machine has no route, nothing answers "
+        "for it on the local network, or a router on the way answers network/host unreachable.",
+        "the ICMP answer and the router that sent it (hop and address), or this machine's error.",
+        "Advertise an address this client can reach (the one advertised is usually internal to the "
+        "broker's network), or add the route, VPN or peering to that network.",
+    ),
+    FindingSpec(
+        "PATH_MTU_BLACK_HOLE", "Large packets vanish on the way (path-MTU black hole)", (ERR,),
+        "The connection is made and small requests are answered, but a larger answer (Metadata "
+        "bigger than one packet) never arrives: full-size packets are dropped on a link with a "
+        "smaller MTU (a tunnel, VPN or overlay) and the ICMP \"fragmentation needed\" that should "
+        "tell the sender is filtered. Don't-fragment ICMP echo of decreasing sizes confirms it.",
+        "the route MTU here, the largest packet that passes both ways, the smallest that does not, "
+        "every size tried.",
+        "Clamp TCP MSS to the path MTU on the router, tunnel or VPN (iptables TCPMSS "
+        "--clamp-mss-to-pmtu), lower the tunnel or VPN interface MTU to the size that passes, or let "
+        "ICMP \"fragmentation needed\" / \"packet too big\" through.",
+    ),
+    FindingSpec(
+        "DNS_RESOLVERS_DISAGREE", "Nameservers give different answers for an advertised name", (WARN,),
+        "Every nameserver of resolv.conf (and --dns-server) was asked directly: they answer "
+        "differently (split horizon, a stale record, NXDOMAIN from one), so which address a client "
+        "gets depends on which nameserver answers first.",
+        "each nameserver's status and addresses, and the addresses the client used (getaddrinfo).",
+        "Serve the same records from every nameserver the client uses, or list only the resolvers "
+        "meant for this network.",
+    ),
+    FindingSpec(
+        "DNS_RESOLVER_UNRESPONSIVE", "A nameserver does not answer", (WARN,),
+        "A nameserver of resolv.conf (or --dns-server) did not answer: every lookup that reaches it "
+        "waits for the resolver timeout (5 s by default) before the next one is tried, which can "
+        "exceed client timeouts.",
+        "the nameserver and the names it did not answer for.",
+        "Remove it from resolv.conf (or from the DHCP, VPN or container settings that write it), or "
+        "make it answer.",
+    ),
+    FindingSpec(
+        "DEEP_NO_RAW_SOCKETS", "--deep ran without raw sockets", (NOTE,),
+        "The raw-packet probes of --deep (SYN probe, TCP traceroute, path-MTU probe) need root or "
+        "CAP_NET_RAW; without it they did not run. DNS per resolver and the kernel's own errors are "
+        "still reported.",
+        "raw_sockets: false.",
+        "Run as root or grant CAP_NET_RAW: Docker `--cap-add NET_RAW`, Kubernetes "
+        "`securityContext.capabilities.add: [\"NET_RAW\"]`.",
+    ),
     # --- resolution, client, run ---------------------------------------------
     FindingSpec(
         "RESOLVER_DISAGREEMENT", "/etc/hosts, nsswitch and DNS disagree", (WARN,),

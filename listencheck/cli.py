@@ -86,17 +86,25 @@ def smoke_options(func: F) -> F:
 @click.option("-F", "files", multiple=True, type=click.Path(path_type=Path), metavar="FILE",
               help="client.properties file (Java or librdkafka), read before -X.")
 @click.option("--vantage", metavar="NAME", help="Label for where this check runs [default: hostname].")
+@click.option("--deep", is_flag=True,
+              help="Explain failures with raw packets (SYN probe, TCP traceroute, path MTU; needs "
+                   "root or CAP_NET_RAW) and ask every DNS server separately.")
+@click.option("--dns-server", "dns_servers", multiple=True, metavar="IP",
+              help="With --deep: also ask this DNS server (repeatable).")
 @smoke_options
 @output_options
 def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[Path, ...],
-          vantage: str | None, expect_brokers: int | None, expect_cluster_id: str | None,
-          expect_advertised: tuple[str, ...], fail_on: str, wait: float, fmt: str, timeout: float,
-          deadline: float | None, no_color: bool, quiet: bool, verbose: bool) -> None:
+          vantage: str | None, deep: bool, dns_servers: tuple[str, ...], expect_brokers: int | None,
+          expect_cluster_id: str | None, expect_advertised: tuple[str, ...], fail_on: str, wait: float,
+          fmt: str, timeout: float, deadline: float | None, no_color: bool, quiet: bool,
+          verbose: bool) -> None:
     """Check every advertised listener of the cluster behind each BOOTSTRAP.
 
     BOOTSTRAP is host:port[,host:port...] (IPv6 as [::1]:9092, default port
     9092); each argument is one listener's bootstrap list.
     """
+    from dataclasses import replace
+
     from listencheck.address import bootstrap_servers
     from listencheck.limits import client_timeout
     from listencheck.probes.worker import ClientWorker
@@ -112,6 +120,7 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
     try:
         options = _check_options(bootstrap, endpoints, config, vantage, expect_brokers, expect_cluster_id,
                                  expect_advertised, fail_on, timeout, deadline)
+        options = replace(options, deep=deep, dns_servers=_dns_servers(deep, dns_servers))
         _run_and_print(options, fmt, no_color, quiet, verbose, config.secrets(), wait=wait, worker=worker)
     finally:
         if worker is not None:
@@ -126,6 +135,18 @@ def check_options(bootstrap: tuple[str, ...], properties: tuple[str, ...], files
     config = _client_config(files, properties)
     return _check_options(bootstrap, _endpoints(bootstrap), config, vantage, expect_brokers,
                           expect_cluster_id, expect_advertised, fail_on, timeout, deadline)
+
+
+def _dns_servers(deep: bool, servers: tuple[str, ...]) -> tuple[str, ...]:
+    """--dns-server values: IP addresses, and only with --deep."""
+    from listencheck.address import ip_literal
+
+    if servers and not deep:
+        raise UsageError("--dns-server needs --deep")
+    for server in servers:
+        if ip_literal(server) is None:
+            raise UsageError(f"--dns-server {server!r}: give the DNS server's IP address")
+    return tuple(dict.fromkeys(str(ip_literal(s)) for s in servers))
 
 
 def _endpoints(bootstrap: tuple[str, ...]) -> list[tuple[Endpoint, ...]]:

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Generic, TypeVar
 
 from listencheck.address import Classification, Endpoint
+from listencheck.deepmodels import DeepDetail, ResolversDetail
 
 
 class StageStatus(StrEnum):
@@ -306,6 +307,7 @@ class AddressAttempt:
     metadata: StageResult[MetadataDetail]
     listener: StageResult[ListenerDetail] = field(
         default_factory=lambda: StageResult.skipped("no stage failed like a protocol mismatch"))
+    deep: StageResult[DeepDetail] = field(default_factory=lambda: StageResult.skipped(NO_DEEP))
 
     @property
     def works(self) -> bool:
@@ -328,6 +330,7 @@ class AddressAttempt:
 
 
 ATTEMPT_STAGES = ("tcp", "tls", "kafka", "sasl", "metadata")
+NO_DEEP = "--deep was not given"
 
 
 @dataclass(frozen=True)
@@ -338,6 +341,7 @@ class EndpointProbe:
     classification: Classification
     resolve: StageResult[ResolveDetail]
     attempts: tuple[AddressAttempt, ...] = ()
+    resolvers: StageResult[ResolversDetail] = field(default_factory=lambda: StageResult.skipped(NO_DEEP))
 
     @property
     def works(self) -> bool:
@@ -448,6 +452,8 @@ class Settings:
     resolver: str = "system"
     expect: Expectations = field(default_factory=Expectations)
     fail_on: Severity = Severity.ERROR  # the lowest severity that fails the run
+    deep: bool = False  # --deep: raw-packet probes and DNS asked per resolver
+    dns_servers: tuple[str, ...] = ()  # --dns-server: asked besides resolv.conf's (with --deep)
 
 
 JsonValue = str | int | float | bool | None | Sequence["JsonValue"] | Mapping[str, "JsonValue"]

@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from listencheck.address import (
     Endpoint,
@@ -25,6 +26,7 @@ from listencheck.address import (
 )
 from listencheck.config import ClientConfig
 from listencheck.deadline import Deadline
+from listencheck.deepmodels import ResolversDetail
 from listencheck.identity import judge_identity
 from listencheck.limits import (
     CLIENT_TIMEOUT_FACTOR,
@@ -37,6 +39,7 @@ from listencheck.limits import (
     client_timeout,
 )
 from listencheck.models import (
+    NO_DEEP,
     AddressAttempt,
     AdvertisedBroker,
     BootstrapCheck,
@@ -61,6 +64,9 @@ from listencheck.probes.worker import ClientWorker
 from listencheck.redact import Redactor
 from listencheck.tls.settings import tls_settings
 from listencheck.vantage import local_vantage
+
+if TYPE_CHECKING:
+    from listencheck.probes.deep.prober import DeepProber
 
 DEFAULT_TIMEOUT = 3.0
 
@@ -91,6 +97,8 @@ class CheckOptions:
     max_connections: int = MAX_CONNECTIONS
     expect: Expectations = field(default_factory=Expectations)
     fail_on: Severity = Severity.ERROR
+    deep: bool = False  # raw-packet probes where TCP failed or stalled; DNS asked per resolver
+    dns_servers: tuple[str, ...] = ()  # asked besides resolv.conf's nameservers (with deep)
 
     @property
     def run_deadline(self) -> float:
@@ -194,10 +202,17 @@ class _Run:
         self.redact: Callable[[str], str] = Redactor(options.config.secrets())
         self._probes: dict[Endpoint, asyncio.Task[EndpointProbe]] = {}
         self.client_worker = client_worker
+        self.deep: DeepProber | None = None
+        if options.deep:
+            from listencheck.probes.deep.prober import DeepProber
+
+            self.deep = DeepProber(options.dns_servers)
 
     def close(self) -> None:
         if self.client_worker is not None:
             self.client_worker.stop()
+        if self.deep is not None:
+            self.deep.close()
 
     async def check(self) -> CheckResult:
         bootstraps = await asyncio.gather(*(self.bootstrap(spec) for spec in self.options.bootstraps))
@@ -213,6 +228,8 @@ class _Run:
             resolver=self.resolver.name,
             expect=options.expect,
             fail_on=options.fail_on,
+            deep=options.deep,
+            dns_servers=options.dns_servers if options.deep else (),
         )
         return CheckResult(
             started_at=_iso(self.started_wall),
@@ -240,11 +257,23 @@ class _Run:
     async def _probe(self, endpoint: Endpoint) -> EndpointProbe:
         classification = classify_host(endpoint.host)
         resolved = await self._resolve(endpoint)
+        resolvers = asyncio.ensure_future(self._resolvers(endpoint, resolved))
         if not resolved.ok or resolved.detail is None:
-            return EndpointProbe(endpoint, classification, resolved)
+            return EndpointProbe(endpoint, classification, resolved, resolvers=await resolvers)
         addresses = resolved.detail.addresses[:MAX_ADDRESSES_PER_HOST]
         attempts = await asyncio.gather(*(self._attempt(endpoint, a) for a in addresses))
-        return EndpointProbe(endpoint, classification, resolved, tuple(attempts))
+        return EndpointProbe(endpoint, classification, resolved, tuple(attempts), await resolvers)
+
+    async def _resolvers(self, endpoint: Endpoint, resolved: StageResult[ResolveDetail]
+                         ) -> StageResult[ResolversDetail]:
+        if self.deep is None:
+            return StageResult.skipped(NO_DEEP)
+        if not await self._acquire(self.resolutions):
+            return StageResult.deadline_cut(None)
+        try:
+            return await self.deep.name(endpoint.host, resolved, self.deadline.budget())
+        finally:
+            self.resolutions.release()
 
     async def _resolve(self, endpoint: Endpoint) -> StageResult[ResolveDetail]:
         family = self.options.config.address_family
@@ -266,7 +295,11 @@ class _Run:
         if not await self._acquire(self.connections):
             return await probe_address(endpoint, address, self._expired_settings)
         try:
-            return await probe_address(endpoint, address, self.attempt_settings)
+            attempt = await probe_address(endpoint, address, self.attempt_settings)
+            if self.deep is not None:  # under the same slot: raw probes use sockets too
+                attempt = replace(attempt, deep=await self.deep.address(
+                    endpoint.port, attempt, self.deadline.budget()))
+            return attempt
         finally:
             self.connections.release()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from listencheck import __version__
-from listencheck.analysis import expectation_rules
+from listencheck.analysis import deep_rules, expectation_rules
 from listencheck.analysis.bootstrap_rules import bootstrap_findings, cross_bootstrap_findings
 from listencheck.analysis.broker_rules import broker_findings
 from listencheck.analysis.context import BootstrapContext, context_for
@@ -39,9 +39,11 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
         findings.extend(_client_findings(ctx, findings))
         findings.extend(_limit_findings(ctx))
         findings.extend(expectation_findings(ctx))
+        findings.extend(deep_rules.deep_findings(ctx))
     findings.extend(cross_bootstrap_findings(contexts))
     findings.extend(advertised_expectation_findings(result))
     findings.extend(_run_findings(result))
+    findings.extend(deep_rules.run_findings(result))
     order = {b.argument: i for i, b in enumerate(result.bootstraps)}
     codes = {code: i for i, code in enumerate(CATALOGUE)}  # symptoms before address kinds
     return tuple(sorted(

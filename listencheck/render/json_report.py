@@ -24,7 +24,7 @@ from listencheck.models import (
     StageResult,
 )
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 
 def render_json(report: Report) -> str:
@@ -151,6 +151,7 @@ def _probe(p: EndpointProbe) -> dict[str, JsonValue]:
         "works": p.works,
         "resolve": stage_to_json(p.resolve),
         "attempts": [_attempt(a) for a in p.attempts],
+        "resolvers": stage_to_json(p.resolvers),
     }
 
 
@@ -165,6 +166,7 @@ def _attempt(a: AddressAttempt) -> dict[str, JsonValue]:
         "sasl": stage_to_json(a.sasl),
         "metadata": stage_to_json(a.metadata),
         "listener": stage_to_json(a.listener),
+        "deep": stage_to_json(a.deep),
     }
 
 

@@ -25,6 +25,7 @@ from listencheck.models import (
     StageResult,
     StageStatus,
 )
+from listencheck.render.deep_text import deep_hint, deep_lines
 from listencheck.render.printable import printable_tree
 
 
@@ -62,7 +63,13 @@ def render_text(report: Report, options: TextOptions = TextOptions()) -> str:
         _header(console, report)
         for bootstrap in report.result.bootstraps:
             _bootstrap(console, bootstrap, marks, report, options.verbosity)
+    if options.verbosity >= 1:
+        _deep(console, report)
     _findings(console, report.findings, marks, options.verbosity)
+    hint = deep_hint(report.result)
+    if hint and options.verbosity >= 0:
+        console.print()
+        console.print(Text(hint, style="dim"))
     _verdict(console, report, marks)
     text = "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
     return _to_ascii(text) if options.ascii_only else text
@@ -275,6 +282,15 @@ def _finding_head(console: Console, finding: Finding, marks: _Marks) -> None:
         (f" {marks.sev[finding.severity]} {finding.severity.value.upper():7} ", style),
         (finding.code, "bold"), f"  {where}",
     ))
+
+
+def _deep(console: Console, report: Report) -> None:
+    lines = deep_lines(report.result)
+    if lines:
+        console.print()
+        console.print(Text("Deep probes", style="bold"))
+        for line in lines:
+            console.print(Padding(Text(line, style="dim"), (0, 0, 0, 2)))
 
 
 def _verdict(console: Console, report: Report, marks: _Marks) -> None:
