@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from listencheck.analysis.context import BootstrapContext
 from listencheck.deepmodels import Answer, MtuDetail, PathDetail, ResolversDetail, Responder, icmp_name
-from listencheck.models import CheckResult, EndpointProbe, Finding, JsonValue, Severity
+from listencheck.models import CheckResult, EndpointProbe, Finding, JsonValue, Reason, Severity
 
 ERR, WARN, NOTE = Severity.ERROR, Severity.WARNING, Severity.INFO
 
@@ -32,7 +32,7 @@ def deep_findings(ctx: BootstrapContext) -> Iterator[Finding]:
             detail = attempt.deep.detail
             if not attempt.deep.ok or detail is None:
                 continue
-            if detail.path is not None:
+            if detail.path is not None and not _rate_limited(attempt.tcp.reason, detail.path):
                 yield from _path(ctx, detail.path, broker_id, where)
             if detail.mtu is not None and detail.mtu.black_hole:
                 yield _black_hole(ctx, attempt.address, detail.mtu, broker_id, where)
@@ -78,6 +78,12 @@ def _probes(ctx: BootstrapContext) -> Iterator[tuple[EndpointProbe, int | None]]
         if probe.endpoint not in seen:
             seen.add(probe.endpoint)
             yield probe, brokers.get(probe.endpoint)
+
+
+def _rate_limited(tcp: Reason | None, path: PathDetail) -> bool:
+    """The kernel got an ICMP error for the connection, the probes got nothing: routers rate-limit
+    ICMP (a burst, then about one a second), and retrying clients use it up. Nothing to conclude."""
+    return path.syn.answer is Answer.NOTHING and tcp is not Reason.TIMEOUT
 
 
 def _hops(path: PathDetail) -> list[JsonValue]:

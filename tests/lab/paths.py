@@ -43,8 +43,17 @@ class RoutedPath:
         sh(*where.prefix, "ip6tables", "-A", chain, *rule6)
 
     def break_route(self) -> None:
-        """r1 forgets the way to the server's network: it answers "network unreachable"."""
+        """r1 forgets the way to the server's network: it answers "network unreachable".
+
+        (At most 1 a second after a burst of 5, net.ipv4.route.error_cost, a global setting:
+        fine for the probe alone, not next to a client library that keeps reconnecting.)
+        """
         sh("ip", "-n", self.r1.ns, "route", "del", "10.71.3.0/24")
+
+    def client_routes_only_to_the_server(self) -> None:
+        """The client loses its default route and keeps one to the server's network."""
+        sh("ip", "-n", self.client.ns, "route", "del", "default")
+        sh("ip", "-n", self.client.ns, "route", "add", "10.71.3.0/24", "via", R1)
 
     def mtu_black_hole(self, mtu: int = 1200) -> None:
         """r2's link towards the client gets a small MTU, and r2 sends no "fragmentation needed".
@@ -69,6 +78,12 @@ def routed_path(lab: Lab) -> RoutedPath:
     for router in (r1, r2):
         router.forward_ip()
         sh(*router.prefix, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1")
+    for sender in (r1, r2, server):
+        # No ICMP rate limit (Linux: a burst of 6, then 1 a second per destination): the TCP
+        # stage's and the client library's reconnects to a rejected port would otherwise use up
+        # what the probes need. ("No route" errors have a limit of their own, 1 a second after
+        # a burst of 5, that is not per namespace: see break_route.)
+        sh(*sender.prefix, "sysctl", "-qw", "net.ipv4.icmp_ratelimit=0", "net.ipv6.icmp.ratelimit=0")
     client.route_default("10.71.1.1")
     sh("ip", "-n", client.ns, "-6", "route", "add", "default", "via", "fd71:1::1")
     sh("ip", "-n", r1.ns, "route", "add", "10.71.3.0/24", "via", R2)

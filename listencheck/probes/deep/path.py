@@ -35,6 +35,8 @@ from listencheck.probes.deep.raw import RawChannel, family_of, route_facts
 MAX_HOPS = 16  # TTL-limited SYNs per traceroute (lab paths are 1-3 hops, the internet's ~15-25)
 FULL_TTL = 64
 TRACE_WAIT_S = 2.0  # longest wait for answers after the SYNs left (less when everything answered)
+# Unanswered TTLs are sent once more halfway through the wait: routers rate-limit ICMP (Linux: a
+# burst of 6, then 1 a second per destination), and a client that keeps reconnecting uses that up.
 
 
 async def trace(channel: RawChannel, address: str, port: int, budget: float) -> PathDetail:
@@ -65,17 +67,26 @@ class _Trace:
     async def run(self, wait: float) -> PathDetail:
         unsubscribe = self.channel.subscribe(self._match, self.sport)
         try:
-            error = self._send_all()
+            error = self._send([*range(1, MAX_HOPS + 1), FULL_TTL])
             if error is not None and not self.sent:
                 return PathDetail(self.address, self.port, error)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.done.wait(), wait)
+                await asyncio.wait_for(self.done.wait(), wait / 2)
+            if not self.done.is_set():  # a lost packet, or a router out of ICMP tokens: ask once more
+                self._send(self._unanswered())
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.done.wait(), wait / 2)
         finally:
             unsubscribe()
         return self._result()
 
-    def _send_all(self) -> SynAnswer | None:
-        for ttl in [*range(1, MAX_HOPS + 1), FULL_TTL]:
+    def _unanswered(self) -> list[int]:
+        reach = min(self.finals) if self.finals else MAX_HOPS + 1
+        missing = [t for t in range(1, reach) if t not in self.hops]
+        return missing + ([] if FULL_TTL in self.finals else [FULL_TTL])
+
+    def _send(self, ttls: list[int]) -> SynAnswer | None:
+        for ttl in ttls:
             segment = tcp_syn(self.family, self.source, self.address, self.sport, self.port, self.base + ttl)
             try:
                 self.channel.send_tcp(self.address, segment, ttl)
