@@ -32,6 +32,12 @@ class FindingSpec:
 
 _LISTENERS_DOC = "https://www.confluent.io/blog/kafka-listeners-explained/"
 _SECURITY_DOC = "https://kafka.apache.org/documentation/#security"
+_KAFKA_SRC = "https://github.com/apache/kafka/blob/trunk/server/src/main/java/org/apache/kafka/server/"
+_KAFKA_CONFIG = _KAFKA_SRC + "config/KafkaConfigValidator.java"  # validateListenerNames, validateKraft*Config
+# effectiveListenerSecurityProtocolMap, interBrokerListenerNameAndSecurityProtocol
+_KAFKA_ABSTRACT_CONFIG = _KAFKA_SRC + "config/AbstractKafkaConfig.java"
+_KAFKA_ENDPOINTS = _KAFKA_SRC + "utils/EndpointUtils.java"  # listenerListToEndpoints: names, ports, protocols
+_KAFKA_LISTENERS_DOC = "https://kafka.apache.org/documentation/#brokerconfigs_advertised.listeners"
 _KIP103 = "https://cwiki.apache.org/confluence/display/KAFKA/KIP-103%3A+Separation+of+Internal+and+External+traffic"
 
 _SPECS = (
@@ -460,9 +466,11 @@ _SPECS = (
     FindingSpec(
         "EXPECT_BROKER_COUNT", "The cluster lists a different number of brokers than expected", (ERR,),
         "--expect-brokers N was given and the metadata read through this bootstrap lists another "
-        "number of brokers: a broker has not joined (yet), or lacks the listener this bootstrap "
+        "number of brokers (fewer than N, with N+): a broker has not joined (yet), or lacks the "
+        "listener this bootstrap "
         "uses (Kafka only lists brokers that have the listener the request came in on).",
-        "expected and listed broker count, the listed broker ids and how many work from here.",
+        "expected (and whether a minimum) and listed broker count, the listed broker ids and how "
+        "many work from here.",
         "Wait for every broker to start (--wait), or give every broker this listener.",
     ),
     FindingSpec(
@@ -481,6 +489,194 @@ _SPECS = (
         "the expected address and every address the brokers advertise, per bootstrap.",
         "Set advertised.listeners (KAFKA_ADVERTISED_LISTENERS) to include that address, or bootstrap "
         "through the listener that advertises it.",
+    ),
+    # --- broker configuration (`listencheck lint`, `check --broker-config`) ------------
+    FindingSpec(
+        "CONFIG_ADVERTISED_NOT_A_LISTENER",
+        "advertised.listeners names a listener that listeners lacks",
+        (ERR,),
+        "A listener name in advertised.listeners has no entry in listeners. Kafka refuses to start: "
+        "\"advertised.listeners listener names must be equal to or a subset of the ones defined in "
+        "listeners\". (Redpanda likewise pairs advertised_kafka_api with kafka_api by name.)",
+        "the advertised listener, the names listeners defines, file and line.",
+        "Add NAME://:PORT to listeners, or advertise one of the names listeners defines.",
+        (_KAFKA_CONFIG, _KAFKA_LISTENERS_DOC),
+    ),
+    FindingSpec(
+        "CONFIG_LISTENER_NO_PROTOCOL", "A listener has no security protocol", (ERR,),
+        "A listener (CONTROLLER included, in KRaft) or a controller.listener.names entry is absent from "
+        "the effective listener.security.protocol.map: the explicit map when set, else Kafka's default "
+        "(PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL, plus controller names mapped to PLAINTEXT in KRaft "
+        "when nothing is SSL or SASL). Kafka refuses to start: \"No security protocol defined for "
+        "listener NAME\".",
+        "the listener name, the effective map, file and line.",
+        "Add NAME:PROTOCOL to listener.security.protocol.map, keeping every existing entry.",
+        (_KAFKA_ENDPOINTS, _KAFKA_ABSTRACT_CONFIG, _KAFKA_CONFIG),
+    ),
+    FindingSpec(
+        "CONFIG_DUPLICATE_LISTENER_NAME", "A listener name is used twice", (ERR,),
+        "listeners (or advertised.listeners) has two entries with the same name. Kafka refuses to "
+        "start: \"Each listener must have a different name\".",
+        "the key, the name, how many times.",
+        "Give each entry its own name and add it to listener.security.protocol.map.",
+        (_KAFKA_ENDPOINTS,),
+    ),
+    FindingSpec(
+        "CONFIG_DUPLICATE_LISTENER_PORT", "Two listeners bind one port", (ERR,),
+        "Two entries of listeners use the same port (other than one IPv4 and one IPv6 address). Kafka "
+        "refuses to start: \"Each listener must have a different port\". Advertised listeners may "
+        "share a port; bound ones may not.",
+        "the port and the listeners on it.",
+        "Move one listener to a port no other listener uses (and its advertised entry and published "
+        "port with it).",
+        (_KAFKA_ENDPOINTS,),
+    ),
+    FindingSpec(
+        "CONFIG_ADVERTISED_WILDCARD", "A bind-all address is advertised", (ERR, WARN),
+        "An advertised listener (or a listener advertised by default because advertised.listeners is "
+        "not set) has host 0.0.0.0 (error: Kafka refuses \"advertised.listeners cannot use the "
+        "nonroutable meta-address 0.0.0.0\") or :: (warning: accepted, but no client can connect to "
+        "it).",
+        "the listener, the address, whether advertised.listeners is set.",
+        "Bind 0.0.0.0 in listeners; advertise a name or address the clients reach in "
+        "advertised.listeners.",
+        (_KAFKA_CONFIG,),
+    ),
+    FindingSpec(
+        "CONFIG_ADVERTISED_EMPTY_HOST", "An advertised listener has no host", (WARN,),
+        "An advertised listener is NAME://:PORT (written so, or inherited from listeners). Kafka then "
+        "advertises the machine's canonical host name: in a container its id, which clients outside "
+        "the container cannot resolve. This, not 0.0.0.0, is the trap users hit.",
+        "the listener and port, whether advertised.listeners is set.",
+        "Advertise NAME://<name clients resolve>:PORT in advertised.listeners.",
+        (_KAFKA_LISTENERS_DOC,),
+    ),
+    FindingSpec(
+        "CONFIG_LOOPBACK_PUBLISHED", "Loopback advertised on a port published to other hosts", (NOTE,),
+        "Compose publishes the listener's port on every host interface, but the listener advertises "
+        "localhost or 127.x: clients on the Docker host work, clients on other machines reach the "
+        "bootstrap and are then sent to their own loopback.",
+        "the listener, its advertised address, the ports: entry.",
+        "For remote clients add a listener advertising the host's name on a free port; publish as "
+        "127.0.0.1:PORT:PORT to make the local-only intent explicit.",
+        (_LISTENERS_DOC,),
+    ),
+    FindingSpec(
+        "CONFIG_CONTROLLER_LISTENER_MISPLACED",
+        "A KRaft controller listener is where Kafka forbids it",
+        (ERR,),
+        "Kafka's KRaft checks: advertised.listeners must not contain a controller.listener.names "
+        "entry when process.roles contains broker; a broker-only node must not bind a controller "
+        "listener; a node with the controller role must bind every controller.listener.names entry; "
+        "a controller-only node binds only controller listeners and leaves advertised.listeners "
+        "unset; KRaft needs controller.listener.names. Each stops the node at start-up.",
+        "which of the checks, the listener names involved, file and line.",
+        "Keep CONTROLLER in listeners (controller nodes) and out of advertised.listeners (nodes with "
+        "the broker role).",
+        (_KAFKA_CONFIG, "https://kafka.apache.org/documentation/#kraft_role"),
+    ),
+    FindingSpec(
+        "CONFIG_INTER_BROKER_NOT_A_LISTENER", "The inter-broker listener is not advertised", (ERR,),
+        "inter.broker.listener.name (or the name derived from security.inter.broker.protocol, default "
+        "PLAINTEXT) is not an advertised listener. Kafka refuses: \"inter.broker.listener.name must "
+        "be a listener name defined in advertised.listeners\".",
+        "the inter-broker name and the advertised names.",
+        "Set inter.broker.listener.name to the listener the other brokers reach.",
+        (_KAFKA_CONFIG, _KIP103),
+    ),
+    FindingSpec(
+        "CONFIG_INTER_BROKER_BOTH_SET", "Both inter-broker settings are set", (ERR,),
+        "inter.broker.listener.name and security.inter.broker.protocol are both set. Kafka refuses: "
+        "\"Only one of inter.broker.listener.name and security.inter.broker.protocol should be set\".",
+        "both values.",
+        "Keep inter.broker.listener.name and remove security.inter.broker.protocol.",
+        (_KAFKA_ABSTRACT_CONFIG, _KIP103),
+    ),
+    FindingSpec(
+        "CONFIG_ADVERTISED_PORT_UNPUBLISHED", "Advertised port is not published by Compose", (ERR,),
+        "A listener advertises an address reached through the Docker host (localhost, an IP, "
+        "host.docker.internal, a DNS name) on a port that the service's ports: does not publish on "
+        "the host: the broker starts, clients bootstrap elsewhere and then cannot connect.",
+        "the listener, its advertised address, the published ports.",
+        "Publish HOST_PORT:CONTAINER_PORT with the advertised port on the host side and the "
+        "listener's bound port on the container side.",
+        ("https://docs.docker.com/reference/compose-file/services/#ports",),
+    ),
+    FindingSpec(
+        "CONFIG_PUBLISHED_TO_OTHER_PORT", "Advertised port is published to another listener", (ERR,),
+        "The host port a listener advertises is published to a different container port (often the "
+        "internal listener's): clients reach a listener that advertises other addresses, or nothing.",
+        "the listener, its bound port, the container port the host port goes to, the listener there.",
+        "Publish ADVERTISED_PORT:BOUND_PORT for that listener.",
+        ("https://docs.docker.com/reference/compose-file/services/#ports",),
+    ),
+    FindingSpec(
+        "CONFIG_HOST_ALIAS_NO_EXTRA_HOSTS",
+        "host.docker.internal advertised to containers without it",
+        (WARN,),
+        "A broker advertises host.docker.internal (or another Docker host alias) and a service of the "
+        "same Compose file has no extra_hosts entry for it. Docker Desktop defines the name; Docker "
+        "Engine on Linux does not, unless extra_hosts maps it to host-gateway.",
+        "the service, the advertised address.",
+        "Add extra_hosts: [\"host.docker.internal:host-gateway\"] to that service, or have it use the "
+        "listener that advertises the broker's service name.",
+        ("https://docs.docker.com/reference/compose-file/services/#extra_hosts",),
+    ),
+    FindingSpec(
+        "CONFIG_BITNAMI_WITHOUT_CFG", "Bitnami variable without KAFKA_CFG_", (ERR, WARN),
+        "The bitnami/kafka image turns only KAFKA_CFG_* variables into server.properties; a Kafka "
+        "setting written as KAFKA_* (the cp-kafka and apache/kafka convention) is silently ignored. "
+        "Error for listener settings (the broker then runs with the image's defaults), warning "
+        "otherwise.",
+        "the variable, the setting it was meant to be.",
+        "Rename KAFKA_X to KAFKA_CFG_X.",
+        ("https://github.com/bitnami/containers/tree/main/bitnami/kafka#configuration",),
+    ),
+    FindingSpec(
+        "CONFIG_STRIMZI_FORBIDDEN_OPTION", "Strimzi ignores this option in spec.kafka.config", (WARN,),
+        "The Strimzi operator manages listeners, advertised.*, listener.*, inter.broker.listener.name, "
+        "ssl.*, sasl.*, node.id, process.roles and controller.* itself; in spec.kafka.config they are "
+        "ignored (with a warning in the operator log).",
+        "the option, file and line.",
+        "Use spec.kafka.listeners[] (type, port, tls, authentication) and "
+        "configuration.brokers[].advertisedHost/advertisedPort.",
+        ("https://strimzi.io/docs/operators/latest/configuring.html#type-KafkaClusterSpec-reference",),
+    ),
+    FindingSpec(
+        "CONFIG_REMOVED_SETTING", "Setting removed from Apache Kafka", (WARN,),
+        "host.name, port, advertised.host.name and advertised.port were deprecated for listeners and "
+        "advertised.listeners and removed in Apache Kafka 3.0 (KAFKA-12945): a current broker ignores "
+        "them, so the address they meant is not used.",
+        "the setting and its replacement.",
+        "Express the address in listeners / advertised.listeners and delete the old setting.",
+        ("https://kafka.apache.org/documentation/#upgrade_300_notable",),
+    ),
+    FindingSpec(
+        "CONFIG_ZOOKEEPER_SETTING_IN_KRAFT", "ZooKeeper-era setting in a KRaft configuration", (WARN,),
+        "process.roles makes the node a KRaft node, but a ZooKeeper-era setting (zookeeper.connect, "
+        "control.plane.listener.name...) is present without a ZooKeeper migration in progress: it "
+        "has no effect, or stops the node, depending on the version.",
+        "the setting.",
+        "Remove it; KRaft nodes find each other through controller.quorum.voters or "
+        "controller.quorum.bootstrap.servers.",
+        (_KAFKA_CONFIG, "https://kafka.apache.org/documentation/#kraft"),
+    ),
+    FindingSpec(
+        "CONFIG_SAME_ADVERTISED_ADDRESS", "Two brokers advertise the same address", (ERR,),
+        "Two brokers of one configuration file advertise the same host:port (typically three Compose "
+        "services copied from one): a client sends requests meant for one broker to the other, and "
+        "gets NOT_LEADER_OR_FOLLOWER or waits forever.",
+        "the address and both brokers.",
+        "Give each broker its own advertised port, published to its own listener.",
+        (_LISTENERS_DOC,),
+    ),
+    FindingSpec(
+        "CONFIG_DUPLICATE_NODE_ID", "Two brokers share a node id", (ERR,),
+        "Two brokers of one configuration file have the same node.id / broker.id: the second cannot "
+        "join the cluster.",
+        "the id and both brokers.",
+        "Give each node its own node.id (and update controller.quorum.voters).",
+        (_KAFKA_CONFIG,),
     ),
 )
 

@@ -47,8 +47,9 @@ def cli() -> None:
 
 def output_options(func: F) -> F:
     for decorator in reversed([
-        click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text",
-                     show_default=True, help="Report format."),
+        click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "html", "markdown"]),
+                     default="text", show_default=True,
+                     help="Report format (html: one self-contained file; markdown: for tickets)."),
         click.option("--timeout", type=click.FloatRange(0.05, 300), default=3.0, show_default=True,
                      help="Seconds allowed for each probe stage."),
         click.option("--deadline", type=click.FloatRange(0.1, 3600), default=None,
@@ -63,8 +64,8 @@ def output_options(func: F) -> F:
 
 def smoke_options(func: F) -> F:
     for decorator in reversed([
-        click.option("--expect-brokers", type=click.IntRange(1), metavar="N",
-                     help="Fail unless each bootstrap lists N brokers."),
+        click.option("--expect-brokers", metavar="N|N+",
+                     help="Fail unless each bootstrap lists N brokers (N+: at least N)."),
         click.option("--expect-cluster-id", metavar="ID", help="Fail unless the cluster id is ID."),
         click.option("--expect-advertised", multiple=True, metavar="HOST:PORT",
                      help="Fail unless a broker advertises HOST:PORT (repeatable)."),
@@ -94,7 +95,7 @@ def smoke_options(func: F) -> F:
 @smoke_options
 @output_options
 def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[Path, ...],
-          vantage: str | None, deep: bool, dns_servers: tuple[str, ...], expect_brokers: int | None,
+          vantage: str | None, deep: bool, dns_servers: tuple[str, ...], expect_brokers: str | None,
           expect_cluster_id: str | None, expect_advertised: tuple[str, ...], fail_on: str, wait: float,
           fmt: str, timeout: float, deadline: float | None, no_color: bool, quiet: bool,
           verbose: bool) -> None:
@@ -128,7 +129,7 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
 
 
 def check_options(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[Path, ...],
-                  vantage: str | None, expect_brokers: int | None, expect_cluster_id: str | None,
+                  vantage: str | None, expect_brokers: str | None, expect_cluster_id: str | None,
                   expect_advertised: tuple[str, ...], fail_on: str, timeout: float,
                   deadline: float | None) -> CheckOptions:
     """What `check` runs, from its parameters (examples/regenerate.py uses it too)."""
@@ -168,18 +169,15 @@ def _client_config(files: tuple[Path, ...], properties: tuple[str, ...]) -> Clie
 
 
 def _check_options(bootstrap: tuple[str, ...], endpoints: list[tuple[Endpoint, ...]], config: ClientConfig,
-                   vantage: str | None, expect_brokers: int | None, expect_cluster_id: str | None,
+                   vantage: str | None, expect_brokers: str | None, expect_cluster_id: str | None,
                    expect_advertised: tuple[str, ...], fail_on: str, timeout: float,
                    deadline: float | None) -> CheckOptions:
-    from listencheck.address import parse_endpoint
-    from listencheck.models import Expectations, Severity
+    from listencheck.expectations import expectations
+    from listencheck.models import Severity
     from listencheck.pipeline import BootstrapSpec, CheckOptions
 
     specs = tuple(BootstrapSpec(arg, e) for arg, e in zip(bootstrap, endpoints, strict=True))
-    expect = Expectations(
-        expect_brokers, expect_cluster_id,
-        tuple(dict.fromkeys(str(parse_endpoint(a)) for a in expect_advertised)),
-    )
+    expect = expectations(expect_brokers, expect_cluster_id, expect_advertised)
     return CheckOptions(specs, config, timeout, deadline, vantage, expect=expect, fail_on=Severity(fail_on))
 
 
@@ -206,7 +204,8 @@ def demo(fmt: str, timeout: float, deadline: float | None, no_color: bool, quiet
 
 
 @cli.command(epilog="Exit codes: 0 every address works from every vantage point told it, 1 some "
-                     "address fails somewhere (or a vantage point had no bootstrap answer), 2 a "
+                     "address fails somewhere (or a vantage point had no bootstrap answer, or the "
+                     "reports are of different clusters), 2 a "
                      "report cannot be read.")
 @click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -234,6 +233,29 @@ def compare(reports: tuple[Path, ...], fmt: str, no_color: bool) -> None:
             width=max(80, min(shutil.get_terminal_size().columns if stream.isatty() else 120, 200)),
             ascii_only="utf" not in encoding), nl=False)
     sys.exit(comparison.exit_code)
+
+
+@cli.command(epilog="Exit codes: 0 no error finding, 1 at least one error finding, 2 a file cannot be "
+                     "read or parsed (the message names file and line).")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+@click.option("-v", "--verbose", is_flag=True, help="Text: the evidence of each finding.")
+def lint(files: tuple[Path, ...], fmt: str, verbose: bool) -> None:
+    """Check broker listener configurations before deploying them (no network).
+
+    FILES: server.properties, a Docker Compose file, a .env / environment
+    list, a Strimzi Kafka resource, redpanda.yaml, or a file holding
+    Redpanda's --advertise-kafka-addr flags. Secret values are never printed.
+    """
+    from listencheck.brokerconfig.load import read_config_file
+    from listencheck.lint import lint_file
+    from listencheck.render.lint_report import LintResult, render_lint_json, render_lint_text
+
+    configs = tuple(read_config_file(f) for f in files)
+    result = LintResult(configs, tuple(f for c in configs for f in lint_file(c)))
+    click.echo(render_lint_json(result) if fmt == "json" else render_lint_text(result, verbose), nl=False)
+    sys.exit(result.exit_code)
 
 
 @cli.command()

@@ -307,7 +307,7 @@ class AddressAttempt:
     metadata: StageResult[MetadataDetail]
     listener: StageResult[ListenerDetail] = field(
         default_factory=lambda: StageResult.skipped("no stage failed like a protocol mismatch"))
-    deep: StageResult[DeepDetail] = field(default_factory=lambda: StageResult.skipped(NO_DEEP))
+    deep: StageResult[DeepDetail] | None = None  # None: --deep not given
 
     @property
     def works(self) -> bool:
@@ -330,7 +330,6 @@ class AddressAttempt:
 
 
 ATTEMPT_STAGES = ("tcp", "tls", "kafka", "sasl", "metadata")
-NO_DEEP = "--deep was not given"
 
 
 @dataclass(frozen=True)
@@ -341,7 +340,7 @@ class EndpointProbe:
     classification: Classification
     resolve: StageResult[ResolveDetail]
     attempts: tuple[AddressAttempt, ...] = ()
-    resolvers: StageResult[ResolversDetail] = field(default_factory=lambda: StageResult.skipped(NO_DEEP))
+    resolvers: StageResult[ResolversDetail] | None = None  # None: --deep not given
 
     @property
     def works(self) -> bool:
@@ -439,6 +438,7 @@ class Expectations:
     brokers: int | None = None
     cluster_id: str | None = None
     advertised: tuple[str, ...] = ()  # host:port, normalised as Endpoint prints it
+    brokers_minimum: bool = False  # `brokers` is a minimum (--expect-brokers N+), not an exact count
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from listencheck.address import (
@@ -39,7 +39,6 @@ from listencheck.limits import (
     client_timeout,
 )
 from listencheck.models import (
-    NO_DEEP,
     AddressAttempt,
     AdvertisedBroker,
     BootstrapCheck,
@@ -188,6 +187,10 @@ class _Run:
     def __init__(self, options: CheckOptions, client_worker: ClientWorker | None) -> None:
         self.started_wall = datetime.now(UTC)
         self.started = time.monotonic()
+        if client_worker is not None and client_worker.started < self.started:
+            # The run began when its client-library stage did (forked early by the CLI).
+            self.started_wall -= timedelta(seconds=self.started - client_worker.started)
+            self.started = client_worker.started
         self.options = options
         self.deadline = Deadline(options.timeout, options.run_deadline)
         self.resolver: Resolver = options.resolver or SystemResolver()
@@ -265,9 +268,9 @@ class _Run:
         return EndpointProbe(endpoint, classification, resolved, tuple(attempts), await resolvers)
 
     async def _resolvers(self, endpoint: Endpoint, resolved: StageResult[ResolveDetail]
-                         ) -> StageResult[ResolversDetail]:
+                         ) -> StageResult[ResolversDetail] | None:
         if self.deep is None:
-            return StageResult.skipped(NO_DEEP)
+            return None
         if not await self._acquire(self.resolutions):
             return StageResult.deadline_cut(None)
         try:

@@ -57,8 +57,13 @@ def test_advertised_port_where_nothing_listens(tansu: BrokerFactory) -> None:
     assert finding["evidence"]["reason"] == "refused"
     assert finding["evidence"]["attempts"][0]["address"] == "127.0.0.1"
     assert f"-p {port}:{port}" in finding["fix"]
-    # The loopback address fails even for a client on the same host: an error too.
-    assert run.one("ADVERTISED_LOOPBACK", 111)["severity"] == "error"
+    # Right host, wrong port (issue 11): the fix says the port is wrong and where the broker
+    # answers; the loopback host is right for this client, so that is only a note.
+    assert "the port is wrong" in finding["fix"]
+    assert f"advertised.listeners=LISTENER://127.0.0.1:{broker.listen_port}" in finding["fix"]
+    assert finding["evidence"]["bootstrap_path"]["path"] == "other_port"
+    loopback = run.one("ADVERTISED_LOOPBACK", 111)
+    assert loopback["severity"] == "info" and "the port is not" in loopback["message"]
     redirect = run.one("BOOTSTRAP_REDIRECT")
     assert redirect["severity"] == "info"
     assert redirect["evidence"]["advertised"] == [f"127.0.0.1:{port}"]

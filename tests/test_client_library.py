@@ -51,3 +51,18 @@ def test_healthy_broker_is_reached_by_the_client_library(tansu: BrokerFactory) -
     client = run.report["bootstraps"][0]["client"]
     assert client["status"] == "ok" and client["detail"]["unreachable"] == []
     assert run.code == 0
+
+
+def test_run_duration_includes_the_client_library_stage() -> None:
+    # Regression: duration_ms started after the early-forked client worker, so a 200 ms run
+    # reported 5 ms. The run's span must cover every stage, the client library's included.
+    from datetime import datetime
+
+    with mock_cluster(3) as cluster:
+        run = check_json(cluster.bootstrap)
+    report = run.report
+    client = report["bootstraps"][0]["client"]
+    assert client["status"] == "ok"
+    assert report["duration_ms"] >= client["elapsed_ms"] > 0
+    span = (datetime.fromisoformat(report["finished_at"]) - datetime.fromisoformat(report["started_at"]))
+    assert abs(span.total_seconds() * 1000 - report["duration_ms"]) < 5  # timestamps at ms precision

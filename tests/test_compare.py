@@ -105,9 +105,16 @@ def test_reports_of_different_clusters_are_flagged(tansu: BrokerFactory, tmp_pat
     a = tansu.start("127.0.0.1:{port}", cluster_id="prod")
     b = tansu.start("127.0.0.1:{port}", cluster_id="staging")
     paths = [str(_write(tmp_path, n, check_json("--vantage", n, x.listen))) for n, x in (("p", a), ("s", b))]
-    result = json.loads(run_cli(["compare", "--format", "json", *paths]).stdout)
+    run = run_cli(["compare", "--format", "json", *paths])
+    assert run.code == 1, run.stdout  # every address works, but they are two clusters
+    result = json.loads(run.stdout)
+    validate_compare(result)
+    assert result["exit_code"] == 1
     (differ,) = [d for d in result["diagnoses"] if d["kind"] == "clusters_differ"]
     assert "prod from p" in differ["message"] and "staging from s" in differ["message"]
+    text = run_cli(["compare", *paths])
+    assert text.code == 1
+    assert "2 different clusters" in text.stdout.splitlines()[-1]
 
 
 def _report_text(tansu: BrokerFactory) -> str:

@@ -6,6 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
+import xmlschema
 
 from listencheck.analysis import build_report
 from listencheck.lab.tansu import free_port
@@ -14,7 +15,7 @@ from listencheck.pipeline import BootstrapSpec, CheckOptions, run_check
 from listencheck.render import RENDERERS, RenderOptions
 from tests.support.brokers import BrokerFactory
 from tests.support.cli import run_cli
-from tests.support.junit import case, cases, parse_junit
+from tests.support.junit import case, cases, parse_junit, schema
 from tests.support.servers import closed_port, http, tcp_server
 from tests.support.tls import Ca, TlsFronts
 
@@ -139,3 +140,16 @@ def test_tls_findings_fail_the_tls_stage(tansu: BrokerFactory, tls_fronts: TlsFr
     failure = tls.find("failure")
     assert failure is not None and failure.get("type") == "TLS_HOSTNAME_MISMATCH"
     assert case(root, f"{suite} / server 127.0.0.1:{port}", "tls").find("failure") is None
+
+
+def test_output_is_valid_against_the_strict_schema_and_times_add_up() -> None:
+    # Regression: <testsuites skipped="..."> broke Jenkins' junit-10.xsd; and the root's time was
+    # the wall clock, smaller than one suite's sum of concurrent stage times.
+    port = closed_port()
+    text = run_cli(["check", "--format", "junit", "--timeout", "0.5", f"127.0.0.1:{port}"]).stdout
+    root = parse_junit(text)  # validates against tests/support/junit.xsd, then counts and times
+    assert root.get("skipped") is None and int(root.get("tests", "")) > 0
+    run_duration = {p.get("value") for p in root.iter("property") if p.get("name") == "run-duration-ms"}
+    assert len(run_duration) == 1 and float(run_duration.pop() or "") > 0
+    with pytest.raises(xmlschema.XMLSchemaValidationError, match="skipped"):
+        schema().validate(text.replace("<testsuites ", '<testsuites skipped="0" ', 1))

@@ -50,8 +50,12 @@ def test_1_docker_host_with_published_port_cannot_resolve_the_service_name(lab: 
     assert finding["evidence"]["reason"] == "nxdomain"
     assert finding["evidence"]["dns"]["status"] == "NXDOMAIN"
     assert finding["evidence"]["dns"]["nameservers"] == ["127.0.0.1"]
-    # The fix names a second listener, advertised as the address this client used.
-    assert "advertised.listeners=PLAINTEXT://kafka:9092,EXTERNAL://localhost:29092" in finding["fix"]
+    # The fix adds a listener on a free port, advertised as the address this client used for
+    # this broker (the published port), which now leads to the new listener.
+    assert "listeners=<current>,EXTERNAL://0.0.0.0:29092" in finding["fix"]
+    assert "advertised.listeners=<current>,EXTERNAL://localhost:9092" in finding["fix"]
+    assert "docker -p 9092:29092" in finding["fix"]
+    assert finding["evidence"]["bootstrap_path"]["path"] == "local_forward"
     assert run.one("ADVERTISED_INTERNAL_NAME", 111)["severity"] == "error"
     assert run.one("BOOTSTRAP_REDIRECT")["evidence"]["advertised"] == ["kafka:9092"]
 

@@ -28,7 +28,7 @@ def test_met_expectations_pass_and_are_recorded(tansu: BrokerFactory) -> None:
     assert run.code == 0, run.stdout
     validate(run.report)
     assert run.report["settings"]["expect"] == {
-        "brokers": 1, "cluster_id": "prod-1", "advertised": [broker.listen]}
+        "brokers": 1, "cluster_id": "prod-1", "advertised": [broker.listen], "brokers_minimum": False}
     assert run.report["settings"]["fail_on"] == "error"
     assert not {c for c in run.codes() if c.startswith("EXPECT_")}
     summary = run.report["verdict"]["summary"]
@@ -44,7 +44,8 @@ def test_each_unmet_expectation_is_its_own_finding(tansu: BrokerFactory) -> None
     validate(run.report)
     count = run.one("EXPECT_BROKER_COUNT")
     assert count["severity"] == "error" and count["bootstrap"] == broker.listen
-    assert count["evidence"] == {"expected": 3, "listed": 1, "broker_ids": [111], "working_from_here": 1}
+    assert count["evidence"] == {"expected": 3, "minimum": False, "listed": 1, "broker_ids": [111],
+                                 "working_from_here": 1}
     cluster = run.one("EXPECT_CLUSTER_ID")
     assert cluster["evidence"]["expected"] == "prod-1" and cluster["evidence"]["reported"] == "staging"
     advertised = run.one("EXPECT_ADVERTISED_MISSING")  # only the missing one, not the present one
@@ -87,10 +88,49 @@ def test_fail_on_warning_changes_only_the_exit_status(tansu: BrokerFactory) -> N
     assert same[0] == same[1]  # the findings themselves do not change
 
 
-@pytest.mark.parametrize("value", ["kafka:notaport", "[::1", ""])
+@pytest.mark.parametrize("value", ["kafka:notaport", "[::1", "", " ", ",", "a:1,b:x"])
 def test_bad_expected_address_is_a_usage_error(value: str) -> None:
     run = run_cli(["check", "127.0.0.1:9", "--expect-advertised", value])
     assert run.code == 2 and run.stdout == ""
+    assert run.stderr.startswith("listencheck: error: ") and len(run.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("option, value", [
+    ("--expect-cluster-id", ""), ("--expect-cluster-id", "   "),
+    ("--expect-brokers", ""), ("--expect-brokers", "0"), ("--expect-brokers", "three"),
+    ("--expect-brokers", "-1"), ("--expect-brokers", "2++"),
+])
+def test_empty_or_malformed_expectation_is_a_usage_error(option: str, value: str) -> None:
+    # An unset CI variable must not become an expectation nothing can meet.
+    run = run_cli(["check", "127.0.0.1:9", option, value])
+    assert run.code == 2 and run.stdout == "", run.stdout
+    assert option in run.stderr and len(run.stderr.splitlines()) == 1
+
+
+def test_expectation_values_are_trimmed_split_and_normalised(tansu: BrokerFactory) -> None:
+    broker = tansu.start("localhost:{port}", cluster_id="prod-1")
+    port = broker.listen_port
+    run = check_json(broker.listen, "--expect-cluster-id", " prod-1\n", "--expect-brokers", " 1 ",
+                     "--expect-advertised", f" LOCALHOST.:{port}, localhost:{port} ")
+    assert run.code == 0, run.stdout
+    validate(run.report)
+    assert run.report["settings"]["expect"] == {
+        "brokers": 1, "cluster_id": "prod-1", "advertised": [f"localhost:{broker.listen_port}"],
+        "brokers_minimum": False}
+
+
+def test_minimum_broker_count() -> None:
+    with ScriptedKafka() as a, ScriptedKafka() as b:
+        a.brokers = b.brokers = [(1, "127.0.0.1", a.port), (2, "127.0.0.1", b.port)]
+        enough = check_json(a.address, "--expect-brokers", "2+")
+        more = check_json(a.address, "--expect-brokers", "1+")
+        fewer = check_json(a.address, "--expect-brokers", "3+")
+    assert enough.code == 0 and more.code == 0, (enough.stdout, more.stdout)
+    assert more.report["settings"]["expect"]["brokers_minimum"] is True
+    assert fewer.code == 1
+    finding = fewer.one("EXPECT_BROKER_COUNT")
+    assert "at least 3 expected" in finding["message"]
+    assert finding["evidence"]["minimum"] is True and finding["evidence"]["listed"] == 2
 
 
 def test_wait_until_a_late_broker_starts(tansu: BrokerFactory) -> None:

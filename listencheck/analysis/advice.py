@@ -2,66 +2,91 @@
 
 from __future__ import annotations
 
-from listencheck.address import AddressKind, Endpoint, classify_host
+from listencheck.address import AddressKind, classify_host
 from listencheck.analysis.context import BootstrapContext, all_private
+from listencheck.fixes.paths import NODE_PORT_RANGE, PathKind
 from listencheck.models import AdvertisedBroker, EndpointProbe, Reason
-
-
-def _external_endpoint(ctx: BootstrapContext, broker: AdvertisedBroker) -> Endpoint:
-    """The address to advertise for this client: the one it bootstrapped through, if usable."""
-    source = ctx.source
-    if source is not None and source.port != broker.port:
-        return source
-    # The client's port already belongs to the broker's listener: the new one needs its own,
-    # and not one that another listener checked in this run already uses.
-    taken = _ports_in_use(ctx)
-    port = 29092 if broker.port == 9092 else broker.port + 1
-    while port in taken:
-        port += 1
-    host = source.host if source is not None else "HOST_CLIENTS_CAN_RESOLVE"
-    return Endpoint(host, port)
-
-
-def _ports_in_use(ctx: BootstrapContext) -> set[int]:
-    """Ports of every bootstrap server and advertised address seen in this run."""
-    ports: set[int] = set()
-    for b in ctx.result.bootstraps:
-        ports.update(server.endpoint.port for server in b.servers)
-        if b.metadata is not None:
-            ports.update(x.port for x in b.metadata.detail.brokers)
-    return ports
-
-
-def _shared_host(ctx: BootstrapContext) -> str:
-    """A host other machines can use for this broker: the bootstrap host unless it is loopback."""
-    source = ctx.source
-    if source is None or AddressKind.LOOPBACK in classify_host(source.host).kinds:
-        return "BROKER_HOST_OR_IP"
-    return source.host
 
 
 def listener_per_audience(
     ctx: BootstrapContext, broker: AdvertisedBroker, internal_name: str = "INTERNAL",
     docker: bool = True,
 ) -> str:
-    """The listener-per-audience recipe, filled in with this broker's addresses."""
-    ext = _external_endpoint(ctx, broker)
-    proto = ctx.security_protocol
-    publish = (
-        f"(Docker: KAFKA_LISTENERS, KAFKA_ADVERTISED_LISTENERS, KAFKA_LISTENER_SECURITY_PROTOCOL_MAP, "
-        f"KAFKA_INTER_BROKER_LISTENER_NAME.) Publish port {ext.port} to the broker's port {ext.port} "
-        f"(-p {ext.port}:{ext.port}) and bootstrap this client from {ext}."
-        if docker else
-        f"Make port {ext.port} reach that listener and bootstrap this client from {ext}."
-    )
+    """The listener-per-audience recipe for this broker, as an addition to its listeners.
+
+    Every existing listener stays (on KRaft nodes the CONTROLLER listener and its
+    protocol map entry too); the new one binds a port no listener uses and advertises
+    this broker's own external address, never another broker's.
+    """
+    proposal = ctx.proposal(broker.node_id)
+    port, proto = proposal.listener_port, ctx.security_protocol
     return (
         f"Keep {internal_name}://{broker.address} for clients on the broker's own network and "
-        f"add a listener for clients like this one, advertising an address they reach:\n"
-        f"  listeners={internal_name}://0.0.0.0:{broker.port},EXTERNAL://0.0.0.0:{ext.port}\n"
-        f"  advertised.listeners={internal_name}://{broker.address},EXTERNAL://{ext}\n"
-        f"  listener.security.protocol.map={internal_name}:{proto},EXTERNAL:{proto}\n"
-        f"  inter.broker.listener.name={internal_name}\n" + publish
+        f"add a listener to broker {broker.node_id} for clients like this one, advertising an "
+        f"address they reach (keep every listener it has, CONTROLLER included on KRaft nodes):\n"
+        f"  listeners=<current>,EXTERNAL://0.0.0.0:{port}\n"
+        f"  advertised.listeners=<current>,EXTERNAL://{proposal.address}\n"
+        f"  listener.security.protocol.map=<current>,EXTERNAL:{proto}\n"
+        f"  inter.broker.listener.name stays {internal_name}\n"
+        f"<current> is the setting's present value; {internal_name} and EXTERNAL are placeholder "
+        f"names (use the name of the listener that advertises {broker.address}, and any name no "
+        f"listener has). " + reach(ctx, broker, docker)
     )
+
+
+def reach(ctx: BootstrapContext, broker: AdvertisedBroker, docker: bool = True) -> str:
+    """How clients get to the new listener's port, for this broker's proposed address."""
+    proposal = ctx.proposal(broker.node_id)
+    port, node = proposal.listener_port, broker.node_id
+    path = proposal.path
+    if path is not None:
+        return (
+            f"This client reached broker {node} at {path.used} through {path.kind.described}: "
+            f"advertise {path.used} for broker {node} only, and point that path at the new "
+            f"listener's port {port} ({forward_hint(path.kind, path.used.port, port, node)})."
+            + _other_brokers(ctx, node)
+        )
+    if proposal.published_port is not None:
+        how = (f"Publish port {port} to broker {node}'s port {port} (-p {port}:{port})" if docker
+               else f"Make port {port} on {proposal.host} reach that listener of broker {node}")
+        return f"{how} and bootstrap this client from {proposal.address}." + _other_brokers(ctx, node)
+    return (
+        f"{proposal.address} is a placeholder: this run does not show where outside clients can "
+        f"reach broker {node}. Give it its own host, or its own port on a shared host or load "
+        f"balancer, never an address another broker uses."
+    )
+
+
+def forward_hint(kind: PathKind, used_port: int, port: int, node: int) -> str:
+    if kind is PathKind.NODE_PORT:
+        return f"broker {node}'s NodePort Service: nodePort {used_port}, targetPort {port}"
+    if kind is PathKind.LOCAL_FORWARD:
+        return (f"docker -p {used_port}:{port}, or kubectl port-forward <broker {node}'s pod> "
+                f"{used_port}:{port}")
+    return f"the NAT rule, proxy or load balancer port for broker {node}: {used_port} -> {port}"
+
+
+def _other_brokers(ctx: BootstrapContext, node: int) -> str:
+    if len(_brokers(ctx)) <= 1:
+        return ""
+    return " Every other broker needs an address of its own; no two brokers may advertise the same one."
+
+
+def _brokers(ctx: BootstrapContext) -> tuple[AdvertisedBroker, ...]:
+    md = ctx.bootstrap.metadata
+    return md.detail.brokers if md is not None else ()
+
+
+def _reachable_host(ctx: BootstrapContext, broker: AdvertisedBroker) -> str:
+    """host:port other clients reach this broker's listener at: proven, or a per-broker placeholder."""
+    path = ctx.path_to(broker.node_id)
+    if path is not None and not _local(path.used.host):
+        return str(path.used)
+    return f"BROKER_{broker.node_id}_HOST:{broker.port}"
+
+
+def _local(host: str) -> bool:
+    return AddressKind.LOOPBACK in classify_host(host).kinds
 
 
 def docker_alias_fix(broker: AdvertisedBroker) -> str:
@@ -73,7 +98,9 @@ def docker_alias_fix(broker: AdvertisedBroker) -> str:
         f"container. A {host} listener serves containers that reach the broker through the "
         f"host's published port; a container on the broker's own Docker network should "
         f"bootstrap from the broker's internal listener instead, and clients on the host itself "
-        f"need a listener advertised as localhost:PORT."
+        f"need a listener advertised as localhost:PORT (except on Docker Desktop for Windows, "
+        f"which also writes {host} into the Windows hosts file, so there the alias resolves on "
+        f"the host too, to the host's own address)."
     )
 
 
@@ -87,8 +114,7 @@ def unresolvable_fix(ctx: BootstrapContext, broker: AdvertisedBroker, probe: End
             f"{host} resolves only inside the Kubernetes cluster. Clients outside need a listener "
             f"that advertises an external address per broker (NodePort, LoadBalancer or a TLS "
             f"passthrough ingress; Strimzi: spec.kafka.listeners[].type=nodeport|loadbalancer). "
-            f"With kubectl port-forward, forward every broker and advertise localhost:PORT on a "
-            f"separate listener, or map {host} to 127.0.0.1 in this client's /etc/hosts. "
+            + port_forward_fix(ctx, broker)
             + listener_per_audience(ctx, broker, docker=False)
         )
     if kinds.has(AddressKind.INTERNAL_NAME):
@@ -100,7 +126,33 @@ def unresolvable_fix(ctx: BootstrapContext, broker: AdvertisedBroker, probe: End
         return tunnel_fix(broker)
     return (
         f"Make {host} resolvable for this client (a DNS record, or /etc/hosts), or advertise a "
-        f"name it can resolve: advertised.listeners=LISTENER://{_external_endpoint(ctx, broker)}."
+        f"name it can resolve for broker {broker.node_id}: "
+        f"advertised.listeners=LISTENER://{_reachable_host(ctx, broker)}."
+        + _placeholder_note(ctx, broker)
+    )
+
+
+def port_forward_fix(ctx: BootstrapContext, broker: AdvertisedBroker) -> str:
+    """kubectl port-forward: one loopback address per broker, since brokers share a port."""
+    path = ctx.path_to(broker.node_id)
+    if path is None or path.kind is not PathKind.LOCAL_FORWARD:
+        return ""
+    brokers = _brokers(ctx)
+    if len(brokers) <= 1:
+        return (
+            f"With kubectl port-forward (as this client's {path.used} looks like), mapping "
+            f"{broker.host} to 127.0.0.1 in /etc/hosts works while there is one broker. "
+        )
+    lines = "; ".join(
+        f"kubectl port-forward --address 127.0.0.{i + 2} <broker {b.node_id}'s pod> {b.port}:{b.port} "
+        f"and /etc/hosts: 127.0.0.{i + 2} {b.host}"
+        for i, b in enumerate(brokers[:5])
+    )
+    return (
+        f"With kubectl port-forward (as this client's {path.used} looks like), brokers usually "
+        f"advertise the same port, so mapping every name to 127.0.0.1 sends every broker's "
+        f"traffic to one of them: give each broker its own loopback address ({lines}), or set "
+        f"per-broker advertisedHost/advertisedPort overrides (Strimzi). "
     )
 
 
@@ -113,6 +165,8 @@ def unreachable_fix(
         return tunnel_fix(broker)
     if kinds.has(AddressKind.LOOPBACK) and not ctx.same_host:
         return loopback_fix(ctx, broker)
+    if wrong_port(ctx, broker) and reason is not Reason.TIMEOUT:
+        return wrong_port_fix(ctx, broker)
     if resolved is not None and resolved.hosts_file and resolved.dns is not None and (
         set(resolved.dns.addresses) - set(resolved.addresses)
     ):
@@ -129,23 +183,73 @@ def unreachable_fix(
             f"is the public address (split-horizon DNS), or: "
             + listener_per_audience(ctx, broker, docker=False)
         )
+    path = ctx.path_to(broker.node_id)
     if reason is Reason.TIMEOUT:
+        if path is not None and path.kind is not PathKind.OTHER_PORT:
+            return _forwarded_fix(ctx, broker)
         return (
             f"Packets to {broker.address} are dropped on the way: open port {broker.port} in the "
             f"firewall / security group between this client and the broker, or advertise an "
-            f"address on a network this client can route to."
+            f"address on a network this client can route to for broker {broker.node_id}"
+            + (f" (this client reaches broker {broker.node_id} at {path.used})." if path else ".")
         )
+    if path is not None:
+        return _forwarded_fix(ctx, broker)
     if reason is Reason.UNREACHABLE:
         return (
             f"There is no route from here to {broker.host}: advertise an address on a network "
-            f"this client reaches, e.g. advertised.listeners=LISTENER://{_external_endpoint(ctx, broker)}."
+            f"this client reaches for broker {broker.node_id}, e.g. "
+            f"advertised.listeners=LISTENER://{_reachable_host(ctx, broker)}."
+            + _placeholder_note(ctx, broker)
         )
     return (
         f"Nothing accepts connections on {broker.address} as seen from here. The advertised port "
         f"must be the port clients connect to: with Docker publish it on the host "
         f"(-p {broker.port}:{broker.port}, host side = advertised port), with a Kubernetes "
-        f"NodePort advertise the node port, behind NAT advertise the forwarded port. Otherwise "
-        f"advertise the address this client bootstraps through: {_external_endpoint(ctx, broker)}."
+        f"NodePort advertise the node port, behind NAT advertise the forwarded port. "
+        + reach(ctx, broker)
+    )
+
+
+def _forwarded_fix(ctx: BootstrapContext, broker: AdvertisedBroker) -> str:
+    """The bootstrap reached this broker through a forwarder: advertise what the client used."""
+    path = ctx.path_to(broker.node_id)
+    assert path is not None
+    return (
+        f"{broker.address} is the broker's own address, which this client cannot reach; it "
+        f"reached broker {broker.node_id} at {path.used} instead, through {path.kind.described}. "
+        f"Advertise {path.used} on a listener for outside clients. "
+        + listener_per_audience(ctx, broker, docker=path.kind is PathKind.LOCAL_FORWARD)
+    )
+
+
+def wrong_port(ctx: BootstrapContext, broker: AdvertisedBroker) -> bool:
+    """Right host, wrong port: the bootstrap reached this very broker on the host it advertises,
+    at another port."""
+    path = ctx.path_to(broker.node_id)
+    return path is not None and path.kind is PathKind.OTHER_PORT
+
+
+def wrong_port_fix(ctx: BootstrapContext, broker: AdvertisedBroker) -> str:
+    path = ctx.path_to(broker.node_id)
+    assert path is not None
+    used = path.used
+    if used.port in NODE_PORT_RANGE:
+        mapping = (f"a Kubernetes NodePort ({used.port}) sends it to the container port "
+                   f"{broker.port}: the koperator/Strimzi NodePort trap")
+        other = ("each broker advertises its own node port on a listener for outside clients "
+                 "(Strimzi: spec.kafka.listeners[].type=nodeport with "
+                 "configuration.brokers[].advertisedPort)")
+    else:
+        mapping = (f"a port mapping (docker -p {used.port}:{broker.port}, a port-forward) sends it "
+                   f"to the listener")
+        other = f"publish the advertised port: -p {broker.port}:{broker.port}"
+    return (
+        f"The host is right, the port is wrong: broker {broker.node_id} answers here on {used} "
+        f"(where this client bootstrapped), while it advertises port {broker.port}, where nothing "
+        f"answers; {mapping}. Either advertise the port clients use, "
+        f"advertised.listeners=LISTENER://{broker.host}:{used.port} (listeners= keeps binding "
+        f"{broker.port}), or {other}."
     )
 
 
@@ -162,17 +266,31 @@ def tunnel_fix(broker: AdvertisedBroker) -> str:
 def loopback_fix(ctx: BootstrapContext, broker: AdvertisedBroker) -> str:
     return (
         f"{broker.host} means 'this machine' to every client, so clients on other hosts connect "
-        f"to themselves. Advertise a host other clients reach, e.g. "
-        f"advertised.listeners={ctx.security_protocol}://{_shared_host(ctx)}:{broker.port}; keep "
+        f"to themselves. Advertise a host other clients reach for broker {broker.node_id}, e.g. "
+        f"advertised.listeners={ctx.security_protocol}://{_reachable_host(ctx, broker)}; keep "
         f"localhost only on a separate listener for clients on the broker's own host."
+        + _placeholder_note(ctx, broker)
     )
+
+
+def _placeholder_note(ctx: BootstrapContext, broker: AdvertisedBroker) -> str:
+    if not _reachable_host(ctx, broker).startswith("BROKER_"):
+        return ""
+    return (f" BROKER_{broker.node_id}_HOST is a placeholder: this run does not show an address of "
+            f"broker {broker.node_id} that other clients reach; use its own, never another broker's.")
 
 
 def wildcard_fix(ctx: BootstrapContext, broker: AdvertisedBroker) -> str:
     return (
-        f"0.0.0.0 / :: belong in listeners= (the bind address), never in advertised.listeners=. "
-        f"Set listeners={ctx.security_protocol}://0.0.0.0:{broker.port} and "
-        f"advertised.listeners={ctx.security_protocol}://{_shared_host(ctx)}:{broker.port}."
+        f"0.0.0.0 / :: belong in listeners= (the bind address), never in advertised.listeners= "
+        f"(Apache Kafka refuses to start with it there: \"advertised.listeners cannot use the "
+        f"nonroutable meta-address 0.0.0.0\"; a broker that advertises it is another server or "
+        f"an old version). Set listeners={ctx.security_protocol}://0.0.0.0:{broker.port} and "
+        f"advertised.listeners={ctx.security_protocol}://{_reachable_host(ctx, broker)}. The "
+        f"Kafka trap is an empty advertised host (PLAINTEXT://:{broker.port}, or no "
+        f"advertised.listeners with an empty host in listeners=): the broker then advertises its "
+        f"canonical host name, in Docker the container id. Always name the host."
+        + _placeholder_note(ctx, broker)
     )
 
 

@@ -46,6 +46,21 @@ def _base(broker: BrokerCheck) -> dict[str, JsonValue]:
     return {"advertised": broker.advertised.address, "broker_id": broker.advertised.node_id}
 
 
+def _path(ctx: BootstrapContext, broker: BrokerCheck) -> tuple[str, dict[str, JsonValue]]:
+    """The forwarded path the bootstrap took to this broker, for the message and the evidence."""
+    node = broker.advertised.node_id
+    proposal = ctx.proposal(node)
+    evidence: dict[str, JsonValue] = {"proposed_address": {
+        "address": proposal.address, "origin": proposal.origin.value,
+        "listener_port": proposal.listener_port, "placeholder": proposal.placeholder}}
+    path = ctx.path_to(node)
+    if path is None:
+        return "", evidence
+    evidence["bootstrap_path"] = path.evidence()
+    return (f" This client reached broker {node} at {path.used} instead, through "
+            f"{path.kind.described}."), evidence
+
+
 def _invalid(ctx: BootstrapContext, broker: BrokerCheck) -> Finding:
     adv = broker.advertised
     return ctx.finding(
@@ -63,13 +78,14 @@ def _symptoms(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Finding]:
     adv, probe = broker.advertised, broker.probe
     where = adv.address
     stage = failed_stage(probe)
+    path_text, path_evidence = _path(ctx, broker)
     if stage == "resolve":
         yield ctx.finding(
             "ADVERTISED_UNRESOLVABLE", ERR,
             f"Broker {adv.node_id} advertises {where}, but {adv.host} does not resolve from here "
-            f"({_resolve_reason(probe)}).",
+            f"({_resolve_reason(probe)})." + path_text,
             advice.unresolvable_fix(ctx, adv, probe),
-            _base(broker) | resolve_evidence(probe), adv.node_id, where,
+            _base(broker) | resolve_evidence(probe) | path_evidence, adv.node_id, where,
         )
         return
     if probe.attempts and all(a.tcp.failed for a in probe.attempts):
@@ -77,10 +93,10 @@ def _symptoms(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Finding]:
         yield ctx.finding(
             "ADVERTISED_UNREACHABLE", ERR,
             f"Broker {adv.node_id} advertises {where}, which does not accept connections from "
-            f"here ({_reasons(broker)}).",
+            f"here ({_reasons(broker)})." + path_text,
             advice.unreachable_fix(ctx, adv, probe, reason),
             _base(broker) | {"reason": reason.value if reason else None,
-                             "attempts": attempts_evidence(probe)},
+                             "attempts": attempts_evidence(probe)} | path_evidence,
             adv.node_id, where,
         )
         return
@@ -193,10 +209,15 @@ def _address_kinds(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Findi
     base = _base(broker) | {"works_from_here": works, "bootstrap_address": ctx.source_address}
 
     if kinds.has(AddressKind.LOOPBACK):
-        local = ctx.same_host and works
+        wrong_port = ctx.same_host and advice.wrong_port(ctx, adv)
+        local = ctx.same_host and (works or wrong_port)
         yield ctx.finding(
             "ADVERTISED_LOOPBACK", NOTE if local else ERR,
-            (f"Broker {adv.node_id} advertises {where}: fine for clients on the broker's host "
+            (f"Broker {adv.node_id} advertises {where}: the host is right for clients on the "
+             f"broker's host (like this one), the port is not (see ADVERTISED_UNREACHABLE); "
+             f"wrong for every other client."
+             if wrong_port else
+             f"Broker {adv.node_id} advertises {where}: fine for clients on the broker's host "
              f"(like this one), wrong for every other client."
              if local else
              f"Broker {adv.node_id} advertises {where}, a loopback address, to a client that "

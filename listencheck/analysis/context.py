@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from listencheck.address import Endpoint, ip_literal, is_private_ip
 from listencheck.catalogue import spec
 from listencheck.config import uses_tls
+from listencheck.fixes.addresses import AddressPlan, Proposal, plan_addresses
+from listencheck.fixes.paths import BootstrapPath
 from listencheck.models import (
     ATTEMPT_STAGES,
     AddressAttempt,
@@ -29,10 +31,19 @@ class BootstrapContext:
     source: Endpoint | None  # the bootstrap server whose metadata is used
     source_address: str | None  # the IP it answered on
     security_protocol: str
+    plan: AddressPlan  # the external address each broker would be given
 
     @property
     def argument(self) -> str:
         return self.bootstrap.argument
+
+    def proposal(self, broker_id: int) -> Proposal:
+        return self.plan.for_broker(broker_id)
+
+    def path_to(self, broker_id: int) -> BootstrapPath | None:
+        """The forwarded path through which the bootstrap reached this broker, if it did."""
+        path = self.plan.path
+        return path if path is not None and path.broker_id == broker_id and path.kind.forwarded else None
 
     @property
     def same_host(self) -> bool:
@@ -62,7 +73,7 @@ def context_for(result: CheckResult, bootstrap: BootstrapCheck) -> BootstrapCont
     source = next((s.endpoint for s in bootstrap.servers if md and str(s.endpoint) == md.source), None)
     return BootstrapContext(
         result, bootstrap, source, md.source_address if md else None,
-        result.settings.security_protocol,
+        result.settings.security_protocol, plan_addresses(result, bootstrap),
     )
 
 

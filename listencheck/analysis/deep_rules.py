@@ -29,15 +29,16 @@ def deep_findings(ctx: BootstrapContext) -> Iterator[Finding]:
     for probe, broker_id in _probes(ctx):
         where = str(probe.endpoint)
         for attempt in probe.attempts:
-            detail = attempt.deep.detail
-            if not attempt.deep.ok or detail is None:
+            detail = attempt.deep.detail if attempt.deep else None
+            if detail is None:
                 continue
             if detail.path is not None and not _rate_limited(attempt.tcp.reason, detail.path):
                 yield from _path(ctx, detail.path, broker_id, where)
             if detail.mtu is not None and detail.mtu.black_hole:
                 yield _black_hole(ctx, attempt.address, detail.mtu, broker_id, where)
-        if probe.resolvers.ok and probe.resolvers.detail is not None and probe.resolvers.detail.disagree:
-            yield _disagree(ctx, probe.resolvers.detail, broker_id, where)
+        resolvers = probe.resolvers.detail if probe.resolvers else None
+        if resolvers is not None and resolvers.disagree:
+            yield _disagree(ctx, resolvers, broker_id, where)
 
 
 def run_findings(result: CheckResult) -> Iterator[Finding]:
@@ -45,7 +46,7 @@ def run_findings(result: CheckResult) -> Iterator[Finding]:
     probes = [p for b in result.bootstraps for p in [*b.servers, *(x.probe for x in b.brokers)]]
     silent: dict[str, list[str]] = {}
     for probe in probes:
-        detail = probe.resolvers.detail
+        detail = probe.resolvers.detail if probe.resolvers else None
         for answer in detail.answers if detail else ():
             if answer.status == "TIMEOUT" and detail is not None and detail.name not in silent.get(
                     answer.nameserver, []):
@@ -60,7 +61,7 @@ def run_findings(result: CheckResult) -> Iterator[Finding]:
             f"write it), or make it answer.",
             {"nameserver": nameserver, "names": list(names)},
         )
-    details = [a.deep.detail for p in probes for a in p.attempts if a.deep.detail is not None]
+    details = [a.deep.detail for p in probes for a in p.attempts if a.deep and a.deep.detail is not None]
     if any(not d.raw_sockets for d in details):
         yield Finding(
             "DEEP_NO_RAW_SOCKETS", NOTE,

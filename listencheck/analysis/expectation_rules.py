@@ -22,15 +22,18 @@ def expectation_findings(ctx: BootstrapContext) -> Iterator[Finding]:
     if md is None:
         return
     listed = md.detail.brokers
-    if expect.brokers is not None and len(listed) != expect.brokers:
+    if expect.brokers is not None and (
+        len(listed) < expect.brokers if expect.brokers_minimum else len(listed) != expect.brokers
+    ):
         working = sum(1 for b in ctx.bootstrap.brokers if b.probe.works and not b.identity.failed)
+        wanted = f"at least {expect.brokers}" if expect.brokers_minimum else str(expect.brokers)
         yield ctx.finding(
             "EXPECT_BROKER_COUNT", ERR,
-            f"{md.source} lists {len(listed)} broker(s), {expect.brokers} expected "
+            f"{md.source} lists {len(listed)} broker(s), {wanted} expected "
             f"({working} of them work from here).",
             "Wait until every broker has joined (--wait SECONDS), or check that every broker has "
             f"the listener {ctx.argument} uses: Kafka lists only brokers that have it.",
-            {"expected": expect.brokers, "listed": len(listed),
+            {"expected": expect.brokers, "minimum": expect.brokers_minimum, "listed": len(listed),
              "broker_ids": [b.node_id for b in listed], "working_from_here": working},
             address=md.source,
         )
@@ -57,9 +60,9 @@ def advertised_expectation_findings(result: CheckResult) -> Iterator[Finding]:
         b.argument: [br.address for br in b.metadata.detail.brokers]
         for b in answered if b.metadata is not None
     }
-    advertised = {br.address.lower() for b in answered if b.metadata for br in b.metadata.detail.brokers}
+    advertised = {_normal(br.address) for b in answered if b.metadata for br in b.metadata.detail.brokers}
     for address in expected:
-        if address.lower() in advertised:
+        if _normal(address) in advertised:
             continue
         yield Finding(
             "EXPECT_ADVERTISED_MISSING", ERR,
@@ -69,3 +72,9 @@ def advertised_expectation_findings(result: CheckResult) -> Iterator[Finding]:
             {"expected": address, "advertised": seen},
             address=address,
         )
+
+
+def _normal(address: str) -> str:
+    """host:port compared as DNS compares names: any case, trailing dot ignored."""
+    host, _, port = address.rpartition(":")
+    return f"{host.lower().removesuffix('.')}:{port}"

@@ -63,10 +63,11 @@ class Comparison:
 
     @property
     def exit_code(self) -> int:
-        """0 when every vantage bootstrapped and every address it was told works there."""
+        """0 when the reports are of one cluster, every vantage bootstrapped and every address
+        it was told works there."""
         broken = any(r.status is not RowStatus.WORKS for r in self.rows)
         silent = any(not any(b.answered for b in v.bootstraps) for v in self.vantages)
-        return 1 if broken or silent else 0
+        return 1 if broken or silent or len(self.cluster_ids) > 1 else 0
 
 
 def compare(vantages: Sequence[VantageReport]) -> Comparison:

@@ -91,6 +91,9 @@ def _verdict(comparison: Comparison, marks: dict[str, str]) -> Text:
         return Text(f"{marks['ok']} every advertised address works from every vantage point that was told "
                     f"it ({len(rows)} address(es), {len(comparison.vantages)} vantage points)",
                     style="bold green")
+    if not bad and len(comparison.cluster_ids) > 1:
+        return Text(f"{marks['fail']} the reports are from {len(comparison.cluster_ids)} different clusters, "
+                    "so they cannot be compared", style="bold red")
     differ = sum(1 for r in bad if r.status is RowStatus.DIFFERS)
     return Text(f"{marks['fail']} {len(bad)} of {len(rows)} advertised address(es) fail from at least one "
                 f"vantage point ({differ} work from some and fail from others)", style="bold red")

@@ -8,6 +8,7 @@ response header) and return a frozen dataclass or raise ``DecodeError``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -235,6 +236,7 @@ def _skip_topic(r: Reader, version: int, flexible: bool) -> None:
 
 # --- DescribeConfigs (used only to ask a broker for its own id) -------------
 
+TOPIC_RESOURCE = 2
 BROKER_RESOURCE = 4
 NODE_ID_KEYS = ("node.id", "broker.id")
 
@@ -260,19 +262,24 @@ def encode_describe_broker_configs(version: int, node_id: int) -> bytes:
     INVALID_REQUEST "Unexpected broker id, expected N ...", which also names the
     broker that actually answered.
     """
+    return encode_describe_configs(version, [(BROKER_RESOURCE, str(node_id), NODE_ID_KEYS)])
+
+
+def encode_describe_configs(version: int, resources: Sequence[tuple[int, str, Sequence[str]]]) -> bytes:
+    """DescribeConfigs for (resource type, resource name, configuration keys) triples."""
     if version not in SUPPORTED_VERSIONS[ApiKey.DESCRIBE_CONFIGS]:
         raise ValueError(f"DescribeConfigs v{version} is not supported by this codec")
     flexible = is_flexible(ApiKey.DESCRIBE_CONFIGS, version)
     w = Writer()
-    w.uvarint(2) if flexible else w.int32(1)  # one resource
-    w.int8(BROKER_RESOURCE)
-    name = str(node_id)
-    w.compact_nullable_string(name) if flexible else w.nullable_string(name)
-    w.uvarint(len(NODE_ID_KEYS) + 1) if flexible else w.int32(len(NODE_ID_KEYS))
-    for key in NODE_ID_KEYS:
-        w.compact_nullable_string(key) if flexible else w.nullable_string(key)
-    if flexible:
-        w.empty_tagged_fields()  # end of resource
+    w.uvarint(len(resources) + 1) if flexible else w.int32(len(resources))
+    for resource_type, name, keys in resources:
+        w.int8(resource_type)
+        w.compact_nullable_string(name) if flexible else w.nullable_string(name)
+        w.uvarint(len(keys) + 1) if flexible else w.int32(len(keys))
+        for key in keys:
+            w.compact_nullable_string(key) if flexible else w.nullable_string(key)
+        if flexible:
+            w.empty_tagged_fields()  # end of resource
     w.boolean(False)  # include_synonyms
     if version >= 3:
         w.boolean(False)  # include_documentation

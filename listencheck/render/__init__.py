@@ -35,4 +35,20 @@ def _junit(report: Report, options: RenderOptions) -> str:
     return render_junit(report)
 
 
-RENDERERS: dict[str, Callable[[Report, RenderOptions], str]] = {"text": _text, "json": _json, "junit": _junit}
+def _html(report: Report, options: RenderOptions) -> str:
+    from listencheck.render.html import render_html_document
+    from listencheck.render.json_report import report_to_json
+
+    return render_html_document(report_to_json(report))
+
+
+def _markdown(report: Report, options: RenderOptions) -> str:
+    from listencheck.render.json_report import report_to_json
+    from listencheck.render.markdown import render_markdown_document
+
+    return render_markdown_document(report_to_json(report))
+
+
+RENDERERS: dict[str, Callable[[Report, RenderOptions], str]] = {
+    "text": _text, "json": _json, "junit": _junit, "html": _html, "markdown": _markdown,
+}

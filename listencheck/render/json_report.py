@@ -24,7 +24,7 @@ from listencheck.models import (
     StageResult,
 )
 
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 
 
 def render_json(report: Report) -> str:
@@ -140,7 +140,7 @@ def _broker(b: BrokerCheck) -> dict[str, JsonValue]:
 
 
 def _probe(p: EndpointProbe) -> dict[str, JsonValue]:
-    return {
+    probe: dict[str, JsonValue] = {
         "endpoint": str(p.endpoint),
         "host": p.endpoint.host,
         "port": p.endpoint.port,
@@ -151,12 +151,14 @@ def _probe(p: EndpointProbe) -> dict[str, JsonValue]:
         "works": p.works,
         "resolve": stage_to_json(p.resolve),
         "attempts": [_attempt(a) for a in p.attempts],
-        "resolvers": stage_to_json(p.resolvers),
     }
+    if p.resolvers is not None:  # --deep
+        probe["resolvers"] = stage_to_json(p.resolvers)
+    return probe
 
 
 def _attempt(a: AddressAttempt) -> dict[str, JsonValue]:
-    return {
+    attempt: dict[str, JsonValue] = {
         "address": a.address,
         "family": a.family,
         "works": a.works,
@@ -166,8 +168,10 @@ def _attempt(a: AddressAttempt) -> dict[str, JsonValue]:
         "sasl": stage_to_json(a.sasl),
         "metadata": stage_to_json(a.metadata),
         "listener": stage_to_json(a.listener),
-        "deep": stage_to_json(a.deep),
     }
+    if a.deep is not None:  # --deep
+        attempt["deep"] = stage_to_json(a.deep)
+    return attempt
 
 
 def _metadata(d: MetadataDetail) -> dict[str, JsonValue]:

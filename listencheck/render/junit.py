@@ -11,6 +11,11 @@ A case fails when a finding at or above --fail-on belongs to it, so the failures
 agree with the exit status; its <failure> carries the code (type), message and
 fix of every such finding. Findings below the threshold go to the case's
 <system-out>. A stage that did not run, with nothing to say, is <skipped>.
+
+Times follow the JUnit convention: a case's time is its stage's, a suite's the sum
+of its cases and <testsuites>'s the sum of the suites. Stages run concurrently, so
+these sums can exceed the run's wall-clock time, which every suite carries as the
+``run-duration-ms`` property (and the JSON report as ``duration_ms``).
 """
 
 from __future__ import annotations
@@ -227,6 +232,7 @@ def _xml(report: Report, suites: list[_Suite]) -> ET.Element:
     timestamp = result.started_at.split(".")[0].rstrip("Z")  # the XSD wants no zone (this is UTC)
     root = ET.Element("testsuites", name="listencheck")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    total_ms = 0
     for index, suite in enumerate(suites):
         element = ET.SubElement(root, "testsuite", name=_clean(suite.name), id=str(index),
                                 package="listencheck", timestamp=timestamp,
@@ -234,16 +240,16 @@ def _xml(report: Report, suites: list[_Suite]) -> ET.Element:
         properties = ET.SubElement(element, "properties")
         for key, value in (("vantage", result.vantage.name), ("listencheck", report.tool_version),
                            ("security.protocol", result.settings.security_protocol),
-                           ("fail-on", fail_on.value)):
+                           ("fail-on", fail_on.value), ("run-duration-ms", f"{result.duration_ms:g}")):
             ET.SubElement(properties, "property", name=key, value=_clean(value))
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-        suite_time = 0.0
+        suite_ms = 0
         for case in suite.cases:
-            seconds = (case.stage.elapsed_ms or 0.0) / 1000 if case.stage is not None else 0.0
-            suite_time += seconds
+            case_ms = round(case.stage.elapsed_ms or 0.0) if case.stage is not None else 0
+            suite_ms += case_ms
             counts["tests"] += 1
             node = ET.SubElement(element, "testcase", classname=_clean(case.classname),
-                                 name=_clean(case.name), time=f"{seconds:.3f}")
+                                 name=_clean(case.name), time=_seconds(case_ms))
             failing = [f for f in case.findings if f.severity.at_least(fail_on)]
             other = [f for f in case.findings if not f.severity.at_least(fail_on)]
             if failing:
@@ -265,13 +271,19 @@ def _xml(report: Report, suites: list[_Suite]) -> ET.Element:
         element.set("failures", str(counts["failures"]))
         element.set("errors", "0")
         element.set("skipped", str(counts["skipped"]))
-        element.set("time", f"{suite_time:.3f}")
+        element.set("time", _seconds(suite_ms))
+        total_ms += suite_ms
         for key in totals:
             totals[key] += counts[key]
-    for key, total in totals.items():
-        root.set(key, str(total))
-    root.set("time", f"{result.duration_ms / 1000:.3f}")
+    for key in ("tests", "failures", "errors"):  # Jenkins' schema has no <testsuites skipped>
+        root.set(key, str(totals[key]))
+    root.set("time", _seconds(total_ms))
     return root
+
+
+def _seconds(ms: int) -> str:
+    """Whole milliseconds as seconds: sums of the printed values add up exactly."""
+    return f"{ms // 1000}.{ms % 1000:03d}"
 
 
 def _finding_text(finding: Finding) -> str:

@@ -1,0 +1,183 @@
+"""A reading of the JSON report for document renderers (HTML, Markdown).
+
+Document formats render the versioned JSON contract, not the Python models: a
+report file written yesterday renders the same way as a live run, and these
+renderers cannot come to depend on probe internals. Everything here is pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+Doc = Mapping[str, Any]
+
+# The per-address stages in the order a client goes through them (keys of an attempt
+# in the JSON report); stages absent from a report are left out of the view.
+ADDRESS_STAGES = ("tcp", "tls", "kafka", "sasl", "metadata")
+STAGE_LABELS = {"resolve": "DNS", "tcp": "TCP", "tls": "TLS", "kafka": "Kafka", "sasl": "SASL",
+                "metadata": "Metadata", "identity": "identity"}
+
+
+@dataclass(frozen=True)
+class StageCell:
+    """One stage of one address: ok, failed, not run or skipped, and why."""
+
+    stage: str
+    status: str  # ok | failed | not_run | skipped
+    reason: str | None
+    message: str | None
+
+    @property
+    def label(self) -> str:
+        return STAGE_LABELS.get(self.stage, self.stage)
+
+
+@dataclass(frozen=True)
+class BrokerRow:
+    """An advertised broker as seen from the vantage point."""
+
+    node_id: int
+    address: str
+    works: bool
+    resolved: tuple[str, ...]
+    cells: tuple[StageCell, ...]
+
+    @property
+    def furthest_ok(self) -> str | None:
+        """The last stage that worked, in client order (None: not even resolution)."""
+        ok = [c.stage for c in self.cells if c.status == "ok"]
+        return ok[-1] if ok else None
+
+    @property
+    def failure(self) -> StageCell | None:
+        return next((c for c in self.cells if c.status == "failed"), None)
+
+    @property
+    def health(self) -> str:
+        """ok | partial (connected, then failed) | failed (never connected)."""
+        if self.works and self.failure is None:
+            return "ok"
+        connected = any(c.stage == "tcp" and c.status == "ok" for c in self.cells)
+        return "partial" if connected else "failed"
+
+
+@dataclass(frozen=True)
+class ServerRow:
+    """One server of a bootstrap list."""
+
+    endpoint: str
+    works: bool
+    cells: tuple[StageCell, ...]
+
+
+@dataclass(frozen=True)
+class BootstrapView:
+    argument: str
+    answered: bool
+    cluster_id: str | None
+    answered_by: str | None
+    servers: tuple[ServerRow, ...]
+    brokers: tuple[BrokerRow, ...]
+    client: StageCell
+
+
+def _cell(stage: str, result: Mapping[str, Any] | None) -> StageCell:
+    if not result:
+        return StageCell(stage, "not_run", None, None)
+    error = result.get("error") or {}
+    return StageCell(stage, str(result.get("status", "not_run")), error.get("reason"), error.get("message"))
+
+
+def _chosen_attempt(probe: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The attempt that tells the story, as the report's own model chooses it: the first
+    that works, else the one that got furthest."""
+    attempts: Sequence[Mapping[str, Any]] = probe.get("attempts") or ()
+    working = next((a for a in attempts if a.get("works")), None)
+    if working is not None or not attempts:
+        return working
+    return max(attempts, key=lambda a: sum((a.get(s) or {}).get("status") == "ok" for s in ADDRESS_STAGES))
+
+
+def client_stages(doc: Doc) -> tuple[str, ...]:
+    """The per-address stages on this client's path: TLS and SASL only where its
+    security.protocol uses them, so every row of a table has the same columns."""
+    protocol = str((doc.get("settings") or {}).get("security_protocol", "PLAINTEXT")).upper()
+    skip = {"tls"} if "SSL" not in protocol else set()
+    if "SASL" not in protocol:
+        skip.add("sasl")
+    return tuple(s for s in ADDRESS_STAGES if s not in skip)
+
+
+def _probe_cells(probe: Mapping[str, Any], stages: tuple[str, ...]) -> tuple[StageCell, ...]:
+    attempt = _chosen_attempt(probe)
+    return (_cell("resolve", probe.get("resolve")),
+            *(_cell(stage, attempt.get(stage) if attempt else None) for stage in stages))
+
+
+def _resolved(probe: Mapping[str, Any]) -> tuple[str, ...]:
+    detail = (probe.get("resolve") or {}).get("detail") or {}
+    return tuple(str(a) for a in detail.get("addresses") or ())
+
+
+def bootstrap_views(doc: Doc) -> Iterator[BootstrapView]:
+    stages = client_stages(doc)
+    for b in doc.get("bootstraps") or ():
+        metadata = b.get("metadata") or {}
+        brokers = []
+        for x in b.get("brokers") or ():
+            probe = x.get("probe") or {}
+            cells = (*_probe_cells(probe, stages), _cell("identity", x.get("identity")))
+            brokers.append(BrokerRow(int(x["node_id"]), str(x["address"]), bool(probe.get("works")),
+                                     _resolved(probe), cells))
+        servers = tuple(ServerRow(str(s["endpoint"]), bool(s.get("works")), _probe_cells(s, stages))
+                        for s in b.get("servers") or ())
+        yield BootstrapView(
+            argument=str(b["argument"]), answered=bool(b.get("answered")),
+            cluster_id=metadata.get("cluster_id"), answered_by=metadata.get("source"),
+            servers=servers, brokers=tuple(brokers), client=_cell("client", b.get("client")),
+        )
+
+
+def findings(doc: Doc) -> list[Mapping[str, Any]]:
+    return list(doc.get("findings") or ())
+
+
+def subject(finding: Mapping[str, Any]) -> str:
+    """Who a finding is about, in words: broker 2 · kafka-2:9092 · via bootstrap."""
+    parts = []
+    if finding.get("broker_id") is not None:
+        parts.append(f"broker {finding['broker_id']}")
+    if finding.get("address"):
+        parts.append(str(finding["address"]))
+    if finding.get("bootstrap"):
+        parts.append(f"via {finding['bootstrap']}")
+    return " · ".join(parts) or "run"
+
+
+def evidence_lines(evidence: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """Evidence as (key, value) pairs of plain text: lists joined, nested objects flattened."""
+    out: list[tuple[str, str]] = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, Mapping):
+            for k, v in value.items():
+                walk(f"{prefix}.{k}" if prefix else str(k), v)
+        elif isinstance(value, (list, tuple)):
+            if all(not isinstance(v, (Mapping, list, tuple)) for v in value):
+                out.append((prefix, ", ".join(str(v) for v in value) or "—"))
+            else:
+                for i, v in enumerate(value):
+                    walk(f"{prefix}[{i}]", v)
+        else:
+            out.append((prefix, "—" if value is None else str(value)))
+
+    walk("", evidence or {})
+    return out
+
+
+def verdict_line(doc: Doc) -> str:
+    verdict = doc.get("verdict") or {}
+    passed = verdict.get("exit_code") == 0
+    return f"{'PASS' if passed else 'FAIL'}: {verdict.get('summary', '')}"
