@@ -18,9 +18,11 @@ from listencheck.models import CheckResult, EndpointProbe, Finding, JsonValue, R
 ERR, WARN, NOTE = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 CAPABILITY_FIX = (
-    "Run listencheck as root, or give it CAP_NET_RAW only: Docker `docker run --cap-add NET_RAW …` "
-    "(Compose: `cap_add: [NET_RAW]`); Kubernetes `securityContext: {capabilities: {add: [\"NET_RAW\"]}}` "
-    "on the container; on a host `sudo setcap cap_net_raw+ep $(readlink -f $(which python3))`."
+    "Run listencheck as root, or with CAP_NET_RAW in its effective set: Docker `docker run --user 0 "
+    "--cap-drop ALL --cap-add NET_RAW …` (Compose: `user: \"0\"`, `cap_add: [NET_RAW]`); Kubernetes "
+    "`securityContext: {runAsUser: 0, runAsNonRoot: false, capabilities: {drop: [ALL], add: [NET_RAW]}}` "
+    "on the container; a non-root user needs `setcap cap_net_raw+ep` on the Python interpreter (and no "
+    "no-new-privileges). See docker/README.md."
 )
 
 
