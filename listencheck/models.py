@@ -289,6 +289,7 @@ class ClientDetail:
     error_code: str | None = None
     log: tuple[str, ...] = ()
     unreachable: tuple[tuple[int, str], ...] = ()  # brokers it could not talk to, with its error
+    reached: tuple[int, ...] = ()  # brokers that answered it
 
 
 # --- probes --------------------------------------------------------------------

@@ -394,6 +394,24 @@ class _Run:
         if worker is None:
             return StageResult.skipped("the client library check was not requested")
         return await stage_within_deadline(
-            self.deadline, lambda budget: client_result(worker, spec.servers, budget + 1.0, self.redact),
+            self.deadline,
+            lambda budget: client_result(
+                worker, spec.servers, budget + 1.0, min(budget, self.options.timeout),
+                lambda: self._own_outcomes(spec), self.redact),
             CLIENT_TIMEOUT_FACTOR,
         )
+
+    def _own_outcomes(self, spec: BootstrapSpec) -> dict[int, bool | None] | None:
+        """Per advertised broker: did listencheck's own probe reach it (None: not finished)?"""
+        metadata = self._metadata(spec)
+        if metadata is None:
+            return None
+        outcomes: dict[int, bool | None] = {}
+        for advertised in self._probed(metadata):
+            if _address_problem(advertised) is not None:
+                outcomes[advertised.node_id] = False
+                continue
+            task = self._probes.get(advertised.endpoint)
+            done = task is not None and task.done() and not task.cancelled()
+            outcomes[advertised.node_id] = task.result().works if done and task is not None else None
+        return outcomes

@@ -12,6 +12,7 @@ import pytest
 from tests.support.brokers import BrokerFactory
 from tests.support.cli import check_json
 from tests.support.mock_cluster import mock_cluster
+from tests.support.scripted import ScriptedKafka
 from tests.support.servers import closed_port
 
 
@@ -37,7 +38,7 @@ def test_client_library_cannot_talk_to_the_advertised_broker(tansu: BrokerFactor
     finding = run.one("CLIENT_BROKER_UNREACHABLE", 111)
     assert finding["severity"] == "error"
     assert finding["address"] == f"127.0.0.1:{port}"
-    assert finding["evidence"]["error"] in ("_TRANSPORT", "_TIMED_OUT")
+    assert finding["evidence"]["error"] == "_TRANSPORT"  # librdkafka's own connect error, not a timeout
     assert "ADVERTISED_UNREACHABLE" in finding["evidence"]["also_found_by_listencheck"]
     assert "CLIENT_METADATA_FAILED" not in run.codes()
     client = run.report["bootstraps"][0]["client"]
@@ -51,6 +52,24 @@ def test_healthy_broker_is_reached_by_the_client_library(tansu: BrokerFactory) -
     client = run.report["bootstraps"][0]["client"]
     assert client["status"] == "ok" and client["detail"]["unreachable"] == []
     assert run.code == 0
+
+
+def test_the_code_is_decided_by_what_the_library_learned_not_by_event_order() -> None:
+    # librdkafka drops its bootstrap connection once it has the broker list, so its own
+    # metadata request may or may not be answered before it tries the (refused) broker.
+    # Either way it learned broker 7 and could not connect to it: always the same finding.
+    with ScriptedKafka() as script:
+        port = closed_port()
+        script.brokers = [(7, "127.0.0.1", port)]
+        runs = [check_json(script.address, "--timeout", "1") for _ in range(3)]
+    for run in runs:
+        assert "CLIENT_METADATA_FAILED" not in run.codes(), run.stdout
+        finding = run.one("CLIENT_BROKER_UNREACHABLE", 7)
+        assert finding["evidence"]["error"] == "_TRANSPORT"
+        assert any("Connection refused" in line for line in finding["evidence"]["log"])
+        client = run.report["bootstraps"][0]["client"]["detail"]
+        assert client["unreachable"] == [[7, "_TRANSPORT"]] and client["reached"] == []
+        assert client["brokers"] == [{"node_id": 7, "host": "127.0.0.1", "port": port, "rack": None}]
 
 
 def test_run_duration_includes_the_client_library_stage() -> None:

@@ -100,8 +100,10 @@ def test_ctrl_c_mid_run_prints_a_partial_report(whole_group: bool) -> None:
         script.brokers = [(1, "127.0.0.1", script.port), (2, "127.0.0.1", quiet_port)]
         proc, token = start(["check", "--format", "json", "--timeout", "20", script.address,
                              f"127.0.0.1:{quiet_port}"])
-        # Bootstrap 1 answered Metadata; broker 2 and bootstrap 2 are being waited on.
-        wait_for(lambda: len(accepted) >= 2 and any(r.api_key == 3 for r in script.requests))
+        # Bootstrap 1 answered listencheck's own Metadata request (the client library, forked at
+        # start-up, may have asked long before); broker 2 and bootstrap 2 are being waited on.
+        wait_for(lambda: len(accepted) >= 2 and any(
+            r.api_key == 3 and r.client_id == "listencheck" for r in script.requests))
         time.sleep(0.3)
         workers = descendants(proc.pid)
         assert workers, "the client-library worker should be running (it waits on the silent bootstrap)"

@@ -1,8 +1,11 @@
 """The end-to-end check: what the real client library experiences with the user's settings.
 
-The library runs in a forked worker (``probes/worker.py``); this module waits
-for its answer within the stage's budget and turns it into a stage result. A
-worker that died (librdkafka aborts on some malformed answers) is evidence,
+The library runs in a forked worker (``probes/worker.py``) that streams what it
+sees as it happens. This module folds those events into facts and ends the
+stage as soon as the verdict is certain (``library_facts.settled``: every
+advertised broker reached by the library, or failing both for listencheck's
+own probes and for the library), at the library's own end, or at the budget.
+A worker that died (librdkafka aborts on some malformed answers) is evidence,
 reported with its exit status and last stderr line. Logs and stderr are
 redacted, never printed as they are.
 """
@@ -13,43 +16,66 @@ import asyncio
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 from listencheck.deadline import elapsed_ms
-from listencheck.models import AdvertisedBroker, ClientDetail, Reason, StageResult
+from listencheck.models import ClientDetail, Reason, StageError, StageResult
+from listencheck.probes.library_facts import LIBRARY, FactsBuilder, library_verdict, settled
 from listencheck.probes.worker import MAX_LOG_LINES, ClientWorker
 
-LIBRARY = "confluent-kafka"
-POLL_S = 0.002
+POLL_S = 0.005
+
+OwnOutcomes = Callable[[], Mapping[int, bool | None] | None]
 
 
 async def client_result(
-    worker: ClientWorker, bootstrap: str, timeout: float, redact: Callable[[str], str]
+    worker: ClientWorker, bootstrap: str, budget: float, patience: float, own: OwnOutcomes,
+    redact: Callable[[str], str],
 ) -> StageResult[ClientDetail]:
-    """The worker's answer for ``bootstrap``, or a timeout after ``timeout`` seconds."""
+    """The library's verdict for ``bootstrap``, as soon as it is certain, or at ``budget`` seconds.
+
+    ``own`` tells, per advertised broker, whether listencheck's own probe reached it
+    (see ``settled``); ``patience``: how long the library may try a broker that
+    both fail on before it counts as not reached.
+    """
     start = time.monotonic()
-    while not worker.answered(bootstrap):
-        if time.monotonic() - start > timeout:
-            return StageResult.failure(
-                elapsed_ms(worker.started), Reason.TIMEOUT,
-                f"the client library gave no answer within {timeout:.1f}s",
-                ClientDetail(LIBRARY),
-            )
+    builder = FactsBuilder()
+    while True:
+        died = worker.done.is_set()
+        facts = builder.consume(worker.events(bootstrap))
+        if worker.abandoned is not None and not facts.finished:
+            return StageResult.skipped(worker.abandoned)
+        waited = time.monotonic() - worker.started
+        if settled(facts, own(), waited, patience):
+            return _redacted(library_verdict(facts, elapsed_ms(worker.started)), redact)
+        if died:
+            return _crashed(worker, redact)
+        if time.monotonic() - start > budget:
+            return _redacted(library_verdict(facts, elapsed_ms(worker.started), timed_out=True), redact)
         await asyncio.sleep(POLL_S)
-    answer = client_answer(worker, bootstrap, redact)
-    return answer if answer is not None else _crashed(worker, redact)
 
 
 def client_answer(
     worker: ClientWorker, bootstrap: str, redact: Callable[[str], str]
 ) -> StageResult[ClientDetail] | None:
-    """The worker's answer for ``bootstrap`` if it has come (or the worker died), else None."""
-    item = worker.results.get(bootstrap)
-    if item is not None:
-        return _to_stage(item, redact)
+    """The library's verdict for ``bootstrap`` if it has finished (or the worker died), else None."""
+    facts = FactsBuilder().consume(worker.events(bootstrap))
+    if facts.finished:
+        return _redacted(library_verdict(facts, elapsed_ms(worker.started)), redact)
     if worker.abandoned is not None:
         return StageResult.skipped(worker.abandoned)
     return _crashed(worker, redact) if worker.done.is_set() else None
+
+
+def _redacted(result: StageResult[ClientDetail], redact: Callable[[str], str]) -> StageResult[ClientDetail]:
+    detail = result.detail
+    if detail is not None:
+        detail = replace(detail, log=tuple(redact(line) for line in detail.log))
+    error = result.error
+    if error is not None:
+        error = StageError(error.reason, redact(error.message))
+    return replace(result, detail=detail, error=error)
 
 
 def _crashed(worker: ClientWorker, redact: Callable[[str], str]) -> StageResult[ClientDetail]:
@@ -65,27 +91,3 @@ def _crashed(worker: ClientWorker, redact: Callable[[str], str]) -> StageResult[
         f"the client library process {how}" + (f": {stderr.splitlines()[-1]}" if stderr else ""),
         ClientDetail(LIBRARY, error_code="CRASH", log=tuple(stderr.splitlines()[-MAX_LOG_LINES:])),
     )
-
-
-def _to_stage(item: dict[str, object], redact: Callable[[str], str]) -> StageResult[ClientDetail]:
-    log = tuple(redact(str(line)) for line in item.get("log", []))  # type: ignore[attr-defined]
-    library = str(item.get("library", LIBRARY))
-    ms = float(item.get("elapsed_ms", 0.0))  # type: ignore[arg-type]
-    if "error_code" in item:
-        code = str(item["error_code"])
-        detail = ClientDetail(library, error_code=code, log=log)
-        return StageResult.failure(
-            ms, Reason.CLIENT_FAILED,
-            redact(f"librdkafka metadata request failed: {code}: {item.get('error', '')}"), detail,
-        )
-    brokers = tuple(AdvertisedBroker(int(b[0]), str(b[1]), int(b[2]))
-                    for b in item.get("brokers", []))  # type: ignore[attr-defined]
-    cluster = item.get("cluster_id")
-    unreachable = tuple((int(n), str(code)) for n, code in item.get("unreachable", []))  # type: ignore[attr-defined]
-    detail = ClientDetail(library, str(cluster) if cluster else None, brokers, log=log,
-                          unreachable=unreachable)
-    if unreachable:
-        which = ", ".join(f"{n} ({code})" for n, code in unreachable)
-        return StageResult.failure(
-            ms, Reason.CLIENT_FAILED, f"librdkafka got metadata but could not talk to broker {which}", detail)
-    return StageResult.passed(ms, detail)

@@ -20,25 +20,30 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 MAX_LOG_LINES = 20
+WARNING = 30  # logging.WARNING, without importing logging before the fork
 MAX_STDERR_BYTES = 4096
 PR_SET_PDEATHSIG = 1
 
 
+Event = dict[str, object]  # one JSON line from the worker: {"bootstrap", "event", ...}
+
+
 class ClientWorker:
-    """A forked child that runs one library check per bootstrap and reports over a pipe."""
+    """A forked child that runs one library check per bootstrap and streams its events over a pipe."""
 
     def __init__(self, pid: int, results_fd: int, errors_fd: int) -> None:
         self.pid = pid
         self.started = time.monotonic()
-        self.results: dict[str, dict[str, object]] = {}
+        self._events: dict[str, list[Event]] = {}
         self.stderr = b""
         self.exit_status: int | None = None
         self.abandoned: str | None = None  # why the worker was stopped on purpose
@@ -82,7 +87,7 @@ class ClientWorker:
                 for line in results:
                     try:
                         item = json.loads(line)
-                        self.results[str(item["bootstrap"])] = item
+                        self._events.setdefault(str(item["bootstrap"]), []).append(item)
                     except (ValueError, KeyError, TypeError):
                         continue
             with os.fdopen(self._errors_fd, "rb") as errors:
@@ -98,8 +103,9 @@ class ClientWorker:
         except ChildProcessError:
             pass
 
-    def answered(self, bootstrap: str) -> bool:
-        return bootstrap in self.results or self.done.is_set()
+    def events(self, bootstrap: str) -> list[Event]:
+        """What the library reported for ``bootstrap`` so far, in order (a list that only grows)."""
+        return self._events.setdefault(bootstrap, [])
 
     def abandon(self, why: str) -> None:
         """Stop the worker on purpose; its unanswered checks are reported as not run, ``why``."""
@@ -122,81 +128,188 @@ def library_version() -> str:
     return f"confluent-kafka {confluent_kafka.__version__} / librdkafka {confluent_kafka.libversion()[0]}"
 
 
-def fetch_with_library(bootstrap: str, conf: dict[str, object], timeout: float) -> dict[str, object]:
-    """One metadata request through librdkafka; a plain dict so it can cross a pipe."""
+# "host:port/1: Connect to ... failed" names the broker (node id, or "bootstrap") a librdkafka
+# error is about; "  Broker #0/3: host:port NodeId 1" lines (debug=metadata) list the brokers
+# of each Metadata answer librdkafka received, whoever asked for it.
+_BROKER_NAME = re.compile(r"^(?:\w+://)?\S+?/(\d+|bootstrap): ")
+_METADATA_BROKER = re.compile(r"Broker #(\d+)/(\d+): (\S+) NodeId (-?\d+)$")
+_METADATA_CLUSTER = re.compile(r"ClusterId: (.*), ControllerId: ")
+
+# librdkafka errors that mean "could not talk to that broker"; anything else (success,
+# UNSUPPORTED_FEATURE, an authorization error) came back from the broker itself.
+NOT_REACHED = frozenset({"_TRANSPORT", "_TIMED_OUT", "_TIMED_OUT_QUEUE", "_RESOLVE", "_SSL",
+                         "_AUTHENTICATION", "_ALL_BROKERS_DOWN"})
+
+
+def _with_metadata_debug(conf: Mapping[str, object]) -> dict[str, object]:
+    """The user's settings plus librdkafka's ``metadata`` debug context (what it learned)."""
+    contexts = [c.strip() for c in str(conf.get("debug", "")).split(",") if c.strip()]
+    if "all" not in contexts and "metadata" not in contexts:
+        contexts.append("metadata")
+    return {**conf, "debug": ",".join(contexts)}
+
+
+class _Observer:
+    """Turns librdkafka's logs, errors and answers into events, each sent at once."""
+
+    def __init__(self, emit: Callable[[Event], None]) -> None:
+        self.emit = emit
+        self.log: list[str] = []
+        self.learned = threading.Event()
+        self._lock = threading.Lock()
+        self._seen_errors: set[tuple[object, str]] = set()
+        self._cluster: str | None = None
+        self._block: dict[int, list[object]] = {}
+        self.brokers: list[list[object]] = []
+
+    def log_record(self, level: int, message: str) -> None:
+        if level >= WARNING:
+            with self._lock:
+                keep = len(self.log) < MAX_LOG_LINES
+                if keep:
+                    self.log.append(message[:500])
+            if keep:
+                self.emit({"event": "log", "line": message[:500]})
+            return
+        if self.learned.is_set() or " METADATA " not in f" {message[:12]}":
+            return
+        cluster = _METADATA_CLUSTER.search(message)
+        if cluster:
+            self._cluster = cluster.group(1)
+            return
+        broker = _METADATA_BROKER.search(message)
+        if broker:
+            index, count, address, node = broker.groups()
+            host, _, port = address.rpartition(":")
+            self._block[int(index)] = [int(node), host, int(port) if port.isdigit() else 0]
+            if len(self._block) == int(count):
+                self.learned_brokers(self._cluster, list(self._block.values()))
+
+    def learned_brokers(self, cluster_id: str | None, brokers: list[list[object]]) -> None:
+        with self._lock:
+            if self.learned.is_set():
+                return
+            self.brokers = brokers
+            self.learned.set()
+        self.emit({"event": "learned", "cluster_id": cluster_id, "brokers": sorted(brokers, key=str)})
+
+    def error(self, err: Any) -> None:
+        code, message = str(err.name()), str(err.str())
+        named = _BROKER_NAME.match(message)
+        node = int(named.group(1)) if named and named.group(1).isdigit() else None
+        with self._lock:
+            if (node, code) in self._seen_errors:
+                return
+            self._seen_errors.add((node, code))
+        self.emit({"event": "error", "node": node, "code": code, "message": message[:500]})
+
+    def answered(self, node: int, future: Any) -> None:
+        """A request to ``node`` came back: from the broker itself, or librdkafka gave up."""
+        try:
+            future.result()
+        except Exception as exc:
+            code = error_code(exc)
+            if code in NOT_REACHED:
+                self.emit({"event": "not_reached", "node": node, "code": code})
+                return
+        self.emit({"event": "reached", "node": node})
+
+
+def error_code(exc: BaseException) -> str:
+    """librdkafka's name for the error a KafkaException carries (else the exception's type)."""
+    err = exc.args[0] if exc.args else None
+    name = getattr(err, "name", None)
+    return str(name()) if callable(name) else type(exc).__name__
+
+
+def fetch_with_library(bootstrap: str, conf: dict[str, object], timeout: float,
+                       emit: Callable[[Event], None] = lambda event: None) -> Event:
+    """Bootstrap like an application, then send one request to every broker librdkafka learned.
+
+    ``emit`` receives each fact as it happens (brokers learned, a broker's connection
+    error, a broker answered); the return value sums up, a plain dict that can cross a pipe.
+    """
     import logging
 
     from confluent_kafka import KafkaException
     from confluent_kafka.admin import AdminClient
 
-    lines: list[str] = []
+    start = time.monotonic()
+    observer = _Observer(emit)
 
     class Capture(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            if record.levelno >= logging.WARNING and len(lines) < MAX_LOG_LINES:
-                lines.append(record.getMessage()[:500])
+            observer.log_record(record.levelno, record.getMessage())
 
     logger = logging.getLogger(f"listencheck.librdkafka.{bootstrap}")
     logger.propagate = False
     logger.setLevel(logging.DEBUG)
     logger.addHandler(Capture(logging.DEBUG))
-    settings: dict[str, object] = {**conf, "bootstrap.servers": bootstrap, "logger": logger}
+    settings = {**_with_metadata_debug(conf), "bootstrap.servers": bootstrap, "logger": logger,
+                "error_cb": observer.error}
     client = AdminClient(settings)  # type: ignore[arg-type]
-    start = time.monotonic()
-    try:
-        md = client.list_topics(timeout=timeout)
-    except KafkaException as exc:
-        err = exc.args[0]
-        client.poll(0)
-        return {
-            "elapsed_ms": (time.monotonic() - start) * 1000,
-            "error_code": err.name() if hasattr(err, "name") else type(exc).__name__,
-            "error": err.str() if hasattr(err, "str") else str(exc),
-            "log": lines,
-        }
+    stopping = threading.Event()
+
+    def serve_callbacks() -> None:  # logs and errors are delivered by poll()
+        while not stopping.is_set():
+            client.poll(0.01)
+
+    poller = threading.Thread(target=serve_callbacks, daemon=True)
+    poller.start()
+    summary: Event = {}
+
+    def list_topics() -> None:
+        try:
+            md = client.list_topics(timeout=timeout)
+        except KafkaException as exc:
+            err = exc.args[0] if exc.args else None
+            summary["error_code"] = error_code(exc)
+            summary["error"] = str(err.str()) if err is not None and hasattr(err, "str") else str(exc)
+        else:
+            brokers: list[list[object]] = [[b.id, b.host, b.port] for b in md.brokers.values()]
+            summary.update(cluster_id=md.cluster_id, brokers=sorted(brokers, key=str))
+            observer.learned_brokers(md.cluster_id, brokers)
+        observer.learned.set()
+
+    lister = threading.Thread(target=list_topics, daemon=True)
+    lister.start()
+    observer.learned.wait(timeout)
     left = max(0.2, timeout - (time.monotonic() - start))
-    unreachable = _talk_to_each_broker(client, sorted(md.brokers), left)
-    client.poll(0)
-    return {
-        "elapsed_ms": (time.monotonic() - start) * 1000,
-        "cluster_id": md.cluster_id,
-        "brokers": sorted([b.id, b.host, b.port] for b in md.brokers.values()),
-        "unreachable": unreachable,
-        "log": lines,
-    }
+    talked = _talk_to_each_broker(client, observer, left)
+    lister.join(max(0.0, timeout - (time.monotonic() - start)))
+    stopping.set()
+    poller.join(1.0)
+    if "error_code" not in summary and "brokers" not in summary:
+        summary.update(error_code="_TIMED_OUT", error="Failed to get metadata: Local: Timed out")
+    return {**summary, "elapsed_ms": (time.monotonic() - start) * 1000, "unreachable": talked,
+            "log": list(observer.log)}
 
 
-# librdkafka errors that mean "could not talk to that broker"; anything else (success,
-# UNSUPPORTED_FEATURE, an authorization error) came back from the broker itself.
-_NOT_REACHED = {"_TRANSPORT", "_TIMED_OUT", "_TIMED_OUT_QUEUE", "_RESOLVE", "_SSL", "_AUTHENTICATION",
-                "_ALL_BROKERS_DOWN"}
+def _talk_to_each_broker(client: Any, observer: _Observer, timeout: float) -> list[list[object]]:
+    """Make librdkafka connect to every broker it learned, as an application eventually will.
 
-
-def _talk_to_each_broker(client: Any, node_ids: list[int], timeout: float) -> list[list[object]]:
-    """Make librdkafka connect to every advertised broker, as an application eventually will.
-
-    Metadata may come from any one broker; DescribeConfigs for a BROKER resource is
-    sent to that very broker, so each request needs a working connection to it.
-    Returns [node id, librdkafka error] for the brokers it could not talk to.
+    DescribeConfigs for a BROKER resource is sent to that very broker, so each
+    request needs a working connection to it. Returns [node id, librdkafka error]
+    for the brokers it could not talk to.
     """
-    from confluent_kafka import KafkaException
     from confluent_kafka.admin import ConfigResource, ResourceType  # type: ignore[attr-defined]
 
+    nodes = sorted({int(str(b[0])) for b in observer.brokers})
     futures = {}
-    for node_id in node_ids:  # one resource per call: librdkafka refuses two broker resources
+    for node_id in nodes:  # one resource per call: librdkafka refuses two broker resources
         resource = ConfigResource(ResourceType.BROKER, str(node_id))
-        futures[node_id] = client.describe_configs([resource], request_timeout=timeout)[resource]
+        future = client.describe_configs([resource], request_timeout=timeout)[resource]
+        future.add_done_callback(lambda f, n=node_id: observer.answered(n, f))
+        futures[node_id] = future
     failed: list[list[object]] = []
+    end = time.monotonic() + timeout + 1.0
     for node_id, future in futures.items():
         try:
-            future.result(timeout=timeout + 1.0)
-        except KafkaException as exc:
-            err = exc.args[0]
-            code = err.name() if hasattr(err, "name") else type(exc).__name__
-            if code in _NOT_REACHED:
+            future.result(timeout=max(0.0, end - time.monotonic()))
+        except Exception as exc:
+            code = error_code(exc)
+            if code in NOT_REACHED or code == type(exc).__name__:  # or a future that never resolved
                 failed.append([node_id, code])
-        except Exception as exc:  # a future that never resolved
-            failed.append([node_id, type(exc).__name__])
     return failed
 
 
@@ -226,17 +339,19 @@ def _child(parent: int, mask: set[int | signal.Signals], bootstraps: list[str], 
         os.dup2(errors_fd, 2)  # librdkafka's assertion messages become evidence
         lock = threading.Lock()
 
-        def one(bootstrap: str) -> None:
-            try:
-                item = fetch_with_library(bootstrap, conf, timeout)
-                item["library"] = library_version()
-            except Exception as exc:  # a future that never resolved
-                item = {"error_code": type(exc).__name__, "error": str(exc)[:500], "elapsed_ms": 0.0}
-            item["bootstrap"] = bootstrap
-            line = memoryview((json.dumps(item) + "\n").encode())
+        def send(bootstrap: str, event: Event) -> None:
+            line = memoryview((json.dumps({**event, "bootstrap": bootstrap}) + "\n").encode())
             with lock:
                 while line:
                     line = line[os.write(results_fd, line):]
+
+        def one(bootstrap: str) -> None:
+            try:
+                item = fetch_with_library(bootstrap, conf, timeout, lambda event: send(bootstrap, event))
+                item["library"] = library_version()
+            except Exception as exc:  # a future that never resolved
+                item = {"error_code": type(exc).__name__, "error": str(exc)[:500], "elapsed_ms": 0.0}
+            send(bootstrap, {**item, "event": "done"})
 
         threads = [threading.Thread(target=one, args=(b,), daemon=True) for b in bootstraps]
         for thread in threads:

@@ -24,7 +24,7 @@ from listencheck.models import (
     StageResult,
 )
 
-SCHEMA_VERSION = "1.5"
+SCHEMA_VERSION = "1.6"
 
 
 def render_json(report: Report) -> str:

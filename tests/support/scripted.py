@@ -78,6 +78,7 @@ class Request:
     version: int
     correlation_id: int
     body: bytes
+    client_id: str | None = None  # "listencheck" for listencheck's own probes, "rdkafka" for the library
 
 
 Responder = Callable[[Request], bytes | None]  # a full frame payload, or None to close
@@ -178,12 +179,12 @@ def read_request(sock: socket.socket) -> Request | None:
         return None
     r = Reader(payload)
     api_key, version, correlation_id = r.int16(), r.int16(), r.int32()
-    r.nullable_string()  # client id
+    client_id = r.nullable_string()
     flexible = (api_key == 3 and version >= 9) or (api_key == 18 and version >= 3) or (
         api_key == 32 and version >= 4)
     if flexible:
         r.skip_tagged_fields()
-    return Request(api_key, version, correlation_id, payload[len(payload) - r.remaining:])
+    return Request(api_key, version, correlation_id, payload[len(payload) - r.remaining:], client_id)
 
 
 def recv_exactly(sock: socket.socket, size: int) -> bytes | None:

@@ -1,0 +1,138 @@
+"""The fix as a unified diff of the file the user gave (server.properties, .env, Compose).
+
+Each changed setting is rewritten on its own line, in the file's own spelling
+(``listeners=``, ``KAFKA_LISTENERS:``, ``- KAFKA_CFG_LISTENERS=``, quotes kept); a
+setting the file lacks is added after the ``listeners`` line in the same style; a
+Compose port mapping is added (or re-pointed) next to the existing ones. Pure: text in,
+text out.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from listencheck.brokerconfig.model import ListenerConfig, SourceKind
+from listencheck.fixes.change import ListenerChange
+from listencheck.fixes.platforms import env_name
+
+_QUOTES = "\"'"
+
+
+def unified_diff(change: ListenerChange, path: str, text: str) -> str | None:
+    """The diff of ``path`` (whose content is ``text``) that applies ``change``; None when the
+    broker's configuration did not come from that file or its lines are unknown."""
+    new_text = patched(change, path, text)
+    if new_text is None or new_text == text:
+        return None
+    return "".join(difflib.unified_diff(
+        text.splitlines(keepends=True), new_text.splitlines(keepends=True),
+        fromfile=f"a/{path.lstrip('/')}", tofile=f"b/{path.lstrip('/')}",
+    ))
+
+
+def patched(change: ListenerChange, path: str, text: str) -> str | None:
+    """``text`` with ``change`` applied, or None when the configuration is not from ``path``."""
+    config = change.config
+    if config is None or not _from(config, path, "listeners"):
+        return None
+    lines = text.splitlines(keepends=True)
+    anchor = config.source("listeners")
+    assert anchor.line is not None and anchor.key is not None
+    inserted = 0
+    for key, value in change.new_values().items():
+        source = config.source(key)
+        if _from(config, path, key) and source.line is not None and source.key is not None:
+            index = source.line - 1 + (inserted if source.line > anchor.line else 0)
+            lines[index] = _rewrite(lines[index], source.key, _keep_interpolation(
+                lines[index], source.key, config.value(key) or "", value))
+        else:
+            written = _spelling(anchor.key, key)
+            template = lines[anchor.line - 1]
+            lines.insert(anchor.line + inserted, _rewrite(template, anchor.key, value, written))
+            inserted += 1
+    _publish(change, config, path, lines, anchor.line, inserted)
+    return "".join(lines)
+
+
+def _from(config: ListenerConfig, path: str, key: str) -> bool:
+    s = config.get(key)
+    return (s is not None and s.source.kind is SourceKind.FILE and s.source.path == path
+            and s.source.line is not None)
+
+
+def _spelling(anchor_key: str, key: str) -> str:
+    """``key`` as this file spells settings, judged from how it spells ``listeners``."""
+    if anchor_key == "listeners":
+        return key
+    upper = anchor_key.upper()
+    prefix = anchor_key[: len(anchor_key) - len("LISTENERS")] if upper.endswith("LISTENERS") else "KAFKA_"
+    return env_name(key, prefix)
+
+
+def _keep_interpolation(line: str, written: str, old: str, new: str) -> str:
+    """``new`` as the file would write it: a value written with ``${VAR}`` keeps its variables
+    when the fix only appends to it."""
+    match = re.search(rf"{re.escape(written)}\s*[=:]\s*(.*)$", line.rstrip("\r\n"))
+    if match is None or "${" not in match.group(1) or not new.startswith(old):
+        return new
+    raw = match.group(1).strip().strip(_QUOTES)
+    return raw + new[len(old):]
+
+
+def _rewrite(line: str, written: str, value: str, new_key: str | None = None) -> str:
+    """``line`` with the value after ``written`` replaced (quotes, indentation and newline kept)."""
+    ending = line[len(line.rstrip("\r\n")):]
+    body = line[: len(line) - len(ending)]
+    match = re.search(rf"{re.escape(written)}(\s*[=:]\s*|\s+)", body)
+    if match is None:
+        return f"{new_key or written}={value}{ending}"
+    head = body[: match.start()] + (new_key or written) + match.group(1)
+    rest = body[match.end():].rstrip()
+    lead = rest[0] if rest and rest[0] in _QUOTES else ""
+    if lead == "" and head.lstrip().startswith(("-", "'", '"')) and rest.endswith(_QUOTES):
+        trail = rest[-1]  # a quoted list item: - "KAFKA_X=value"
+    else:
+        trail = lead if lead and rest.endswith(lead) and len(rest) > 1 else ""
+    return f"{head}{lead}{value}{trail}{ending}"
+
+
+def _publish(change: ListenerChange, config: ListenerConfig, path: str, lines: list[str],
+             anchor_line: int, inserted: int) -> None:
+    """Point the host port at the new listener: re-point an existing mapping, or add one."""
+    publish = change.publish
+    ports = config.published_ports
+    if publish is None or not ports or not publish.host_port.isdigit():
+        return
+    known = [p for p in ports if p.source.path == path and p.source.line is not None]
+    if not known:
+        return
+
+    def index(line: int) -> int:
+        return line - 1 + (inserted if line > anchor_line else 0)
+
+    same = [p for p in known if str(p.host_port) == publish.host_port]
+    if same:
+        assert same[0].source.line is not None
+        i = index(same[0].source.line)
+        lines[i] = re.sub(rf"\b{publish.host_port}:{same[0].container_port}\b",
+                          f"{publish.host_port}:{publish.container_port}", lines[i], count=1)
+        return
+    last = max(known, key=lambda p: p.source.line or 0)
+    assert last.source.line is not None
+    i = index(last.source.line)
+    template = lines[i]
+    indent = template[: len(template) - len(template.lstrip())]
+    ending = template[len(template.rstrip("\r\n")):] or "\n"
+    quote = "'" if "'" in template and '"' not in template else '"'
+    end = i + 1  # after the whole entry (a long-syntax entry spans several lines)
+    while end < len(lines) and lines[end].strip() and _indent(lines[end]) > len(indent):
+        end += 1
+    lines.insert(end, f"{indent}- {quote}{publish.host_port}:{publish.container_port}{quote}{ending}")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+__all__ = ["patched", "unified_diff"]
