@@ -13,7 +13,7 @@ import time
 
 from tests.lab import Host, Lab, Records
 from tests.lab.netns import exec_prefix, in_namespace, sh
-from tests.lab.paths import R1, R2, SERVER, RoutedPath, routed_path
+from tests.lab.paths import R1, R2, R2_6, SERVER, SERVER6, RoutedPath, routed_path
 from tests.support.cli import Run, run_cli
 from tests.support.prereq import need_commands
 from tests.support.scripted import ScriptedKafka
@@ -188,3 +188,20 @@ def test_resolvers_that_disagree_and_one_that_never_answers(lab: Lab) -> None:
     assert [(a["nameserver"], a["configured_by"]) for a in resolvers["answers"]] == [
         ("127.0.0.1", "resolv.conf"), ("127.0.0.3", "resolv.conf"), ("127.0.0.2", "--dns-server")]
     assert run.report["settings"]["dns_servers"] == ["127.0.0.2"]
+
+
+def test_both_address_families_of_a_name_are_probed(lab: Lab) -> None:
+    path = routed_path(lab)
+    path.client.use_dns(Records(a={"kafka.path": [SERVER]}, aaaa={"kafka.path": [SERVER6]}))
+    _broker_behind(path, f"kafka.path:{ADVERTISED}")
+    path.firewall(path.r2, "REJECT", ADVERTISED, "icmp-admin-prohibited")
+    run = _deep(path.client, f"{SERVER}:9092")
+    rejected = run.findings("PATH_FIREWALL_REJECTED")
+    devices = {(f["evidence"]["address"], f["evidence"]["device"]) for f in rejected}
+    assert devices == {(SERVER, R2), (SERVER6, R2_6)}
+    probe = run.report["bootstraps"][0]["brokers"][0]["probe"]
+    assert {a["family"] for a in probe["attempts"]} == {"ipv4", "ipv6"}
+    resolvers = probe["resolvers"]["detail"]
+    assert resolvers["answers"][0]["a"] == [SERVER] and resolvers["answers"][0]["aaaa"] == [SERVER6]
+    picks = dict(map(tuple, resolvers["family_picks"]))
+    assert picks["v4"] == SERVER and picks["v6"] == SERVER6 and picks["any"] in (SERVER, SERVER6)

@@ -9,10 +9,13 @@ exists only inside the lab's namespaces; nothing routes out of them.
 
 from __future__ import annotations
 
+import socket
+import time
 from dataclasses import dataclass
+from functools import partial
 
 from tests.lab import Host, Lab
-from tests.lab.netns import sh
+from tests.lab.netns import in_namespace, sh
 
 SERVER = "10.71.3.10"
 SERVER6 = "fd71:3::10"
@@ -28,6 +31,23 @@ class RoutedPath:
     r2: Host
     server: Host
     r2_link_b: str  # r2's interface on net b (towards the client)
+
+    def wait_until_routed(self, timeout: float = 5) -> None:
+        """Until the server refuses a connection from the client in both families (neighbours known)."""
+        def refused(address: str) -> bool:
+            end = time.monotonic() + timeout
+            while time.monotonic() < end:
+                try:
+                    socket.create_connection((address, 9), timeout=0.2).close()
+                except ConnectionRefusedError:
+                    return True
+                except OSError:
+                    time.sleep(0.05)
+            return False
+
+        for address in (SERVER, SERVER6):
+            if not in_namespace(self.client.ns, partial(refused, address)):
+                raise RuntimeError(f"the lab path to {address} does not work")
 
     def firewall(self, where: Host, action: str, port: int, reject_with: str | None = None) -> None:
         """iptables (and ip6tables) on ``where``: INPUT on the server, FORWARD on a router."""
@@ -69,6 +89,9 @@ class RoutedPath:
 def routed_path(lab: Lab) -> RoutedPath:
     a, b, c = lab.network("a"), lab.network("b"), lab.network("c")
     client, r1, r2, server = lab.host("client"), lab.host("r1"), lab.host("r2"), lab.host("server")
+    for host in (client, r1, r2, server):  # no duplicate address detection: links usable at once
+        sh(*host.prefix, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0",
+           "net.ipv6.conf.default.accept_dad=0")
     a.attach(client, "10.71.1.10", "fd71:1::10")
     a.attach(r1, R1, "fd71:1::1")
     b.attach(r1, "10.71.2.1", "fd71:2::1")
@@ -92,4 +115,6 @@ def routed_path(lab: Lab) -> RoutedPath:
     sh("ip", "-n", r2.ns, "-6", "route", "add", "fd71:1::/64", "via", "fd71:2::1")
     server.route_default("10.71.3.1")
     sh("ip", "-n", server.ns, "-6", "route", "add", "default", "via", "fd71:3::1")
-    return RoutedPath(lab, client, r1, r2, server, r2_link_b)
+    built = RoutedPath(lab, client, r1, r2, server, r2_link_b)
+    built.wait_until_routed()
+    return built
