@@ -454,10 +454,11 @@ _SPECS = (
     ),
     FindingSpec(
         "RUN_LIMIT_REACHED", "Part of the cluster was not probed (a safety limit)", (WARN,),
-        "The metadata lists more brokers than listencheck probes per bootstrap, or a name resolves "
-        "to more addresses than it tries per host. The limits keep a run bounded in time, sockets "
+        "The metadata lists more brokers than listencheck probes per bootstrap, a name resolves "
+        "to more addresses than it tries per host, or the topic metadata lists more topics or "
+        "partitions than it analyses. The limits keep a run bounded in time, sockets "
         "and memory whatever an endpoint answers; what lies beyond them was not checked.",
-        "which limit, its value, how many brokers or addresses there were.",
+        "which limit, its value, how many brokers, addresses, topics or partitions there were.",
         "A real cluster that large: check a part of it at a time, bootstrapping through the "
         "listener of those brokers. Otherwise the bootstrap server (or DNS) answers nonsense: "
         "look at what it is.",

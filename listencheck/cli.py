@@ -6,6 +6,7 @@ Nothing heavy is imported at module level, so `--help` and `--version` start fas
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from collections.abc import Callable
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from listencheck.probes.worker import ClientWorker
 
 F = TypeVar("F", bound=Callable[..., object])
+_TOPIC_NAME = re.compile(r"[a-zA-Z0-9._-]{1,249}")
 
 # Secret values of the current run, masked in every message the error funnel prints.
 _secrets: tuple[str, ...] = ()
@@ -87,6 +89,10 @@ def smoke_options(func: F) -> F:
 @click.option("-F", "files", multiple=True, type=click.Path(path_type=Path), metavar="FILE",
               help="client.properties file (Java or librdkafka), read before -X.")
 @click.option("--vantage", metavar="NAME", help="Label for where this check runs [default: hostname].")
+@click.option("--topic", "topics", multiple=True, metavar="TOPIC",
+              help="A topic your application uses: report whether its leaders are reachable "
+                   "(repeatable) [default: all topics, bounded].")
+@click.option("--no-topics", is_flag=True, help="Do not read topic metadata.")
 @click.option("--deep", is_flag=True,
               help="Explain failures with raw packets (SYN probe, TCP traceroute, path MTU; needs "
                    "root or CAP_NET_RAW) and ask every DNS server separately.")
@@ -95,10 +101,10 @@ def smoke_options(func: F) -> F:
 @smoke_options
 @output_options
 def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[Path, ...],
-          vantage: str | None, deep: bool, dns_servers: tuple[str, ...], expect_brokers: str | None,
-          expect_cluster_id: str | None, expect_advertised: tuple[str, ...], fail_on: str, wait: float,
-          fmt: str, timeout: float, deadline: float | None, no_color: bool, quiet: bool,
-          verbose: bool) -> None:
+          vantage: str | None, topics: tuple[str, ...], no_topics: bool, deep: bool,
+          dns_servers: tuple[str, ...], expect_brokers: str | None, expect_cluster_id: str | None,
+          expect_advertised: tuple[str, ...], fail_on: str, wait: float, fmt: str, timeout: float,
+          deadline: float | None, no_color: bool, quiet: bool, verbose: bool) -> None:
     """Check every advertised listener of the cluster behind each BOOTSTRAP.
 
     BOOTSTRAP is host:port[,host:port...] (IPv6 as [::1]:9092, default port
@@ -120,7 +126,7 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
         client_timeout(timeout, deadline))
     try:
         options = _check_options(bootstrap, endpoints, config, vantage, expect_brokers, expect_cluster_id,
-                                 expect_advertised, fail_on, timeout, deadline)
+                                 expect_advertised, fail_on, timeout, deadline, topics, no_topics)
         options = replace(options, deep=deep, dns_servers=_dns_servers(deep, dns_servers))
         _run_and_print(options, fmt, no_color, quiet, verbose, config.secrets(), wait=wait, worker=worker)
     finally:
@@ -131,11 +137,11 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
 def check_options(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[Path, ...],
                   vantage: str | None, expect_brokers: str | None, expect_cluster_id: str | None,
                   expect_advertised: tuple[str, ...], fail_on: str, timeout: float,
-                  deadline: float | None) -> CheckOptions:
+                  deadline: float | None, topics: tuple[str, ...] = ()) -> CheckOptions:
     """What `check` runs, from its parameters (examples/regenerate.py uses it too)."""
     config = _client_config(files, properties)
     return _check_options(bootstrap, _endpoints(bootstrap), config, vantage, expect_brokers,
-                          expect_cluster_id, expect_advertised, fail_on, timeout, deadline)
+                          expect_cluster_id, expect_advertised, fail_on, timeout, deadline, topics)
 
 
 def _dns_servers(deep: bool, servers: tuple[str, ...]) -> tuple[str, ...]:
@@ -171,14 +177,21 @@ def _client_config(files: tuple[Path, ...], properties: tuple[str, ...]) -> Clie
 def _check_options(bootstrap: tuple[str, ...], endpoints: list[tuple[Endpoint, ...]], config: ClientConfig,
                    vantage: str | None, expect_brokers: str | None, expect_cluster_id: str | None,
                    expect_advertised: tuple[str, ...], fail_on: str, timeout: float,
-                   deadline: float | None) -> CheckOptions:
+                   deadline: float | None, topics: tuple[str, ...] = (),
+                   no_topics: bool = False) -> CheckOptions:
     from listencheck.expectations import expectations
     from listencheck.models import Severity
     from listencheck.pipeline import BootstrapSpec, CheckOptions
 
     specs = tuple(BootstrapSpec(arg, e) for arg, e in zip(bootstrap, endpoints, strict=True))
     expect = expectations(expect_brokers, expect_cluster_id, expect_advertised)
-    return CheckOptions(specs, config, timeout, deadline, vantage, expect=expect, fail_on=Severity(fail_on))
+    bad = next((t for t in topics if not _TOPIC_NAME.fullmatch(t)), None)
+    if bad is not None:
+        raise UsageError(f"--topic {bad!r}: a topic name is 1-249 of the characters a-z A-Z 0-9 . _ -")
+    if topics and no_topics:
+        raise UsageError("--topic and --no-topics contradict each other")
+    return CheckOptions(specs, config, timeout, deadline, vantage, expect=expect, fail_on=Severity(fail_on),
+                        topics=tuple(dict.fromkeys(topics)), topic_metadata=not no_topics)
 
 
 @cli.command(epilog="Needs the lab extra: pip install 'listencheck[lab]'.")

@@ -21,3 +21,8 @@ def client_timeout(stage_timeout: float, deadline: float | None) -> float:
     """Seconds the client-library worker gets, within the run's deadline when there is one."""
     wanted = stage_timeout * CLIENT_TIMEOUT_FACTOR
     return min(wanted, deadline) if deadline else wanted
+
+# Topic metadata (one request per bootstrap): topics and partitions kept for the analysis.
+# The rest of a larger answer is read past and counted, and the report says so.
+MAX_TOPICS = 10_000
+MAX_PARTITIONS = 250_000

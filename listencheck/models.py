@@ -269,6 +269,50 @@ class MetadataDetail:
     responder_id_source: str = "unverified"  # describe_configs | unverified
 
 
+@dataclass(frozen=True, slots=True)
+class PartitionMetadata:
+    """One partition as a Metadata answer describes it (over the listener it was asked on)."""
+
+    partition: int
+    leader_id: int  # -1: no leader; an id missing from the broker list: the leader lacks this listener
+    replicas: tuple[int, ...]
+    isr: tuple[int, ...]
+    offline_replicas: tuple[int, ...] = ()
+    error_code: int = 0  # e.g. 72 LISTENER_NOT_FOUND, 5 LEADER_NOT_AVAILABLE
+    leader_epoch: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class TopicMetadata:
+    name: str
+    error_code: int
+    partitions: tuple[PartitionMetadata, ...]  # the ones processed (see TopicsDetail.truncated)
+    is_internal: bool = False
+    partition_count: int = 0  # partitions in the answer, processed or not
+
+
+@dataclass(frozen=True)
+class TopicsDetail:
+    """One bounded Metadata request for topics on a bootstrap connection, and its answer.
+
+    The broker list comes from the same answer, so leaders and brokers are one
+    consistent snapshot. Past ``MAX_TOPICS`` topics or ``MAX_PARTITIONS``
+    partitions the rest is counted but not kept (``truncated``).
+    """
+
+    api_version: int
+    requested: tuple[str, ...]  # the topics asked for; () = all topics
+    brokers: tuple[AdvertisedBroker, ...]
+    topics: tuple[TopicMetadata, ...]
+    topic_count: int  # topics in the answer
+    partition_count: int  # partitions in the answer
+    truncated: bool = False
+
+    @property
+    def broker_ids(self) -> frozenset[int]:
+        return frozenset(b.node_id for b in self.brokers)
+
+
 @dataclass(frozen=True)
 class IdentityDetail:
     expected_cluster_id: str | None
@@ -404,6 +448,8 @@ class BootstrapCheck:
     metadata: ClusterMetadata | None
     brokers: tuple[BrokerCheck, ...]
     client: StageResult[ClientDetail]
+    topics: StageResult[TopicsDetail] = field(
+        default_factory=lambda: StageResult.skipped("topic metadata was not requested"))
 
     @property
     def answered(self) -> bool:

@@ -54,8 +54,9 @@ from listencheck.models import (
     Settings,
     Severity,
     StageResult,
+    TopicsDetail,
 )
-from listencheck.probes.attempt import AttemptSettings, probe_address
+from listencheck.probes.attempt import AttemptSettings, probe_address, probe_topics
 from listencheck.probes.budget import stage_within_deadline
 from listencheck.probes.client import client_answer, client_result
 from listencheck.probes.resolve import Resolver, SystemResolver
@@ -96,6 +97,8 @@ class CheckOptions:
     max_connections: int = MAX_CONNECTIONS
     expect: Expectations = field(default_factory=Expectations)
     fail_on: Severity = Severity.ERROR
+    topics: tuple[str, ...] = ()  # --topic: the topics to focus on; () = all topics
+    topic_metadata: bool = True  # one bounded Metadata request for topics per bootstrap
     deep: bool = False  # raw-packet probes where TCP failed or stalled; DNS asked per resolver
     dns_servers: tuple[str, ...] = ()  # asked besides resolv.conf's nameservers (with deep)
 
@@ -204,6 +207,7 @@ class _Run:
         self.resolutions = asyncio.Semaphore(MAX_RESOLUTIONS)
         self.redact: Callable[[str], str] = Redactor(options.config.secrets())
         self._probes: dict[Endpoint, asyncio.Task[EndpointProbe]] = {}
+        self._topic_results: dict[str, StageResult[TopicsDetail]] = {}
         self.client_worker = client_worker
         self.deep: DeepProber | None = None
         if options.deep:
@@ -329,10 +333,27 @@ class _Run:
                 Reason.UPSTREAM_FAILED, "no bootstrap server answered")
         else:
             self._limit_client(metadata)
+            topics_task = asyncio.ensure_future(self._topics(spec))
             usable = [b.endpoint for b in self._probed(metadata) if _address_problem(b) is None]
             await asyncio.gather(*(self.probe(e) for e in usable))
             client = await client_task
+            self._topic_results[spec.argument] = await topics_task
         return self.assemble(spec, client)
+
+    async def _topics(self, spec: BootstrapSpec) -> StageResult[TopicsDetail]:
+        """Topic metadata over this listener, from the bootstrap server that answered."""
+        if not self.options.topic_metadata:
+            return StageResult.skipped("topic metadata was not requested")
+        source = next((s for s in map(self._finished, spec.endpoints) if s.metadata is not None), None)
+        if source is None or source.chosen is None:
+            return StageResult.not_run(Reason.UPSTREAM_FAILED, "no bootstrap server answered")
+        address = source.chosen.address
+        if not await self._acquire(self.connections):
+            return StageResult.not_run(Reason.DEADLINE, "the run's deadline passed")
+        try:
+            return await probe_topics(source.endpoint, address, self.attempt_settings, self.options.topics)
+        finally:
+            self.connections.release()
 
     def _limit_client(self, metadata: ClusterMetadata) -> None:
         """librdkafka starts a thread per advertised broker (~45 KiB each): past the broker
@@ -348,7 +369,12 @@ class _Run:
         servers = tuple(self._finished(e) for e in spec.endpoints)
         metadata = self._metadata(spec)
         brokers = tuple(self._broker(b, metadata) for b in self._probed(metadata)) if metadata else ()
-        return BootstrapCheck(spec.argument, servers, metadata, brokers, client)
+        topics = self._topic_results.get(spec.argument) or (
+            StageResult.not_run(Reason.INTERRUPTED, "the run was interrupted before topic metadata arrived")
+            if metadata is not None and self.options.topic_metadata else
+            StageResult.not_run(Reason.UPSTREAM_FAILED, "no bootstrap server answered")
+            if self.options.topic_metadata else StageResult.skipped("topic metadata was not requested"))
+        return BootstrapCheck(spec.argument, servers, metadata, brokers, client, topics)
 
     def _metadata(self, spec: BootstrapSpec) -> ClusterMetadata | None:
         for server in (self._finished(e) for e in spec.endpoints):

@@ -194,16 +194,24 @@ def test_silent_listeners_cost_one_timeout_in_total(tmp_path: Path) -> None:
 
 
 def test_bootstrap_answers_then_disappears(tmp_path: Path) -> None:
-    """The bootstrap broker sends its metadata, then it and its second listener are gone."""
+    """The bootstrap broker sends its metadata, then it and its second listener are gone.
+
+    Only listencheck's own Metadata request ends them (on the connection that opened with
+    ApiVersions v0): the client-library worker may ask first, and must not make the bootstrap
+    vanish before listencheck has read it.
+    """
     second = ScriptedKafka()
     script = ScriptedKafka()
     gone = threading.Event()
+    ours: set[int] = set()
 
     def vanish_after_metadata(request: Request) -> bytes | None:
         if gone.is_set():
             return None
+        if request.api_key == 18 and request.version == 0:
+            ours.add(request.connection)
         answer = script.default_answer(request)
-        if request.api_key == 3:
+        if request.api_key == 3 and request.connection in ours:
             second.__exit__(None, None, None)  # the other listener is gone before the client looks
             gone.set()
             threading.Thread(target=script.__exit__, args=(None, None, None), daemon=True).start()

@@ -13,7 +13,7 @@ from listencheck.analysis.expectation_rules import advertised_expectation_findin
 from listencheck.analysis.resolution_rules import resolution_findings
 from listencheck.analysis.security_rules import security_findings
 from listencheck.catalogue import CATALOGUE
-from listencheck.limits import MAX_ADDRESSES_PER_HOST, MAX_BROKERS
+from listencheck.limits import MAX_ADDRESSES_PER_HOST, MAX_BROKERS, MAX_PARTITIONS, MAX_TOPICS
 from listencheck.models import (
     CheckResult,
     Expectations,
@@ -131,6 +131,20 @@ def _limit_findings(ctx: BootstrapContext) -> Iterator[Finding]:
             {"limit": "brokers probed per bootstrap", "max": MAX_BROKERS,
              "brokers": len(md.detail.brokers)},
             address=md.source,
+        )
+    topics = ctx.bootstrap.topics.detail
+    if topics is not None and topics.truncated:
+        kept = sum(len(t.partitions) for t in topics.topics)
+        yield ctx.finding(
+            "RUN_LIMIT_REACHED", Severity.WARNING,
+            f"The topic metadata lists {topics.topic_count} topics with {topics.partition_count} "
+            f"partitions; {len(topics.topics)} topics with {kept} partitions were analysed, the "
+            f"rest only counted.",
+            "Name the topics your application uses with --topic (repeatable).",
+            {"limit": "topics and partitions analysed", "max_topics": MAX_TOPICS,
+             "max_partitions": MAX_PARTITIONS, "topics": topics.topic_count,
+             "partitions": topics.partition_count},
+            address=md.source if md is not None else None,
         )
     probes = {p.endpoint: p for p in [*ctx.bootstrap.servers, *(b.probe for b in ctx.bootstrap.brokers)]}
     for probe in probes.values():

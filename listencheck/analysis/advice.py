@@ -134,7 +134,7 @@ def unresolvable_fix(ctx: BootstrapContext, broker: AdvertisedBroker, probe: End
 
 def port_forward_fix(ctx: BootstrapContext, broker: AdvertisedBroker) -> str:
     """kubectl port-forward: one loopback address per broker, since brokers share a port."""
-    path = ctx.path_to(broker.node_id)
+    path = ctx.plan.path
     if path is None or path.kind is not PathKind.LOCAL_FORWARD:
         return ""
     brokers = _brokers(ctx)
@@ -143,17 +143,26 @@ def port_forward_fix(ctx: BootstrapContext, broker: AdvertisedBroker) -> str:
             f"With kubectl port-forward (as this client's {path.used} looks like), mapping "
             f"{broker.host} to 127.0.0.1 in /etc/hosts works while there is one broker. "
         )
-    lines = "; ".join(
-        f"kubectl port-forward --address 127.0.0.{i + 2} <broker {b.node_id}'s pod> {b.port}:{b.port} "
-        f"and /etc/hosts: 127.0.0.{i + 2} {b.host}"
-        for i, b in enumerate(brokers[:5])
-    )
+    loopback = _own_loopback(ctx, broker)
     return (
         f"With kubectl port-forward (as this client's {path.used} looks like), brokers usually "
         f"advertise the same port, so mapping every name to 127.0.0.1 sends every broker's "
-        f"traffic to one of them: give each broker its own loopback address ({lines}), or set "
+        f"traffic to one of them: give each broker a loopback address of its own; for broker "
+        f"{broker.node_id}: kubectl port-forward --address {loopback} <broker {broker.node_id}'s "
+        f"pod> {broker.port}:{broker.port}, and in /etc/hosts: {loopback} {broker.host}. Or set "
         f"per-broker advertisedHost/advertisedPort overrides (Strimzi). "
     )
+
+
+def _own_loopback(ctx: BootstrapContext, broker: AdvertisedBroker) -> str:
+    """A loopback address for this broker's forward: one per broker (127.0.0.2, .3, ...), never
+    one this run saw answer as another broker on that port."""
+    forbidden = {e.host for e in ctx.plan.forbidden_for(broker.node_id) if e.port == broker.port}
+    ids = sorted(b.node_id for b in _brokers(ctx))
+    n = 2 + ids.index(broker.node_id)
+    while f"127.0.0.{n}" in forbidden:
+        n += len(ids)
+    return f"127.0.0.{n}"
 
 
 def unreachable_fix(

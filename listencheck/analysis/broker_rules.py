@@ -25,6 +25,7 @@ from listencheck.analysis.context import (
     resolve_evidence,
     unfinished,
 )
+from listencheck.analysis.java_client import java
 from listencheck.analysis.security_rules import reported_here
 from listencheck.models import BrokerCheck, EndpointProbe, Finding, JsonValue, Reason, Severity
 
@@ -109,7 +110,8 @@ def _symptoms(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Finding]:
             f"{', '.join(a.address for a in failing)} ({'/'.join(families)}) fail from here.",
             f"Make broker {adv.node_id} listen on every address family {adv.host} resolves to, "
             f"remove the stale DNS record, or set broker.address.family="
-            f"{'v4' if 'ipv6' in families else 'v6'} in the client.",
+            f"{'v4' if 'ipv6' in families else 'v6'} in the client."
+            + java(f"broker.address.family={'v4' if 'ipv6' in families else 'v6'}"),
             _base(broker) | {"failing_families": families,
                              "attempts": attempts_evidence(probe)},
             adv.node_id, where,

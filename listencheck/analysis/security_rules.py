@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from listencheck.analysis.context import BootstrapContext
+from listencheck.analysis.java_client import java
 from listencheck.config import uses_sasl, uses_tls
 from listencheck.models import (
     AddressAttempt,
@@ -114,6 +115,23 @@ def _symptom(configured: str, expected: str) -> str:
     return _SYMPTOMS[("sasl", uses_sasl(configured))]
 
 
+def _real_symptoms(configured: str, expected: str) -> str:
+    """What users see in their logs for this mismatch, so they recognise it."""
+    if uses_tls(configured) and not uses_tls(expected):
+        return ("What it looks like: the broker closes the connection and logs "
+                "InvalidReceiveException \"Invalid receive (size = 369296128 larger than 104857600)\" "
+                "(the TLS record header read as a request size); the client times out or reports "
+                "a disconnection during the TLS handshake.")
+    if uses_tls(expected) and not uses_tls(configured):
+        return ("What it looks like: the client's plaintext request gets a TLS alert or a hang-up; "
+                "librdkafka reports the broker disconnected, and a Java client can die with "
+                "java.lang.OutOfMemoryError (KAFKA-4090: the TLS alert's bytes read as a huge "
+                "response size).")
+    return ("What it looks like: the broker closes the connection after the first request "
+            "(authentication required, or a SASL handshake it does not expect), and the client "
+            "retries forever.")
+
+
 def _protocol_mismatch(ctx: BootstrapContext, where: _Where, d: ListenerDetail) -> Finding:
     expected = d.expected_protocol or "?"
     failure = where.attempt.first_failure()
@@ -128,10 +146,12 @@ def _protocol_mismatch(ctx: BootstrapContext, where: _Where, d: ListenerDetail) 
     kafka = where.attempt.kafka.detail
     if kafka is not None and kafka.preview:
         evidence["first_bytes"] = kafka.preview
-    needs = []
+    needs, java_keys = [], []
     if uses_tls(expected) and not uses_tls(d.configured_protocol):
         needs.append("ssl.ca.location=<PEM of the CA that signed the broker's certificate>")
+        java_keys.append("ssl.ca.location")
     if uses_sasl(expected) and not uses_sasl(d.configured_protocol):
+        java_keys.append("sasl")
         mech = d.mechanisms[0] if d.mechanisms else "<mechanism>"
         needs.append(f"sasl.mechanism={mech} (offered: {', '.join(d.mechanisms) or 'unknown'}), "
                      f"sasl.username and sasl.password")
@@ -139,7 +159,7 @@ def _protocol_mismatch(ctx: BootstrapContext, where: _Where, d: ListenerDetail) 
         f", with {'; '.join(needs)}" if needs else "") + (
         f". If this listener is meant to speak {d.configured_protocol}, change its entry in "
         f"listener.security.protocol.map on the broker (LISTENER_NAME:{d.configured_protocol}) "
-        f"and restart it.")
+        f"and restart it. " + _real_symptoms(d.configured_protocol, expected) + java(*java_keys))
     return ctx.finding(
         "PROTOCOL_MISMATCH", ERR,
         f"{where.who} speaks {expected}, but the client is configured for "
@@ -200,7 +220,7 @@ def _handshake(ctx: BootstrapContext, where: _Where, stage: StageResult[TlsDetai
             "ssl.key.location=<its private key> (and ssl.key.password if the key is encrypted), signed "
             "by a CA in the broker's ssl.truststore. If this listener should not require one, set "
             "ssl.client.auth=none (or requested) for it on the broker, which drops client "
-            "authentication by certificate.",
+            "authentication by certificate." + java("ssl.certificate.location"),
             evidence, where.broker_id, where.address,
         )
     if d.client_certificate and any(a in alert for a in ("certificate", "unknown ca", "handshake failure")):
@@ -226,10 +246,15 @@ def _trust_fix(d: TlsDetail, cert: CertificateInfo) -> str:
         what = "the broker's certificate is self-signed"
     else:
         what = f"verification fails with '{d.verify_error}'"
+    probe = (" If that issuer is a public CA, the system store should already trust it, but "
+             "librdkafka's bundled OpenSSL (confluent-kafka wheels) may not find the system CA "
+             "store: set ssl.ca.location=probe (or the CA bundle's path, e.g. "
+             "/etc/ssl/certs/ca-certificates.crt)."
+             if d.trust_store == "system" and not cert.self_signed else "")
     return (f"{what[0].upper()}{what[1:]}: set ssl.ca.location to the PEM of the CA that issued it "
-            f"(issuer: {cert.issuer}), or configure the broker's keystore with the full chain. "
-            f"enable.ssl.certificate.verification=false would connect without any protection against "
-            f"impersonation; do not use it outside a lab.")
+            f"(issuer: {cert.issuer}), or configure the broker's keystore with the full chain."
+            f"{probe} enable.ssl.certificate.verification=false would connect without any protection "
+            f"against impersonation; do not use it outside a lab." + java("ssl.ca.location"))
 
 
 def _validity(ctx: BootstrapContext, where: _Where, cert: CertificateInfo, verifying: bool,
@@ -327,7 +352,9 @@ def _hostname_fix(name: str, where: _Where) -> str:
             f"advertise a name the certificate lists (advertised.listeners=LISTENER://<listed name>:"
             f"{where.probe.endpoint.port}). ssl.endpoint.identification.algorithm=none in the client "
             f"would connect, but then any certificate from that CA is accepted for this broker "
-            f"(impersonation becomes possible).")
+            f"(impersonation becomes possible), and some clients then stop sending SNI (the server "
+            f"name in the TLS handshake), which breaks listeners behind SNI routing (HAProxy, nginx "
+            f"stream, an ingress or OpenShift route)." + java("ssl.endpoint.identification.algorithm=none"))
 
 
 def _ip_fix(host: str, cert: CertificateInfo) -> str:

@@ -26,8 +26,9 @@ from listencheck.models import (
     StageStatus,
     TcpDetail,
     TlsDetail,
+    TopicsDetail,
 )
-from listencheck.probes import kafka, listener, sasl, tcp, tls
+from listencheck.probes import kafka, listener, sasl, tcp, tls, topics
 from listencheck.probes.budget import stage_within_deadline, within_deadline
 from listencheck.probes.dial import Target, dial
 from listencheck.protocol.connection import KafkaExchange
@@ -49,13 +50,33 @@ class AttemptSettings:
 
 
 async def probe_address(endpoint: Endpoint, address: str, settings: AttemptSettings) -> AddressAttempt:
-    family = "ipv6" if ipaddress.ip_address(address.split("%")[0]).version == 6 else "ipv4"
-    return await _Stages(endpoint, address, family, settings).run()
+    return await _Stages(endpoint, address, _family(address), settings).run()
+
+
+async def probe_topics(
+    endpoint: Endpoint, address: str, settings: AttemptSettings, requested: tuple[str, ...],
+) -> StageResult[TopicsDetail]:
+    """On a new connection to a bootstrap address that answered (TLS and SASL as configured),
+    one Metadata request for ``requested`` topics (``()``: all) instead of the broker list."""
+    stages = _Stages(endpoint, address, _family(address), settings, requested)
+    attempt = await stages.run()
+    if stages.topics.status is StageStatus.NOT_RUN:
+        failure = attempt.first_failure()
+        error = failure[1].error if failure is not None else None
+        if failure is not None and error is not None:
+            return StageResult.not_run(Reason.UPSTREAM_FAILED, f"{failure[0]} failed: {error.message}")
+    return stages.topics
+
+
+def _family(address: str) -> str:
+    return "ipv6" if ipaddress.ip_address(address.split("%")[0]).version == 6 else "ipv4"
 
 
 class _Stages:
-    def __init__(self, endpoint: Endpoint, address: str, family: str, settings: AttemptSettings) -> None:
+    def __init__(self, endpoint: Endpoint, address: str, family: str, settings: AttemptSettings,
+                 topics: tuple[str, ...] | None = None) -> None:
         self.endpoint = endpoint
+        self.requested_topics = topics  # None: the broker list (a normal attempt)
         self.address = address
         self.family = family
         self.settings = settings
@@ -72,6 +93,7 @@ class _Stages:
         self.metadata: StageResult[MetadataDetail] = StageResult.not_run(Reason.UPSTREAM_FAILED, upstream)
         self.listener: StageResult[ListenerDetail] = StageResult.skipped(
             "no stage failed like a protocol mismatch")
+        self.topics: StageResult[TopicsDetail] = StageResult.not_run(Reason.UPSTREAM_FAILED, upstream)
 
     def _result(self) -> AddressAttempt:
         return AddressAttempt(self.address, self.family, self.tcp, self.tls, self.kafka, self.sasl,
@@ -112,6 +134,11 @@ class _Stages:
                 await self._confirm("kafka")
             return
         if self.config.uses_sasl and not await self._sasl(exchange, versions):
+            return
+        requested = self.requested_topics
+        if requested is not None:
+            self.topics = await stage_within_deadline(
+                self.deadline, lambda budget: topics.fetch_topics(exchange, versions, requested, budget))
             return
         host, port = self.endpoint.host, self.endpoint.port
         self.metadata = await stage_within_deadline(

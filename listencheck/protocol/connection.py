@@ -16,6 +16,9 @@ from listencheck.protocol.wire import DecodeError, Reader
 # Largest response frame accepted. A Metadata answer listing 10,000 brokers is
 # well under 1 MiB; 2 GiB lengths announced by hostile peers are refused.
 MAX_FRAME_BYTES = 16 * 1024 * 1024
+# A topic-metadata answer grows with the cluster (about 50 bytes a partition): 200,000
+# partitions are about 10 MiB. Its decoder keeps only MAX_PARTITIONS of them.
+MAX_TOPICS_FRAME_BYTES = 64 * 1024 * 1024
 PREVIEW_BYTES = 96
 
 
@@ -86,8 +89,12 @@ class KafkaExchange:
             pass
         return None
 
-    async def request(self, api_key: ApiKey, version: int, body: bytes, timeout: float) -> Reader:
-        """Send one request; return a reader positioned after the response header."""
+    async def request(self, api_key: ApiKey, version: int, body: bytes, timeout: float,
+                      max_frame: int = MAX_FRAME_BYTES) -> Reader:
+        """Send one request; return a reader positioned after the response header.
+
+        ``max_frame``: the longest answer accepted (larger only for topic metadata).
+        """
         self._correlation_id += 1
         correlation_id = self._correlation_id
         frame = encode_request(api_key, version, correlation_id, self._client_id, body)
@@ -102,7 +109,7 @@ class KafkaExchange:
             raise PeerClosed(f"connection lost while sending: {exc}", reset=True) from None
         except TimeoutError:
             raise PeerSilent("peer did not accept the request in time") from None
-        payload = await self._read_frame(end)
+        payload = await self._read_frame(end, max_frame)
         reader = Reader(payload)
         try:
             read_response_header(reader, api_key, version, correlation_id)
@@ -110,12 +117,12 @@ class KafkaExchange:
             raise BadResponse(f"response header: {exc}", payload[:PREVIEW_BYTES]) from None
         return reader
 
-    async def _read_frame(self, end: float) -> bytes:
+    async def _read_frame(self, end: float, max_frame: int) -> bytes:
         head = await self._read_exactly(4, end, b"")
         (length,) = struct.unpack(">i", head)
-        if length <= 0 or length > MAX_FRAME_BYTES:
+        if length <= 0 or length > max_frame:
             more = await self._read_available(end)
-            limit = f"limit {MAX_FRAME_BYTES // (1024 * 1024)} MiB"
+            limit = f"limit {max_frame // (1024 * 1024)} MiB"
             raise NotAFrame(f"a frame length of {length} bytes, which no Kafka response has; {limit}",
                             head + more)
         return await self._read_exactly(length, end, head)

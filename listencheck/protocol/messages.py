@@ -45,12 +45,18 @@ ERROR_NAMES: dict[int, str] = {
     -1: "UNKNOWN_SERVER_ERROR",
     0: "NONE",
     3: "UNKNOWN_TOPIC_OR_PARTITION",
+    5: "LEADER_NOT_AVAILABLE",
+    6: "NOT_LEADER_OR_FOLLOWER",
+    9: "REPLICA_NOT_AVAILABLE",
+    17: "INVALID_TOPIC_EXCEPTION",
+    29: "TOPIC_AUTHORIZATION_FAILED",
     31: "CLUSTER_AUTHORIZATION_FAILED",
     33: "UNSUPPORTED_SASL_MECHANISM",
     34: "ILLEGAL_SASL_STATE",
     35: "UNSUPPORTED_VERSION",
     42: "INVALID_REQUEST",
     58: "SASL_AUTHENTICATION_FAILED",
+    72: "LISTENER_NOT_FOUND",
 }
 
 
@@ -168,16 +174,23 @@ class MetadataResponse:
     error_code: int = 0
 
 
-def encode_metadata_request(version: int) -> bytes:
-    """A Metadata request for no topics: we only want the broker list."""
+def encode_metadata_request(version: int, topics: tuple[str, ...] | None = ()) -> bytes:
+    """A Metadata request: ``()`` asks for no topics (just the broker list), ``None`` for
+    all topics, otherwise for the named ones; never auto-creating any."""
     if version not in SUPPORTED_VERSIONS[ApiKey.METADATA]:
         raise ValueError(f"Metadata v{version} is not supported by this codec")
     flexible = is_flexible(ApiKey.METADATA, version)
     w = Writer()
-    if flexible:
-        w.uvarint(1)  # compact array of 0 topics
+    if topics is None:  # null array: all topics (v1+)
+        w.uvarint(0) if flexible else w.int32(-1)
     else:
-        w.int32(0)  # empty array: "no topics" from v1 on
+        w.uvarint(len(topics) + 1) if flexible else w.int32(len(topics))
+        for name in topics:
+            if version >= 10:
+                w.int64(0).int64(0)  # topic_id: the zero uuid, ask by name
+            w.compact_nullable_string(name) if flexible else w.nullable_string(name)
+            if flexible:
+                w.empty_tagged_fields()
     if version >= 4:
         w.boolean(False)  # allow_auto_topic_creation
     if 8 <= version <= 10:
@@ -190,6 +203,16 @@ def encode_metadata_request(version: int) -> bytes:
 
 
 def decode_metadata(r: Reader, version: int) -> MetadataResponse:
+    """The broker list of a Metadata answer; any topics in it are read past."""
+    head = decode_metadata_head(r, version)
+    flexible = is_flexible(ApiKey.METADATA, version)
+    for _ in range(_array_length(r, flexible)):
+        _skip_topic(r, version, flexible)
+    return decode_metadata_tail(r, version, head)
+
+
+def decode_metadata_head(r: Reader, version: int) -> MetadataResponse:
+    """Everything before the topics array (the error code, which comes last, is 0 here)."""
     flexible = is_flexible(ApiKey.METADATA, version)
     if version >= 3:
         r.int32()  # throttle_time_ms
@@ -203,13 +226,16 @@ def decode_metadata(r: Reader, version: int) -> MetadataResponse:
         brokers.append(BrokerMetadata(node_id, host, port, rack))
     cluster_id = _nullable_string(r, flexible) if version >= 2 else None
     controller_id = r.int32() if version >= 1 else -1
-    for _ in range(_array_length(r, flexible)):
-        _skip_topic(r, version, flexible)
+    return MetadataResponse(version, tuple(brokers), cluster_id, controller_id)
+
+
+def decode_metadata_tail(r: Reader, version: int, head: MetadataResponse) -> MetadataResponse:
+    """What follows the topics array: the head completed with the top-level error code."""
     if 8 <= version <= 10:
         r.int32()  # cluster_authorized_operations
     error_code = r.int16() if version >= 13 else 0
-    _end_struct(r, flexible)
-    return MetadataResponse(version, tuple(brokers), cluster_id, controller_id, error_code)
+    _end_struct(r, is_flexible(ApiKey.METADATA, version))
+    return MetadataResponse(version, head.brokers, head.cluster_id, head.controller_id, error_code)
 
 
 def _skip_topic(r: Reader, version: int, flexible: bool) -> None:

@@ -29,6 +29,21 @@ class Reader:
         self._pos = 0
 
     @property
+    def buffer(self) -> memoryview:
+        """The whole buffer, for decoders of long uniform arrays that read it directly."""
+        return self._data
+
+    @property
+    def position(self) -> int:
+        return self._pos
+
+    def seek(self, position: int) -> None:
+        """Continue at ``position`` (after a direct read of ``buffer``); never past the end."""
+        if not self._pos <= position <= len(self._data):
+            raise DecodeError(f"position {position} outside {self._pos}..{len(self._data)}")
+        self._pos = position
+
+    @property
     def remaining(self) -> int:
         return len(self._data) - self._pos
 
@@ -151,6 +166,10 @@ class Writer:
 
     def int32(self, value: int) -> Writer:
         self._parts.append(struct.pack(">i", value))
+        return self
+
+    def int64(self, value: int) -> Writer:
+        self._parts.append(struct.pack(">q", value))
         return self
 
     def boolean(self, value: bool) -> Writer:

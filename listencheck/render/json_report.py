@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections import Counter
 from collections.abc import Iterable
 from enum import Enum
 
@@ -22,9 +23,11 @@ from listencheck.models import (
     MetadataDetail,
     Report,
     StageResult,
+    TopicsDetail,
 )
+from listencheck.protocol.messages import error_name
 
-SCHEMA_VERSION = "1.6"
+SCHEMA_VERSION = "1.7"
 
 
 def render_json(report: Report) -> str:
@@ -122,6 +125,7 @@ def _bootstrap(b: BootstrapCheck) -> dict[str, JsonValue]:
         "metadata": metadata,
         "brokers": [_broker(x) for x in b.brokers],
         "client": stage_to_json(b.client),
+        "topics": stage_to_json(b.topics),
     }
 
 
@@ -186,10 +190,33 @@ def _metadata(d: MetadataDetail) -> dict[str, JsonValue]:
     }
 
 
+def _topics(d: TopicsDetail) -> dict[str, JsonValue]:
+    # Per topic its partitions by leader and by error: bounded by the broker count, whatever
+    # the partition count (the model keeps every partition; see TopicsDetail).
+    return {
+        "api_version": d.api_version,
+        "requested": list(d.requested),
+        "topic_count": d.topic_count,
+        "partition_count": d.partition_count,
+        "truncated": d.truncated,
+        "broker_ids": sorted(d.broker_ids),
+        "topics": [
+            {"name": t.name, "error": error_name(t.error_code), "internal": t.is_internal,
+             "partitions": t.partition_count,
+             "leaders": {str(k): v for k, v in sorted(Counter(p.leader_id for p in t.partitions).items())},
+             "partition_errors": dict(sorted(Counter(
+                 error_name(p.error_code) for p in t.partitions if p.error_code).items()))}
+            for t in d.topics
+        ],
+    }
+
+
 def stage_to_json(stage: StageResult[object]) -> dict[str, JsonValue]:
     detail: JsonValue
     if isinstance(stage.detail, MetadataDetail):
         detail = _metadata(stage.detail)
+    elif isinstance(stage.detail, TopicsDetail):
+        detail = _topics(stage.detail)
     else:
         detail = _plain(stage.detail) if stage.detail is not None else None
     return {

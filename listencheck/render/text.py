@@ -24,6 +24,7 @@ from listencheck.models import (
     Severity,
     StageResult,
     StageStatus,
+    TopicsDetail,
 )
 from listencheck.render.deep_text import deep_hint, deep_lines
 from listencheck.render.printable import printable_tree
@@ -117,6 +118,23 @@ def _bootstrap(console: Console, b: BootstrapCheck, marks: _Marks, report: Repor
     if md is not None and b.brokers:
         console.print(_brokers_table(b.brokers, marks, report.result.settings.security_protocol, verbosity))
     _client_line(console, b.client, marks)
+    if verbosity >= 1:
+        _topics_line(console, b.topics, marks)
+
+
+def _topics_line(console: Console, topics: StageResult[TopicsDetail], marks: _Marks) -> None:
+    d = topics.detail
+    if topics.status is StageStatus.SKIPPED:
+        return
+    if d is None:
+        message = topics.error.message if topics.error else topics.status.value
+        console.print(Text(f"  topic metadata: {marks.skip} {message}", style="dim"))
+        return
+    kept = f", the first {len(d.topics)} analysed" if d.truncated else ""
+    asked = f" ({', '.join(d.requested)})" if d.requested else ""
+    console.print(Text(
+        f"  topic metadata{asked}: {d.topic_count} topic(s), {d.partition_count} partition(s){kept} · "
+        f"Metadata v{d.api_version} · {topics.elapsed_ms or 0:.0f} ms", style="dim"))
 
 
 def _servers_table(servers: tuple[EndpointProbe, ...], marks: _Marks) -> Table:

@@ -5,7 +5,10 @@ its wheel ships the library: this helper loads it with ctypes, creates a client
 handle and a mock cluster of N brokers, creates topics with the partition count
 and replication factor a test asks for, and then obeys commands on stdin:
 
-    down ID | up ID | leader TOPIC PARTITION ID
+    down ID | up ID | leader TOPIC PARTITION ID | topic NAME PARTITIONS RF
+    remove ID              (leave broker ID out of Metadata answers; it still leads its partitions)
+    advertise ID HOST PORT (the host:port broker ID advertises from now on)
+    apiversion KEY MIN MAX (the versions of API KEY every broker offers; -1 -1: none)
 
 Run as ``python -m tests.support.mock_topics BROKERS 'TOPIC:PARTITIONS:RF' ...``;
 it prints the bootstrap address, then one ``ok`` per command, and exits when
@@ -47,6 +50,12 @@ def _librdkafka() -> ctypes.CDLL:
     lib.rd_kafka_mock_broker_set_up.argtypes = [ctypes.c_void_p, ctypes.c_int32]
     lib.rd_kafka_mock_partition_set_leader.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int32,
                                                        ctypes.c_int32]
+    lib.rd_kafka_mock_broker_remove_from_metadata.argtypes = [ctypes.c_void_p, ctypes.c_int32]
+    lib.rd_kafka_mock_broker_set_host_port.argtypes = [ctypes.c_void_p, ctypes.c_int32, ctypes.c_char_p,
+                                                       ctypes.c_int]
+    lib.rd_kafka_mock_broker_set_host_port.restype = None
+    lib.rd_kafka_mock_set_apiversion.argtypes = [ctypes.c_void_p, ctypes.c_int16, ctypes.c_int16,
+                                                 ctypes.c_int16]
     return lib
 
 
@@ -76,6 +85,14 @@ def _serve(brokers: int, topics: Sequence[str]) -> None:
             lib.rd_kafka_mock_broker_set_up(cluster, int(words[1]))
         elif words[:1] == ["leader"]:
             lib.rd_kafka_mock_partition_set_leader(cluster, words[1].encode(), int(words[2]), int(words[3]))
+        elif words[:1] == ["topic"]:
+            lib.rd_kafka_mock_topic_create(cluster, words[1].encode(), int(words[2]), int(words[3]))
+        elif words[:1] == ["remove"]:
+            lib.rd_kafka_mock_broker_remove_from_metadata(cluster, int(words[1]))
+        elif words[:1] == ["advertise"]:
+            lib.rd_kafka_mock_broker_set_host_port(cluster, int(words[1]), words[2].encode(), int(words[3]))
+        elif words[:1] == ["apiversion"]:
+            lib.rd_kafka_mock_set_apiversion(cluster, int(words[1]), int(words[2]), int(words[3]))
         else:
             print(f"unknown command {line.strip()!r}", flush=True)
             continue

@@ -8,6 +8,7 @@ product's decoder, following apache/kafka's message definitions.
 
 from __future__ import annotations
 
+import itertools
 import socket
 import socketserver
 import struct
@@ -18,6 +19,9 @@ from dataclasses import dataclass, field
 from listencheck.protocol.wire import Reader, Writer
 
 Broker = tuple[int, str, int]  # node id, host, port
+# error code, partition index, leader id, replicas, isr, offline replicas
+Partition = tuple[int, int, int, Sequence[int], Sequence[int], Sequence[int]]
+Topic = tuple[str, int, Sequence[Partition]]  # name, error code, partitions
 
 # ApiVersions (18) 0-3, Metadata (3) 0-12; nothing else.
 DEFAULT_APIS: tuple[tuple[int, int, int], ...] = ((3, 0, 12), (18, 0, 3))
@@ -44,7 +48,8 @@ def api_versions_response(version: int, apis: Sequence[tuple[int, int, int]], er
 
 
 def metadata_response(version: int, brokers: Sequence[Broker], cluster_id: str | None,
-                      controller_id: int) -> bytes:
+                      controller_id: int, topics: Sequence[Topic] = ()) -> bytes:
+    """Metadata response body v1-v13, following apache/kafka's MetadataResponse.json."""
     flexible = version >= 9
     w = Writer()
     if version >= 3:
@@ -62,14 +67,48 @@ def metadata_response(version: int, brokers: Sequence[Broker], cluster_id: str |
         w.compact_nullable_string(cluster_id) if flexible else w.nullable_string(cluster_id)
     if version >= 1:
         w.int32(controller_id)
-    w.uvarint(1) if flexible else w.int32(0)  # no topics
+    parts = [w.build(), _topics(version, topics)]
+    w = Writer()
     if 8 <= version <= 10:
         w.int32(-2147483648)
     if version >= 13:
         w.int16(0)
     if flexible:
         w.empty_tagged_fields()
-    return w.build()
+    return b"".join(parts) + w.build()
+
+
+def _topics(version: int, topics: Sequence[Topic]) -> bytes:
+    flexible = version >= 9
+    out = bytearray(_length(len(topics), flexible))
+    for name, error_code, partitions in topics:
+        raw = name.encode()
+        out += struct.pack(">h", error_code)
+        out += _length(len(raw), flexible, string=True) + raw
+        if version >= 10:
+            out += bytes(16)  # topic id
+        out += b"\x00"  # is_internal
+        out += _length(len(partitions), flexible)
+        for error, index, leader, replicas, isr, offline in partitions:
+            out += struct.pack(">hii", error, index, leader)
+            if version >= 7:
+                out += struct.pack(">i", 0)  # leader epoch
+            lists = (replicas, isr, offline) if version >= 5 else (replicas, isr)
+            for ids in lists:
+                out += _length(len(ids), flexible) + struct.pack(f">{len(ids)}i", *ids)
+            if flexible:
+                out += b"\x00"
+        if version >= 8:
+            out += struct.pack(">i", -2147483648)
+        if flexible:
+            out += b"\x00"
+    return bytes(out)
+
+
+def _length(n: int, flexible: bool, string: bool = False) -> bytes:
+    if flexible:
+        return Writer().uvarint(n + 1).build()
+    return struct.pack(">h" if string else ">i", n)
 
 
 @dataclass
@@ -79,6 +118,7 @@ class Request:
     correlation_id: int
     body: bytes
     client_id: str | None = None  # "listencheck" for listencheck's own probes, "rdkafka" for the library
+    connection: int = 0  # which connection it came on (1, 2, ... in accept order)
 
 
 Responder = Callable[[Request], bytes | None]  # a full frame payload, or None to close
@@ -121,16 +161,19 @@ class ScriptedKafka:
 
     def __enter__(self) -> ScriptedKafka:
         script = self
+        accepted = itertools.count(1)
 
         class Handler(socketserver.BaseRequestHandler):
             def handle(self) -> None:
                 sock: socket.socket = self.request
                 sock.settimeout(10)
+                connection = next(accepted)
                 try:
                     while True:
                         request = read_request(sock)
                         if request is None:
                             return
+                        request.connection = connection
                         script.requests.append(request)
                         reply = script.answer(request)
                         if reply is None:

@@ -1,0 +1,196 @@
+"""Topic metadata: one bounded Metadata request for topics per bootstrap, and its model.
+
+The codec is checked against bytes built from apache/kafka's MetadataRequest /
+MetadataResponse definitions (tests/support/scripted.py encodes them on its
+own), against librdkafka's mock cluster (compared with what librdkafka's own
+decoder reads from the same brokers) and against a Tansu broker.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from listencheck.models import PartitionMetadata
+from listencheck.protocol.messages import encode_metadata_request
+from listencheck.protocol.topics import decode_topics
+from listencheck.protocol.wire import DecodeError, Reader
+from tests.support.brokers import BrokerFactory
+from tests.support.cli import check_json, run_cli
+from tests.support.mock_topics import mock_topics_cluster
+from tests.support.scripted import ScriptedKafka, metadata_response
+
+BROKERS = [(1, "b1", 9092), (2, "b2", 9092)]
+TOPICS = [
+    ("orders", 0, [(0, 0, 1, [1, 2], [1, 2], []), (72, 1, 3, [3, 1], [3], [2]), (5, 2, -1, [1], [], [1])]),
+    ("empty", 3, []),
+]
+
+
+# --- request -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("version, expected", [
+    (1, struct.pack(">i", -1)),                              # null array: all topics
+    (4, struct.pack(">ib", -1, 0)),                          # + allow_auto_topic_creation=false
+    (8, struct.pack(">ibbb", -1, 0, 0, 0)),                  # + cluster/topic authorized ops
+    (9, b"\x00" + b"\x00\x00\x00" + b"\x00"),                # compact null array, 3 bools, tags
+    (12, b"\x00" + b"\x00\x00" + b"\x00"),                   # cluster ops gone from v11
+])
+def test_all_topics_request(version: int, expected: bytes) -> None:
+    assert encode_metadata_request(version, None) == expected
+
+
+def test_named_topics_request_classic_and_flexible() -> None:
+    assert encode_metadata_request(4, ("a", "bc")) == (
+        struct.pack(">i", 2) + b"\x00\x01a" + b"\x00\x02bc" + b"\x00")
+    # v10+: each topic is TopicId (zero uuid: ask by name) then a compact Name, then its tags
+    assert encode_metadata_request(12, ("a",)) == (
+        b"\x02" + bytes(16) + b"\x02a" + b"\x00" + b"\x00\x00" + b"\x00")
+    assert encode_metadata_request(9, ("a",)) == b"\x02" + b"\x02a\x00" + b"\x00\x00\x00" + b"\x00"
+
+
+# --- response ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("version", range(1, 14))
+def test_topics_round_trip_every_version(version: int) -> None:
+    body = metadata_response(version, BROKERS, "cid", 1, TOPICS)
+    answer = decode_topics(Reader(body), version, 100, 100)
+    assert [b.node_id for b in answer.brokers] == [1, 2]
+    assert (answer.topic_count, answer.partition_count, answer.truncated) == (2, 3, False)
+    orders, empty = answer.topics
+    assert (orders.name, orders.error_code, orders.partition_count) == ("orders", 0, 3)
+    assert (empty.name, empty.error_code, empty.partitions) == ("empty", 3, ())
+    offline = (2,) if version >= 5 else ()
+    epoch = 0 if version >= 7 else -1
+    assert orders.partitions[1] == PartitionMetadata(1, 3, (3, 1), (3,), offline, 72, epoch)
+    assert orders.partitions[2].leader_id == -1 and orders.partitions[2].error_code == 5
+
+
+def test_limits_keep_the_first_topics_and_count_the_rest() -> None:
+    topics = [(f"t{i}", 0, [(0, p, 1, [1], [1], []) for p in range(10)]) for i in range(5)]
+    body = metadata_response(12, BROKERS, "cid", 1, topics)
+    by_partitions = decode_topics(Reader(body), 12, 100, 25)
+    assert [t.name for t in by_partitions.topics] == ["t0", "t1"]
+    assert (by_partitions.topic_count, by_partitions.partition_count) == (5, 50)
+    assert by_partitions.truncated
+    by_topics = decode_topics(Reader(body), 12, 3, 1000)
+    assert len(by_topics.topics) == 3 and by_topics.truncated
+    assert not decode_topics(Reader(body), 12, 5, 50).truncated
+
+
+def test_equal_replica_lists_are_shared() -> None:
+    topics = [("t", 0, [(0, p, 1, [1, 2], [1, 2], []) for p in range(100)])]
+    answer = decode_topics(Reader(metadata_response(12, BROKERS, "c", 1, topics)), 12, 10, 1000)
+    partitions = answer.topics[0].partitions
+    assert len({id(p.replicas) for p in partitions}) == 1
+    assert partitions[0].replicas is partitions[0].isr
+
+
+@pytest.mark.parametrize("version", [8, 12])
+def test_every_cut_short_answer_is_a_decode_error(version: int) -> None:
+    body = metadata_response(version, BROKERS, "cid", 1, TOPICS)
+    for end in range(len(body)):
+        with pytest.raises(DecodeError):
+            decode_topics(Reader(body[:end]), version, 100, 100)
+
+
+def test_hostile_replica_list_length_is_refused() -> None:
+    body = bytearray(metadata_response(8, BROKERS, "cid", 1, [("t", 0, [(0, 0, 1, [1], [1], [])])]))
+    head = struct.pack(">hiii", 0, 0, 1, 0)  # error, partition 0, leader 1, epoch 0
+    at = body.index(head) + len(head)  # then the replica list's length
+    body[at:at + 4] = struct.pack(">i", 2**30)
+    with pytest.raises(DecodeError, match="exceeds the limit"):
+        decode_topics(Reader(bytes(body)), 8, 100, 100)
+
+
+@settings(max_examples=300)
+@given(st.binary(max_size=512), st.sampled_from([1, 5, 7, 8, 9, 10, 12, 13]))
+def test_any_bytes_give_topics_or_a_decode_error(data: bytes, version: int) -> None:
+    try:
+        answer = decode_topics(Reader(data), version, 50, 50)
+    except DecodeError:
+        return
+    assert answer.partition_count >= sum(len(t.partitions) for t in answer.topics)
+
+
+# --- the topics stage against real brokers -------------------------------------
+
+
+def test_mock_cluster_topics_match_what_librdkafka_reads() -> None:
+    from confluent_kafka.admin import AdminClient
+
+    with mock_topics_cluster(3, [("orders", 6, 3), ("payments", 3, 2)]) as cluster:
+        cluster.command("leader", "orders", 0, 3)
+        run = check_json(cluster.bootstrap)
+        expected = AdminClient({"bootstrap.servers": cluster.bootstrap}).list_topics(timeout=10)
+    assert run.code == 0, run.stdout
+    topics = run.report["bootstraps"][0]["topics"]
+    assert topics["status"] == "ok", topics
+    detail = topics["detail"]
+    assert detail["requested"] == [] and detail["topic_count"] == 2 and detail["partition_count"] == 9
+    assert detail["broker_ids"] == [1, 2, 3]
+    seen = {t["name"]: t for t in detail["topics"]}
+    for name, meta in expected.topics.items():
+        leaders: dict[str, int] = {}
+        for p in meta.partitions.values():
+            leaders[str(p.leader)] = leaders.get(str(p.leader), 0) + 1
+        assert seen[name]["leaders"] == dict(sorted(leaders.items())), name
+        assert seen[name]["partitions"] == len(meta.partitions)
+    assert seen["orders"]["leaders"]["3"] >= 1
+    assert "RUN_LIMIT_REACHED" not in run.codes()
+
+
+def test_topic_option_asks_for_those_topics_only() -> None:
+    with mock_topics_cluster(2, [("orders", 4, 2), ("payments", 2, 2)]) as cluster:
+        run = check_json(cluster.bootstrap, "--topic", "orders", "--topic", "orders")
+    detail = run.report["bootstraps"][0]["topics"]["detail"]
+    assert detail["requested"] == ["orders"]
+    assert [t["name"] for t in detail["topics"]] == ["orders"]
+    assert detail["topics"][0]["partitions"] == 4
+
+
+def test_scripted_broker_sees_one_topic_request_without_auto_creation() -> None:
+    with ScriptedKafka(brokers=[(1, "127.0.0.1", 0)]) as server:
+        server.brokers = [(1, "127.0.0.1", server.port)]
+        check_json(server.address, "--topic", "new-topic")
+    topic_requests = [r for r in server.requests if r.api_key == 3 and b"new-topic" in r.body]
+    assert len(topic_requests) == 1
+    request = topic_requests[0]
+    if request.version >= 4:  # allow_auto_topic_creation is false
+        flags = request.body[-4:] if request.version >= 9 else request.body[-3:]
+        assert flags[0] == 0
+
+
+def test_invalid_topic_name_is_a_usage_error() -> None:
+    result = run_cli(["check", "127.0.0.1:9", "--topic", "bad name!"])
+    assert result.code == 2
+    assert "--topic" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.tansu
+def test_tansu_topic_metadata(tansu: BrokerFactory) -> None:
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    broker = tansu.start()
+    admin = AdminClient({"bootstrap.servers": broker.listen})
+    admin.create_topics([NewTopic("events", 3, 1)])["events"].result(15)
+    run = check_json(broker.listen, "--topic", "events")
+    topics = run.report["bootstraps"][0]["topics"]
+    assert topics["status"] == "ok", topics
+    (events,) = topics["detail"]["topics"]
+    assert events["name"] == "events" and events["error"] == "NONE" and events["partitions"] == 3
+    assert events["leaders"] == {"111": 3}
+    assert run.code == 0
+
+
+def test_no_topics_skips_the_request() -> None:
+    with ScriptedKafka(brokers=[(1, "127.0.0.1", 0)]) as server:
+        server.brokers = [(1, "127.0.0.1", server.port)]
+        run = check_json(server.address, "--no-topics")
+    assert run.report["bootstraps"][0]["topics"]["status"] == "skipped"
+    assert run_cli(["check", "127.0.0.1:9", "--no-topics", "--topic", "t"]).code == 2
