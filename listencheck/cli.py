@@ -10,6 +10,7 @@ import re
 import shutil
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -22,6 +23,8 @@ from listencheck.status import ExitStatus
 if TYPE_CHECKING:
     from listencheck.address import Endpoint
     from listencheck.config import ClientConfig
+    from listencheck.models import CheckResult, Report
+    from listencheck.outputs import Output
     from listencheck.pipeline import CheckOptions
     from listencheck.probes.worker import ClientWorker
 
@@ -33,7 +36,9 @@ _secrets: tuple[str, ...] = ()
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 no error finding, 1 at least one error finding, 2 usage or configuration "
-    "error, 3 no bootstrap server answered, 130 interrupted."
+    "error, 3 no bootstrap server answered, 4 internal error, 130 interrupted (SIGINT), 143 "
+    "terminated (SIGTERM). Interrupted or terminated mid-run, the report measured so far is "
+    "written, marked. Options marked env can be set in the environment."
 )
 
 
@@ -50,11 +55,17 @@ def cli() -> None:
 def output_options(func: F) -> F:
     for decorator in reversed([
         click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "html", "markdown"]),
-                     default="text", show_default=True,
-                     help="Report format (html: one self-contained file; markdown: for tickets)."),
+                     default="text", show_default=True, envvar="LISTENCHECK_FORMAT", show_envvar=True,
+                     help="Report format on stdout (html: one self-contained file; markdown: for tickets)."),
+        click.option("--output", "extra_outputs", multiple=True, metavar="FORMAT=FILE",
+                     envvar="LISTENCHECK_OUTPUT", show_envvar=True,
+                     help="Also write the report as FORMAT to FILE, from the same run (repeatable; "
+                          "e.g. --output junit=report.xml --output json=report.json)."),
         click.option("--timeout", type=click.FloatRange(0.05, 300), default=3.0, show_default=True,
+                     envvar="LISTENCHECK_TIMEOUT", show_envvar=True,
                      help="Seconds allowed for each probe stage."),
         click.option("--deadline", type=click.FloatRange(0.1, 3600), default=None,
+                     envvar="LISTENCHECK_DEADLINE", show_envvar=True,
                      help="Seconds allowed for the whole run [default: 4 x timeout + 2]."),
         click.option("--no-color", is_flag=True, help="Plain text, no colours."),
         click.option("-q", "--quiet", is_flag=True, help="Text: findings and verdict only."),
@@ -66,17 +77,25 @@ def output_options(func: F) -> F:
 
 def smoke_options(func: F) -> F:
     for decorator in reversed([
-        click.option("--expect-brokers", metavar="N|N+",
-                     help="Fail unless each bootstrap lists N brokers (N+: at least N)."),
-        click.option("--expect-cluster-id", metavar="ID", help="Fail unless the cluster id is ID."),
-        click.option("--expect-advertised", multiple=True, metavar="HOST:PORT",
-                     help="Fail unless a broker advertises HOST:PORT (repeatable)."),
+        click.option("--expect-brokers", metavar="N|N+", envvar="LISTENCHECK_EXPECT_BROKERS",
+                     show_envvar=True, help="Fail unless each bootstrap lists N brokers (N+: at least N)."),
+        click.option("--expect-cluster-id", metavar="ID", envvar="LISTENCHECK_EXPECT_CLUSTER_ID",
+                     show_envvar=True, help="Fail unless the cluster id is ID."),
+        click.option("--expect-advertised", multiple=True, metavar="HOST:PORT[,...]",
+                     envvar="LISTENCHECK_EXPECT_ADVERTISED", show_envvar=True,
+                     help="Fail unless a broker advertises each HOST:PORT (repeatable)."),
         click.option("--fail-on", type=click.Choice(["warning", "error"]), default="error",
-                     show_default=True, help="Lowest finding severity that fails the run (exit 1)."),
+                     show_default=True, envvar="LISTENCHECK_FAIL_ON", show_envvar=True,
+                     help="Lowest finding severity that fails the run (exit 1)."),
         click.option("--wait", type=click.FloatRange(0, 86400), default=0, metavar="SECONDS",
+                     envvar="LISTENCHECK_WAIT", show_envvar=True,
                      help="Run the whole check again until it passes or SECONDS have passed "
                           "(progress on stderr; exit status of the last attempt). Attempts start "
                           "within SECONDS and each runs under --deadline."),
+        click.option("--wait-passes", type=click.IntRange(1, 100), default=1, show_default=True,
+                     metavar="N", envvar="LISTENCHECK_WAIT_PASSES", show_envvar=True,
+                     help="With --wait: ready means N passing attempts in a row (a flapping "
+                          "listener passes once)."),
     ]):
         func = decorator(func)
     return func
@@ -88,7 +107,8 @@ def smoke_options(func: F) -> F:
               help="Client property, as librdkafka names it (repeatable).")
 @click.option("-F", "files", multiple=True, type=click.Path(path_type=Path), metavar="FILE",
               help="client.properties file (Java or librdkafka), read before -X.")
-@click.option("--vantage", metavar="NAME", help="Label for where this check runs [default: hostname].")
+@click.option("--vantage", metavar="NAME", envvar="LISTENCHECK_VANTAGE", show_envvar=True,
+              help="Label for where this check runs [default: hostname].")
 @click.option("--topic", "topics", multiple=True, metavar="TOPIC",
               help="A topic your application uses: report whether its leaders are reachable "
                    "(repeatable) [default: all topics, bounded].")
@@ -103,7 +123,8 @@ def smoke_options(func: F) -> F:
 def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[Path, ...],
           vantage: str | None, topics: tuple[str, ...], no_topics: bool, deep: bool,
           dns_servers: tuple[str, ...], expect_brokers: str | None, expect_cluster_id: str | None,
-          expect_advertised: tuple[str, ...], fail_on: str, wait: float, fmt: str, timeout: float,
+          expect_advertised: tuple[str, ...], fail_on: str, wait: float, wait_passes: int, fmt: str,
+          extra_outputs: tuple[str, ...], timeout: float,
           deadline: float | None, no_color: bool, quiet: bool, verbose: bool) -> None:
     """Check every advertised listener of the cluster behind each BOOTSTRAP.
 
@@ -114,8 +135,12 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
 
     from listencheck.address import bootstrap_servers
     from listencheck.limits import client_timeout
+    from listencheck.outputs import outputs
     from listencheck.probes.worker import ClientWorker
 
+    targets = outputs(fmt, extra_outputs)
+    if wait_passes > 1 and wait <= 0:
+        raise UsageError("--wait-passes needs --wait SECONDS (the time the passes may take)")
     config = _client_config(files, properties)
     endpoints = _endpoints(bootstrap)
     # Fork the client-library worker now, before the heavier imports below: its own
@@ -128,7 +153,8 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
         options = _check_options(bootstrap, endpoints, config, vantage, expect_brokers, expect_cluster_id,
                                  expect_advertised, fail_on, timeout, deadline, topics, no_topics)
         options = replace(options, deep=deep, dns_servers=_dns_servers(deep, dns_servers))
-        _run_and_print(options, fmt, no_color, quiet, verbose, config.secrets(), wait=wait, worker=worker)
+        _run_and_print(options, targets, no_color, quiet, verbose, config.secrets(), wait=wait,
+                       wait_passes=wait_passes, worker=worker)
     finally:
         if worker is not None:
             worker.stop()
@@ -196,23 +222,23 @@ def _check_options(bootstrap: tuple[str, ...], endpoints: list[tuple[Endpoint, .
 
 @cli.command(epilog="Needs the lab extra: pip install 'listencheck[lab]'.")
 @output_options
-def demo(fmt: str, timeout: float, deadline: float | None, no_color: bool, quiet: bool,
-         verbose: bool) -> None:
+def demo(fmt: str, extra_outputs: tuple[str, ...], timeout: float, deadline: float | None,
+         no_color: bool, quiet: bool, verbose: bool) -> None:
     """Start local brokers with classic listener mistakes and check them.
 
     Everything runs on 127.0.0.1 and is stopped afterwards; no root, no
     network access and no DNS query needed.
     """
-    from dataclasses import replace
-
     from listencheck.lab.demo import demo_listeners, demo_options, intro, running
+    from listencheck.outputs import outputs
 
+    targets = outputs(fmt, extra_outputs)
     listeners = demo_listeners()
     with running(listeners):
         if fmt == "text":
             click.echo(intro(listeners))
         options = replace(demo_options(listeners, timeout), deadline=deadline)
-        code = _run_and_print(options, fmt, no_color, quiet, verbose, (), exit_=False)
+        code = _run_and_print(options, targets, no_color, quiet, verbose, (), exit_=False)
     sys.exit(ExitStatus.OK if code in (ExitStatus.OK, ExitStatus.ERROR_FINDINGS) else code)
 
 
@@ -291,39 +317,88 @@ def explain(code: str | None) -> None:
         click.echo(f"See: {ref}")
 
 
-def _run_and_print(options: CheckOptions, fmt: str, no_color: bool, quiet: bool, verbose: bool,
-                   secrets: tuple[str, ...], exit_: bool = True, wait: float = 0,
-                   worker: ClientWorker | None = None) -> int:
+def _run_and_print(options: CheckOptions, targets: tuple[Output, ...], no_color: bool, quiet: bool,
+                   verbose: bool, secrets: tuple[str, ...], exit_: bool = True, wait: float = 0,
+                   wait_passes: int = 1, worker: ClientWorker | None = None) -> int:
     from listencheck.analysis import build_report
     from listencheck.pipeline import run_check
     from listencheck.redact import Redactor
-    from listencheck.render import RENDERERS, RenderOptions
-    from listencheck.wait import until_passing
+    from listencheck.wait import until_passing, with_wait
 
     redact = Redactor(secrets)
     if wait > 0:
-        report = until_passing(lambda: build_report(run_check(options)), wait,
-                               lambda line: click.echo(redact(line), err=True))
+        waited = until_passing(lambda: build_report(_stopped(run_check(options))), wait,
+                               lambda line: click.echo(redact(line), err=True), passes=wait_passes)
+        report = waited.report
+        if waited.record.outcome == "interrupted" and not report.result.interrupted:
+            # Cancelled between attempts: the last complete attempt, marked as cut short.
+            report = build_report(_stopped(replace(report.result, interrupted=True)))
+        report = with_wait(report, waited.record)
     else:
-        report = build_report(run_check(options, worker))
+        report = build_report(_stopped(run_check(options, worker)))
+    _write_outputs(report, targets, no_color, quiet, verbose, redact)
+    if report.result.interrupted:
+        click.echo(f"listencheck: interrupted ({report.result.stopped_by}); the report is partial",
+                   err=True)
+        if exit_:
+            exit_now(report.verdict.exit_code)
+    if exit_:
+        sys.exit(report.verdict.exit_code)
+    return report.verdict.exit_code
+
+
+def _stopped(result: CheckResult) -> CheckResult:
+    """An interrupted result names the signal that stopped it (SIGINT or SIGTERM)."""
+    from listencheck import signals
+
+    return replace(result, stopped_by=signals.stop_signal()) if result.interrupted else result
+
+
+def _write_outputs(report: Report, targets: tuple[Output, ...], no_color: bool, quiet: bool, verbose: bool,
+                   redact: Callable[[str], str]) -> None:
+    """Files first, stdout last: a file that cannot be written is a usage error before stdout."""
+    from listencheck.outputs import write_file
+    from listencheck.render import RENDERERS, RenderOptions
+
     stream = click.get_text_stream("stdout")
     # click re-wraps an ASCII stdout as UTF-8; ask the interpreter what the terminal takes.
     encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower()
-    render_options = RenderOptions(
+    on_stdout = RenderOptions(
         color=not no_color and "NO_COLOR" not in os.environ and stream.isatty(),
         verbosity=-1 if quiet else (1 if verbose else 0),
         width=max(80, min(shutil.get_terminal_size().columns if stream.isatty() else 120, 160)),
         ascii_only="utf" not in encoding,
     )
-    text = redact(RENDERERS[fmt](report, render_options))
-    click.echo(text, nl=False)
-    if report.result.interrupted:
-        click.echo("listencheck: interrupted; the report above is partial", err=True)
-        if exit_:
-            exit_interrupted()
-    if exit_:
-        sys.exit(report.verdict.exit_code)
-    return report.verdict.exit_code
+    in_file = RenderOptions(color=False, verbosity=on_stdout.verbosity, width=120, ascii_only=False)
+    for target in sorted(targets, key=lambda t: t.path is None):
+        if target.path is None:
+            click.echo(redact(RENDERERS[target.fmt](report, on_stdout)), nl=False)
+        else:
+            write_file(target.path, redact(RENDERERS[target.fmt](report, in_file)))
+
+
+def _write_failure(kind: str, message: str) -> None:
+    """The document of a run that ended without a report, in every format that was asked for
+    except text (whose stdout stays empty: the one line on stderr says it). Never raises."""
+    from listencheck.failure import failure_report
+    from listencheck.outputs import requested_outputs, write_file
+    from listencheck.render import RENDERERS, RenderOptions
+
+    args = sys.argv[1:]
+    command = next((a for a in args if not a.startswith("-")), "")
+    if command in cli.commands and command not in ("check", "demo"):
+        return
+    try:
+        report = failure_report(kind, message)
+        for target in requested_outputs(args, os.environ):
+            if target.path is not None:
+                text = (RENDERERS[target.fmt](report, RenderOptions()) if target.fmt != "text"
+                        else f"listencheck: {kind}: {message}\n")
+                write_file(target.path, _mask(text))
+            elif target.fmt != "text":
+                click.echo(_mask(RENDERERS[target.fmt](report, RenderOptions())), nl=False)
+    except Exception:  # the one line on stderr has been said; nothing more to add
+        pass
 
 
 def _mask(text: str) -> str:
@@ -332,8 +407,8 @@ def _mask(text: str) -> str:
     return Redactor(_secrets)(text)
 
 
-def exit_interrupted() -> None:
-    """Exit 130 now: everything started has been stopped by the ``finally`` blocks on the way here.
+def exit_now(code: int) -> None:
+    """Exit now: everything started has been stopped by the ``finally`` blocks on the way here.
 
     os._exit, not sys.exit: in CPython 3.11 a KeyboardInterrupt raised inside
     exec'd source (dataclasses builds its methods that way, at import) sets a
@@ -341,31 +416,46 @@ def exit_interrupted() -> None:
     """
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(ExitStatus.INTERRUPTED)
+    os._exit(code)
 
 
 def main() -> None:
-    """Entry point: the one place exceptions become exit codes and one-line messages."""
+    """Entry point: the one place exceptions become exit codes and one-line messages.
+
+    With --format or --output json/junit/html/markdown, every ending writes a document
+    saying what happened (a usage error, a cancel before any result, a bug) rather than
+    an empty file that a CI would report as a parse error.
+    """
+    from listencheck import signals
+
+    signals.install()
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
+        _write_failure("usage", _mask(exc.format_message()))
         sys.exit(ExitStatus.USAGE)
     except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
-        click.echo("listencheck: interrupted", err=True)
-        exit_interrupted()
+        by = signals.stop_signal()
+        click.echo(f"listencheck: interrupted ({by})", err=True)
+        _write_failure("terminated" if by == "SIGTERM" else "interrupted",
+                       f"cancelled by {by} before any result")
+        exit_now(signals.exit_status(by))
     except ListencheckError as exc:
         click.echo(_mask(f"listencheck: error: {exc}"), err=True)
+        _write_failure("usage", _mask(str(exc)))
         sys.exit(ExitStatus.USAGE)
     except BrokenPipeError:
         sys.exit(ExitStatus.OK)
     except Exception as exc:
         if os.environ.get("LISTENCHECK_DEBUG"):
             raise
-        click.echo(_mask(f"listencheck: internal error: {type(exc).__name__}: {exc} "
-                         "(set LISTENCHECK_DEBUG=1 for the traceback)"), err=True)
+        message = _mask(f"{type(exc).__name__}: {exc}")
+        click.echo(f"listencheck: internal error: {message} (set LISTENCHECK_DEBUG=1 for the traceback)",
+                   err=True)
+        _write_failure("internal", message)
         sys.exit(ExitStatus.INTERNAL)
 
 

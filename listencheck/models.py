@@ -539,6 +539,29 @@ class CheckResult:
     bootstraps: tuple[BootstrapCheck, ...]
     interrupted: bool = False
     deadline_hit: bool = False
+    stopped_by: str | None = None  # SIGINT or SIGTERM, when interrupted
+    failure: RunFailure | None = None  # the run could not measure anything, and why
+
+
+@dataclass(frozen=True)
+class RunFailure:
+    """Why a run has no measurements: it could not start, or was cancelled before it measured."""
+
+    kind: str  # usage | interrupted | terminated | internal
+    message: str
+
+
+@dataclass(frozen=True)
+class WaitRecord:
+    """What ``--wait`` did: the attempts, and when (if ever) the cluster was ready."""
+
+    wait_s: float
+    passes_required: int  # consecutive passing attempts that mean "ready" (--wait-passes)
+    attempts: int  # attempts run (the last one is the report)
+    consecutive_passes: int  # passing attempts in a row at the end
+    first_pass: int | None  # number of the first attempt that passed
+    ready_after_ms: float | None  # from the first attempt's start until ready; None if never
+    outcome: str  # ready | timed_out | interrupted
 
 
 @dataclass(frozen=True)
@@ -549,3 +572,4 @@ class Report:
     result: CheckResult
     findings: tuple[Finding, ...]
     verdict: Verdict
+    wait: WaitRecord | None = None

@@ -73,7 +73,8 @@ def test_junit_and_json_tell_the_same_story(tansu: BrokerFactory) -> None:
     tcp = case(root, subject, "tcp")
     failure = tcp.find("failure")
     assert failure is not None and failure.get("type") == "ADVERTISED_UNREACHABLE"
-    assert "fix: Nothing accepts connections" in (failure.text or "")
+    (unreachable,) = [f for f in data["findings"] if f["code"] == "ADVERTISED_UNREACHABLE"]
+    assert f"fix: {unreachable['fix']}" in (failure.text or "")
     assert case(root, subject, "kafka").find("skipped") is not None
     # The dead server in a list that answered is a warning: told, but not a failure.
     dead_tcp = case(root, f"bootstrap 127.0.0.1:{dead},{broken.listen} / server 127.0.0.1:{dead}", "tcp")

@@ -197,20 +197,54 @@ def _group_is_gone(pgid: int) -> bool:
     return not found.strip()
 
 
-def test_ctrl_c_between_attempts_exits_130_at_once() -> None:
+def test_ctrl_c_between_attempts_exits_130_at_once_with_the_last_report() -> None:
+    port = closed_port()
     code, out, err, took, pgid = _interrupt(
-        ["check", "--wait", "60", "--timeout", "1", f"127.0.0.1:{closed_port()}"], "attempt 1 failed")
-    assert code == 130 and out == ""
-    assert "interrupted" in err and "Traceback" not in err
+        ["check", "--format", "json", "--wait", "60", "--timeout", "1", f"127.0.0.1:{port}"],
+        "attempt 1 failed")
+    assert code == 130
+    assert "interrupted (SIGINT)" in err and "Traceback" not in err
     assert took < 3
     assert _group_is_gone(pgid)
+    report = json.loads(out)  # the last complete attempt's, marked: what the wait had seen
+    validate(report)
+    assert report["interrupted"] is True and report["stopped_by"] == "SIGINT"
+    assert report["verdict"]["exit_code"] == 130
+    assert "BOOTSTRAP_UNREACHABLE" in {f["code"] for f in report["findings"]}
+    assert report["wait"]["outcome"] == "interrupted" and report["wait"]["attempts"] >= 1
+    assert report["wait"]["first_pass"] is None
 
 
 def test_ctrl_c_during_an_attempt_stops_the_client_worker_too() -> None:
     with tcp_server(silent) as port:  # the attempt hangs in the Kafka stage until Ctrl-C
         code, out, err, took, pgid = _interrupt(
-            ["check", "--wait", "60", "--timeout", "10", f"127.0.0.1:{port}"], 1.5)
-    assert code == 130 and out == ""
+            ["check", "--format", "json", "--wait", "60", "--timeout", "10", f"127.0.0.1:{port}"], 1.5)
+    assert code == 130
     assert "Traceback" not in err
     assert took < 5
     assert _group_is_gone(pgid)  # the forked librdkafka worker did not outlive the command
+    report = json.loads(out)  # the README's promise: the partial report of the attempt
+    validate(report)
+    assert report["interrupted"] is True and report["wait"]["outcome"] == "interrupted"
+    assert report["wait"]["attempts"] == 1
+    assert report["bootstraps"][0]["client"]["error"]["reason"] == "interrupted"
+
+
+def test_wait_passes_asks_for_passes_in_a_row(tansu: BrokerFactory) -> None:
+    broker = tansu.start("127.0.0.1:{port}")
+    run = run_cli(["check", "--format", "json", "--timeout", "1", "--wait", "30", "--wait-passes", "2",
+                   broker.listen])
+    assert run.code == 0, run.stderr
+    report = run.report
+    validate(report)
+    wait = report["wait"]
+    assert wait == {"wait_s": 30.0, "passes_required": 2, "attempts": 2, "consecutive_passes": 2,
+                    "first_pass": 1, "ready_after_ms": wait["ready_after_ms"], "outcome": "ready"}
+    assert wait["ready_after_ms"] >= 1000  # the second attempt starts a retry interval later
+    assert "attempt 1 passed (1 of 2 in a row)" in run.stderr
+    assert "attempt 2 passed after" in run.stderr
+
+
+def test_wait_passes_needs_wait() -> None:
+    run = run_cli(["check", "--wait-passes", "2", "127.0.0.1:9"])
+    assert run.code == 2 and "--wait-passes needs --wait" in run.stderr

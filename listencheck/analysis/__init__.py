@@ -182,12 +182,21 @@ def _run_findings(result: CheckResult) -> Iterator[Finding]:
         )
 
 
+_FAILURE_STATUS = {"usage": ExitStatus.USAGE, "interrupted": ExitStatus.INTERRUPTED,
+                   "terminated": ExitStatus.TERMINATED, "internal": ExitStatus.INTERNAL}
+
+
 def verdict_for(result: CheckResult, findings: tuple[Finding, ...]) -> Verdict:
     """Exit status and summary; ``settings.fail_on`` decides which severities fail the run."""
     counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
     fail_on = result.settings.fail_on
+    if result.failure is not None:  # nothing was measured: the failure is the whole story
+        code = _FAILURE_STATUS.get(result.failure.kind, ExitStatus.INTERNAL)
+        return Verdict(int(code), 0, 0, 0, f"{result.failure.kind}: {result.failure.message}")
     if result.interrupted:
-        code, summary = ExitStatus.INTERRUPTED, "interrupted: this report is partial"
+        code = ExitStatus.TERMINATED if result.stopped_by == "SIGTERM" else ExitStatus.INTERRUPTED
+        by = f" ({result.stopped_by})" if result.stopped_by else ""
+        summary = f"interrupted{by}: this report is partial"
     elif result.bootstraps and not any(b.answered for b in result.bootstraps):
         code, summary = ExitStatus.NO_BOOTSTRAP, "no bootstrap server answered"
     elif counts[Severity.ERROR]:

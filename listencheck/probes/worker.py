@@ -61,9 +61,9 @@ class ClientWorker:
         sys.stdout.flush()
         sys.stderr.flush()
         parent = os.getpid()
-        # Ctrl-C during fork would raise inside the interpreter's at-fork hooks, where it is
+        # Ctrl-C (or SIGTERM) during fork would raise inside the interpreter's at-fork hooks, where it is
         # printed and lost; held back here, it arrives once both processes are set up.
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         pid = os.fork()
         if pid == 0:  # child: never returns
             os.close(results_r)

@@ -27,7 +27,7 @@ from listencheck.models import (
 )
 from listencheck.protocol.messages import error_name
 
-SCHEMA_VERSION = "1.7"
+SCHEMA_VERSION = "1.8"
 
 
 def render_json(report: Report) -> str:
@@ -83,7 +83,10 @@ def report_to_json(report: Report) -> dict[str, JsonValue]:
         "vantage": _plain(result.vantage),
         "settings": _plain(result.settings),
         "interrupted": result.interrupted,
+        "stopped_by": result.stopped_by,
+        "failure": _plain(result.failure),
         "deadline_hit": result.deadline_hit,
+        "wait": _plain(report.wait),
         "bootstraps": [_bootstrap(b) for b in result.bootstraps],
         "findings": [finding_to_json(f) for f in report.findings],
         "verdict": _plain(report.verdict),

@@ -10,7 +10,9 @@ name the stage (``address``, ``resolve``, ``tcp``, ``kafka``, ``metadata``,
 A case fails when a finding at or above --fail-on belongs to it, so the failures
 agree with the exit status; its <failure> carries the code (type), message and
 fix of every such finding. Findings below the threshold go to the case's
-<system-out>. A stage that did not run, with nothing to say, is <skipped>.
+<system-out>. A stage that did not run, with nothing to say, is <skipped>. A run
+that did not complete (cancelled by SIGINT or SIGTERM, a usage error, a bug) has
+a ``run / completed`` case with an <error> saying so, so a CI shows the cause.
 
 Times follow the JUnit convention: a case's time is its stage's, a suite's the sum
 of its cases and <testsuites>'s the sum of the suites. Stages run concurrently, so
@@ -82,6 +84,7 @@ class _Case:
     name: str
     stage: StageResult[object] | None = None
     findings: list[Finding] = field(default_factory=list)
+    error: tuple[str, str] | None = None  # (type, message): the run itself did not complete
 
 
 @dataclass
@@ -150,12 +153,26 @@ def _suites(report: Report) -> dict[str, _Suite]:
         if expect.cluster_id is not None:
             suite.case("expectations", "cluster id", judged)
     run = suites.setdefault(RUN_SUITE, _Suite(RUN_SUITE))
-    run.case("run", "deadline")
+    completion = _completion_error(report)
+    if completion is not None:
+        run.case("run", "completed").error = completion
+    if report.result.failure is None:
+        run.case("run", "deadline")
     if len(report.result.bootstraps) > 1:
         run.case("listeners", "one cluster")
     for address in expect.advertised:
         run.case("expectations", f"advertised {address}")
     return suites
+
+
+def _completion_error(report: Report) -> tuple[str, str] | None:
+    """Why the run did not complete (a usage error, a cancel, a bug), as an <error>; else None."""
+    result = report.result
+    if result.failure is not None:
+        return result.failure.kind, report.verdict.summary
+    if result.interrupted:
+        return (result.stopped_by or "interrupted"), report.verdict.summary
+    return None
 
 
 def _place_findings(report: Report, suites: dict[str, _Suite]) -> None:
@@ -252,7 +269,12 @@ def _xml(report: Report, suites: list[_Suite]) -> ET.Element:
                                  name=_clean(case.name), time=_seconds(case_ms))
             failing = [f for f in case.findings if f.severity.at_least(fail_on)]
             other = [f for f in case.findings if not f.severity.at_least(fail_on)]
-            if failing:
+            if case.error is not None:
+                counts["errors"] += 1
+                error_type, message = case.error
+                ET.SubElement(node, "error", type=error_type, message=_clean(message)).text = _clean(
+                    f"exit status {report.verdict.exit_code}: {message}")
+            elif failing:
                 counts["failures"] += 1
                 first = failing[0]
                 failure = ET.SubElement(node, "failure", type=first.code,
@@ -269,7 +291,7 @@ def _xml(report: Report, suites: list[_Suite]) -> ET.Element:
                 out.text = _clean("\n\n".join(_finding_text(f) for f in other))
         element.set("tests", str(counts["tests"]))
         element.set("failures", str(counts["failures"]))
-        element.set("errors", "0")
+        element.set("errors", str(counts["errors"]))
         element.set("skipped", str(counts["skipped"]))
         element.set("time", _seconds(suite_ms))
         total_ms += suite_ms
