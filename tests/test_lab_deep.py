@@ -78,8 +78,8 @@ def test_silent_drop_names_the_last_hop_and_the_text_report_says_so(lab: Lab) ->
     assert f"the last device that answered is hop 2 ({R2})" in text.stdout
     assert f"traceroute: 1 {R1} · 2 {R2}" in text.stdout
     plain = path.client.text(f"{SERVER}:9092")
-    assert "hint: run again with --deep" in plain.stdout
-    assert "hint: run again with --deep" not in text.stdout
+    assert "hint: --deep shows who drops" in plain.stdout
+    assert "hint: --deep shows who drops" not in text.stdout
 
 
 def test_missing_route_on_the_client(lab: Lab) -> None:

@@ -6,16 +6,20 @@ from listencheck.deepmodels import Answer, DeepDetail, PathDetail, ResolversDeta
 from listencheck.models import CheckResult, EndpointProbe, Reason
 
 _HINTED = (Reason.TIMEOUT, Reason.RESET, Reason.REFUSED, Reason.UNREACHABLE)
-HINT = ("hint: run again with --deep to see who drops, rejects or resets these connections "
-        "(SYN probe, TCP traceroute; needs root or CAP_NET_RAW)")
+HINT = "hint: --deep shows who drops, rejects or resets these connections (needs root or CAP_NET_RAW)"
 
 
 def deep_hint(result: CheckResult) -> str | None:
-    """One line when a connection timed out, was refused or reset and --deep was not given."""
+    """One line when a connection timed out, was refused or reset and --deep was not given
+    (not for a loopback address, nor for a name another of whose addresses works)."""
     if result.settings.deep:
         return None
     for probe in _probes(result):
+        if probe.works:
+            continue
         for attempt in probe.attempts:
+            if attempt.address.startswith("127.") or attempt.address == "::1":
+                continue
             stalled = attempt.kafka.ok and attempt.metadata.reason is Reason.TIMEOUT
             if attempt.tcp.reason in _HINTED or stalled:
                 return HINT
