@@ -264,17 +264,19 @@ class _Run:
     async def _probe(self, endpoint: Endpoint) -> EndpointProbe:
         classification = classify_host(endpoint.host)
         resolved = await self._resolve(endpoint)
-        resolvers = asyncio.ensure_future(self._resolvers(endpoint, resolved))
+        # --deep: every nameserver asked for the name while the addresses are probed.
+        resolvers = None if self.deep is None else asyncio.ensure_future(self._resolvers(endpoint, resolved))
         if not resolved.ok or resolved.detail is None:
-            return EndpointProbe(endpoint, classification, resolved, resolvers=await resolvers)
+            return EndpointProbe(endpoint, classification, resolved,
+                                 resolvers=await resolvers if resolvers else None)
         addresses = resolved.detail.addresses[:MAX_ADDRESSES_PER_HOST]
         attempts = await asyncio.gather(*(self._attempt(endpoint, a) for a in addresses))
-        return EndpointProbe(endpoint, classification, resolved, tuple(attempts), await resolvers)
+        return EndpointProbe(endpoint, classification, resolved, tuple(attempts),
+                             await resolvers if resolvers else None)
 
     async def _resolvers(self, endpoint: Endpoint, resolved: StageResult[ResolveDetail]
-                         ) -> StageResult[ResolversDetail] | None:
-        if self.deep is None:
-            return None
+                         ) -> StageResult[ResolversDetail]:
+        assert self.deep is not None
         if not await self._acquire(self.resolutions):
             return StageResult.deadline_cut(None)
         try:
