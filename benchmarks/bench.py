@@ -3,6 +3,7 @@
     python3 benchmarks/bench.py                 # everything, prints a Markdown table
     python3 benchmarks/bench.py --quick         # fewer runs and sizes (a smoke run)
     python3 benchmarks/bench.py --only startup,healthy --runs 21
+    python3 benchmarks/bench.py --only broken,broken-lab --runs 15   # time to verdict when broken
 
 Every figure is the median of repeated runs, with the spread (min-max) beside
 it; runs of the reference and of listencheck are interleaved so both see the
@@ -23,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -35,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import scenarios  # noqa: E402
 from listencheck.lab.tansu import TansuBroker, free_port  # noqa: E402
 from tests.support.mock_cluster import mock_cluster  # noqa: E402
 from tests.support.scripted import ScriptedKafka  # noqa: E402
@@ -106,10 +109,10 @@ def run(cmd: Sequence[str], keep_output: bool = False) -> Sample:
                   output=proc.stdout if keep_output else b"")
 
 
-def run_listencheck(args: Sequence[str], keep_output: bool = False) -> Sample:
+def run_listencheck(args: Sequence[str], keep_output: bool = False, prefix: Sequence[str] = ()) -> Sample:
     """`python -m listencheck ARGS`, run through _inprocess.py to read both peaks."""
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as result:
-        sample = run([PY, INPROCESS, result.name, "listencheck", *args], keep_output)
+        sample = run([*prefix, PY, INPROCESS, result.name, "listencheck", *args], keep_output)
         own, children = (int(x) for x in Path(result.name).read_text().split())
     sample.self_mib, sample.child_mib = own / 1024, children / 1024
     return sample
@@ -185,22 +188,80 @@ def scale(runs: int, sizes: Sequence[int]) -> list[str]:
 
 
 def blackholed(runs: int, counts: Sequence[int], timeout: float) -> list[str]:
+    """Listeners that accept and never answer, each run paired (A B A B ...) with a healthy check:
+    the difference, less one timeout, is what the silence costs beyond that timeout."""
     rows = [
-        f"| silent advertised listeners (--timeout {timeout:g}) | listencheck ms | "
-        "ms beyond one timeout | brokers found silent | brokers cut by the deadline | exit |",
-        "|---|---|---|---|---|---|",
+        f"| silent advertised listeners (--timeout {timeout:g}) | healthy check ms | listencheck ms | "
+        "beyond one timeout ms | beyond healthy + timeout ms (paired) | found silent | cut by the deadline "
+        "| exit |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for count in counts:
-        with black_holes(count) as ports, ScriptedKafka() as script:
-            script.brokers = [(i + 1, "127.0.0.1", port) for i, port in enumerate(ports)]
-            lc = Series()
-            for _ in range(runs):
-                lc.add(check(script.address, "--timeout", str(timeout), keep_output=True))
-        extra = lc.stat(lambda s: s.wall_ms - timeout * 1000)
-        silent = lc.stat(lambda s: _kafka_reasons(s).count("silent"))
-        cut = lc.stat(lambda s: _kafka_reasons(s).count("deadline"))
-        rows.append(f"| {count} | {lc.stat(lambda s: s.wall_ms)} | {extra} | {silent} | {cut} | {lc.codes} |")
+    with scenarios.healthy() as good:
+        for count in counts:
+            with black_holes(count) as ports, ScriptedKafka() as script:
+                script.brokers = [(i + 1, "127.0.0.1", port) for i, port in enumerate(ports)]
+                ref, lc = Series(), Series()
+                for _ in range(runs):
+                    ref.add(check(*good))
+                    lc.add(check(script.address, "--timeout", str(timeout), keep_output=True))
+            extra = lc.stat(lambda s: s.wall_ms - timeout * 1000)
+            paired = Series([Sample(b.wall_ms - a.wall_ms - timeout * 1000, 0)
+                             for a, b in zip(ref.samples, lc.samples, strict=True)])
+            silent = lc.stat(lambda s: _kafka_reasons(s).count("silent"))
+            cut = lc.stat(lambda s: _kafka_reasons(s).count("deadline"))
+            rows.append(f"| {count} | {ref.stat(lambda s: s.wall_ms)} | {lc.stat(lambda s: s.wall_ms)} | "
+                        f"{extra} | {paired.stat(lambda s: s.wall_ms)} | {silent} | {cut} | {lc.codes} |")
     return rows
+
+
+def broken(runs: int) -> list[str]:
+    """Definite failures after a working bootstrap, each paired (A B A B ...) with a healthy check."""
+    rows = [
+        "| advertised broker | healthy check ms | broken check ms | broken - healthy ms | client stage ms "
+        "| error findings | exit |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    with scenarios.healthy() as good:
+        for name, make in scenarios.LOOPBACK.items():
+            with make() as args:
+                ref, lc = Series(), Series()
+                command = ["check", "--format", "json", *args]
+                run_listencheck(command)  # warm
+                for _ in range(runs):
+                    ref.add(check(*good))
+                    lc.add(run_listencheck(command, keep_output=True))
+            rows.append(_broken_row(name, ref, lc))
+    return rows
+
+
+def broken_lab(runs: int) -> list[str]:
+    """An advertised name that does not resolve (NXDOMAIN from the host's own DNS server), in a
+    network namespace; paired with a healthy listener of the same host."""
+    from tests.lab import Lab, Records
+
+    with tempfile.TemporaryDirectory() as tmp, Lab(Path(tmp)) as lab:
+        host = lab.host("client")
+        host.use_dns(Records())  # every name is NXDOMAIN
+        host.broker("127.0.0.1", 9092, "kafka:9092")
+        host.broker("127.0.0.1", 9093, "127.0.0.1:9093")
+        prefix = list(host.prefix)
+        ref, lc = Series(), Series()
+        for _ in range(runs):
+            ref.add(run_listencheck(["check", "--format", "json", "127.0.0.1:9093"], prefix=prefix))
+            lc.add(run_listencheck(["check", "--format", "json", "127.0.0.1:9092"], True, prefix))
+    return [_broken_row("NXDOMAIN (lab namespace)", ref, lc)]
+
+
+def _broken_row(name: str, ref: Series, lc: Series) -> str:
+    paired = Series([Sample(b.wall_ms - a.wall_ms, 0)
+                     for a, b in zip(ref.samples, lc.samples, strict=True)])
+    codes = sorted({f["code"] for s in lc.samples for f in json.loads(s.output)["findings"]
+                    if f["severity"] == "error"})
+    client = Series([Sample(json.loads(s.output)["bootstraps"][0]["client"]["elapsed_ms"] or 0, 0)
+                     for s in lc.samples])
+    return (f"| {name} | {ref.stat(lambda s: s.wall_ms)} | {lc.stat(lambda s: s.wall_ms)} | "
+            f"{paired.stat(lambda s: s.wall_ms)} | {client.stat(lambda s: s.wall_ms)} | "
+            f"{', '.join(codes)} | {lc.codes} |")
 
 
 def _kafka_reasons(sample: Sample) -> list[str]:
@@ -214,7 +275,7 @@ def _kafka_reasons(sample: Sample) -> list[str]:
     return reasons
 
 
-SECTIONS = ("startup", "healthy", "scale", "blackholed")
+SECTIONS = ("startup", "healthy", "broken", "broken-lab", "scale", "blackholed")
 
 
 def main() -> None:
@@ -242,6 +303,13 @@ def main() -> None:
         print("\n".join(startup(runs)) + "\n")
     if "healthy" in only:
         print("\n".join(healthy(runs)) + "\n")
+    if "broken" in only:
+        print("\n".join(broken(runs)) + "\n")
+    if "broken-lab" in only:
+        if os.geteuid() == 0 and shutil.which("dnsmasq"):
+            print("\n".join(broken_lab(runs)) + "\n")
+        else:
+            print("(broken-lab skipped: needs root and dnsmasq)\n")
     if "scale" in only:
         print("\n".join(scale(max(3, runs // 2), sizes)) + "\n")
     if "blackholed" in only:

@@ -1,6 +1,6 @@
 """Cost of a large topic-metadata answer: decode time and peak memory.
 
-    python3 benchmarks/topic_metadata.py [--partitions 200000] [--topics 2000] [--runs 5]
+    python3 benchmarks/topic_metadata.py [--partitions 200000] [--topics 2000] [--runs 5] [--end-to-end]
 
 Builds a Metadata v12 (flexible) and v8 (classic) answer listing PARTITIONS
 partitions over TOPICS topics on 30 brokers with replication factor 3 (one
@@ -17,6 +17,7 @@ import json
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,12 +70,51 @@ def build(version: int, partitions: int, topics: int, brokers: int = 30) -> byte
     return metadata_response(version, listed, "bench", 1, topic_list)
 
 
+def end_to_end(partitions: int, topics: int, runs: int) -> None:
+    """`listencheck check` (text and JSON) against a scripted broker whose topic metadata is
+    that large answer: wall time and peak memory (GNU time) of the whole command."""
+    import tempfile
+
+    from tests.support.scripted import Request, ScriptedKafka, frame, metadata_response
+
+    with ScriptedKafka() as server:
+        listed = [(1, "127.0.0.1", server.port)]
+        big = None
+
+        def answer(request: Request) -> bytes | None:
+            if request.api_key == 3 and request.body[:1] == b"\x00":  # v9+: a null array, all topics
+                return frame(request.correlation_id, big or b"", flexible=True)
+            return server.default_answer(request)
+
+        per_topic = partitions // topics
+        big = metadata_response(12, listed, "bench", 1, [
+            (f"topic-{t:05d}", 0, [(0, p, 1, [1], [1], []) for p in range(per_topic)]) for t in range(topics)])
+        server.brokers = listed
+        server.responder = answer
+        for fmt in ("text", "json"):
+            walls, peaks = [], []
+            for _ in range(runs):
+                with tempfile.NamedTemporaryFile() as out:
+                    start = time.perf_counter()
+                    subprocess.run(["/usr/bin/time", "-q", "-f", "%M", "-o", out.name, sys.executable, "-m",
+                                    "listencheck", "check", "--format", fmt, "--timeout", "10",
+                                    server.address], check=False, capture_output=True, cwd=ROOT)
+                    walls.append((time.perf_counter() - start) * 1000)
+                    peaks.append(int(Path(out.name).read_text().split()[-1]) / 1024)
+            print(f"listencheck check --format {fmt}, {partitions:,} partitions: "
+                  f"{statistics.median(walls):,.0f} ms ({min(walls):,.0f}-{max(walls):,.0f}), "
+                  f"peak {statistics.median(peaks):.0f} MiB (largest process)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--partitions", type=int, default=200_000)
     parser.add_argument("--topics", type=int, default=2_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--end-to-end", action="store_true", help="also time the whole command")
     args = parser.parse_args()
+    if args.end_to_end:
+        end_to_end(args.partitions, args.topics, args.runs)
     import tempfile
 
     for version in (12, 8):

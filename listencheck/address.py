@@ -162,6 +162,8 @@ KUBERNETES_SUFFIXES = ("svc", "svc.cluster.local", "cluster.local", "pod.cluster
 
 @dataclass(frozen=True)
 class Classification:
+    """What kind of address a host is (loopback, wildcard, tunnel, ...), without sending anything."""
+
     kinds: frozenset[AddressKind]
     tunnel_service: str | None = None
 

@@ -9,25 +9,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from listencheck.codes import FindingCode
 from listencheck.models import Severity
+from listencheck.stages import Stage
 
 ERR, WARN, NOTE = Severity.ERROR, Severity.WARNING, Severity.INFO
-DOCS_URL = "docs/findings.md"
 
 
 @dataclass(frozen=True)
 class FindingSpec:
-    code: str
+    """A finding code's public definition: its stage, title, severities, meaning, evidence, fix."""
+
+    code: FindingCode
+    stage: Stage  # where its findings belong, unless the rule knows better (the stage that failed)
     title: str
     severities: tuple[Severity, ...]  # the severities it can take; the evidence picks one
     meaning: str
     evidence: str
     fix: str
     references: tuple[str, ...] = ()
-
-    @property
-    def anchor(self) -> str:
-        return f"{DOCS_URL}#{self.code.lower()}"
 
 
 _LISTENERS_DOC = "https://www.confluent.io/blog/kafka-listeners-explained/"
@@ -43,7 +43,7 @@ _KIP103 = "https://cwiki.apache.org/confluence/display/KAFKA/KIP-103%3A+Separati
 _SPECS = (
     # --- bootstrap ---------------------------------------------------------
     FindingSpec(
-        "BOOTSTRAP_UNRESOLVABLE", "Bootstrap host does not resolve", (ERR, WARN),
+        FindingCode.BOOTSTRAP_UNRESOLVABLE, Stage.RESOLVE, "Bootstrap host does not resolve", (ERR, WARN),
         "A bootstrap server's host name gives no address from here. Error when no server of the "
         "list answered; warning when another server of the same list did.",
         "host, getaddrinfo reason and message, DNS status (NXDOMAIN, NODATA, SERVFAIL, TIMEOUT), "
@@ -51,14 +51,16 @@ _SPECS = (
         "Use a name this client can resolve (or an IP address), or add it to DNS or /etc/hosts.",
     ),
     FindingSpec(
-        "BOOTSTRAP_UNREACHABLE", "Bootstrap address does not accept connections", (ERR, WARN),
+        FindingCode.BOOTSTRAP_UNREACHABLE, Stage.TCP,
+        "Bootstrap address does not accept connections", (ERR, WARN),
         "The bootstrap host resolves but no TCP connection could be made to any of its addresses.",
         "each resolved address with refused / timeout / unreachable and the elapsed time.",
         "Check the port, that the broker is running, port publishing (docker -p HOST:CONTAINER, "
         "kubectl port-forward) and firewalls between this client and the broker.",
     ),
     FindingSpec(
-        "BOOTSTRAP_NOT_KAFKA", "Bootstrap address is not a Kafka listener", (ERR, WARN),
+        FindingCode.BOOTSTRAP_NOT_KAFKA, Stage.KAFKA,
+        "Bootstrap address is not a Kafka listener", (ERR, WARN),
         "Something accepts connections on the bootstrap address but does not answer a Kafka "
         "ApiVersions request: another service, a TLS listener spoken to in plaintext, or silence.",
         "what answered (http, tls, ssh, silent, closed, malformed) and the first bytes received.",
@@ -66,27 +68,29 @@ _SPECS = (
         "security.protocol=SSL (or SASL_SSL).",
     ),
     FindingSpec(
-        "BOOTSTRAP_METADATA_FAILED", "Bootstrap broker did not return metadata", (ERR, WARN),
+        FindingCode.BOOTSTRAP_METADATA_FAILED, Stage.METADATA,
+        "Bootstrap broker did not return metadata", (ERR, WARN),
         "The bootstrap server speaks Kafka but its Metadata request failed, so the client never "
         "learns the advertised brokers.",
         "the failing stage, Kafka error name, timings.",
         "Look at the broker's logs; check authentication settings for SASL listeners.",
     ),
     FindingSpec(
-        "BOOTSTRAP_NO_BROKERS", "Metadata lists no brokers", (ERR,),
+        FindingCode.BOOTSTRAP_NO_BROKERS, Stage.METADATA, "Metadata lists no brokers", (ERR,),
         "The bootstrap answered Metadata with an empty broker list: a client has nowhere to go.",
         "cluster id, controller id, metadata version.",
         "The broker is still starting or misconfigured: check its logs and advertised.listeners.",
     ),
     FindingSpec(
-        "BOOTSTRAP_CLUSTER_MISMATCH", "Bootstrap servers belong to different clusters", (ERR, WARN),
+        FindingCode.BOOTSTRAP_CLUSTER_MISMATCH, Stage.CLUSTER,
+        "Bootstrap servers belong to different clusters", (ERR, WARN),
         "Servers of one bootstrap list (error) or of listeners checked together (warning) report "
         "different cluster ids: the client may join whichever answers first.",
         "each bootstrap server and the cluster id it reported.",
         "List only servers of one cluster in bootstrap.servers.",
     ),
     FindingSpec(
-        "BOOTSTRAP_REDIRECT", "Client is redirected to other addresses", (NOTE,),
+        FindingCode.BOOTSTRAP_REDIRECT, Stage.METADATA, "Client is redirected to other addresses", (NOTE,),
         "The client was given one address but the cluster tells it to continue with the "
         "advertised addresses. Everything after the first request goes there.",
         "the bootstrap address used and the advertised addresses.",
@@ -96,7 +100,7 @@ _SPECS = (
     ),
     # --- advertised addresses ---------------------------------------------
     FindingSpec(
-        "ADVERTISED_INVALID_ADDRESS", "Advertised address is not usable", (ERR,),
+        FindingCode.ADVERTISED_INVALID_ADDRESS, Stage.ADDRESS, "Advertised address is not usable", (ERR,),
         "A broker advertises a host or port no client can use (empty host, port outside 1-65535, "
         "host:port inside the host field, invalid characters).",
         "the raw host and port from the metadata, and what is wrong with them.",
@@ -104,7 +108,8 @@ _SPECS = (
         "port.",
     ),
     FindingSpec(
-        "ADVERTISED_UNRESOLVABLE", "Advertised host does not resolve from here", (ERR,),
+        FindingCode.ADVERTISED_UNRESOLVABLE, Stage.RESOLVE,
+        "Advertised host does not resolve from here", (ERR,),
         "The client bootstraps fine but cannot resolve the host name a broker advertises, so "
         "every request after the first fails.",
         "host, getaddrinfo reason, DNS status and nameservers, /etc/hosts entries, the address "
@@ -114,7 +119,8 @@ _SPECS = (
         (_LISTENERS_DOC, _KIP103),
     ),
     FindingSpec(
-        "ADVERTISED_UNREACHABLE", "Advertised address does not accept connections", (ERR,),
+        FindingCode.ADVERTISED_UNREACHABLE, Stage.TCP,
+        "Advertised address does not accept connections", (ERR,),
         "The advertised host resolves but no TCP connection can be made: nothing listens there "
         "as seen from here (refused), packets are dropped (timeout) or there is no route.",
         "each resolved address with refused / timeout / unreachable and the elapsed time.",
@@ -123,7 +129,8 @@ _SPECS = (
         (_LISTENERS_DOC,),
     ),
     FindingSpec(
-        "ADVERTISED_PARTIALLY_REACHABLE", "Some addresses of an advertised host fail", (WARN,),
+        FindingCode.ADVERTISED_PARTIALLY_REACHABLE, Stage.TCP,
+        "Some addresses of an advertised host fail", (WARN,),
         "The advertised name resolves to several addresses (often IPv4 and IPv6) and only some "
         "accept connections: clients stall or fail intermittently on the others.",
         "each address with its family and result.",
@@ -131,20 +138,22 @@ _SPECS = (
         "record, or set broker.address.family=v4 (or v6) in the client.",
     ),
     FindingSpec(
-        "ADVERTISED_NOT_KAFKA", "Advertised address is not a Kafka listener", (ERR,),
+        FindingCode.ADVERTISED_NOT_KAFKA, Stage.KAFKA, "Advertised address is not a Kafka listener", (ERR,),
         "A connection to the advertised address succeeds but what answers is not Kafka: another "
         "service on that port, a TLS listener, or silence.",
         "what answered (http, tls, ssh, silent, closed, malformed) and the first bytes.",
         "Advertise the port of the broker's listener, not of another service.",
     ),
     FindingSpec(
-        "ADVERTISED_METADATA_FAILED", "Advertised broker did not return metadata", (ERR,),
+        FindingCode.ADVERTISED_METADATA_FAILED, Stage.METADATA,
+        "Advertised broker did not return metadata", (ERR,),
         "The advertised broker speaks Kafka but its Metadata request failed.",
         "the failing stage and Kafka error name.",
         "Look at that broker's logs and its listener's security settings.",
     ),
     FindingSpec(
-        "ADVERTISED_WRONG_BROKER", "Advertised address reaches another broker or cluster", (ERR,),
+        FindingCode.ADVERTISED_WRONG_BROKER, Stage.IDENTITY,
+        "Advertised address reaches another broker or cluster", (ERR,),
         "The address a broker advertises leads to a different broker or a different cluster "
         "(a crossed port forward, two brokers advertising one address, a stale DNS record).",
         "expected and seen cluster id, expected and seen broker id (and whether the broker "
@@ -152,7 +161,8 @@ _SPECS = (
         "Give each broker its own advertised host:port and make it lead to that broker.",
     ),
     FindingSpec(
-        "ADVERTISED_LISTENER_MISMATCH", "Advertised address reaches another listener", (WARN,),
+        FindingCode.ADVERTISED_LISTENER_MISMATCH, Stage.IDENTITY,
+        "Advertised address reaches another listener", (WARN,),
         "The address leads to the right broker but to a listener that advertises the broker "
         "elsewhere: after its next metadata refresh the client moves to that other address.",
         "the advertised address and the address the reached listener advertises instead.",
@@ -161,7 +171,7 @@ _SPECS = (
         (_LISTENERS_DOC,),
     ),
     FindingSpec(
-        "ADVERTISED_DUPLICATE", "Several brokers advertise one address", (ERR,),
+        FindingCode.ADVERTISED_DUPLICATE, Stage.ADDRESS, "Several brokers advertise one address", (ERR,),
         "Two or more broker ids advertise the same host:port, so clients cannot reach all of "
         "them (copied configuration, or every broker advertising the load balancer).",
         "the address and the broker ids advertising it.",
@@ -169,7 +179,8 @@ _SPECS = (
     ),
     # --- security: TLS and SASL, per advertised broker ---------------------
     FindingSpec(
-        "PROTOCOL_MISMATCH", "Client and listener speak different security protocols", (ERR,),
+        FindingCode.PROTOCOL_MISMATCH, Stage.KAFKA,
+        "Client and listener speak different security protocols", (ERR,),
         "The client's security.protocol is not what the listener speaks: plaintext to a TLS "
         "listener (the broker closes the connection or sends a TLS alert), TLS to a plaintext "
         "listener (the handshake hangs or fails with 'wrong version number'), plaintext to a SASL "
@@ -184,7 +195,7 @@ _SPECS = (
         (_SECURITY_DOC,),
     ),
     FindingSpec(
-        "TLS_HANDSHAKE_FAILED", "TLS handshake with the broker failed", (ERR,),
+        FindingCode.TLS_HANDSHAKE_FAILED, Stage.TLS, "TLS handshake with the broker failed", (ERR,),
         "The TCP connection works but the TLS handshake does not complete: the broker sends an "
         "alert (no common protocol version or cipher, client certificate refused), closes the "
         "connection or never answers.",
@@ -194,7 +205,8 @@ _SPECS = (
         (_SECURITY_DOC,),
     ),
     FindingSpec(
-        "TLS_UNTRUSTED_CERTIFICATE", "Broker certificate is not trusted by the client", (ERR, WARN),
+        FindingCode.TLS_UNTRUSTED_CERTIFICATE, Stage.TLS,
+        "Broker certificate is not trusted by the client", (ERR, WARN),
         "The broker's certificate chain does not verify against the client's trust store "
         "(ssl.ca.location, ssl.ca.pem or the system store): self-signed, signed by another CA, or "
         "an intermediate certificate missing. A warning when the client has "
@@ -206,7 +218,8 @@ _SPECS = (
         (_SECURITY_DOC,),
     ),
     FindingSpec(
-        "TLS_HOSTNAME_MISMATCH", "Broker certificate does not name the advertised host", (ERR, WARN),
+        FindingCode.TLS_HOSTNAME_MISMATCH, Stage.TLS,
+        "Broker certificate does not name the advertised host", (ERR, WARN),
         "With hostname verification on (ssl.endpoint.identification.algorithm=https, the default) "
         "the client checks the advertised host, not the bootstrap host, against the certificate's "
         "DNS names. The common trap: the bootstrap name is in the certificate, the advertised name "
@@ -221,7 +234,8 @@ _SPECS = (
         (_SECURITY_DOC,),
     ),
     FindingSpec(
-        "TLS_IP_ADVERTISED", "Broker advertised by IP address on a TLS listener", (ERR, WARN, NOTE),
+        FindingCode.TLS_IP_ADVERTISED, Stage.TLS,
+        "Broker advertised by IP address on a TLS listener", (ERR, WARN, NOTE),
         "The broker advertises an IP address, so clients verify that IP against the certificate's "
         "iPAddress names (DNS names and the CN do not count). librdkafka passes the host to "
         "OpenSSL's SSL_set1_host(), which matches iPAddress names only since OpenSSL 3.0; builds "
@@ -234,7 +248,7 @@ _SPECS = (
         ("https://github.com/confluentinc/librdkafka/issues/3801",),
     ),
     FindingSpec(
-        "TLS_TRAILING_DOT", "Advertised host name ends with a dot", (WARN,),
+        FindingCode.TLS_TRAILING_DOT, Stage.TLS, "Advertised host name ends with a dot", (WARN,),
         "A fully qualified name with a trailing dot (kafka.example.com.) is sent to TLS clients. "
         "librdkafka 2.13 and later strip the dot before checking the certificate; older librdkafka "
         "(issue #4348) and clients that check the name as written (Python's ssl module, for one) "
@@ -244,20 +258,21 @@ _SPECS = (
         ("https://github.com/confluentinc/librdkafka/issues/4348",),
     ),
     FindingSpec(
-        "TLS_CERT_EXPIRED", "Broker certificate expired or not yet valid", (ERR, WARN),
+        FindingCode.TLS_CERT_EXPIRED, Stage.TLS, "Broker certificate expired or not yet valid", (ERR, WARN),
         "The certificate's validity period does not include the time of the check. A warning when "
         "the client does not verify certificates.",
         "not_before, not_after, the time of the check, days since expiry.",
         "Renew the broker's certificate (and check the clock of broker and client).",
     ),
     FindingSpec(
-        "TLS_CERT_EXPIRING", "Broker certificate expires soon", (WARN,),
+        FindingCode.TLS_CERT_EXPIRING, Stage.TLS, "Broker certificate expires soon", (WARN,),
         "The certificate is valid but expires within 30 days; clients will fail from that day.",
         "not_after and the days left.",
         "Renew the broker's certificate before it expires.",
     ),
     FindingSpec(
-        "TLS_CLIENT_CERT_REQUIRED", "Broker requires a client certificate (mTLS)", (ERR,),
+        FindingCode.TLS_CLIENT_CERT_REQUIRED, Stage.TLS,
+        "Broker requires a client certificate (mTLS)", (ERR,),
         "The listener requires TLS client authentication (ssl.client.auth=required) and the client "
         "has no certificate configured: the broker ends the session with a 'certificate required' "
         "alert (right after the handshake in TLS 1.3).",
@@ -267,7 +282,8 @@ _SPECS = (
         (_SECURITY_DOC,),
     ),
     FindingSpec(
-        "SASL_MECHANISM_UNSUPPORTED", "Broker does not enable the client's SASL mechanism", (ERR,),
+        FindingCode.SASL_MECHANISM_UNSUPPORTED, Stage.SASL,
+        "Broker does not enable the client's SASL mechanism", (ERR,),
         "SaslHandshake for the configured sasl.mechanism was refused. Apache Kafka answers "
         "UNSUPPORTED_SASL_MECHANISM with its enabled mechanisms; some brokers close the connection "
         "instead, and the mechanisms are then found by asking for each one.",
@@ -277,7 +293,7 @@ _SPECS = (
         (_SECURITY_DOC,),
     ),
     FindingSpec(
-        "SASL_AUTH_FAILED", "SASL authentication failed", (ERR,),
+        FindingCode.SASL_AUTH_FAILED, Stage.SASL, "SASL authentication failed", (ERR,),
         "The broker enables the mechanism but rejects the credentials. Where the broker says so "
         "(a SCRAM server error such as unknown-user or invalid-proof, or its error message), an "
         "unknown user is told apart from a wrong password; Apache Kafka deliberately does not say. "
@@ -290,7 +306,7 @@ _SPECS = (
         (_SECURITY_DOC,),
     ),
     FindingSpec(
-        "SASL_NOT_CHECKED", "SASL authentication not checked by listencheck", (NOTE,),
+        FindingCode.SASL_NOT_CHECKED, Stage.SASL, "SASL authentication not checked by listencheck", (NOTE,),
         "The broker enables the configured mechanism (GSSAPI or OAUTHBEARER), which listencheck "
         "does not authenticate with itself; without authentication it cannot read metadata through "
         "this listener. The client library stage still authenticates with your settings.",
@@ -298,7 +314,7 @@ _SPECS = (
         "Nothing to fix; read the client library result for this listener.",
     ),
     FindingSpec(
-        "ADVERTISED_LOOPBACK", "Broker advertises a loopback address", (ERR, NOTE),
+        FindingCode.ADVERTISED_LOOPBACK, Stage.ADDRESS, "Broker advertises a loopback address", (ERR, NOTE),
         "localhost / 127.0.0.1 / ::1 is advertised. Clients connect to themselves: refused, or a "
         "different local service. Informational when this client runs on the broker's host.",
         "the advertised address, how the bootstrap was reached, what the loopback address "
@@ -308,14 +324,15 @@ _SPECS = (
         (_LISTENERS_DOC,),
     ),
     FindingSpec(
-        "ADVERTISED_WILDCARD", "Broker advertises a wildcard address", (ERR, WARN),
+        FindingCode.ADVERTISED_WILDCARD, Stage.ADDRESS, "Broker advertises a wildcard address", (ERR, WARN),
         "0.0.0.0 or :: is a bind address, not an address to connect to. It only works by accident "
         "from the broker's own host (warning), and fails from everywhere else (error).",
         "the advertised address and the result of connecting to it from here.",
         "Keep 0.0.0.0 in listeners= and put a reachable host in advertised.listeners=.",
     ),
     FindingSpec(
-        "ADVERTISED_INTERNAL_NAME", "Broker advertises a network-internal name", (ERR, NOTE),
+        FindingCode.ADVERTISED_INTERNAL_NAME, Stage.ADDRESS,
+        "Broker advertises a network-internal name", (ERR, NOTE),
         "A single-label name (kafka, broker-1), a Kubernetes service name or a private DNS zone. "
         "It resolves only inside its own network: error when it fails from here, informational "
         "when it works from here (clients outside that network will fail).",
@@ -325,7 +342,8 @@ _SPECS = (
         (_LISTENERS_DOC, _KIP103),
     ),
     FindingSpec(
-        "ADVERTISED_DOCKER_HOST_ALIAS", "Broker advertises a Docker host alias", (ERR, NOTE),
+        FindingCode.ADVERTISED_DOCKER_HOST_ALIAS, Stage.ADDRESS,
+        "Broker advertises a Docker host alias", (ERR, NOTE),
         "host.docker.internal (or gateway.docker.internal) is advertised. It exists inside "
         "containers on Docker Desktop, and on Linux only with extra_hosts: host-gateway; it does "
         "not exist on the host itself.",
@@ -334,7 +352,7 @@ _SPECS = (
         "for clients on the host advertise localhost on a separate listener.",
     ),
     FindingSpec(
-        "ADVERTISED_TUNNEL", "Broker advertises a tunnel address", (ERR, NOTE),
+        FindingCode.ADVERTISED_TUNNEL, Stage.ADDRESS, "Broker advertises a tunnel address", (ERR, NOTE),
         "A tunnel service address (ngrok and similar) is advertised. Free tunnels get a new host "
         "and port on every restart, leaving the advertised address stale.",
         "the tunnel host and port, the tunnel service, and whether it answered from here.",
@@ -342,7 +360,8 @@ _SPECS = (
         "host:port (or reserve a fixed tunnel address).",
     ),
     FindingSpec(
-        "ADVERTISED_PRIVATE_ADDRESS", "Broker advertises a private address to an outside client", (ERR, NOTE),
+        FindingCode.ADVERTISED_PRIVATE_ADDRESS, Stage.ADDRESS,
+        "Broker advertises a private address to an outside client", (ERR, NOTE),
         "The bootstrap was reached on a public address but the broker advertises a private "
         "(RFC 1918, ULA, link-local, CGNAT) address, which clients outside that network cannot "
         "route to.",
@@ -351,7 +370,8 @@ _SPECS = (
     ),
     # --- deep probes (--deep): raw packets and DNS per resolver ----------------
     FindingSpec(
-        "PATH_FIREWALL_REJECTED", "A firewall rejects the connection (and says where)", (ERR,),
+        FindingCode.PATH_FIREWALL_REJECTED, Stage.DEEP,
+        "A firewall rejects the connection (and says where)", (ERR,),
         "A SYN to the advertised address and port was answered by a rejection that a listening or "
         "closed port would not give: ICMP administratively prohibited, ICMP port or host "
         "unreachable sent by the host itself (a TCP stack answers a closed port with a reset), or a "
@@ -365,7 +385,8 @@ _SPECS = (
         "path allows.",
     ),
     FindingSpec(
-        "PATH_SILENTLY_DROPPED", "Packets to the broker vanish after hop N", (ERR,),
+        FindingCode.PATH_SILENTLY_DROPPED, Stage.DEEP,
+        "Packets to the broker vanish after hop N", (ERR,),
         "SYNs to the advertised address get no answer at all: something drops them. TTL-limited "
         "SYNs (a TCP traceroute to the very port) show the last device that still answered, so the "
         "drop happens at or after that hop.",
@@ -374,7 +395,8 @@ _SPECS = (
         "ACL), or check that the host is up.",
     ),
     FindingSpec(
-        "PATH_NO_ROUTE", "No route to the advertised address", (ERR,),
+        FindingCode.PATH_NO_ROUTE, Stage.DEEP,
+        "No route to the advertised address", (ERR,),
         "The advertised address cannot be routed to: this machine has no route, nothing answers "
         "for it on the local network, or a router on the way answers network/host unreachable.",
         "the ICMP answer and the router that sent it (hop and address), or this machine's error.",
@@ -382,7 +404,8 @@ _SPECS = (
         "broker's network), or add the route, VPN or peering to that network.",
     ),
     FindingSpec(
-        "PATH_MTU_BLACK_HOLE", "Large packets vanish on the way (path-MTU black hole)", (ERR,),
+        FindingCode.PATH_MTU_BLACK_HOLE, Stage.DEEP,
+        "Large packets vanish on the way (path-MTU black hole)", (ERR,),
         "The connection is made and small requests are answered, but a larger answer (Metadata "
         "bigger than one packet) never arrives: full-size packets are dropped on a link with a "
         "smaller MTU (a tunnel, VPN or overlay) and the ICMP \"fragmentation needed\" that should "
@@ -394,7 +417,8 @@ _SPECS = (
         "ICMP \"fragmentation needed\" / \"packet too big\" through.",
     ),
     FindingSpec(
-        "DNS_RESOLVERS_DISAGREE", "Nameservers give different answers for an advertised name", (WARN,),
+        FindingCode.DNS_RESOLVERS_DISAGREE, Stage.RESOLVERS,
+        "Nameservers give different answers for an advertised name", (WARN,),
         "Every nameserver of resolv.conf (and --dns-server) was asked directly: they answer "
         "differently (split horizon, a stale record, NXDOMAIN from one), so which address a client "
         "gets depends on which nameserver answers first.",
@@ -403,7 +427,8 @@ _SPECS = (
         "meant for this network.",
     ),
     FindingSpec(
-        "DNS_RESOLVER_UNRESPONSIVE", "A nameserver does not answer", (WARN,),
+        FindingCode.DNS_RESOLVER_UNRESPONSIVE, Stage.RESOLVERS,
+        "A nameserver does not answer", (WARN,),
         "A nameserver of resolv.conf (or --dns-server) did not answer: every lookup that reaches it "
         "waits for the resolver timeout (5 s by default) before the next one is tried, which can "
         "exceed client timeouts.",
@@ -412,7 +437,8 @@ _SPECS = (
         "make it answer.",
     ),
     FindingSpec(
-        "DEEP_NO_RAW_SOCKETS", "--deep ran without raw sockets", (NOTE,),
+        FindingCode.DEEP_NO_RAW_SOCKETS, Stage.DEEP,
+        "--deep ran without raw sockets", (NOTE,),
         "The raw-packet probes of --deep (SYN probe, TCP traceroute, path-MTU probe) need root or "
         "CAP_NET_RAW; without it they did not run. DNS per resolver and the kernel's own errors are "
         "still reported.",
@@ -422,7 +448,7 @@ _SPECS = (
     ),
     # --- resolution, client, run ---------------------------------------------
     FindingSpec(
-        "RESOLVER_DISAGREEMENT", "/etc/hosts, nsswitch and DNS disagree", (WARN,),
+        FindingCode.RESOLVER_DISAGREEMENT, Stage.RESOLVE, "/etc/hosts, nsswitch and DNS disagree", (WARN,),
         "getaddrinfo (what the client uses: /etc/hosts first, then DNS) and DNS give different "
         "addresses for a name. The check follows getaddrinfo; other machines may see the DNS "
         "answer.",
@@ -430,14 +456,16 @@ _SPECS = (
         "Remove the stale /etc/hosts entry or fix the DNS record so that both agree.",
     ),
     FindingSpec(
-        "CLIENT_METADATA_FAILED", "The Kafka client library could not fetch metadata", (ERR,),
+        FindingCode.CLIENT_METADATA_FAILED, Stage.CLIENT,
+        "The Kafka client library could not fetch metadata", (ERR,),
         "confluent-kafka (librdkafka), given the same bootstrap and client settings, failed to "
         "fetch cluster metadata: what the user's application experiences.",
         "librdkafka error name and message, its warnings and errors.",
         "Follow the other findings; they name the address that fails.",
     ),
     FindingSpec(
-        "CLIENT_BROKER_UNREACHABLE", "The Kafka client library cannot talk to a broker", (ERR,),
+        FindingCode.CLIENT_BROKER_UNREACHABLE, Stage.CLIENT,
+        "The Kafka client library cannot talk to a broker", (ERR,),
         "confluent-kafka (librdkafka), with the same settings, fetched metadata but could not "
         "complete a request to this broker at its advertised address: what the application will "
         "hit as soon as it produces to or consumes from a partition that broker leads.",
@@ -446,14 +474,52 @@ _SPECS = (
         "Follow the other findings for that broker; if there are none, compare the client "
         "settings with what the listener expects.",
     ),
+    # --- topic metadata ------------------------------------------------------------
     FindingSpec(
-        "RUN_INCOMPLETE", "The run hit its deadline", (WARN,),
+        FindingCode.BROKER_LISTENER_MISSING, Stage.TOPICS,
+        "Brokers that lead partitions lack this listener", (ERR,),
+        "Kafka answers Metadata over a listener with only the brokers that have that listener. "
+        "Partitions led by a broker without it come back with LISTENER_NOT_FOUND (error 72, leader "
+        "-1; Apache Kafka) or with a leader id missing from the broker list: clients using this "
+        "listener fail on those partitions only, while everything else works. Typical causes: a "
+        "listener added to some brokers but not all, a broker restarted with an old configuration, "
+        "a per-broker override that drops the listener.",
+        "the broker ids without the listener (leaders, or replicas of the LISTENER_NOT_FOUND "
+        "partitions, missing from the broker list), the listed brokers, how many partitions of "
+        "which topics (at most 20 names) and their error codes.",
+        "Give those brokers the same listener (name in `listeners`, `advertised.listeners` and "
+        "`listener.security.protocol.map`) as the others, then restart them one at a time.",
+        (_LISTENERS_DOC,),
+    ),
+    FindingSpec(
+        FindingCode.PARTITIONS_UNREACHABLE, Stage.TOPICS,
+        "Partitions whose leader cannot be reached from here", (ERR,),
+        "What the broken brokers cost: every partition led by a broker that does not work from here "
+        "(listencheck's probes or the client library failed) cannot be produced to, and its "
+        "consumers stall. Counted from the topic metadata, per broker.",
+        "partitions and topics affected in total (at most 20 names) and per broker, and the "
+        "cluster's partition count.",
+        "Fix the brokers named in the other findings; each partition works again once its leader "
+        "is reachable from here.",
+    ),
+    FindingSpec(
+        FindingCode.TOPIC_UNAVAILABLE, Stage.TOPICS,
+        "A topic given with --topic is not available", (WARN,),
+        "The Metadata answer for a topic named with --topic carries an error: it does not exist "
+        "(UNKNOWN_TOPIC_OR_PARTITION), this client may not describe it (TOPIC_AUTHORIZATION_FAILED), "
+        "or its name is invalid. listencheck never creates topics.",
+        "the topic and the error name.",
+        "Check the name, create the topic, or grant this client Describe on it.",
+    ),
+    FindingSpec(
+        FindingCode.RUN_INCOMPLETE, Stage.RUN, "The run hit its deadline", (WARN,),
         "Some stages were not run because the whole run's deadline passed.",
         "deadline, per-stage timeout, which stages did not run.",
         "Raise --deadline (or lower --timeout) and run again.",
     ),
     FindingSpec(
-        "RUN_LIMIT_REACHED", "Part of the cluster was not probed (a safety limit)", (WARN,),
+        FindingCode.RUN_LIMIT_REACHED, Stage.RUN,
+        "Part of the cluster was not probed (a safety limit)", (WARN,),
         "The metadata lists more brokers than listencheck probes per bootstrap, a name resolves "
         "to more addresses than it tries per host, or the topic metadata lists more topics or "
         "partitions than it analyses. The limits keep a run bounded in time, sockets "
@@ -465,7 +531,8 @@ _SPECS = (
     ),
     # --- smoke-test expectations (--expect-*) ------------------------------------
     FindingSpec(
-        "EXPECT_BROKER_COUNT", "The cluster lists a different number of brokers than expected", (ERR,),
+        FindingCode.EXPECT_BROKER_COUNT, Stage.EXPECTATIONS,
+        "The cluster lists a different number of brokers than expected", (ERR,),
         "--expect-brokers N was given and the metadata read through this bootstrap lists another "
         "number of brokers (fewer than N, with N+): a broker has not joined (yet), or lacks the "
         "listener this bootstrap "
@@ -475,7 +542,7 @@ _SPECS = (
         "Wait for every broker to start (--wait), or give every broker this listener.",
     ),
     FindingSpec(
-        "EXPECT_CLUSTER_ID", "The cluster id is not the expected one", (ERR,),
+        FindingCode.EXPECT_CLUSTER_ID, Stage.EXPECTATIONS, "The cluster id is not the expected one", (ERR,),
         "--expect-cluster-id was given and the bootstrap answered with another cluster id (or "
         "none): the client reaches a different cluster than the one deployed, or the cluster was "
         "re-created with a new id.",
@@ -484,7 +551,8 @@ _SPECS = (
         "re-creation.",
     ),
     FindingSpec(
-        "EXPECT_ADVERTISED_MISSING", "An expected advertised address is not advertised", (ERR,),
+        FindingCode.EXPECT_ADVERTISED_MISSING, Stage.EXPECTATIONS,
+        "An expected advertised address is not advertised", (ERR,),
         "--expect-advertised HOST:PORT was given and no broker advertises that address through any "
         "of the listeners checked: advertised.listeners differs from what the deployment intends.",
         "the expected address and every address the brokers advertise, per bootstrap.",
@@ -493,7 +561,7 @@ _SPECS = (
     ),
     # --- broker configuration (`listencheck lint`, `check --broker-config`) ------------
     FindingSpec(
-        "CONFIG_ADVERTISED_NOT_A_LISTENER",
+        FindingCode.CONFIG_ADVERTISED_NOT_A_LISTENER, Stage.CONFIG,
         "advertised.listeners names a listener that listeners lacks",
         (ERR,),
         "A listener name in advertised.listeners has no entry in listeners. Kafka refuses to start: "
@@ -504,7 +572,7 @@ _SPECS = (
         (_KAFKA_CONFIG, _KAFKA_LISTENERS_DOC),
     ),
     FindingSpec(
-        "CONFIG_LISTENER_NO_PROTOCOL", "A listener has no security protocol", (ERR,),
+        FindingCode.CONFIG_LISTENER_NO_PROTOCOL, Stage.CONFIG, "A listener has no security protocol", (ERR,),
         "A listener (CONTROLLER included, in KRaft) or a controller.listener.names entry is absent from "
         "the effective listener.security.protocol.map: the explicit map when set, else Kafka's default "
         "(PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL, plus controller names mapped to PLAINTEXT in KRaft "
@@ -515,7 +583,7 @@ _SPECS = (
         (_KAFKA_ENDPOINTS, _KAFKA_ABSTRACT_CONFIG, _KAFKA_CONFIG),
     ),
     FindingSpec(
-        "CONFIG_DUPLICATE_LISTENER_NAME", "A listener name is used twice", (ERR,),
+        FindingCode.CONFIG_DUPLICATE_LISTENER_NAME, Stage.CONFIG, "A listener name is used twice", (ERR,),
         "listeners (or advertised.listeners) has two entries with the same name. Kafka refuses to "
         "start: \"Each listener must have a different name\".",
         "the key, the name, how many times.",
@@ -523,7 +591,7 @@ _SPECS = (
         (_KAFKA_ENDPOINTS,),
     ),
     FindingSpec(
-        "CONFIG_DUPLICATE_LISTENER_PORT", "Two listeners bind one port", (ERR,),
+        FindingCode.CONFIG_DUPLICATE_LISTENER_PORT, Stage.CONFIG, "Two listeners bind one port", (ERR,),
         "Two entries of listeners use the same port (other than one IPv4 and one IPv6 address). Kafka "
         "refuses to start: \"Each listener must have a different port\". Advertised listeners may "
         "share a port; bound ones may not.",
@@ -533,7 +601,7 @@ _SPECS = (
         (_KAFKA_ENDPOINTS,),
     ),
     FindingSpec(
-        "CONFIG_ADVERTISED_WILDCARD", "A bind-all address is advertised", (ERR, WARN),
+        FindingCode.CONFIG_ADVERTISED_WILDCARD, Stage.CONFIG, "A bind-all address is advertised", (ERR, WARN),
         "An advertised listener (or a listener advertised by default because advertised.listeners is "
         "not set) has host 0.0.0.0 (error: Kafka refuses \"advertised.listeners cannot use the "
         "nonroutable meta-address 0.0.0.0\") or :: (warning: accepted, but no client can connect to "
@@ -544,7 +612,7 @@ _SPECS = (
         (_KAFKA_CONFIG,),
     ),
     FindingSpec(
-        "CONFIG_ADVERTISED_EMPTY_HOST", "An advertised listener has no host", (WARN,),
+        FindingCode.CONFIG_ADVERTISED_EMPTY_HOST, Stage.CONFIG, "An advertised listener has no host", (WARN,),
         "An advertised listener is NAME://:PORT (written so, or inherited from listeners). Kafka then "
         "advertises the machine's canonical host name: in a container its id, which clients outside "
         "the container cannot resolve. This, not 0.0.0.0, is the trap users hit.",
@@ -553,7 +621,8 @@ _SPECS = (
         (_KAFKA_LISTENERS_DOC,),
     ),
     FindingSpec(
-        "CONFIG_LOOPBACK_PUBLISHED", "Loopback advertised on a port published to other hosts", (NOTE,),
+        FindingCode.CONFIG_LOOPBACK_PUBLISHED, Stage.CONFIG,
+        "Loopback advertised on a port published to other hosts", (NOTE,),
         "Compose publishes the listener's port on every host interface, but the listener advertises "
         "localhost or 127.x: clients on the Docker host work, clients on other machines reach the "
         "bootstrap and are then sent to their own loopback.",
@@ -563,7 +632,7 @@ _SPECS = (
         (_LISTENERS_DOC,),
     ),
     FindingSpec(
-        "CONFIG_CONTROLLER_LISTENER_MISPLACED",
+        FindingCode.CONFIG_CONTROLLER_LISTENER_MISPLACED, Stage.CONFIG,
         "A KRaft controller listener is where Kafka forbids it",
         (ERR,),
         "Kafka's KRaft checks: advertised.listeners must not contain a controller.listener.names "
@@ -577,7 +646,8 @@ _SPECS = (
         (_KAFKA_CONFIG, "https://kafka.apache.org/documentation/#kraft_role"),
     ),
     FindingSpec(
-        "CONFIG_INTER_BROKER_NOT_A_LISTENER", "The inter-broker listener is not advertised", (ERR,),
+        FindingCode.CONFIG_INTER_BROKER_NOT_A_LISTENER, Stage.CONFIG,
+        "The inter-broker listener is not advertised", (ERR,),
         "inter.broker.listener.name (or the name derived from security.inter.broker.protocol, default "
         "PLAINTEXT) is not an advertised listener. Kafka refuses: \"inter.broker.listener.name must "
         "be a listener name defined in advertised.listeners\".",
@@ -586,7 +656,7 @@ _SPECS = (
         (_KAFKA_CONFIG, _KIP103),
     ),
     FindingSpec(
-        "CONFIG_INTER_BROKER_BOTH_SET", "Both inter-broker settings are set", (ERR,),
+        FindingCode.CONFIG_INTER_BROKER_BOTH_SET, Stage.CONFIG, "Both inter-broker settings are set", (ERR,),
         "inter.broker.listener.name and security.inter.broker.protocol are both set. Kafka refuses: "
         "\"Only one of inter.broker.listener.name and security.inter.broker.protocol should be set\".",
         "both values.",
@@ -594,7 +664,8 @@ _SPECS = (
         (_KAFKA_ABSTRACT_CONFIG, _KIP103),
     ),
     FindingSpec(
-        "CONFIG_ADVERTISED_PORT_UNPUBLISHED", "Advertised port is not published by Compose", (ERR,),
+        FindingCode.CONFIG_ADVERTISED_PORT_UNPUBLISHED, Stage.CONFIG,
+        "Advertised port is not published by Compose", (ERR,),
         "A listener advertises an address reached through the Docker host (localhost, an IP, "
         "host.docker.internal, a DNS name) on a port that the service's ports: does not publish on "
         "the host: the broker starts, clients bootstrap elsewhere and then cannot connect.",
@@ -604,7 +675,8 @@ _SPECS = (
         ("https://docs.docker.com/reference/compose-file/services/#ports",),
     ),
     FindingSpec(
-        "CONFIG_PUBLISHED_TO_OTHER_PORT", "Advertised port is published to another listener", (ERR,),
+        FindingCode.CONFIG_PUBLISHED_TO_OTHER_PORT, Stage.CONFIG,
+        "Advertised port is published to another listener", (ERR,),
         "The host port a listener advertises is published to a different container port (often the "
         "internal listener's): clients reach a listener that advertises other addresses, or nothing.",
         "the listener, its bound port, the container port the host port goes to, the listener there.",
@@ -612,7 +684,7 @@ _SPECS = (
         ("https://docs.docker.com/reference/compose-file/services/#ports",),
     ),
     FindingSpec(
-        "CONFIG_HOST_ALIAS_NO_EXTRA_HOSTS",
+        FindingCode.CONFIG_HOST_ALIAS_NO_EXTRA_HOSTS, Stage.CONFIG,
         "host.docker.internal advertised to containers without it",
         (WARN,),
         "A broker advertises host.docker.internal (or another Docker host alias) and a service of the "
@@ -624,7 +696,8 @@ _SPECS = (
         ("https://docs.docker.com/reference/compose-file/services/#extra_hosts",),
     ),
     FindingSpec(
-        "CONFIG_BITNAMI_WITHOUT_CFG", "Bitnami variable without KAFKA_CFG_", (ERR, WARN),
+        FindingCode.CONFIG_BITNAMI_WITHOUT_CFG, Stage.CONFIG,
+        "Bitnami variable without KAFKA_CFG_", (ERR, WARN),
         "The bitnami/kafka image turns only KAFKA_CFG_* variables into server.properties; a Kafka "
         "setting written as KAFKA_* (the cp-kafka and apache/kafka convention) is silently ignored. "
         "Error for listener settings (the broker then runs with the image's defaults), warning "
@@ -634,7 +707,8 @@ _SPECS = (
         ("https://github.com/bitnami/containers/tree/main/bitnami/kafka#configuration",),
     ),
     FindingSpec(
-        "CONFIG_STRIMZI_FORBIDDEN_OPTION", "Strimzi ignores this option in spec.kafka.config", (WARN,),
+        FindingCode.CONFIG_STRIMZI_FORBIDDEN_OPTION, Stage.CONFIG,
+        "Strimzi ignores this option in spec.kafka.config", (WARN,),
         "The Strimzi operator manages listeners, advertised.*, listener.*, inter.broker.listener.name, "
         "ssl.*, sasl.*, node.id, process.roles and controller.* itself; in spec.kafka.config they are "
         "ignored (with a warning in the operator log).",
@@ -644,7 +718,7 @@ _SPECS = (
         ("https://strimzi.io/docs/operators/latest/configuring.html#type-KafkaClusterSpec-reference",),
     ),
     FindingSpec(
-        "CONFIG_REMOVED_SETTING", "Setting removed from Apache Kafka", (WARN,),
+        FindingCode.CONFIG_REMOVED_SETTING, Stage.CONFIG, "Setting removed from Apache Kafka", (WARN,),
         "host.name, port, advertised.host.name and advertised.port were deprecated for listeners and "
         "advertised.listeners and removed in Apache Kafka 3.0 (KAFKA-12945): a current broker ignores "
         "them, so the address they meant is not used.",
@@ -653,7 +727,8 @@ _SPECS = (
         ("https://kafka.apache.org/documentation/#upgrade_300_notable",),
     ),
     FindingSpec(
-        "CONFIG_ZOOKEEPER_SETTING_IN_KRAFT", "ZooKeeper-era setting in a KRaft configuration", (WARN,),
+        FindingCode.CONFIG_ZOOKEEPER_SETTING_IN_KRAFT, Stage.CONFIG,
+        "ZooKeeper-era setting in a KRaft configuration", (WARN,),
         "process.roles makes the node a KRaft node, but a ZooKeeper-era setting (zookeeper.connect, "
         "control.plane.listener.name...) is present without a ZooKeeper migration in progress: it "
         "has no effect, or stops the node, depending on the version.",
@@ -663,7 +738,8 @@ _SPECS = (
         (_KAFKA_CONFIG, "https://kafka.apache.org/documentation/#kraft"),
     ),
     FindingSpec(
-        "CONFIG_SAME_ADVERTISED_ADDRESS", "Two brokers advertise the same address", (ERR,),
+        FindingCode.CONFIG_SAME_ADVERTISED_ADDRESS, Stage.CONFIG,
+        "Two brokers advertise the same address", (ERR,),
         "Two brokers of one configuration file advertise the same host:port (typically three Compose "
         "services copied from one): a client sends requests meant for one broker to the other, and "
         "gets NOT_LEADER_OR_FOLLOWER or waits forever.",
@@ -672,7 +748,7 @@ _SPECS = (
         (_LISTENERS_DOC,),
     ),
     FindingSpec(
-        "CONFIG_DUPLICATE_NODE_ID", "Two brokers share a node id", (ERR,),
+        FindingCode.CONFIG_DUPLICATE_NODE_ID, Stage.CONFIG, "Two brokers share a node id", (ERR,),
         "Two brokers of one configuration file have the same node.id / broker.id: the second cannot "
         "join the cluster.",
         "the id and both brokers.",
@@ -681,8 +757,11 @@ _SPECS = (
     ),
 )
 
-CATALOGUE: dict[str, FindingSpec] = {spec.code: spec for spec in _SPECS}
+CATALOGUE: dict[FindingCode, FindingSpec] = {spec.code: spec for spec in _SPECS}
+if len(CATALOGUE) != len(_SPECS) or set(CATALOGUE) != set(FindingCode):
+    raise ImportError("listencheck.codes and the catalogue disagree: every FindingCode needs exactly "
+                      "one FindingSpec")
 
 
-def spec(code: str) -> FindingSpec:
+def spec(code: FindingCode) -> FindingSpec:
     return CATALOGUE[code]

@@ -101,6 +101,12 @@ def smoke_options(func: F) -> F:
     return func
 
 
+# listencheck.fixes.platforms.PLATFORM_CHOICES, spelled out to keep start-up imports small
+# (a test checks the two agree).
+PLATFORM_CHOICES = ("auto", "properties", "apache-kafka", "cp-kafka", "bitnami", "strimzi", "redpanda",
+                    "managed")
+
+
 @cli.command(epilog=EXIT_CODES_HELP)
 @click.argument("bootstrap", nargs=-1, required=True)
 @click.option("-X", "properties", multiple=True, metavar="KEY=VALUE",
@@ -113,6 +119,9 @@ def smoke_options(func: F) -> F:
               help="A topic your application uses: report whether its leaders are reachable "
                    "(repeatable) [default: all topics, bounded].")
 @click.option("--no-topics", is_flag=True, help="Do not read topic metadata.")
+@click.option("--platform", type=click.Choice(PLATFORM_CHOICES), default="auto", show_default=True,
+              help="Syntax of the configuration fixes (auto: the configuration's own; otherwise "
+                   "server.properties and the container environment forms).")
 @click.option("--deep", is_flag=True,
               help="Explain failures with raw packets (SYN probe, TCP traceroute, path MTU; needs "
                    "root or CAP_NET_RAW) and ask every DNS server separately.")
@@ -121,7 +130,7 @@ def smoke_options(func: F) -> F:
 @smoke_options
 @output_options
 def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[Path, ...],
-          vantage: str | None, topics: tuple[str, ...], no_topics: bool, deep: bool,
+          vantage: str | None, topics: tuple[str, ...], no_topics: bool, platform: str, deep: bool,
           dns_servers: tuple[str, ...], expect_brokers: str | None, expect_cluster_id: str | None,
           expect_advertised: tuple[str, ...], fail_on: str, wait: float, wait_passes: int, fmt: str,
           extra_outputs: tuple[str, ...], timeout: float,
@@ -154,7 +163,7 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
                                  expect_advertised, fail_on, timeout, deadline, topics, no_topics)
         options = replace(options, deep=deep, dns_servers=_dns_servers(deep, dns_servers))
         _run_and_print(options, targets, no_color, quiet, verbose, config.secrets(), wait=wait,
-                       wait_passes=wait_passes, worker=worker)
+                       wait_passes=wait_passes, worker=worker, platform=platform)
     finally:
         if worker is not None:
             worker.stop()
@@ -302,14 +311,16 @@ def lint(files: tuple[Path, ...], fmt: str, verbose: bool) -> None:
 def explain(code: str | None) -> None:
     """Explain a finding CODE (or list every code)."""
     from listencheck.catalogue import CATALOGUE
+    from listencheck.codes import FindingCode
 
     if code is None:
         for spec in CATALOGUE.values():
             click.echo(f"{spec.code:32} {spec.title}")
         return
-    found = CATALOGUE.get(code.upper())
-    if found is None:
-        raise UsageError(f"unknown finding code {code!r}; `listencheck explain` lists them")
+    try:
+        found = CATALOGUE[FindingCode(code.upper())]
+    except ValueError:
+        raise UsageError(f"unknown finding code {code!r}; `listencheck explain` lists them") from None
     severities = ", ".join(s.value for s in found.severities)
     click.echo(f"{found.code}: {found.title} ({severities})\n\n{found.meaning}\n\n"
                f"Evidence: {found.evidence}\n\nFix: {found.fix}")
@@ -319,7 +330,7 @@ def explain(code: str | None) -> None:
 
 def _run_and_print(options: CheckOptions, targets: tuple[Output, ...], no_color: bool, quiet: bool,
                    verbose: bool, secrets: tuple[str, ...], exit_: bool = True, wait: float = 0,
-                   wait_passes: int = 1, worker: ClientWorker | None = None) -> int:
+                   wait_passes: int = 1, worker: ClientWorker | None = None, platform: str = "auto") -> int:
     from listencheck.analysis import build_report
     from listencheck.pipeline import run_check
     from listencheck.redact import Redactor
@@ -327,15 +338,15 @@ def _run_and_print(options: CheckOptions, targets: tuple[Output, ...], no_color:
 
     redact = Redactor(secrets)
     if wait > 0:
-        waited = until_passing(lambda: build_report(_stopped(run_check(options))), wait,
+        waited = until_passing(lambda: build_report(_stopped(run_check(options)), platform), wait,
                                lambda line: click.echo(redact(line), err=True), passes=wait_passes)
         report = waited.report
         if waited.record.outcome == "interrupted" and not report.result.interrupted:
             # Cancelled between attempts: the last complete attempt, marked as cut short.
-            report = build_report(_stopped(replace(report.result, interrupted=True)))
+            report = build_report(_stopped(replace(report.result, interrupted=True)), platform)
         report = with_wait(report, waited.record)
     else:
-        report = build_report(_stopped(run_check(options, worker)))
+        report = build_report(_stopped(run_check(options, worker)), platform)
     _write_outputs(report, targets, no_color, quiet, verbose, redact)
     if report.result.interrupted:
         click.echo(f"listencheck: interrupted ({report.result.stopped_by}); the report is partial",

@@ -5,7 +5,8 @@ unbounded; README.md ("Guarantees") documents them. The wire codec's own
 bounds (MAX_FRAME_BYTES, MAX_ARRAY_LENGTH) live in listencheck.protocol.
 """
 
-MAX_CONNECTIONS = 512  # probe sockets open at once, whatever the cluster size (lowered by ulimit -n)
+MAX_CONNECTIONS = 2048  # probe sockets open at once, whatever the cluster size (fitted to ulimit -n):
+#                         an address of each of MAX_BROKERS at once, so silent ones cost one timeout
 SOCKETS_PER_ATTEMPT = 2  # an address's own connection, and one confirming or inspecting connection
 MAX_RESOLUTIONS = 32  # names being resolved at once (each holds a thread and a few UDP sockets)
 MAX_ADDRESSES_PER_HOST = 8  # a name with 1,000 A records is probed on its first 8

@@ -11,10 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from listencheck.address import Classification, Endpoint
+from listencheck.codes import FindingCode
 from listencheck.deepmodels import DeepDetail, ResolversDetail
+from listencheck.stages import ATTEMPT_STAGES, Stage
+
+if TYPE_CHECKING:
+    from listencheck.fixes.cluster import BrokerFix
 
 
 class StageStatus(StrEnum):
@@ -65,6 +70,8 @@ class Reason(StrEnum):
 
 @dataclass(frozen=True)
 class StageError:
+    """Why a stage failed or did not run, in a stable reason and a sentence."""
+
     reason: Reason
     message: str
 
@@ -75,6 +82,8 @@ E = TypeVar("E")
 
 @dataclass(frozen=True)
 class StageResult(Generic[D]):
+    """One stage's outcome: status, time taken, its detail and, unless it passed, its error."""
+
     status: StageStatus
     elapsed_ms: float | None = None
     detail: D | None = None
@@ -140,6 +149,8 @@ class DnsAnswer:
 
 @dataclass(frozen=True)
 class ResolveDetail:
+    """What resolving a host gave, and where the answer came from."""
+
     addresses: tuple[str, ...]  # what getaddrinfo returned, in the order a client tries them
     source: str  # literal | hosts | resolver | static_table
     hosts_file: tuple[str, ...] = ()  # addresses /etc/hosts gives for the name
@@ -149,6 +160,8 @@ class ResolveDetail:
 
 @dataclass(frozen=True)
 class TcpDetail:
+    """A TCP connection attempt to one address."""
+
     address: str
     port: int
     local_address: str | None = None
@@ -243,6 +256,8 @@ class ListenerDetail:
 
 @dataclass(frozen=True)
 class AdvertisedBroker:
+    """A broker as a Metadata answer lists it: node id, advertised host and port, rack."""
+
     node_id: int
     host: str
     port: int
@@ -312,9 +327,18 @@ class TopicsDetail:
     def broker_ids(self) -> frozenset[int]:
         return frozenset(b.node_id for b in self.brokers)
 
+    def leaderless(self, topic: TopicMetadata, failing: frozenset[int]) -> int:
+        """Partitions of ``topic`` whose leader a client of this listener cannot use: none
+        (-1), not listed (lacks the listener), or among the ``failing`` brokers."""
+        listed = self.broker_ids
+        return sum(1 for p in topic.partitions
+                   if p.leader_id < 0 or p.leader_id not in listed or p.leader_id in failing)
+
 
 @dataclass(frozen=True)
 class IdentityDetail:
+    """Which cluster and broker answered through an advertised address, against what was expected."""
+
     expected_cluster_id: str | None
     seen_cluster_id: str | None
     expected_node_id: int
@@ -339,6 +363,9 @@ class ClientDetail:
 # --- probes --------------------------------------------------------------------
 
 
+NO_DEEP = "--deep was not given"
+
+
 @dataclass(frozen=True)
 class AddressAttempt:
     """Everything tried on one resolved address of an endpoint."""
@@ -352,7 +379,7 @@ class AddressAttempt:
     metadata: StageResult[MetadataDetail]
     listener: StageResult[ListenerDetail] = field(
         default_factory=lambda: StageResult.skipped("no stage failed like a protocol mismatch"))
-    deep: StageResult[DeepDetail] | None = None  # None: --deep not given
+    deep: StageResult[DeepDetail] = field(default_factory=lambda: StageResult.skipped(NO_DEEP))
 
     @property
     def works(self) -> bool:
@@ -366,15 +393,17 @@ class AddressAttempt:
             return None
         return d
 
-    def first_failure(self) -> tuple[str, StageResult[object]] | None:
-        for name in ATTEMPT_STAGES:
-            result: StageResult[object] = getattr(self, name)
+    def result(self, stage: Stage) -> StageResult[object]:
+        """The result of one of the attempt stages (see ``listencheck.stages``)."""
+        result: StageResult[object] = getattr(self, stage.value)
+        return result
+
+    def first_failure(self) -> tuple[Stage, StageResult[object]] | None:
+        for stage in ATTEMPT_STAGES:
+            result = self.result(stage)
             if result.failed:
-                return name, result
+                return stage, result
         return None
-
-
-ATTEMPT_STAGES = ("tcp", "tls", "kafka", "sasl", "metadata")
 
 
 @dataclass(frozen=True)
@@ -385,7 +414,7 @@ class EndpointProbe:
     classification: Classification
     resolve: StageResult[ResolveDetail]
     attempts: tuple[AddressAttempt, ...] = ()
-    resolvers: StageResult[ResolversDetail] | None = None  # None: --deep not given
+    resolvers: StageResult[ResolversDetail] = field(default_factory=lambda: StageResult.skipped(NO_DEEP))
 
     @property
     def works(self) -> bool:
@@ -399,16 +428,16 @@ class EndpointProbe:
         if working is not None or not self.attempts:
             return working
         return max(self.attempts, key=lambda a: sum(
-            getattr(a, stage).status is StageStatus.OK for stage in ATTEMPT_STAGES))
+            a.result(stage).status is StageStatus.OK for stage in ATTEMPT_STAGES))
 
     @property
     def metadata(self) -> MetadataDetail | None:
         chosen = self.chosen
         return chosen.metadata.detail if chosen and chosen.metadata.ok else None
 
-    def stage(self, name: str) -> StageResult[object]:
-        """The summary result of a stage across addresses (from the chosen attempt)."""
-        if name == "resolve":
+    def stage(self, stage: Stage) -> StageResult[object]:
+        """The summary result of a probe stage across addresses (from the chosen attempt)."""
+        if stage is Stage.RESOLVE:
             return self.resolve
         chosen = self.chosen
         if chosen is None:
@@ -416,8 +445,7 @@ class EndpointProbe:
             if self.resolve.status is StageStatus.NOT_RUN:
                 return StageResult.not_run(reason, "resolution did not run")
             return StageResult.not_run(Reason.UPSTREAM_FAILED, "no address to try")
-        result: StageResult[object] = getattr(chosen, name)
-        return result
+        return chosen.result(stage)
 
 
 @dataclass(frozen=True)
@@ -454,6 +482,14 @@ class BootstrapCheck:
     @property
     def answered(self) -> bool:
         return self.metadata is not None
+
+    @property
+    def failing_broker_ids(self) -> frozenset[int]:
+        """Advertised brokers that do not work from here (listencheck's probes or the client library)."""
+        failing = {b.advertised.node_id for b in self.brokers if not b.probe.works}
+        if self.client.detail is not None:
+            failing.update(node_id for node_id, _ in self.client.detail.unreachable)
+        return frozenset(failing)
 
 
 @dataclass(frozen=True)
@@ -506,20 +542,88 @@ class Settings:
 JsonValue = str | int | float | bool | None | Sequence["JsonValue"] | Mapping[str, "JsonValue"]
 
 
+class SubjectKind(StrEnum):
+    """What a finding is about. Part of the JSON contract."""
+
+    RUN = "run"  # the run as a whole (or the listeners checked together)
+    BOOTSTRAP = "bootstrap"  # one bootstrap argument: a listener's bootstrap list as a whole
+    SERVER = "server"  # one bootstrap server of that list (host:port)
+    BROKER = "broker"  # one advertised broker (id and advertised host:port)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Who a finding is about; the constructors name the combinations that exist."""
+
+    kind: SubjectKind
+    bootstrap: str | None = None  # the bootstrap argument, for every kind but run
+    broker_id: int | None = None  # brokers only
+    address: str | None = None  # host:port: the server, the advertised address (None: a broker
+    # the bootstrap did not list), or what a check is about
+
+    def __post_init__(self) -> None:
+        needs = {SubjectKind.RUN: (False, False), SubjectKind.BOOTSTRAP: (True, False),
+                 SubjectKind.SERVER: (True, False), SubjectKind.BROKER: (True, True)}[self.kind]
+        if needs != (self.bootstrap is not None, self.broker_id is not None) or (
+                self.kind is SubjectKind.SERVER and self.address is None):
+            raise ValueError(f"not a valid {self.kind.value} subject: {self}")
+
+    @classmethod
+    def run(cls, address: str | None = None) -> Subject:
+        return cls(SubjectKind.RUN, address=address)
+
+    @classmethod
+    def of_bootstrap(cls, bootstrap: str, address: str | None = None) -> Subject:
+        return cls(SubjectKind.BOOTSTRAP, bootstrap, address=address)
+
+    @classmethod
+    def server(cls, bootstrap: str, address: str) -> Subject:
+        return cls(SubjectKind.SERVER, bootstrap, address=address)
+
+    @classmethod
+    def broker(cls, bootstrap: str, broker_id: int, address: str | None) -> Subject:
+        return cls(SubjectKind.BROKER, bootstrap, broker_id, address)
+
+
 @dataclass(frozen=True)
 class Finding:
-    code: str
+    """One catalogued finding about one subject at one stage.
+
+    Constructing one checks it against the catalogue: the severity must be one
+    the code's entry allows.
+    """
+
+    code: FindingCode
     severity: Severity
+    subject: Subject
+    stage: Stage
     message: str
     fix: str
     evidence: dict[str, JsonValue]
-    bootstrap: str | None = None
-    broker_id: int | None = None
-    address: str | None = None
+
+    def __post_init__(self) -> None:
+        from listencheck.catalogue import CATALOGUE  # the catalogue builds on these models
+
+        if self.severity not in CATALOGUE[self.code].severities:
+            raise ValueError(f"{self.code} cannot be {self.severity.value}")
+
+    @property
+    def bootstrap(self) -> str | None:
+        return self.subject.bootstrap
+
+    @property
+    def broker_id(self) -> int | None:
+        return self.subject.broker_id
+
+    @property
+    def address(self) -> str | None:
+        return self.subject.address
 
 
 @dataclass(frozen=True)
 class Verdict:
+    """The run's conclusion: exit code and finding counts."""
+
     exit_code: int
     errors: int
     warnings: int
@@ -572,4 +676,5 @@ class Report:
     result: CheckResult
     findings: tuple[Finding, ...]
     verdict: Verdict
+    fixes: tuple[BrokerFix, ...] = ()  # the configuration change per broker, as data
     wait: WaitRecord | None = None

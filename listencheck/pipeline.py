@@ -73,6 +73,8 @@ DEFAULT_TIMEOUT = 3.0
 
 @dataclass(frozen=True)
 class BootstrapSpec:
+    """One bootstrap argument and the servers it lists."""
+
     argument: str
     endpoints: tuple[Endpoint, ...]
 
@@ -87,6 +89,8 @@ class BootstrapSpec:
 
 @dataclass(frozen=True)
 class CheckOptions:
+    """Everything one check runs with."""
+
     bootstraps: tuple[BootstrapSpec, ...]
     config: ClientConfig = field(default_factory=ClientConfig)
     timeout: float = DEFAULT_TIMEOUT
@@ -166,11 +170,17 @@ async def check(options: CheckOptions, client_worker: ClientWorker | None = None
 
 
 def connection_limit(wanted: int) -> int:
-    """``wanted`` sockets, lowered to what the open-file limit (ulimit -n) leaves room for."""
+    """``wanted`` sockets, fitted to the open-file limit (ulimit -n): its soft value is raised
+    towards the hard one when needed, else ``wanted`` is lowered to what it leaves room for."""
     try:
         import resource
 
-        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft != resource.RLIM_INFINITY and soft < wanted + FD_RESERVE:
+            raised = wanted + FD_RESERVE if hard == resource.RLIM_INFINITY else min(hard, wanted + FD_RESERVE)
+            if raised > soft:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+                soft = raised
     except (ImportError, OSError, ValueError):
         return wanted
     if soft == resource.RLIM_INFINITY:
@@ -267,12 +277,14 @@ class _Run:
         # --deep: every nameserver asked for the name while the addresses are probed.
         resolvers = None if self.deep is None else asyncio.ensure_future(self._resolvers(endpoint, resolved))
         if not resolved.ok or resolved.detail is None:
-            return EndpointProbe(endpoint, classification, resolved,
-                                 resolvers=await resolvers if resolvers else None)
+            if resolvers is None:
+                return EndpointProbe(endpoint, classification, resolved)
+            return EndpointProbe(endpoint, classification, resolved, resolvers=await resolvers)
         addresses = resolved.detail.addresses[:MAX_ADDRESSES_PER_HOST]
         attempts = await asyncio.gather(*(self._attempt(endpoint, a) for a in addresses))
-        return EndpointProbe(endpoint, classification, resolved, tuple(attempts),
-                             await resolvers if resolvers else None)
+        if resolvers is None:
+            return EndpointProbe(endpoint, classification, resolved, tuple(attempts))
+        return EndpointProbe(endpoint, classification, resolved, tuple(attempts), await resolvers)
 
     async def _resolvers(self, endpoint: Endpoint, resolved: StageResult[ResolveDetail]
                          ) -> StageResult[ResolversDetail]:

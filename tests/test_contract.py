@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 
 from listencheck.catalogue import CATALOGUE
+from listencheck.codes import FindingCode
 from listencheck.docs import findings_markdown
 from tests.support.brokers import BrokerFactory
 from tests.support.cli import check_json
@@ -72,11 +73,36 @@ def test_issue_codes_exist_with_their_exact_names(code: str) -> None:
     assert code in CATALOGUE
 
 
-def test_finding_codes_are_only_produced_from_the_catalogue() -> None:
-    """Every code string used by the analysis rules is a catalogue key."""
+def test_finding_codes_are_a_type_with_one_catalogue_entry_each() -> None:
+    """Rules name codes as FindingCode members (mypy catches a typo), never as bare strings."""
     import re
 
+    assert set(FindingCode) == set(CATALOGUE) and len(FindingCode) == len(CATALOGUE)
+    assert all(spec.code is code for code, spec in CATALOGUE.items())
     sources = "".join(p.read_text() for p in (ROOT / "listencheck" / "analysis").glob("*.py"))
     prefixes = "BOOTSTRAP|ADVERTISED|RESOLVER|CLIENT|RUN|TLS|SASL|PROTOCOL|EXPECT"
-    used = set(re.findall(rf'"((?:{prefixes})_[A-Z_]*[A-Z])"', sources))
-    assert used and used <= set(CATALOGUE), used - set(CATALOGUE)
+    assert not re.findall(rf'"((?:{prefixes})_[A-Z_]*[A-Z])"', sources)
+    assert len(set(re.findall(r"FindingCode\.([A-Z_]+)", sources))) >= 40
+
+
+def test_readme_design_lists_only_paths_that_exist() -> None:
+    """The Design section of the README names real modules and folders, and every subpackage."""
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("## Design", 1)[1].split("```", 2)[1]
+    listed, parent = [], ""
+    for line in block.splitlines():
+        match = re.match(r"^( *)([\w./-]+\.py|[\w-]+/)(?:\s|$)", line)
+        if not match:
+            continue
+        name = match.group(2)
+        path = name if not match.group(1) else parent + name
+        if not match.group(1):
+            parent = name
+        listed.append(path)
+    missing = [p for p in listed if not (ROOT / p).exists()]
+    assert len(listed) > 15 and not missing, missing
+    package = {p.name + "/" for p in (ROOT / "listencheck").iterdir() if (p / "__init__.py").exists()}
+    unlisted = package - {p.removeprefix("listencheck/") for p in listed}
+    assert not unlisted, f"README Design section omits {sorted(unlisted)}"

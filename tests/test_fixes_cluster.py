@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.cli import Run, check_json
+from tests.support.cli import Run, check_json, run_cli
 from tests.support.mock_cluster import mock_cluster
 from tests.support.scripted_cluster import Cluster, scripted_cluster
 
@@ -52,6 +52,16 @@ def _assert_no_foreign_address(run: Run, owners: dict[int, list[str]]) -> None:
     for node, address in proposals.items():
         for other, addresses in owners.items():
             assert other == node or address not in addresses, (node, address, other)
+    # The structured fixes (every platform's text) follow the same rule.
+    fixes = run.report["fixes"]
+    advertised = [f["advertised"] for f in fixes]
+    assert len(set(advertised)) == len(advertised), advertised
+    for fix in fixes:
+        texts = [fix["advertised"], *(r["text"] for r in fix["renderings"]), *fix["settings"].values()]
+        for other, addresses in owners.items():
+            if other != fix["broker_id"]:
+                for address in addresses:
+                    assert not any(_mentions(t, address) for t in texts), (fix["broker_id"], address)
 
 
 def _owners(cluster: Cluster) -> dict[int, list[str]]:
@@ -81,6 +91,13 @@ def test_one_broker_with_an_internal_name_never_gets_the_bootstrap_brokers_addre
     proposal = run.one("ADVERTISED_UNRESOLVABLE", 2)["evidence"]["proposed_address"]
     assert proposal["origin"] == "new_port" and proposal["address"].startswith("127.0.0.1:")
     assert f"EXTERNAL://{proposal['address']}" in fix
+    (change,) = run.report["fixes"]
+    assert change["broker_id"] == 2 and change["kind"] == "add_listener"
+    assert change["advertised"] == proposal["address"] and change["replaces"] == "kafka-2:9092"
+    assert change["publish"] == {"host_port": proposal["address"].split(":")[1],
+                                 "container_port": proposal["listener_port"]}
+    assert change["placeholder_names"] is True and change["config_source"] is None
+    assert {r["platform"] for r in change["renderings"]} == {"properties", "cp-kafka", "bitnami"}
     _assert_no_foreign_address(run, owners)
 
 
@@ -138,3 +155,24 @@ def test_mock_cluster_fixes_name_each_brokers_own_address() -> None:
     owners = {b["node_id"]: [f"{b['host']}:{b['port']}"] for b in listed}
     assert len(owners) == 3
     _assert_no_foreign_address(run, owners)
+
+
+def test_platform_choice_renders_one_syntax_and_text_shows_the_table() -> None:
+    with scripted_cluster(_internal({2, 3})) as cluster:
+        run = check_json(cluster.address(1), "--platform", "strimzi")
+        text = run_cli(["check", "--no-color", "--timeout", "2", "--platform", "strimzi", cluster.address(1)])
+    for fix in run.report["fixes"]:
+        (rendering,) = fix["renderings"]
+        assert rendering["platform"] == "strimzi"
+        assert f"- broker: {fix['broker_id']}" in rendering["text"]
+    section = text.stdout[text.stdout.index("Fixes"):]
+    rows = [line.split() for line in section.splitlines() if line.strip()[:1].isdigit()]
+    assert [r[0] for r in rows] == ["2", "3"] and len({r[-2] for r in rows}) == 2
+    assert "broker 2 · strimzi" in section and "broker 3 · strimzi" in section
+
+
+def test_cli_platform_choices_match_the_renderers() -> None:
+    from listencheck.cli import PLATFORM_CHOICES as CLI_CHOICES
+    from listencheck.fixes.platforms import PLATFORM_CHOICES
+
+    assert CLI_CHOICES == PLATFORM_CHOICES

@@ -18,7 +18,7 @@ import pytest
 from listencheck.brokerconfig.load import parse_config_text, read_config_file
 from listencheck.brokerconfig.model import ConfigFile, ListenerConfig, Platform, SourceKind
 from listencheck.fixes.addresses import Origin, Proposal
-from listencheck.fixes.change import ListenerChange, add_listener
+from listencheck.fixes.change import ListenerChange, add_listener, readvertise
 from listencheck.fixes.diff import patched, unified_diff
 from listencheck.fixes.platforms import platforms_for, render
 from listencheck.lint import lint_file
@@ -217,3 +217,32 @@ def test_cluster_fix_with_an_address_per_broker_passes_lint() -> None:
     same = _fix_all(config, [29092, 29092, 29092])
     assert any(f.evidence.get("address") == "localhost:29092" for f in lint_file(same)
                if f.code == "CONFIG_SAME_ADVERTISED_ADDRESS")
+
+
+def test_readvertise_changes_one_entry_of_the_users_file() -> None:
+    """docker/compose.broken.yaml advertises PLAINTEXT://localhost:9092 to other containers."""
+    path = str(Path(__file__).parents[1] / "docker" / "compose.broken.yaml")
+    text = Path(path).read_text()
+    broker = read_config_file(path).brokers[0]
+    change = readvertise(1, "localhost:9092", "kafka:9092", "PLAINTEXT", broker)
+    assert change.listener == "PLAINTEXT" and set(change.new_values()) == {"advertised.listeners"}
+    new_text = patched(change, path, text)
+    assert new_text is not None
+    reread = parse_config_text(new_text, path).brokers[0]
+    now, before = ([x.address for x in c.effective_advertised] for c in (reread, broker))
+    assert now[0] == "kafka:9092" and now[1:] == before[1:]
+    assert reread.value("listeners") == broker.value("listeners")
+    diff = unified_diff(change, path, text)
+    assert diff is not None and "${NGROK_ADDRESS:-4.tcp.ngrok.io:18028}" not in diff.split("+", 1)[0]
+    for platform in Platform:
+        text = render(change, platform).text
+        assert "kafka:9092" in text or ("advertisedHost: kafka" in text and "advertisedPort: 9092" in text) \
+            or platform is Platform.MANAGED
+
+
+def test_readvertise_without_configuration() -> None:
+    change = readvertise(3, "localhost:9092", "10.50.0.10:9092", "SSL", None)
+    text = render(change, Platform.PROPERTIES).text
+    assert "advertised.listeners=<current> with LISTENER://localhost:9092 replaced by " \
+           "LISTENER://10.50.0.10:9092" in text
+    assert "listeners= stays as it is" in text and "placeholder" in text

@@ -103,7 +103,7 @@ def test_ctrl_c_mid_run_prints_a_partial_report(whole_group: bool) -> None:
         # Bootstrap 1 answered listencheck's own Metadata request (the client library, forked at
         # start-up, may have asked long before); broker 2 and bootstrap 2 are being waited on.
         wait_for(lambda: len(accepted) >= 2 and any(
-            r.api_key == 3 and r.client_id == "listencheck" for r in script.requests))
+            r.api_key == 3 and script.listencheck_connection(r) for r in list(script.requests)))
         time.sleep(0.3)
         workers = descendants(proc.pid)
         assert workers, "the client-library worker should be running (it waits on the silent bootstrap)"

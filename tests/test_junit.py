@@ -21,7 +21,7 @@ from tests.support.tls import Ca, TlsFronts
 
 pytestmark = pytest.mark.tansu
 
-BROKER_STAGES = ("address", "resolve", "tcp", "kafka", "metadata", "identity")
+BROKER_STAGES = ("address", "resolve", "tcp", "kafka", "metadata", "identity", "client library")
 SERVER_STAGES = ("resolve", "tcp", "kafka", "metadata")
 
 
@@ -58,6 +58,9 @@ def test_junit_and_json_tell_the_same_story(tansu: BrokerFactory) -> None:
             assert home.get("classname", "").startswith(f"bootstrap {finding['bootstrap']} / ")
         if finding["broker_id"] is not None:
             assert f"/ broker {finding['broker_id']} " in home.get("classname", "")
+        if finding["subject"] in ("broker", "server"):  # the case is the finding's own stage
+            stage = "client library" if finding["stage"] == "client" else finding["stage"]
+            assert home.get("name") == stage, (finding["code"], home.get("name"))
         outcome = "failure" if finding["severity"] == "error" else "system-out"
         assert home.find(outcome) is not None
         assert f"fix: {finding['fix']}" in _texts(home)

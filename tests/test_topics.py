@@ -21,7 +21,8 @@ from listencheck.protocol.wire import DecodeError, Reader
 from tests.support.brokers import BrokerFactory
 from tests.support.cli import check_json, run_cli
 from tests.support.mock_topics import mock_topics_cluster
-from tests.support.scripted import ScriptedKafka, metadata_response
+from tests.support.scripted import Request, ScriptedKafka, frame, metadata_response
+from tests.test_contract import validate
 
 BROKERS = [(1, "b1", 9092), (2, "b2", 9092)]
 TOPICS = [
@@ -194,3 +195,82 @@ def test_no_topics_skips_the_request() -> None:
         run = check_json(server.address, "--no-topics")
     assert run.report["bootstraps"][0]["topics"]["status"] == "skipped"
     assert run_cli(["check", "127.0.0.1:9", "--no-topics", "--topic", "t"]).code == 2
+
+
+# --- brokers without the listener, and what each broken broker costs (issue 12, items 3 and 4) -----
+
+
+def test_healthy_mock_cluster_with_topics_gains_no_finding() -> None:
+    with mock_topics_cluster(3, [("orders", 6, 3), ("payments", 3, 2)]) as cluster:
+        run = check_json(cluster.bootstrap, "--topic", "orders", "--topic", "payments")
+    assert run.code == 0
+    assert run.codes() <= {"ADVERTISED_LOOPBACK"}  # the mock's brokers advertise 127.0.0.1 (info)
+    detail = run.report["bootstraps"][0]["topics"]["detail"]
+    assert [t["leaders_unusable"] for t in detail["topics"]] == [0, 0]
+
+
+def test_leader_missing_from_the_broker_list_mock_cluster() -> None:
+    """librdkafka's mock API leaves broker 3 out of Metadata while it leads two partitions."""
+    with mock_topics_cluster(3, [("orders", 6, 3), ("payments", 3, 2)]) as cluster:
+        cluster.command("remove", 3)
+        cluster.command("leader", "orders", 0, 3)
+        cluster.command("leader", "orders", 1, 3)
+        run = check_json(cluster.bootstrap)
+    assert run.code == 1
+    finding = run.one("BROKER_LISTENER_MISSING")
+    assert finding["severity"] == "error"
+    evidence = finding["evidence"]
+    assert evidence["brokers_without_listener"] == [3]
+    assert evidence["listed_brokers"] == [1, 2]
+    assert (evidence["partitions"], evidence["topics"]) == (2, ["orders"])
+    assert "broker 3" in finding["message"] and "broker 3" in finding["fix"]
+
+
+def test_listener_not_found_as_apache_kafka_answers_it() -> None:
+    """Apache Kafka's metadata cache: error 72, leader -1, the replica list unfiltered. (No real
+    broker here can be given a listener on some brokers only: the scripted server answers.)"""
+    with ScriptedKafka() as server:
+        server.brokers = [(1, "127.0.0.1", server.port)]
+        topics = [("orders", 0, [(0, 0, 1, [1, 3], [1, 3], []), (72, 1, -1, [3, 1], [3, 1], []),
+                                 (72, 2, -1, [3, 4], [3, 4], [])]),
+                  ("audit", 0, [(72, 0, -1, [4], [4], [])])]
+
+        def answer(request: Request) -> bytes | None:
+            if request.api_key == 3 and request.body[:1] in (b"\x00", b"\xff"):  # all topics
+                body = metadata_response(request.version, server.brokers, "c", 1, topics)
+                return frame(request.correlation_id, body, flexible=request.version >= 9)
+            return server.default_answer(request)
+
+        server.responder = answer
+        run = check_json(server.address)
+    finding = run.one("BROKER_LISTENER_MISSING")
+    assert finding["evidence"]["brokers_without_listener"] == [3, 4]
+    assert finding["evidence"]["partitions"] == 3 and finding["evidence"]["topic_count"] == 2
+    assert finding["evidence"]["partition_errors"] == {"LISTENER_NOT_FOUND": 3}
+    assert "LISTENER_NOT_FOUND" in finding["message"]
+    assert run.code == 1
+
+
+def test_cost_of_a_broker_that_fails_from_here_and_topic_focus() -> None:
+    """Broker 2 advertises a port nobody listens on: the partitions it leads fail from here."""
+    from tests.support.servers import closed_port
+
+    with mock_topics_cluster(3, [("orders", 6, 3), ("payments", 3, 2), ("audit", 2, 1)]) as cluster:
+        cluster.command("advertise", 2, "127.0.0.1", closed_port())
+        run = check_json(cluster.bootstrap, "--timeout", "1")
+        text = run_cli(["check", "--no-color", "--timeout", "1", cluster.bootstrap,
+                        "--topic", "orders", "--topic", "missing"])
+    validate(run.report)
+    detail = run.report["bootstraps"][0]["topics"]["detail"]
+    led_by_2 = {t["name"]: t["leaders"].get("2", 0) for t in detail["topics"]}
+    finding = run.one("PARTITIONS_UNREACHABLE")
+    assert finding["evidence"]["partitions"] == sum(led_by_2.values()) > 0
+    assert finding["evidence"]["per_broker"]["2"]["partitions"] == sum(led_by_2.values())
+    assert finding["evidence"]["topics"] == sorted(name for name, n in led_by_2.items() if n)
+    assert f"Producing to {sum(led_by_2.values())} partition(s)" in finding["message"]
+    assert {t["name"]: t["leaders_unusable"] for t in detail["topics"]} == led_by_2
+    assert "ADVERTISED_UNREACHABLE" in run.codes()
+    reachable = 6 - led_by_2["orders"]
+    assert f"topic orders: leaders of {reachable}/6 partition(s) reachable from here" in text.stdout
+    assert "topic missing: UNKNOWN_TOPIC_OR_PARTITION" in text.stdout
+    assert "TOPIC_UNAVAILABLE" in text.stdout and text.code == 1

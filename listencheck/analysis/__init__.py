@@ -5,24 +5,31 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from listencheck import __version__
-from listencheck.analysis import deep_rules, expectation_rules
+from listencheck.analysis import deep_rules
 from listencheck.analysis.bootstrap_rules import bootstrap_findings, cross_bootstrap_findings
 from listencheck.analysis.broker_rules import broker_findings
-from listencheck.analysis.context import BootstrapContext, context_for
+from listencheck.analysis.context import BootstrapContext, context_for, new_finding
 from listencheck.analysis.expectation_rules import advertised_expectation_findings, expectation_findings
+from listencheck.analysis.fix_rules import broker_fixes
 from listencheck.analysis.resolution_rules import resolution_findings
 from listencheck.analysis.security_rules import security_findings
+from listencheck.analysis.topic_rules import topic_findings
 from listencheck.catalogue import CATALOGUE
+from listencheck.codes import FindingCode
+from listencheck.fixes.platforms import AUTO
 from listencheck.limits import MAX_ADDRESSES_PER_HOST, MAX_BROKERS, MAX_PARTITIONS, MAX_TOPICS
 from listencheck.models import (
     CheckResult,
     Expectations,
     Finding,
+    Reason,
     Report,
     Severity,
     StageStatus,
+    Subject,
     Verdict,
 )
+from listencheck.stages import ATTEMPT_STAGES, SPECS, Stage
 from listencheck.status import ExitStatus
 
 __all__ = ["analyze", "build_report", "verdict_for"]
@@ -38,6 +45,7 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
         findings.extend(resolution_findings(ctx))
         findings.extend(_client_findings(ctx, findings))
         findings.extend(_limit_findings(ctx))
+        findings.extend(topic_findings(ctx))
         findings.extend(expectation_findings(ctx))
         findings.extend(deep_rules.deep_findings(ctx))
     findings.extend(cross_bootstrap_findings(contexts))
@@ -53,14 +61,11 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
     ))
 
 
-_CONSEQUENCES = ("CLIENT_", "RESOLVER_", "RUN_")
-
-
 def _scope(finding: Finding) -> int:
     """Within a bootstrap: its own findings, then each broker's, then consequences."""
     if finding.broker_id is not None:
         return 1
-    return 2 if finding.code.startswith(_CONSEQUENCES) else 0
+    return 2 if SPECS[finding.stage].late else 0
 
 
 def _client_findings(ctx: BootstrapContext, so_far: list[Finding]) -> Iterator[Finding]:
@@ -82,8 +87,9 @@ def _client_findings(ctx: BootstrapContext, so_far: list[Finding]) -> Iterator[F
         return
     message = (client.error.message if client.error else "failed").rstrip(".")
     yield ctx.finding(
-        "CLIENT_METADATA_FAILED", Severity.ERROR,
-        f"The Kafka client library itself fails with these settings: {message}.", fix,
+        FindingCode.CLIENT_METADATA_FAILED, Severity.ERROR, ctx.whole(),
+        f"The Kafka client library itself fails with these settings: {message}.",
+        fix,
         {"library": detail.library if detail else None,
          "error": detail.error_code if detail else None,
          "message": client.error.message if client.error else None,
@@ -110,12 +116,12 @@ def _client_unreachable(ctx: BootstrapContext, so_far: list[Finding]) -> Iterato
             "with -X debug=broker,security."
         )
         yield ctx.finding(
-            "CLIENT_BROKER_UNREACHABLE", Severity.ERROR,
+            FindingCode.CLIENT_BROKER_UNREACHABLE, Severity.ERROR, ctx.broker(node_id, address),
             f"The Kafka client library got the metadata but could not talk to broker {node_id}"
-            f"{f' at {address}' if address else ''} ({code}).", fix,
+            f"{f' at {address}' if address else ''} ({code}).",
+            fix,
             {"library": detail.library, "error": code, "also_found_by_listencheck": sorted(set(ours)),
              "log": list(detail.log)},
-            node_id, address,
         )
 
 
@@ -123,20 +129,20 @@ def _limit_findings(ctx: BootstrapContext) -> Iterator[Finding]:
     md = ctx.bootstrap.metadata
     if md is not None and len(md.detail.brokers) > len(ctx.bootstrap.brokers):
         yield ctx.finding(
-            "RUN_LIMIT_REACHED", Severity.WARNING,
+            FindingCode.RUN_LIMIT_REACHED, Severity.WARNING, ctx.server(md.source),
             f"{md.source} lists {len(md.detail.brokers)} brokers; the first {MAX_BROKERS} were probed, "
             f"the other {len(md.detail.brokers) - len(ctx.bootstrap.brokers)} were not.",
             "If the cluster really is that large, check it a part at a time; otherwise the bootstrap "
             "server does not answer like a sane Kafka broker.",
             {"limit": "brokers probed per bootstrap", "max": MAX_BROKERS,
              "brokers": len(md.detail.brokers)},
-            address=md.source,
+            Stage.METADATA,
         )
     topics = ctx.bootstrap.topics.detail
     if topics is not None and topics.truncated:
         kept = sum(len(t.partitions) for t in topics.topics)
         yield ctx.finding(
-            "RUN_LIMIT_REACHED", Severity.WARNING,
+            FindingCode.RUN_LIMIT_REACHED, Severity.WARNING, ctx.whole(md.source if md is not None else None),
             f"The topic metadata lists {topics.topic_count} topics with {topics.partition_count} "
             f"partitions; {len(topics.topics)} topics with {kept} partitions were analysed, the "
             f"rest only counted.",
@@ -144,21 +150,21 @@ def _limit_findings(ctx: BootstrapContext) -> Iterator[Finding]:
             {"limit": "topics and partitions analysed", "max_topics": MAX_TOPICS,
              "max_partitions": MAX_PARTITIONS, "topics": topics.topic_count,
              "partitions": topics.partition_count},
-            address=md.source if md is not None else None,
+            Stage.TOPICS,
         )
     probes = {p.endpoint: p for p in [*ctx.bootstrap.servers, *(b.probe for b in ctx.bootstrap.brokers)]}
     for probe in probes.values():
         resolved = probe.resolve.detail
         if resolved is not None and len(resolved.addresses) > MAX_ADDRESSES_PER_HOST:
             yield ctx.finding(
-                "RUN_LIMIT_REACHED", Severity.WARNING,
+                FindingCode.RUN_LIMIT_REACHED, Severity.WARNING, ctx.probe_subject(probe),
                 f"{probe.endpoint.host} resolves to {len(resolved.addresses)} addresses; the first "
                 f"{MAX_ADDRESSES_PER_HOST} were tried, the others were not.",
                 "A client tries them all in turn: remove the stale records so that every address "
                 "of the name is a listener of this broker.",
                 {"limit": "addresses tried per host", "max": MAX_ADDRESSES_PER_HOST,
                  "addresses": len(resolved.addresses), "host": probe.endpoint.host},
-                address=str(probe.endpoint),
+                Stage.RESOLVE,
             )
 
 
@@ -167,13 +173,12 @@ def _run_findings(result: CheckResult) -> Iterator[Finding]:
         1
         for b in result.bootstraps
         for probe in list(b.servers) + [br.probe for br in b.brokers]
-        for stage in [probe.resolve] + [getattr(a, s) for a in probe.attempts
-                                        for s in ("tcp", "tls", "kafka", "sasl", "metadata")]
-        if stage.status is StageStatus.NOT_RUN and stage.error and stage.error.reason.value == "deadline"
+        for stage in [probe.resolve] + [a.result(s) for a in probe.attempts for s in ATTEMPT_STAGES]
+        if stage.status is StageStatus.NOT_RUN and stage.reason is Reason.DEADLINE
     )
     if result.deadline_hit and skipped:
-        yield Finding(
-            "RUN_INCOMPLETE", Severity.WARNING,
+        yield new_finding(
+            FindingCode.RUN_INCOMPLETE, Severity.WARNING, Subject.run(),
             f"The run's deadline ({result.settings.deadline_s:g}s) passed; {skipped} stage(s) "
             f"did not run.",
             "Run again with a larger --deadline, or a smaller --timeout.",
@@ -201,7 +206,7 @@ def verdict_for(result: CheckResult, findings: tuple[Finding, ...]) -> Verdict:
         code, summary = ExitStatus.NO_BOOTSTRAP, "no bootstrap server answered"
     elif counts[Severity.ERROR]:
         code = ExitStatus.ERROR_FINDINGS
-        unmet_only = all(f.code in expectation_rules.CODES for f in findings if f.severity is Severity.ERROR)
+        unmet_only = all(f.stage is Stage.EXPECTATIONS for f in findings if f.severity is Severity.ERROR)
         summary = ("the cluster does not meet the expectations: see the errors above" if unmet_only
                    else "clients will fail: fix the errors above")
     elif counts[Severity.WARNING] and Severity.WARNING.at_least(fail_on):
@@ -221,6 +226,9 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def build_report(result: CheckResult) -> Report:
+def build_report(result: CheckResult, platform: str = AUTO) -> Report:
+    """Findings, verdict and the configuration fix of each broker (``platform``: its syntax)."""
     findings = analyze(result)
-    return Report(__version__, result, findings, verdict_for(result, findings))
+    fixes = tuple(fix for b in result.bootstraps
+                  for fix in broker_fixes(context_for(result, b), findings, platform))
+    return Report(__version__, result, findings, verdict_for(result, findings), fixes)

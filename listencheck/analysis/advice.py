@@ -77,7 +77,7 @@ def _brokers(ctx: BootstrapContext) -> tuple[AdvertisedBroker, ...]:
     return md.detail.brokers if md is not None else ()
 
 
-def _reachable_host(ctx: BootstrapContext, broker: AdvertisedBroker) -> str:
+def reachable_host(ctx: BootstrapContext, broker: AdvertisedBroker) -> str:
     """host:port other clients reach this broker's listener at: proven, or a per-broker placeholder."""
     path = ctx.path_to(broker.node_id)
     if path is not None and not _local(path.used.host):
@@ -127,7 +127,7 @@ def unresolvable_fix(ctx: BootstrapContext, broker: AdvertisedBroker, probe: End
     return (
         f"Make {host} resolvable for this client (a DNS record, or /etc/hosts), or advertise a "
         f"name it can resolve for broker {broker.node_id}: "
-        f"advertised.listeners=LISTENER://{_reachable_host(ctx, broker)}."
+        f"advertised.listeners=LISTENER://{reachable_host(ctx, broker)}."
         + _placeholder_note(ctx, broker)
     )
 
@@ -208,7 +208,7 @@ def unreachable_fix(
         return (
             f"There is no route from here to {broker.host}: advertise an address on a network "
             f"this client reaches for broker {broker.node_id}, e.g. "
-            f"advertised.listeners=LISTENER://{_reachable_host(ctx, broker)}."
+            f"advertised.listeners=LISTENER://{reachable_host(ctx, broker)}."
             + _placeholder_note(ctx, broker)
         )
     return (
@@ -276,14 +276,14 @@ def loopback_fix(ctx: BootstrapContext, broker: AdvertisedBroker) -> str:
     return (
         f"{broker.host} means 'this machine' to every client, so clients on other hosts connect "
         f"to themselves. Advertise a host other clients reach for broker {broker.node_id}, e.g. "
-        f"advertised.listeners={ctx.security_protocol}://{_reachable_host(ctx, broker)}; keep "
+        f"advertised.listeners={ctx.security_protocol}://{reachable_host(ctx, broker)}; keep "
         f"localhost only on a separate listener for clients on the broker's own host."
         + _placeholder_note(ctx, broker)
     )
 
 
 def _placeholder_note(ctx: BootstrapContext, broker: AdvertisedBroker) -> str:
-    if not _reachable_host(ctx, broker).startswith("BROKER_"):
+    if not reachable_host(ctx, broker).startswith("BROKER_"):
         return ""
     return (f" BROKER_{broker.node_id}_HOST is a placeholder: this run does not show an address of "
             f"broker {broker.node_id} that other clients reach; use its own, never another broker's.")
@@ -295,7 +295,7 @@ def wildcard_fix(ctx: BootstrapContext, broker: AdvertisedBroker) -> str:
         f"(Apache Kafka refuses to start with it there: \"advertised.listeners cannot use the "
         f"nonroutable meta-address 0.0.0.0\"; a broker that advertises it is another server or "
         f"an old version). Set listeners={ctx.security_protocol}://0.0.0.0:{broker.port} and "
-        f"advertised.listeners={ctx.security_protocol}://{_reachable_host(ctx, broker)}. The "
+        f"advertised.listeners={ctx.security_protocol}://{reachable_host(ctx, broker)}. The "
         f"Kafka trap is an empty advertised host (PLAINTEXT://:{broker.port}, or no "
         f"advertised.listeners with an empty host in listeners=): the broker then advertises its "
         f"canonical host name, in Docker the container id. Always name the host."

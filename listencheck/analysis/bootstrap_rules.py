@@ -10,10 +10,13 @@ from listencheck.analysis.context import (
     attempts_evidence,
     failed_stage,
     kafka_answer,
+    new_finding,
     resolve_evidence,
 )
 from listencheck.analysis.security_rules import reported_here
-from listencheck.models import EndpointProbe, Finding, JsonValue, Severity
+from listencheck.codes import FindingCode
+from listencheck.models import EndpointProbe, Finding, JsonValue, Severity, Subject
+from listencheck.stages import Stage
 
 ERR, WARN, NOTE = Severity.ERROR, Severity.WARNING, Severity.INFO
 
@@ -30,11 +33,11 @@ def bootstrap_findings(ctx: BootstrapContext) -> Iterator[Finding]:
         return
     if not md.detail.brokers:
         yield ctx.finding(
-            "BOOTSTRAP_NO_BROKERS", ERR, f"{md.source} answered Metadata with no brokers.",
+            FindingCode.BOOTSTRAP_NO_BROKERS, ERR, ctx.server(md.source),
+            f"{md.source} answered Metadata with no brokers.",
             "Wait for the broker to finish starting, or check its advertised.listeners and logs.",
             {"cluster_id": md.detail.cluster_id, "controller_id": md.detail.controller_id,
              "metadata_version": md.detail.api_version},
-            address=md.source,
         )
         return
     redirect = _redirect(ctx)
@@ -47,25 +50,25 @@ def _server_finding(ctx: BootstrapContext, server: EndpointProbe, severity: Seve
     address = str(server.endpoint)
     if stage is None or reported_here(server):
         return None  # TLS, SASL and protocol mismatches: one clear diagnosis, from security_rules
-    if stage == "resolve":
+    if stage is Stage.RESOLVE:
         return ctx.finding(
-            "BOOTSTRAP_UNRESOLVABLE", severity,
+            FindingCode.BOOTSTRAP_UNRESOLVABLE, severity, ctx.server(address),
             f"The bootstrap host {server.endpoint.host} does not resolve from here.",
             f"Use a host name this client resolves, or an IP address, in bootstrap.servers "
             f"(instead of {address}).",
-            resolve_evidence(server), address=address,
+            resolve_evidence(server),
         )
     evidence: dict[str, JsonValue] = {"attempts": attempts_evidence(server)}
-    if stage == "tcp":
+    if stage is Stage.TCP:
         return ctx.finding(
-            "BOOTSTRAP_UNREACHABLE", severity,
+            FindingCode.BOOTSTRAP_UNREACHABLE, severity, ctx.server(address),
             f"No connection could be made to the bootstrap address {address}.",
             f"Check that a broker listens on port {server.endpoint.port} and that the port is "
             f"published or forwarded to this client (docker -p, kubectl port-forward, firewall).",
-            evidence, address=address,
+            evidence,
         )
     chosen = server.chosen
-    if stage == "kafka" and chosen is not None:
+    if stage is Stage.KAFKA and chosen is not None:
         kafka = chosen.kafka
         answer = kafka_answer(chosen)
         evidence["answer"] = answer
@@ -77,19 +80,20 @@ def _server_finding(ctx: BootstrapContext, server: EndpointProbe, severity: Seve
             f"Point bootstrap.servers at the broker's Kafka listener; {address} is not one."
         )
         return ctx.finding(
-            "BOOTSTRAP_NOT_KAFKA", severity,
+            FindingCode.BOOTSTRAP_NOT_KAFKA, severity, ctx.server(address),
             f"{address} accepts connections but does not answer like a Kafka broker ({answer}).",
-            hint, evidence, address=address,
+            hint,
+            evidence,
         )
-    if stage == "metadata" and chosen is not None:
-        result = getattr(chosen, stage)
+    if stage is Stage.METADATA and chosen is not None:
+        result = chosen.result(stage)
         evidence["stage"] = stage
         evidence["message"] = result.error.message if result.error else ""
         return ctx.finding(
-            "BOOTSTRAP_METADATA_FAILED", severity,
+            FindingCode.BOOTSTRAP_METADATA_FAILED, severity, ctx.server(address),
             f"The bootstrap broker at {address} speaks Kafka but returned no metadata.",
             "Check the broker's logs and the client's security settings for this listener.",
-            evidence, address=address,
+            evidence,
         )
     return None
 
@@ -102,7 +106,7 @@ def _cluster_mismatch(ctx: BootstrapContext) -> Iterator[Finding]:
             seen[md.cluster_id].append(str(server.endpoint))
     if len(seen) > 1:
         yield ctx.finding(
-            "BOOTSTRAP_CLUSTER_MISMATCH", ERR,
+            FindingCode.BOOTSTRAP_CLUSTER_MISMATCH, ERR, ctx.whole(),
             f"The servers in {ctx.argument} belong to {len(seen)} different clusters.",
             "List only servers of one cluster in bootstrap.servers.",
             {"clusters": {cid: servers for cid, servers in seen.items()}},
@@ -124,14 +128,13 @@ def _redirect(ctx: BootstrapContext) -> Finding | None:
     if same_target:
         return None
     return ctx.finding(
-        "BOOTSTRAP_REDIRECT", NOTE,
+        FindingCode.BOOTSTRAP_REDIRECT, NOTE, ctx.server(str(ctx.source)),
         f"The client bootstraps through {ctx.source} but is then sent to "
         f"{', '.join(advertised[:5])}{' …' if len(advertised) > 5 else ''}.",
         "Nothing to change here: what matters is that the advertised addresses work from this "
         "client (see the findings for each broker).",
         {"bootstrap": str(ctx.source), "bootstrap_address": md.source_address,
          "advertised": advertised},
-        address=str(ctx.source),
     )
 
 
@@ -143,8 +146,8 @@ def cross_bootstrap_findings(contexts: list[BootstrapContext]) -> Iterator[Findi
         if md is not None and md.detail.cluster_id:
             clusters[md.detail.cluster_id].append(ctx.argument)
     if len(clusters) > 1:
-        yield Finding(
-            "BOOTSTRAP_CLUSTER_MISMATCH", WARN,
+        yield new_finding(
+            FindingCode.BOOTSTRAP_CLUSTER_MISMATCH, WARN, Subject.run(),
             "The listeners checked together belong to different clusters.",
             "Check that every bootstrap argument points at the same cluster, if that was intended.",
             {"clusters": {cid: args for cid, args in clusters.items()}},

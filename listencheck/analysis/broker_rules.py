@@ -27,7 +27,9 @@ from listencheck.analysis.context import (
 )
 from listencheck.analysis.java_client import java
 from listencheck.analysis.security_rules import reported_here
+from listencheck.codes import FindingCode
 from listencheck.models import BrokerCheck, EndpointProbe, Finding, JsonValue, Reason, Severity
+from listencheck.stages import Stage
 
 ERR, WARN, NOTE = Severity.ERROR, Severity.WARNING, Severity.INFO
 
@@ -65,13 +67,12 @@ def _path(ctx: BootstrapContext, broker: BrokerCheck) -> tuple[str, dict[str, Js
 def _invalid(ctx: BootstrapContext, broker: BrokerCheck) -> Finding:
     adv = broker.advertised
     return ctx.finding(
-        "ADVERTISED_INVALID_ADDRESS", ERR,
+        FindingCode.ADVERTISED_INVALID_ADDRESS, ERR, ctx.broker(adv.node_id, adv.address),
         f"Broker {adv.node_id} advertises {adv.host!r} port {adv.port}, which no client can use "
         f"({broker.address_problem}).",
         f"Set advertised.listeners on broker {adv.node_id} to LISTENER://HOST:PORT with a host "
         f"name or IP clients resolve and a port between 1 and 65535.",
         {"host": adv.host, "port": adv.port, "problem": broker.address_problem},
-        adv.node_id, adv.address,
     )
 
 
@@ -80,32 +81,31 @@ def _symptoms(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Finding]:
     where = adv.address
     stage = failed_stage(probe)
     path_text, path_evidence = _path(ctx, broker)
-    if stage == "resolve":
+    if stage is Stage.RESOLVE:
         yield ctx.finding(
-            "ADVERTISED_UNRESOLVABLE", ERR,
+            FindingCode.ADVERTISED_UNRESOLVABLE, ERR, ctx.broker(adv.node_id, where),
             f"Broker {adv.node_id} advertises {where}, but {adv.host} does not resolve from here "
             f"({_resolve_reason(probe)})." + path_text,
             advice.unresolvable_fix(ctx, adv, probe),
-            _base(broker) | resolve_evidence(probe) | path_evidence, adv.node_id, where,
+            _base(broker) | resolve_evidence(probe) | path_evidence,
         )
         return
     if probe.attempts and all(a.tcp.failed for a in probe.attempts):
         reason = probe.attempts[0].tcp.reason
         yield ctx.finding(
-            "ADVERTISED_UNREACHABLE", ERR,
+            FindingCode.ADVERTISED_UNREACHABLE, ERR, ctx.broker(adv.node_id, where),
             f"Broker {adv.node_id} advertises {where}, which does not accept connections from "
             f"here ({_reasons(broker)})." + path_text,
             advice.unreachable_fix(ctx, adv, probe, reason),
             _base(broker) | {"reason": reason.value if reason else None,
                              "attempts": attempts_evidence(probe)} | path_evidence,
-            adv.node_id, where,
         )
         return
     if probe.works and not all(a.works for a in probe.attempts):
         failing = [a for a in probe.attempts if not a.works]
         families = sorted({a.family for a in failing})
         yield ctx.finding(
-            "ADVERTISED_PARTIALLY_REACHABLE", WARN,
+            FindingCode.ADVERTISED_PARTIALLY_REACHABLE, WARN, ctx.broker(adv.node_id, where),
             f"{adv.host} resolves to {len(probe.attempts)} addresses and "
             f"{', '.join(a.address for a in failing)} ({'/'.join(families)}) fail from here.",
             f"Make broker {adv.node_id} listen on every address family {adv.host} resolves to, "
@@ -114,32 +114,31 @@ def _symptoms(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Finding]:
             + java(f"broker.address.family={'v4' if 'ipv6' in families else 'v6'}"),
             _base(broker) | {"failing_families": families,
                              "attempts": attempts_evidence(probe)},
-            adv.node_id, where,
         )
     chosen = probe.chosen
     if reported_here(probe):
         return  # TLS, SASL and protocol mismatches: reported by security_rules
-    if stage == "kafka" and chosen is not None and chosen.kafka.detail is not None:
+    if stage is Stage.KAFKA and chosen is not None and chosen.kafka.detail is not None:
         detail = chosen.kafka.detail
         answer = kafka_answer(chosen)
         evidence = _base(broker) | {"answer": answer, "attempts": attempts_evidence(probe)}
         if detail.preview:
             evidence["first_bytes"] = detail.preview
         yield ctx.finding(
-            "ADVERTISED_NOT_KAFKA", ERR,
+            FindingCode.ADVERTISED_NOT_KAFKA, ERR, ctx.broker(adv.node_id, where),
             f"Broker {adv.node_id} advertises {where}, but what answers there is not Kafka "
             f"({answer}).",
-            advice.not_kafka_fix(adv, answer), evidence, adv.node_id, where,
+            advice.not_kafka_fix(adv, answer),
+            evidence,
         )
         return
-    if stage == "metadata" and chosen is not None:
-        result = getattr(chosen, stage)
+    if stage is Stage.METADATA and chosen is not None:
+        result = chosen.result(stage)
         yield ctx.finding(
-            "ADVERTISED_METADATA_FAILED", ERR,
+            FindingCode.ADVERTISED_METADATA_FAILED, ERR, ctx.broker(adv.node_id, where),
             f"Broker {adv.node_id} at {where} speaks Kafka but its {stage} stage failed.",
             "Check that broker's logs and the client's security settings for this listener.",
             _base(broker) | {"stage": stage, "message": result.error.message if result.error else ""},
-            adv.node_id, where,
         )
         return
     yield from _identity(ctx, broker)
@@ -183,22 +182,22 @@ def _identity(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Finding]:
     message = result.error.message if result.error else "identity mismatch"
     if result.reason is Reason.LISTENER_MISMATCH:
         yield ctx.finding(
-            "ADVERTISED_LISTENER_MISMATCH", WARN,
+            FindingCode.ADVERTISED_LISTENER_MISMATCH, WARN, ctx.broker(adv.node_id, adv.address),
             f"{adv.address} reaches broker {adv.node_id}, but a listener that advertises it as "
             f"{detail.advertised_there}.",
             f"Send port {adv.port} to the listener that advertises {adv.address} (for Docker: "
             f"-p {adv.port}:{adv.port} to that listener's container port), or advertise "
             f"{detail.advertised_there} consistently.",
-            evidence, adv.node_id, adv.address,
+            evidence,
         )
         return
     yield ctx.finding(
-        "ADVERTISED_WRONG_BROKER", ERR,
+        FindingCode.ADVERTISED_WRONG_BROKER, ERR, ctx.broker(adv.node_id, adv.address),
         f"Broker {adv.node_id} advertises {adv.address}, but that address {message}.",
         f"Make {adv.address} lead to broker {adv.node_id} of cluster "
         f"{detail.expected_cluster_id or '?'}: fix the port forward / DNS record, or give each "
         f"broker its own advertised host:port.",
-        evidence, adv.node_id, adv.address,
+        evidence,
     )
 
 
@@ -214,7 +213,7 @@ def _address_kinds(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Findi
         wrong_port = ctx.same_host and advice.wrong_port(ctx, adv)
         local = ctx.same_host and (works or wrong_port)
         yield ctx.finding(
-            "ADVERTISED_LOOPBACK", NOTE if local else ERR,
+            FindingCode.ADVERTISED_LOOPBACK, NOTE if local else ERR, ctx.broker(adv.node_id, where),
             (f"Broker {adv.node_id} advertises {where}: the host is right for clients on the "
              f"broker's host (like this one), the port is not (see ADVERTISED_UNREACHABLE); "
              f"wrong for every other client."
@@ -226,46 +225,47 @@ def _address_kinds(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Findi
              f"reached the bootstrap at {ctx.source_address}: it {outcome} "
              f"({_loopback_outcome(broker)})."),
             advice.loopback_fix(ctx, adv),
-            base | {"reached_from_here": _loopback_outcome(broker)}, adv.node_id, where,
+            base | {"reached_from_here": _loopback_outcome(broker)},
         )
     if kinds.has(AddressKind.WILDCARD):
         local = ctx.same_host and works
         yield ctx.finding(
-            "ADVERTISED_WILDCARD", WARN if local else ERR,
+            FindingCode.ADVERTISED_WILDCARD, WARN if local else ERR, ctx.broker(adv.node_id, where),
             f"Broker {adv.node_id} advertises the wildcard address {where}"
             + (": it only works because this client runs on the broker's host." if local else
                f"; it {outcome}."),
-            advice.wildcard_fix(ctx, adv), base, adv.node_id, where,
+            advice.wildcard_fix(ctx, adv),
+            base,
         )
     if kinds.has(AddressKind.INTERNAL_NAME):
         k8s = kinds.has(AddressKind.KUBERNETES_SERVICE)
         label = "Kubernetes service name" if k8s else "network-internal name"
         yield ctx.finding(
-            "ADVERTISED_INTERNAL_NAME", NOTE if works else ERR,
+            FindingCode.ADVERTISED_INTERNAL_NAME, NOTE if works else ERR, ctx.broker(adv.node_id, where),
             f"Broker {adv.node_id} advertises the {label} {adv.host}"
             + ("; it works from here, but clients outside that network will fail." if works else
                "; it fails from here."),
             advice.listener_per_audience(ctx, adv, "PLAINTEXT", docker=not k8s) if works else
             advice.unresolvable_fix(ctx, adv, probe),
             base | {"classification": kinds.sorted_kinds()},
-            adv.node_id, where,
         )
     if kinds.has(AddressKind.DOCKER_HOST_ALIAS):
         yield ctx.finding(
-            "ADVERTISED_DOCKER_HOST_ALIAS", NOTE if works else ERR,
+            FindingCode.ADVERTISED_DOCKER_HOST_ALIAS, NOTE if works else ERR, ctx.broker(adv.node_id, where),
             f"Broker {adv.node_id} advertises the Docker host alias {adv.host}; it {outcome}"
             + ("." if works else " (this client has no host-gateway mapping for it)."),
-            advice.docker_alias_fix(adv), base, adv.node_id, where,
+            advice.docker_alias_fix(adv),
+            base,
         )
     if kinds.has(AddressKind.TUNNEL):
         yield ctx.finding(
-            "ADVERTISED_TUNNEL", NOTE if works else ERR,
+            FindingCode.ADVERTISED_TUNNEL, NOTE if works else ERR, ctx.broker(adv.node_id, where),
             f"Broker {adv.node_id} advertises the tunnel address {where} "
             f"({kinds.tunnel_service}); it {outcome}"
             + (", until the tunnel restarts with a new address." if works else
                ": the tunnel is down or now runs on another host:port."),
-            advice.tunnel_fix(adv), base | {"tunnel_service": kinds.tunnel_service},
-            adv.node_id, where,
+            advice.tunnel_fix(adv),
+            base | {"tunnel_service": kinds.tunnel_service},
         )
     resolved = probe.resolve.detail.addresses if probe.resolve.detail else ()
     private = kinds.has(AddressKind.PRIVATE) or (
@@ -273,14 +273,13 @@ def _address_kinds(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Findi
     )
     if private and ctx.public_bootstrap:
         yield ctx.finding(
-            "ADVERTISED_PRIVATE_ADDRESS", NOTE if works else ERR,
+            FindingCode.ADVERTISED_PRIVATE_ADDRESS, NOTE if works else ERR, ctx.broker(adv.node_id, where),
             f"The bootstrap answered on public address {ctx.source_address}, but broker "
             f"{adv.node_id} advertises {where} ({', '.join(resolved)}), a private address; "
             f"it {outcome}.",
             "Advertise the public name or address on the listener outside clients use. "
             + advice.listener_per_audience(ctx, adv, docker=False),
             base | {"resolved": list(resolved)},
-            adv.node_id, where,
         )
 
 
@@ -293,7 +292,7 @@ def _loopback_outcome(broker: BrokerCheck) -> str:
         return "a Kafka broker of the same cluster on this host"
     stage = failed_stage(probe)
     chosen = probe.chosen
-    if stage == "kafka" and chosen and chosen.kafka.detail:
+    if stage is Stage.KAFKA and chosen and chosen.kafka.detail:
         return f"a non-Kafka service on this host ({chosen.kafka.detail.answer})"
     if chosen and chosen.tcp.reason:
         return f"connection {chosen.tcp.reason.value}"
@@ -307,13 +306,12 @@ def _duplicates(ctx: BootstrapContext) -> Iterator[Finding]:
     for address, ids in by_address.items():
         if len(ids) > 1:
             yield ctx.finding(
-                "ADVERTISED_DUPLICATE", ERR,
+                FindingCode.ADVERTISED_DUPLICATE, ERR, ctx.broker(ids[0], address),
                 f"Brokers {', '.join(map(str, ids))} all advertise {address}: clients can reach "
                 f"only one of them there.",
                 f"Give each broker its own host:port in advertised.listeners (e.g. one published "
                 f"port per broker: broker {ids[0]} on {address}, broker {ids[1]} on another port).",
                 {"address": address, "broker_ids": ids},
-                ids[0], address,
             )
 
 

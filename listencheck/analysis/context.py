@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from listencheck.address import Endpoint, ip_literal, is_private_ip
 from listencheck.catalogue import spec
+from listencheck.codes import FindingCode
 from listencheck.config import uses_tls
 from listencheck.fixes.addresses import AddressPlan, Proposal, plan_addresses
 from listencheck.fixes.paths import BootstrapPath
 from listencheck.models import (
-    ATTEMPT_STAGES,
     AddressAttempt,
     BootstrapCheck,
     CheckResult,
@@ -21,11 +21,15 @@ from listencheck.models import (
     Reason,
     Severity,
     StageStatus,
+    Subject,
 )
+from listencheck.stages import ATTEMPT_STAGES, Stage
 
 
 @dataclass(frozen=True)
 class BootstrapContext:
+    """One bootstrap's results, with the lookups the rules share."""
+
     result: CheckResult
     bootstrap: BootstrapCheck
     source: Endpoint | None  # the bootstrap server whose metadata is used
@@ -59,13 +63,36 @@ class BootstrapContext:
         return ip is not None and not (ip.is_loopback or is_private_ip(ip) or ip.is_unspecified)
 
     def finding(
-        self, code: str, severity: Severity, message: str, fix: str,
-        evidence: dict[str, JsonValue], broker_id: int | None = None, address: str | None = None,
+        self, code: FindingCode, severity: Severity, subject: Subject, message: str, fix: str,
+        evidence: dict[str, JsonValue], stage: Stage | None = None,
     ) -> Finding:
-        known = spec(code)
-        if severity not in known.severities:
-            raise ValueError(f"{code} cannot be {severity.value}")
-        return Finding(code, severity, message, fix, evidence, self.argument, broker_id, address)
+        return new_finding(code, severity, subject, message, fix, evidence, stage)
+
+    def whole(self, address: str | None = None) -> Subject:
+        """This bootstrap argument as a whole (``address``: the server a judgement rests on)."""
+        return Subject.of_bootstrap(self.argument, address)
+
+    def server(self, address: str) -> Subject:
+        return Subject.server(self.argument, address)
+
+    def broker(self, broker_id: int, address: str | None) -> Subject:
+        return Subject.broker(self.argument, broker_id, address)
+
+    def probe_subject(self, probe: EndpointProbe) -> Subject:
+        """The subject a probe belongs to: the advertised broker it probes, else the server."""
+        for broker in self.bootstrap.brokers:
+            if broker.probe is probe or broker.probe.endpoint == probe.endpoint:
+                return self.broker(broker.advertised.node_id, broker.advertised.address)
+        return self.server(str(probe.endpoint))
+
+
+def new_finding(
+    code: FindingCode, severity: Severity, subject: Subject, message: str, fix: str,
+    evidence: dict[str, JsonValue], stage: Stage | None = None,
+) -> Finding:
+    """The one way rules make a finding: the stage defaults to the catalogue's for the code, and
+    the Finding checks the severity against the catalogue."""
+    return Finding(code, severity, subject, stage or spec(code).stage, message, fix, evidence)
 
 
 def context_for(result: CheckResult, bootstrap: BootstrapCheck) -> BootstrapContext:
@@ -126,7 +153,7 @@ _CUT = (Reason.DEADLINE, Reason.INTERRUPTED)
 
 def unfinished(probe: EndpointProbe) -> bool:
     """The probe was stopped by the deadline or Ctrl-C: it says nothing about the address."""
-    stages = [probe.resolve] + [getattr(a, s) for a in probe.attempts for s in ATTEMPT_STAGES]
+    stages = [probe.resolve] + [a.result(s) for a in probe.attempts for s in ATTEMPT_STAGES]
     return any(s.status is StageStatus.NOT_RUN and s.reason in _CUT for s in stages)
 
 
@@ -142,10 +169,10 @@ def kafka_answer(attempt: AddressAttempt) -> str:
     return answer
 
 
-def failed_stage(probe: EndpointProbe) -> str | None:
+def failed_stage(probe: EndpointProbe) -> Stage | None:
     """The first stage at which this endpoint fails as the client would use it."""
     if probe.resolve.status is not StageStatus.OK:
-        return "resolve" if probe.resolve.failed else None
+        return Stage.RESOLVE if probe.resolve.failed else None
     if probe.works:
         return None
     chosen = probe.chosen

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from listencheck.analysis.context import BootstrapContext
-from listencheck.models import CheckResult, Finding, JsonValue, Severity
+from listencheck.analysis.context import BootstrapContext, new_finding
+from listencheck.codes import FindingCode
+from listencheck.models import CheckResult, Finding, JsonValue, Severity, Subject
 
 ERR = Severity.ERROR
-CODES = frozenset({"EXPECT_BROKER_COUNT", "EXPECT_CLUSTER_ID", "EXPECT_ADVERTISED_MISSING"})
 
 
 def expectation_findings(ctx: BootstrapContext) -> Iterator[Finding]:
@@ -28,25 +28,23 @@ def expectation_findings(ctx: BootstrapContext) -> Iterator[Finding]:
         working = sum(1 for b in ctx.bootstrap.brokers if b.probe.works and not b.identity.failed)
         wanted = f"at least {expect.brokers}" if expect.brokers_minimum else str(expect.brokers)
         yield ctx.finding(
-            "EXPECT_BROKER_COUNT", ERR,
+            FindingCode.EXPECT_BROKER_COUNT, ERR, ctx.whole(md.source),
             f"{md.source} lists {len(listed)} broker(s), {wanted} expected "
             f"({working} of them work from here).",
             "Wait until every broker has joined (--wait SECONDS), or check that every broker has "
             f"the listener {ctx.argument} uses: Kafka lists only brokers that have it.",
             {"expected": expect.brokers, "minimum": expect.brokers_minimum, "listed": len(listed),
              "broker_ids": [b.node_id for b in listed], "working_from_here": working},
-            address=md.source,
         )
     if expect.cluster_id is not None and md.detail.cluster_id != expect.cluster_id:
         seen = md.detail.cluster_id
         yield ctx.finding(
-            "EXPECT_CLUSTER_ID", ERR,
+            FindingCode.EXPECT_CLUSTER_ID, ERR, ctx.whole(md.source),
             f"{md.source} belongs to cluster {seen or '(no id reported)'}, "
             f"{expect.cluster_id} expected.",
             f"Point the client at cluster {expect.cluster_id}, or update the expected id if the "
             "cluster was re-created on purpose.",
             {"expected": expect.cluster_id, "reported": seen, "source": md.source},
-            address=md.source,
         )
 
 
@@ -64,13 +62,12 @@ def advertised_expectation_findings(result: CheckResult) -> Iterator[Finding]:
     for address in expected:
         if _normal(address) in advertised:
             continue
-        yield Finding(
-            "EXPECT_ADVERTISED_MISSING", ERR,
+        yield new_finding(
+            FindingCode.EXPECT_ADVERTISED_MISSING, ERR, Subject.run(address),
             f"No broker advertises {address} through the listener(s) checked.",
             f"Add {address} to advertised.listeners (KAFKA_ADVERTISED_LISTENERS) of the listener "
             f"meant for it, or bootstrap through that listener.",
             {"expected": address, "advertised": seen},
-            address=address,
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from listencheck.analysis.context import BootstrapContext, family_of
+from listencheck.codes import FindingCode
 from listencheck.models import EndpointProbe, Finding, Severity
 
 
@@ -34,15 +35,14 @@ def _disagreement(ctx: BootstrapContext, probe: EndpointProbe) -> Finding | None
     used = ", ".join(detail.addresses) or "nothing"
     origin = "/etc/hosts" if detail.hosts_file else "getaddrinfo (nsswitch)"
     return ctx.finding(
-        "RESOLVER_DISAGREEMENT", Severity.WARNING,
+        FindingCode.RESOLVER_DISAGREEMENT, Severity.WARNING, ctx.probe_subject(probe),
         f"{host}: {origin} gives {used}, DNS gives {', '.join(sorted(dns))}. The client uses "
         f"{used}.",
-        (f"Remove or correct the {host} line in /etc/hosts, or fix the DNS record, so both "
+        f"Remove or correct the {host} line in /etc/hosts, or fix the DNS record, so both "
          f"give the broker's real address." if detail.hosts_file else
          f"Check /etc/nsswitch.conf and the local resolver cache for {host}; make them agree "
-         f"with DNS."),
+         f"with DNS.",
         {"host": host, "getaddrinfo": sorted(gai), "hosts_file": list(detail.hosts_file),
          "dns_a": list(detail.dns.a), "dns_aaaa": list(detail.dns.aaaa),
          "cname_chain": list(detail.dns.cname_chain), "nameservers": list(detail.dns.nameservers)},
-        address=str(probe.endpoint),
     )

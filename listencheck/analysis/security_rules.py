@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from listencheck.analysis.context import BootstrapContext
 from listencheck.analysis.java_client import java
+from listencheck.codes import FindingCode
 from listencheck.config import uses_sasl, uses_tls
 from listencheck.models import (
     AddressAttempt,
@@ -22,8 +23,10 @@ from listencheck.models import (
     SaslDetail,
     Severity,
     StageResult,
+    Subject,
     TlsDetail,
 )
+from listencheck.stages import Stage
 from listencheck.tls.certificates import parse_iso
 from listencheck.tls.hostnames import match_name
 
@@ -36,9 +39,15 @@ _AUTH_OUTCOMES = ("unknown_user", "wrong_password", "invalid_credentials", "serv
 
 @dataclass(frozen=True)
 class _Where:
+    """The probe and attempt a security finding is about."""
+
     probe: EndpointProbe
     attempt: AddressAttempt
-    broker_id: int | None
+    subject: Subject
+
+    @property
+    def broker_id(self) -> int | None:
+        return self.subject.broker_id
 
     @property
     def address(self) -> str:
@@ -66,30 +75,26 @@ def security_findings(ctx: BootstrapContext) -> Iterator[Finding]:
             yield from _sasl(ctx, where, sasl, sasl.detail)
 
 
-def mismatch_of(probe: EndpointProbe) -> ListenerDetail | None:
-    chosen = probe.chosen
-    return chosen.mismatch if chosen is not None else None
-
-
 def reported_here(probe: EndpointProbe) -> bool:
     """The endpoint's failure is a TLS, SASL or protocol one: these rules report it."""
     chosen = probe.chosen
     if chosen is None or probe.works:
         return False
     failure = chosen.first_failure()
-    return chosen.mismatch is not None or (failure is not None and failure[0] in ("tls", "sasl"))
+    return chosen.mismatch is not None or (failure is not None and failure[0] in (Stage.TLS, Stage.SASL))
 
 
 def _endpoints(ctx: BootstrapContext) -> Iterator[_Where]:
     seen = set()
-    candidates: list[tuple[EndpointProbe, int | None]] = [
-        (b.probe, b.advertised.node_id) for b in ctx.bootstrap.brokers if not b.address_problem]
-    candidates += [(s, None) for s in ctx.bootstrap.servers]
-    for probe, broker_id in candidates:
+    candidates: list[tuple[EndpointProbe, Subject]] = [
+        (b.probe, ctx.broker(b.advertised.node_id, b.advertised.address))
+        for b in ctx.bootstrap.brokers if not b.address_problem]
+    candidates += [(s, ctx.server(str(s.endpoint))) for s in ctx.bootstrap.servers]
+    for probe, subject in candidates:
         if probe.endpoint in seen or probe.chosen is None:
             continue
         seen.add(probe.endpoint)
-        yield _Where(probe, probe.chosen, broker_id)
+        yield _Where(probe, probe.chosen, subject)
 
 
 # --- protocol mismatch -----------------------------------------------------------
@@ -135,7 +140,7 @@ def _real_symptoms(configured: str, expected: str) -> str:
 def _protocol_mismatch(ctx: BootstrapContext, where: _Where, d: ListenerDetail) -> Finding:
     expected = d.expected_protocol or "?"
     failure = where.attempt.first_failure()
-    stage, result = failure if failure else ("?", where.attempt.metadata)
+    stage, result = failure if failure else (Stage.METADATA, where.attempt.metadata)
     evidence = where.evidence() | {
         "configured": d.configured_protocol, "expected": expected,
         "failed_stage": stage, "failed_with": result.error.message if result.error else None,
@@ -161,10 +166,12 @@ def _protocol_mismatch(ctx: BootstrapContext, where: _Where, d: ListenerDetail) 
         f"listener.security.protocol.map on the broker (LISTENER_NAME:{d.configured_protocol}) "
         f"and restart it. " + _real_symptoms(d.configured_protocol, expected) + java(*java_keys))
     return ctx.finding(
-        "PROTOCOL_MISMATCH", ERR,
+        FindingCode.PROTOCOL_MISMATCH, ERR, where.subject,
         f"{where.who} speaks {expected}, but the client is configured for "
         f"security.protocol={d.configured_protocol}: {_symptom(d.configured_protocol, expected)}.",
-        fix, evidence, where.broker_id, where.address,
+        fix,
+        evidence,
+        stage,
     )
 
 
@@ -194,14 +201,13 @@ def _tls(
     yield from _validity(ctx, where, cert, verifying, evidence)
     if d.verified is False and d.verify_code not in _TIME_ERRORS:
         yield ctx.finding(
-            "TLS_UNTRUSTED_CERTIFICATE", ERR if verifying else WARN,
+            FindingCode.TLS_UNTRUSTED_CERTIFICATE, ERR if verifying else WARN, where.subject,
             f"{where.who} presents a certificate the client does not trust: {d.verify_error} "
             f"(issuer: {cert.issuer})" + ("" if verifying else "; it connects only because "
                                           "enable.ssl.certificate.verification=false") + ".",
             _trust_fix(d, cert),
             evidence | {"verify_code": d.verify_code, "verify_error": d.verify_error,
                         "trust_store": d.trust_store},
-            where.broker_id, where.address,
         )
     yield from _names(ctx, where, d, cert, evidence)
 
@@ -214,14 +220,14 @@ def _handshake(ctx: BootstrapContext, where: _Where, stage: StageResult[TlsDetai
                            "client_certificate_configured": d.client_certificate}
     if "certificate required" in alert and not d.client_certificate:
         return ctx.finding(
-            "TLS_CLIENT_CERT_REQUIRED", ERR,
+            FindingCode.TLS_CLIENT_CERT_REQUIRED, ERR, where.subject,
             f"{where.who} requires a TLS client certificate and the client has none ({alert}).",
             "Configure the client's certificate: ssl.certificate.location=<client cert PEM>, "
             "ssl.key.location=<its private key> (and ssl.key.password if the key is encrypted), signed "
             "by a CA in the broker's ssl.truststore. If this listener should not require one, set "
             "ssl.client.auth=none (or requested) for it on the broker, which drops client "
             "authentication by certificate." + java("ssl.certificate.location"),
-            evidence, where.broker_id, where.address,
+            evidence,
         )
     if d.client_certificate and any(a in alert for a in ("certificate", "unknown ca", "handshake failure")):
         fix = ("The broker refused the client certificate: have it signed by a CA in the broker's "
@@ -233,8 +239,10 @@ def _handshake(ctx: BootstrapContext, where: _Where, stage: StageResult[TlsDetai
         fix = ("Check that the broker's ssl.enabled.protocols and ssl.cipher.suites allow what the "
                "client offers (TLS 1.2/1.3), and read the broker's log for the handshake error.")
     return ctx.finding(
-        "TLS_HANDSHAKE_FAILED", ERR, f"{where.who}: the TLS handshake failed ({message}).", fix,
-        evidence, where.broker_id, where.address,
+        FindingCode.TLS_HANDSHAKE_FAILED, ERR, where.subject,
+        f"{where.who}: the TLS handshake failed ({message}).",
+        fix,
+        evidence,
     )
 
 
@@ -267,23 +275,28 @@ def _validity(ctx: BootstrapContext, where: _Where, cert: CertificateInfo, verif
     if now > not_after:
         days = (now - not_after).days
         yield ctx.finding(
-            "TLS_CERT_EXPIRED", severity,
+            FindingCode.TLS_CERT_EXPIRED, severity, where.subject,
             f"{where.who} presents a certificate that expired on {cert.not_after} ({days} days ago).",
             "Renew the broker's certificate (same subjectAltNames, same issuing CA) and reload the "
-            "broker's keystore.", dates | {"days_expired": days}, where.broker_id, where.address)
+            "broker's keystore.",
+            dates | {"days_expired": days},
+        )
     elif now < not_before:
         yield ctx.finding(
-            "TLS_CERT_EXPIRED", severity,
+            FindingCode.TLS_CERT_EXPIRED, severity, where.subject,
             f"{where.who} presents a certificate that is not valid before {cert.not_before}.",
             "Check the clocks of the broker, the CA and this client, or reissue the certificate "
-            "with a start date in the past.", dates, where.broker_id, where.address)
+            "with a start date in the past.",
+            dates,
+        )
     elif (not_after - now).days < EXPIRY_WARNING_DAYS:
         days = (not_after - now).days
         yield ctx.finding(
-            "TLS_CERT_EXPIRING", WARN,
+            FindingCode.TLS_CERT_EXPIRING, WARN, where.subject,
             f"{where.who} presents a certificate that expires on {cert.not_after} ({days} days left).",
             f"Renew the broker's certificate before {cert.not_after[:10]}; clients fail from then on.",
-            dates | {"days_left": days}, where.broker_id, where.address)
+            dates | {"days_left": days},
+        )
 
 
 def _names(ctx: BootstrapContext, where: _Where, d: TlsDetail, cert: CertificateInfo,
@@ -302,36 +315,43 @@ def _names(ctx: BootstrapContext, where: _Where, d: TlsDetail, cert: Certificate
     if match.kind == "ip":
         if match.matched:
             yield ctx.finding(
-                "TLS_IP_ADVERTISED", NOTE,
+                FindingCode.TLS_IP_ADVERTISED, NOTE, where.subject,
                 f"{where.who} is advertised by IP and its certificate lists {match.matched_by}: this "
                 f"client verifies it, librdkafka builds on OpenSSL 1.1 do not (issue #3801).",
                 "Prefer advertising a DNS name the certificate lists; IP-based certificates break "
-                "when the address changes.", names, where.broker_id, where.address)
+                "when the address changes.",
+                names,
+            )
             return
         spelled = " (it has the IP as a DNS name, which IP verification ignores)" \
             if match.note == "dns_only_ip" else ""
         yield ctx.finding(
-            "TLS_IP_ADVERTISED", severity,
+            FindingCode.TLS_IP_ADVERTISED, severity, where.subject,
             f"{where.who} is advertised by IP address {host}, but its certificate lists no such "
             f"iPAddress name{spelled}{off}.",
-            _ip_fix(host, cert), names, where.broker_id, where.address)
+            _ip_fix(host, cert),
+            names,
+        )
         return
     if not match.matched:
         yield ctx.finding(
-            "TLS_HOSTNAME_MISMATCH", severity,
+            FindingCode.TLS_HOSTNAME_MISMATCH, severity, where.subject,
             f"{where.who}: the certificate does not name the advertised host {match.name}"
             f"{_why_not(ctx, match.note, cert)}{off}.",
-            _hostname_fix(match.name, where), names, where.broker_id, where.address)
+            _hostname_fix(match.name, where),
+            names,
+        )
         return
     if match.note == "trailing_dot":
         yield ctx.finding(
-            "TLS_TRAILING_DOT", WARN,
+            FindingCode.TLS_TRAILING_DOT, WARN, where.subject,
             f"{where.who} is advertised as {host} (trailing dot). The certificate matches "
             f"{match.matched_by} once the dot is removed, as librdkafka 2.13+ does; older librdkafka "
             f"and clients that check the name as written fail with a hostname mismatch.",
             f"Advertise {host.rstrip('.')} without the trailing dot "
             f"(advertised.listeners=LISTENER://{host.rstrip('.')}:{where.probe.endpoint.port}).",
-            names, where.broker_id, where.address)
+            names,
+        )
 
 
 def _why_not(ctx: BootstrapContext, note: str | None, cert: CertificateInfo) -> str:
@@ -380,26 +400,31 @@ def _sasl(
     }
     if d.outcome == "not_checked":
         yield ctx.finding(
-            "SASL_NOT_CHECKED", NOTE,
+            FindingCode.SASL_NOT_CHECKED, NOTE, where.subject,
             f"{where.who} enables {d.mechanism}; listencheck does not authenticate with it, so it "
             f"read no metadata through this listener.",
             "Read the client library result below: it authenticates with your settings.",
-            evidence, where.broker_id, where.address)
+            evidence,
+        )
     elif d.outcome == "mechanism_unsupported":
         enabled = ", ".join(d.enabled_mechanisms) or "unknown"
         how = ("asked one mechanism at a time" if d.mechanisms_source == "probed"
                else "its SaslHandshake answer")
         yield ctx.finding(
-            "SASL_MECHANISM_UNSUPPORTED", ERR,
+            FindingCode.SASL_MECHANISM_UNSUPPORTED, ERR, where.subject,
             f"{where.who} does not enable sasl.mechanism={d.mechanism}; it enables {enabled} ({how}).",
             f"Set sasl.mechanism to one of {enabled} in the client, with credentials for it; or "
             f"enable {d.mechanism} on the broker (sasl.enabled.mechanisms, plus "
             f"listener.name.<listener>.{d.mechanism.lower()}.sasl.jaas.config).",
-            evidence, where.broker_id, where.address)
+            evidence,
+        )
     elif d.outcome in _AUTH_OUTCOMES:
         yield ctx.finding(
-            "SASL_AUTH_FAILED", ERR, f"{where.who}: {message}.", _auth_fix(d), evidence,
-            where.broker_id, where.address)
+            FindingCode.SASL_AUTH_FAILED, ERR, where.subject,
+            f"{where.who}: {message}.",
+            _auth_fix(d),
+            evidence,
+        )
 
 
 def _auth_fix(d: SaslDetail) -> str:

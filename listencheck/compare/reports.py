@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from listencheck.errors import UsageError
+from listencheck.stages import ATTEMPT_STAGES
 
 SUPPORTED_MAJOR = 1
 _VERSION = re.compile(r"^(\d+)\.(\d+)$")
-_STAGES = ("tcp", "tls", "kafka", "sasl", "metadata")
+_STAGES = tuple(s.value for s in ATTEMPT_STAGES)  # their keys in a report's attempts
 T = TypeVar("T")
 
 

@@ -1,5 +1,9 @@
 """A fix as data: the change to one broker's listener configuration, computed as a minimal edit.
 
+Two kinds: ``readvertise`` changes only the address one listener advertises (a loopback or
+wrong-port address that should be the address clients use); ``add_listener`` adds a
+listener for another audience.
+
 ``add_listener`` is the listener-per-audience fix: every existing listener and name stays
 (the KRaft CONTROLLER listener and its protocol map entry included), the new listener
 reuses the security protocol of the listener it complements, binds a port no listener
@@ -11,6 +15,7 @@ additions to ``<current>`` values and the listener names are placeholders.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
 from listencheck.brokerconfig.model import (
     AdvertisedListener,
@@ -38,10 +43,16 @@ class Publish:
     container_port: int
 
 
+class ChangeKind(StrEnum):
+    ADD_LISTENER = "add_listener"
+    READVERTISE = "readvertise"
+
+
 @dataclass(frozen=True)
 class ListenerChange:
     """What to change on one broker so that clients like this one reach it."""
 
+    kind: ChangeKind
     broker_id: int
     listener: str  # the new listener's name
     bind_host: str  # "" or 0.0.0.0, as the broker's own listeners bind
@@ -71,6 +82,13 @@ class ListenerChange:
         entry = f"{self.listener}://{self.advertised}"
         mapping = f"{self.listener}:{self.protocol}"
         config = self.config
+        if self.kind is ChangeKind.READVERTISE:
+            if config is None:
+                return {"advertised.listeners": f"{CURRENT} with {self.listener}://{self.keeps_address} "
+                                                f"replaced by {entry}"}
+            return {"advertised.listeners": ",".join(
+                entry if x.name == self.listener else f"{x.name}://{x.address}"
+                for x in _advertised_entries(config))}
         if config is None:
             return {"listeners": f"{CURRENT},{self.bind}",
                     "advertised.listeners": f"{CURRENT},{entry}",
@@ -98,6 +116,9 @@ class ListenerChange:
         """Which clients each listener serves after the fix."""
         rows: list[tuple[str, str]] = []
         config = self.config
+        if self.kind is ChangeKind.READVERTISE:
+            return [(self.listener, f"clients like this one, now told {self.advertised} instead of "
+                                    f"{self.keeps_address}")]
         if config is not None:
             for listener in config.listeners:
                 rows.append((listener.name, _audience(config, listener.name)))
@@ -129,8 +150,25 @@ def add_listener(broker_id: int, failing: str, proposal: Proposal, protocol: str
             publish = Publish(str(port), port)
         elif publish is not None:
             publish = Publish(publish.host_port, port)
-    return ListenerChange(broker_id, name, bind_host, port, advertised, protocol, keeps, keeps_address,
-                          publish, proposal, config)
+    return ListenerChange(ChangeKind.ADD_LISTENER, broker_id, name, bind_host, port, advertised, protocol,
+                          keeps, keeps_address, publish, proposal, config)
+
+
+def readvertise(broker_id: int, failing: str, new_address: str, protocol: str,
+                config: ListenerConfig | None, placeholder: bool = False) -> ListenerChange:
+    """Advertise ``new_address`` instead of ``failing`` on the listener that advertises it now."""
+    name, port = "LISTENER", int(failing.rpartition(":")[2] or 0)
+    if config is not None:
+        listener = _complemented(config, failing)
+        if listener is not None:
+            name = listener.name
+            protocol = config.security_protocol(name) or protocol
+            bound = config.listener(name)
+            port = bound.port if bound is not None else listener.port
+    host, _, new_port = new_address.rpartition(":")
+    proposal = Proposal(broker_id, host, new_port, Origin.PLACEHOLDER if placeholder else Origin.USED, port)
+    return ListenerChange(ChangeKind.READVERTISE, broker_id, name, "", port, new_address, protocol,
+                          name, failing, None, proposal, config)
 
 
 def _publish(proposal: Proposal) -> Publish | None:
@@ -171,6 +209,11 @@ def _advertised_value(config: ListenerConfig) -> str:
     return ",".join(f"{x.name}://{x.address}" for x in config.effective_advertised)
 
 
+def _advertised_entries(config: ListenerConfig) -> tuple[AdvertisedListener, ...]:
+    """Every advertised.listeners entry as written (CONTROLLER too, when it is advertised)."""
+    return config.advertised if config.advertised is not None else config.effective_advertised
+
+
 def _map_value(config: ListenerConfig) -> str:
     """listener.security.protocol.map as written; unset, the entries every listener needs (Kafka's
     default map knows only the protocol names, and KRaft maps the controller implicitly)."""
@@ -199,4 +242,4 @@ def _audience(config: ListenerConfig, name: str) -> str:
     return " and ".join(parts) + where + " (unchanged)"
 
 
-__all__ = ["CURRENT", "KEYS", "ListenerChange", "Publish", "add_listener"]
+__all__ = ["CURRENT", "KEYS", "ChangeKind", "ListenerChange", "Publish", "add_listener", "readvertise"]

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from listencheck.brokerconfig.model import ListenerConfig, Platform, SourceKind
-from listencheck.fixes.change import CURRENT, ListenerChange
+from listencheck.fixes.change import CURRENT, ChangeKind, ListenerChange
 from listencheck.fixes.paths import NODE_PORT_RANGE
 
 AUTO = "auto"
@@ -110,6 +110,19 @@ def _bitnami(change: ListenerChange) -> RenderedFix:
 
 def _strimzi(change: ListenerChange) -> RenderedFix:
     host, _, port = change.advertised.rpartition(":")
+    if change.kind is ChangeKind.READVERTISE:
+        lines = [
+            "spec:", "  kafka:", "    listeners:",
+            f"      - name: <the listener that advertises {change.keeps_address}>",
+            "        configuration:",
+            "          brokers:",
+            f"            - broker: {change.broker_id}",
+            f"              advertisedHost: {host}",
+            f"              advertisedPort: {port}",
+            "Strimzi ignores advertised.* in spec.kafka.config: override the address here, one "
+            "entry per broker.",
+        ]
+        return RenderedFix(Platform.STRIMZI, "yaml", "\n".join(lines))
     tls = "true" if change.protocol in ("SSL", "SASL_SSL") else "false"
     kind = "nodeport" if port.isdigit() and int(port) in NODE_PORT_RANGE else "nodeport  # or loadbalancer"
     port_line = (f"advertisedPort: {port}" if port.isdigit() else f"advertisedPort: {port}  # placeholder")
@@ -136,6 +149,16 @@ def _strimzi(change: ListenerChange) -> RenderedFix:
 def _redpanda(change: ListenerChange) -> RenderedFix:
     host, _, port = change.advertised.rpartition(":")
     name = change.listener.lower()
+    if change.kind is ChangeKind.READVERTISE:
+        lines = [
+            "redpanda:",
+            f"  advertised_kafka_api:  # the entry named {name} (now {change.keeps_address}):",
+            f"    - name: {name}",
+            f"      address: {host}",
+            f"      port: {port}",
+            f"(rpk / command line: {name}://{change.advertised} in --advertise-kafka-addr.)",
+        ]
+        return RenderedFix(Platform.REDPANDA, "yaml", "\n".join(lines + _tail(change, properties=False)))
     lines = [
         "redpanda:",
         "  kafka_api:  # keep the existing entries; add:",
@@ -172,7 +195,11 @@ def _managed(change: ListenerChange) -> RenderedFix:
 def _tail(change: ListenerChange, properties: bool = True) -> list[str]:
     """Notes every rendering shares: what is a placeholder, and what each listener serves."""
     lines = []
-    if properties and change.placeholder_names:
+    if properties and change.placeholder_names and change.kind is ChangeKind.READVERTISE:
+        lines.append(f"{CURRENT} is the setting's present value and {change.listener} a placeholder "
+                     f"for the name of the listener that advertises {change.keeps_address}; "
+                     f"listeners= stays as it is.")
+    elif properties and change.placeholder_names:
         lines.append(f"{CURRENT} is the setting's present value (keep every listener, CONTROLLER "
                      f"included on KRaft nodes); {change.listener} is a placeholder name, and the "
                      f"listener names are placeholders: listencheck could not read this broker's "

@@ -21,6 +21,8 @@ from listencheck.brokerconfig.model import (
     Setting,
     Source,
 )
+from listencheck.catalogue import spec
+from listencheck.codes import FindingCode
 from listencheck.models import JsonValue, Severity
 
 ERR, WARN, NOTE = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -52,13 +54,17 @@ LISTENER_KEYS = (
 class ConfigFinding:
     """A finding about a configuration: where it is written, what is wrong, what to change."""
 
-    code: str
+    code: FindingCode
     severity: Severity
     message: str
     fix: str
     broker: str
     source: Source = DEFAULT_SOURCE
     evidence: dict[str, JsonValue] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.severity not in spec(self.code).severities:
+            raise ValueError(f"{self.code} cannot be {self.severity.value}")
 
     @property
     def location(self) -> str:
@@ -100,7 +106,7 @@ def advertised_not_a_listener(b: ListenerConfig, _: ConfigFile) -> Iterator[Conf
     for adv in b.advertised or ():
         if adv.name not in names:
             yield ConfigFinding(
-                "CONFIG_ADVERTISED_NOT_A_LISTENER",
+                FindingCode.CONFIG_ADVERTISED_NOT_A_LISTENER,
                 ERR,
                 f"advertised.listeners names {adv.name}, which listeners does not define "
                 f"(listeners: {', '.join(sorted(names)) or 'none'})",
@@ -123,7 +129,7 @@ def listener_without_protocol(b: ListenerConfig, _: ConfigFile) -> Iterator[Conf
                 else "the default listener.security.protocol.map (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL)"
             )
             yield ConfigFinding(
-                "CONFIG_LISTENER_NO_PROTOCOL",
+                FindingCode.CONFIG_LISTENER_NO_PROTOCOL,
                 ERR,
                 f"listener {name} has no security protocol in {where}: the broker refuses to start "
                 f'("No security protocol defined for listener {name}")',
@@ -142,7 +148,7 @@ def duplicate_listener_names(b: ListenerConfig, _: ConfigFile) -> Iterator[Confi
         for name, count in Counter(x.name for x in entries).items():
             if count > 1:
                 yield ConfigFinding(
-                    "CONFIG_DUPLICATE_LISTENER_NAME",
+                    FindingCode.CONFIG_DUPLICATE_LISTENER_NAME,
                     ERR,
                     f"{key} defines listener {name} {count} times",
                     f"Give each entry of {key} its own name (and add the new name to "
@@ -166,7 +172,7 @@ def duplicate_listener_ports(b: ListenerConfig, _: ConfigFile) -> Iterator[Confi
         if not one_each:
             names = [x.name for x in b.listeners if x.port == port]
             yield ConfigFinding(
-                "CONFIG_DUPLICATE_LISTENER_PORT",
+                FindingCode.CONFIG_DUPLICATE_LISTENER_PORT,
                 ERR,
                 f"listeners {', '.join(names)} all bind port {port}: the broker refuses to start "
                 f'("Each listener must have a different port")',
@@ -186,7 +192,7 @@ def advertised_host_problems(b: ListenerConfig, _: ConfigFile) -> Iterator[Confi
         origin = "advertised.listeners" if explicit else "listeners (advertised.listeners is not set)"
         if adv.host in ("0.0.0.0", "::", "[::]"):
             yield ConfigFinding(
-                "CONFIG_ADVERTISED_WILDCARD",
+                FindingCode.CONFIG_ADVERTISED_WILDCARD,
                 ERR if adv.host == "0.0.0.0" else WARN,
                 f"{origin} gives listener {adv.name} the address {adv.address}: a bind-all address no "
                 f"client can connect to"
@@ -203,7 +209,7 @@ def advertised_host_problems(b: ListenerConfig, _: ConfigFile) -> Iterator[Confi
             )
         elif adv.host == "":
             yield ConfigFinding(
-                "CONFIG_ADVERTISED_EMPTY_HOST",
+                FindingCode.CONFIG_ADVERTISED_EMPTY_HOST,
                 WARN,
                 f"{origin} gives listener {adv.name} no host ({adv.name}://:{adv.port}): the broker "
                 f"advertises its canonical host name, in a container its id",
@@ -221,7 +227,7 @@ def controller_listener_misplaced(b: ListenerConfig, _: ConfigFile) -> Iterator[
     names = [x.name for x in b.listeners]
     if not controllers:
         yield ConfigFinding(
-            "CONFIG_CONTROLLER_LISTENER_MISPLACED",
+            FindingCode.CONFIG_CONTROLLER_LISTENER_MISPLACED,
             ERR,
             "process.roles is set (KRaft) but controller.listener.names is empty",
             "Set controller.listener.names=CONTROLLER and give it a listener (controller nodes) and "
@@ -234,7 +240,7 @@ def controller_listener_misplaced(b: ListenerConfig, _: ConfigFile) -> Iterator[
     advertised = [a.name for a in b.advertised or () if a.name in controllers]
     if b.mode in (Mode.KRAFT_BROKER, Mode.KRAFT_COMBINED) and advertised:
         yield ConfigFinding(
-            "CONFIG_CONTROLLER_LISTENER_MISPLACED",
+            FindingCode.CONFIG_CONTROLLER_LISTENER_MISPLACED,
             ERR,
             f"advertised.listeners contains the controller listener {', '.join(advertised)} on a node "
             f"with the broker role: the broker refuses to start",
@@ -245,7 +251,7 @@ def controller_listener_misplaced(b: ListenerConfig, _: ConfigFile) -> Iterator[
         )
     if b.mode is Mode.KRAFT_BROKER and (inside := [n for n in names if n in controllers]):
         yield ConfigFinding(
-            "CONFIG_CONTROLLER_LISTENER_MISPLACED",
+            FindingCode.CONFIG_CONTROLLER_LISTENER_MISPLACED,
             ERR,
             f"listeners contains the controller listener {', '.join(inside)} on a broker-only node",
             f"Remove {', '.join(inside)} from listeners on this node; it belongs on the controllers.",
@@ -256,7 +262,7 @@ def controller_listener_misplaced(b: ListenerConfig, _: ConfigFile) -> Iterator[
     missing = sorted(controllers - set(names))
     if b.mode in (Mode.KRAFT_CONTROLLER, Mode.KRAFT_COMBINED) and missing:
         yield ConfigFinding(
-            "CONFIG_CONTROLLER_LISTENER_MISPLACED",
+            FindingCode.CONFIG_CONTROLLER_LISTENER_MISPLACED,
             ERR,
             f"controller.listener.names has {', '.join(missing)}, which listeners does not bind, on a node "
             f"with the controller role",
@@ -267,7 +273,7 @@ def controller_listener_misplaced(b: ListenerConfig, _: ConfigFile) -> Iterator[
         )
     if b.mode is Mode.KRAFT_CONTROLLER and b.advertised is not None:
         yield ConfigFinding(
-            "CONFIG_CONTROLLER_LISTENER_MISPLACED",
+            FindingCode.CONFIG_CONTROLLER_LISTENER_MISPLACED,
             ERR,
             "advertised.listeners is set on a controller-only node: Kafka requires it empty there",
             "Remove advertised.listeners from this node (controllers are found through "
@@ -278,7 +284,7 @@ def controller_listener_misplaced(b: ListenerConfig, _: ConfigFile) -> Iterator[
         )
     if b.mode is Mode.KRAFT_CONTROLLER and (others := [n for n in names if n not in controllers]):
         yield ConfigFinding(
-            "CONFIG_CONTROLLER_LISTENER_MISPLACED",
+            FindingCode.CONFIG_CONTROLLER_LISTENER_MISPLACED,
             ERR,
             f"listeners of a controller-only node contains {', '.join(others)}, not a controller listener",
             f"Remove {', '.join(others)} from listeners, or add the broker role to process.roles.",
@@ -294,7 +300,7 @@ def inter_broker_listener(b: ListenerConfig, _: ConfigFile) -> Iterator[ConfigFi
     explicit, protocol = b.get("inter.broker.listener.name"), b.get("security.inter.broker.protocol")
     if explicit is not None and protocol is not None:
         yield ConfigFinding(
-            "CONFIG_INTER_BROKER_BOTH_SET",
+            FindingCode.CONFIG_INTER_BROKER_BOTH_SET,
             ERR,
             "inter.broker.listener.name and security.inter.broker.protocol are both set: Kafka refuses "
             '("Only one of inter.broker.listener.name and security.inter.broker.protocol should be set")',
@@ -308,7 +314,7 @@ def inter_broker_listener(b: ListenerConfig, _: ConfigFile) -> Iterator[ConfigFi
     if name is not None and b.listeners and name not in advertised:
         source = explicit.source if explicit else protocol.source if protocol else b.source("listeners")
         yield ConfigFinding(
-            "CONFIG_INTER_BROKER_NOT_A_LISTENER",
+            FindingCode.CONFIG_INTER_BROKER_NOT_A_LISTENER,
             ERR,
             f"the inter-broker listener is {name}"
             + ("" if explicit else " (derived from security.inter.broker.protocol, default PLAINTEXT)")
@@ -340,7 +346,7 @@ def published_ports(b: ListenerConfig, config: ConfigFile) -> Iterator[ConfigFin
         if not matching:
             bind = listener.port if listener else adv.port
             yield ConfigFinding(
-                "CONFIG_ADVERTISED_PORT_UNPUBLISHED",
+                FindingCode.CONFIG_ADVERTISED_PORT_UNPUBLISHED,
                 ERR,
                 f"listener {adv.name} is advertised as {adv.address}, but port {adv.port} is not published "
                 f"on the host (ports: {published})",
@@ -353,7 +359,7 @@ def published_ports(b: ListenerConfig, config: ConfigFile) -> Iterator[ConfigFin
         if listener is not None and all(p.container_port != listener.port for p in matching):
             other = b.listeners_on(matching[0].container_port)
             yield ConfigFinding(
-                "CONFIG_PUBLISHED_TO_OTHER_PORT",
+                FindingCode.CONFIG_PUBLISHED_TO_OTHER_PORT,
                 ERR,
                 f"listener {adv.name} is advertised as {adv.address} and binds port {listener.port}, "
                 f"but host port {adv.port} is published to container port {matching[0].container_port}"
@@ -378,7 +384,7 @@ def published_ports(b: ListenerConfig, config: ConfigFile) -> Iterator[ConfigFin
             ]
             if open_to_all:
                 yield ConfigFinding(
-                    "CONFIG_LOOPBACK_PUBLISHED",
+                    FindingCode.CONFIG_LOOPBACK_PUBLISHED,
                     NOTE,
                     f"listener {adv.name} advertises {adv.address} on a port published to every host "
                     f"interface: only clients on the Docker host itself can follow that address",
@@ -397,7 +403,7 @@ def bitnami_without_cfg(b: ListenerConfig, _: ConfigFile) -> Iterator[ConfigFind
     for s in b.ignored:
         listener_key = s.key in LISTENER_KEYS
         yield ConfigFinding(
-            "CONFIG_BITNAMI_WITHOUT_CFG",
+            FindingCode.CONFIG_BITNAMI_WITHOUT_CFG,
             ERR if listener_key else WARN,
             f"{s.source.key} is ignored by the Bitnami image: it reads Kafka settings only from "
             f"KAFKA_CFG_* variables"
@@ -414,7 +420,7 @@ def strimzi_forbidden(b: ListenerConfig, _: ConfigFile) -> Iterator[ConfigFindin
         return
     for s in b.ignored:
         yield ConfigFinding(
-            "CONFIG_STRIMZI_FORBIDDEN_OPTION",
+            FindingCode.CONFIG_STRIMZI_FORBIDDEN_OPTION,
             WARN,
             f"spec.kafka.config sets {s.key}, which Strimzi manages itself and ignores there",
             "Configure listeners with spec.kafka.listeners[] (and configuration.brokers[].advertisedHost/"
@@ -430,7 +436,7 @@ def removed_or_zookeeper_settings(b: ListenerConfig, _: ConfigFile) -> Iterator[
     for old, new in REMOVED_SETTINGS.items():
         if (s := b.get(old)) is not None:
             yield ConfigFinding(
-                "CONFIG_REMOVED_SETTING",
+                FindingCode.CONFIG_REMOVED_SETTING,
                 WARN,
                 f"{old} was removed in Apache Kafka 3.0: current brokers ignore it",
                 f"Express it in {new} (NAME://host:port) and remove {old}.",
@@ -443,7 +449,7 @@ def removed_or_zookeeper_settings(b: ListenerConfig, _: ConfigFile) -> Iterator[
         for key in ZOOKEEPER_SETTINGS:
             if (s := b.get(key)) is not None:
                 yield ConfigFinding(
-                    "CONFIG_ZOOKEEPER_SETTING_IN_KRAFT",
+                    FindingCode.CONFIG_ZOOKEEPER_SETTING_IN_KRAFT,
                     WARN,
                     f"{key} is a ZooKeeper-era setting, but process.roles makes this a KRaft node",
                     f"Remove {key}; KRaft nodes find each other through controller.quorum.voters "
@@ -461,7 +467,7 @@ def host_alias_without_extra_hosts(b: ListenerConfig, config: ConfigFile) -> Ite
     for client in config.clients:
         if not any(h.split(":", 1)[0] == aliased[0].host for h in client.extra_hosts):
             yield ConfigFinding(
-                "CONFIG_HOST_ALIAS_NO_EXTRA_HOSTS",
+                FindingCode.CONFIG_HOST_ALIAS_NO_EXTRA_HOSTS,
                 WARN,
                 f"{b.name} advertises {aliased[0].address}, but service {client.name} has no extra_hosts "
                 f"entry for {aliased[0].host}: on Linux (Docker Engine) that name does not resolve in it",
@@ -485,7 +491,7 @@ def _shared_advertised_address(config: ConfigFile) -> Iterator[ConfigFinding]:
             first = seen.setdefault(adv.address.lower(), b)
             if first is not b:
                 yield ConfigFinding(
-                    "CONFIG_SAME_ADVERTISED_ADDRESS",
+                    FindingCode.CONFIG_SAME_ADVERTISED_ADDRESS,
                     ERR,
                     f"{b.name} and {first.name} both advertise {adv.address}: clients send one broker's "
                     f"requests to the other",
@@ -506,7 +512,7 @@ def _duplicate_node_ids(config: ConfigFile) -> Iterator[ConfigFinding]:
         first = seen.setdefault(node_id, b)
         if first is not b:
             yield ConfigFinding(
-                "CONFIG_DUPLICATE_NODE_ID",
+                FindingCode.CONFIG_DUPLICATE_NODE_ID,
                 ERR,
                 f"{b.name} and {first.name} both have node id {node_id}",
                 f"Give {b.name} a node.id of its own (and update controller.quorum.voters).",

@@ -8,9 +8,12 @@ what the listener really speaks (the ``listener`` stage).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ipaddress
 import ssl
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from listencheck.address import Endpoint
 from listencheck.config import ClientConfig
@@ -35,6 +38,8 @@ from listencheck.protocol.connection import KafkaExchange
 from listencheck.protocol.messages import ApiVersionsResponse
 from listencheck.tls.settings import TlsSettings, bare_probe_context
 
+T = TypeVar("T")
+
 SILENT_CONFIRM_S = 0.5  # confirming probe of a listener that stayed silent (see _confirm)
 _MISMATCH_TLS_FAILURES = ("not_tls", "timeout", "closed")
 _MISMATCH_KAFKA_ANSWERS = ("tls", "closed", "silent")
@@ -43,6 +48,8 @@ _MISMATCH_SASL_OUTCOMES = ("not_sasl", "mechanism_unsupported", "error")
 
 @dataclass(frozen=True)
 class AttemptSettings:
+    """What every probe of an address needs: settings, deadline, TLS contexts."""
+
     config: ClientConfig
     deadline: Deadline
     tls: TlsSettings | None = None  # required when the client uses TLS
@@ -122,17 +129,26 @@ class _Stages:
         return self._result()
 
     async def _after_connect(self, exchange: KafkaExchange) -> None:
-        self.kafka, versions = await within_deadline(
+        request = asyncio.ensure_future(within_deadline(
             self.deadline, lambda budget: kafka.api_versions(exchange, budget)
-        )
-        if versions is None:
-            alert = await self._refused_session()
-            if alert is not None:  # TLS 1.3: the server's refusal comes after the handshake
-                self.tls = tls.rejected_after_handshake(self.tls, alert, self.kafka.elapsed_ms or 0.0)
-                self.kafka = StageResult.not_run(Reason.UPSTREAM_FAILED, "an earlier stage failed")
-            elif self.kafka.detail is not None and self.kafka.detail.answer in _MISMATCH_KAFKA_ANSWERS:
-                await self._confirm("kafka")
-            return
+        ))
+        early: asyncio.Task[StageResult[ListenerDetail]] | None = None
+        try:
+            early = await self._confirm_while_silent(request)
+            self.kafka, versions = await request
+            if versions is None:
+                alert = await self._refused_session()
+                if alert is not None:  # TLS 1.3: the server's refusal comes after the handshake
+                    self.tls = tls.rejected_after_handshake(self.tls, alert, self.kafka.elapsed_ms or 0.0)
+                    self.kafka = StageResult.not_run(Reason.UPSTREAM_FAILED, "an earlier stage failed")
+                elif early is not None and self.kafka.reason is Reason.SILENT:
+                    self.listener = await early
+                elif self.kafka.detail is not None and self.kafka.detail.answer in _MISMATCH_KAFKA_ANSWERS:
+                    await self._confirm("kafka")
+                return
+        finally:
+            await _cancelled(early)
+            await _cancelled(request)
         if self.config.uses_sasl and not await self._sasl(exchange, versions):
             return
         requested = self.requested_topics
@@ -180,19 +196,48 @@ class _Stages:
             return self.settings.tls.client
         return None
 
+    async def _confirm_while_silent(
+        self, request: asyncio.Future[tuple[StageResult[KafkaDetail], ApiVersionsResponse | None]]
+    ) -> asyncio.Task[StageResult[ListenerDetail]] | None:
+        """A listener still silent shortly before its timeout gets its confirming probe now,
+        alongside the request: a silent listener then costs one timeout, not one plus the probe."""
+        budget = self._silent_confirm_budget()
+        lead = self.deadline.budget() - budget
+        if lead <= 0:
+            return None
+        done, _ = await asyncio.wait({request}, timeout=lead)
+        if done:
+            return None
+        return asyncio.ensure_future(self._identify("kafka", budget))
+
+    def _silent_confirm_budget(self) -> float:
+        # The peer already had (most of) a timeout to answer: what may still answer now is a
+        # TLS server, within a round trip. A short budget, within the second half of the
+        # request's own timeout, keeps any number of silent listeners at one timeout in total.
+        round_trip = (self.tcp.elapsed_ms or 0.0) / 1000
+        return min(self.deadline.budget() / 2, max(SILENT_CONFIRM_S, 10 * round_trip))
+
     async def _confirm(self, symptom: str) -> None:
-        context = self.settings.tls.probe if self.settings.tls is not None else self.settings.probe_context
         budget = self.deadline.budget(2.0)
         if symptom == "kafka" and self.kafka.reason is Reason.SILENT:
-            # The peer already had a whole timeout to answer: what may still answer now is a TLS
-            # server, within a round trip. A short budget keeps any number of silent listeners
-            # at about one timeout in total.
-            round_trip = (self.tcp.elapsed_ms or 0.0) / 1000
-            budget = min(budget, max(SILENT_CONFIRM_S, 10 * round_trip))
-        self.listener = await stage_within_deadline(
+            budget = self._silent_confirm_budget()
+        self.listener = await self._identify(symptom, budget)
+
+    async def _identify(self, symptom: str, budget: float) -> StageResult[ListenerDetail]:
+        context = self.settings.tls.probe if self.settings.tls is not None else self.settings.probe_context
+        return await stage_within_deadline(
             self.deadline,
             lambda _: listener.identify(self.target, self.config.security_protocol, symptom, context, budget),
         )
+
+
+async def _cancelled(task: asyncio.Future[T] | None) -> None:
+    """Cancel ``task`` if it still runs, and wait until it has cleaned up (closed its sockets)."""
+    if task is None or task.done():
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def _skip_tls(config: ClientConfig) -> StageResult[TlsDetail] | None:

@@ -20,6 +20,8 @@ from listencheck.deadline import elapsed_ms
 from listencheck.models import DnsAnswer, Reason, ResolveDetail, StageResult
 from listencheck.probes.blocking import run_blocking
 
+# Seconds DNS may still take, for the explanation, once getaddrinfo has resolved the name.
+DNS_GRACE = 0.3
 FAMILIES = {"any": socket.AF_UNSPEC, "v4": socket.AF_INET, "v6": socket.AF_INET6}
 
 _GAI_REASONS = {
@@ -82,13 +84,16 @@ class SystemResolver:
         gai_task = asyncio.ensure_future(_getaddrinfo(host, port, family, timeout))
         dns_task = asyncio.ensure_future(query_dns(host, timeout)) if ask_dns else None
         addresses, gai_error = await gai_task
-        dns = await dns_task if dns_task else None
+        dns = await _explanation(dns_task, resolved=bool(addresses))
         hosts_file = self.hosts_entries(host, family)
         source = "hosts" if hosts_file else "resolver"
         detail = ResolveDetail(addresses, source, hosts_file, dns, family)
         if addresses:
             return StageResult.passed(elapsed_ms(start), detail)
         reason, message = gai_error or (Reason.NO_ADDRESS, "no address returned")
+        if reason is Reason.SERVFAIL and dns is not None and dns.status == "TIMEOUT":
+            # glibc's EAI_AGAIN covers a nameserver that never answers: DNS tells which it was.
+            reason, message = Reason.TIMEOUT, f"{message}: the nameservers did not answer"
         return StageResult.failure(elapsed_ms(start), reason, message, detail)
 
     def hosts_entries(self, host: str, family: str) -> tuple[str, ...]:
@@ -141,6 +146,26 @@ async def _getaddrinfo(
     return tuple(ordered), None
 
 
+async def _explanation(dns_task: asyncio.Future[DnsAnswer] | None, resolved: bool) -> DnsAnswer | None:
+    """DNS's own answer, for the explanation.
+
+    A failed resolution waits for it (it says why: NXDOMAIN, SERVFAIL, a timeout). A
+    name that resolved gets DNS_GRACE more: a healthy nameserver has answered by then,
+    which is enough to compare DNS with /etc/hosts and getaddrinfo; a dead one must not
+    hold up a verdict that does not depend on it.
+    """
+    if dns_task is None:
+        return None
+    if not resolved:
+        return await dns_task
+    done, _ = await asyncio.wait({dns_task}, timeout=DNS_GRACE)
+    if done:
+        return dns_task.result()
+    dns_task.cancel()
+    return DnsAnswer("TIMEOUT", message=f"DNS did not answer within {DNS_GRACE:g}s of the name "
+                                        "resolving; not awaited, since the client does not use it")
+
+
 async def query_dns(host: str, timeout: float) -> DnsAnswer:
     """Ask the system's DNS servers for A and AAAA, as dnspython sees them."""
     try:
@@ -163,7 +188,7 @@ async def query_dns(host: str, timeout: float) -> DnsAnswer:
         except dns.resolver.NXDOMAIN as exc:
             return "NXDOMAIN", (), (), _first_line(exc)
         except dns.resolver.NoNameservers as exc:
-            return "SERVFAIL", (), (), _first_line(exc)
+            return _no_nameservers_status(exc), (), (), _first_line(exc)
         except dns.exception.Timeout as exc:
             return "TIMEOUT", (), (), _first_line(exc)
         except dns.resolver.NoResolverConfiguration as exc:
@@ -179,6 +204,20 @@ async def query_dns(host: str, timeout: float) -> DnsAnswer:
     cnames = a[2] or aaaa[2]
     message = a[3] or aaaa[3]
     return DnsAnswer(status, a[1], aaaa[1], cnames, nameservers, message)
+
+
+def _no_nameservers_status(exc: BaseException) -> str:
+    """dnspython gives up on every nameserver: SERVFAIL only when one said so; all timeouts
+    are a TIMEOUT (a dead or filtered nameserver), other failures (refused, unreachable) ERROR."""
+    import dns.exception
+
+    errors = getattr(exc, "kwargs", {}).get("errors") or []
+    outcomes = [e[3] for e in errors if isinstance(e, tuple) and len(e) > 3]
+    if not outcomes or any(isinstance(o, str) for o in outcomes):  # a response code, e.g. SERVFAIL
+        return "SERVFAIL"
+    if all(isinstance(o, dns.exception.Timeout) for o in outcomes):
+        return "TIMEOUT"
+    return "ERROR"
 
 
 def _cnames(answer: object) -> tuple[str, ...]:

@@ -122,6 +122,8 @@ def _end_struct(r: Reader, flexible: bool) -> None:
 
 @dataclass(frozen=True)
 class ApiVersionRange:
+    """The versions of one API a broker supports."""
+
     api_key: int
     min_version: int
     max_version: int
@@ -129,6 +131,8 @@ class ApiVersionRange:
 
 @dataclass(frozen=True)
 class ApiVersionsResponse:
+    """A decoded ApiVersions response."""
+
     error_code: int
     api_versions: tuple[ApiVersionRange, ...]
 
@@ -159,6 +163,8 @@ def decode_api_versions(r: Reader) -> ApiVersionsResponse:
 
 @dataclass(frozen=True)
 class BrokerMetadata:
+    """One broker of a Metadata response."""
+
     node_id: int
     host: str
     port: int
@@ -167,6 +173,8 @@ class BrokerMetadata:
 
 @dataclass(frozen=True)
 class MetadataResponse:
+    """A decoded Metadata response (brokers and cluster; topics are not read)."""
+
     version: int
     brokers: tuple[BrokerMetadata, ...]
     cluster_id: str | None
@@ -269,12 +277,16 @@ NODE_ID_KEYS = ("node.id", "broker.id")
 
 @dataclass(frozen=True)
 class ConfigEntry:
+    """One configuration value of a DescribeConfigs result."""
+
     name: str
     value: str | None
 
 
 @dataclass(frozen=True)
 class DescribeConfigsResult:
+    """The DescribeConfigs result for one resource."""
+
     error_code: int
     error_message: str | None
     resource_name: str
@@ -349,6 +361,8 @@ def decode_describe_configs(r: Reader, version: int) -> tuple[DescribeConfigsRes
 
 @dataclass(frozen=True)
 class SaslHandshakeResponse:
+    """A decoded SaslHandshake response: error and enabled mechanisms."""
+
     error_code: int
     mechanisms: tuple[str, ...]
 
@@ -365,6 +379,8 @@ def decode_sasl_handshake(r: Reader) -> SaslHandshakeResponse:
 
 @dataclass(frozen=True)
 class SaslAuthenticateResponse:
+    """A decoded SaslAuthenticate response."""
+
     error_code: int
     error_message: str | None
     auth_bytes: bytes

@@ -23,12 +23,16 @@ class ScramError(Exception):
 
 @dataclass(frozen=True)
 class ServerFinal:
+    """The SCRAM server-final message, judged."""
+
     error: str | None  # the server's e= value (unknown-user, invalid-proof, ...)
     signature_valid: bool
 
 
 @dataclass
 class ScramClient:
+    """The client side of one SCRAM (RFC 5802) exchange."""
+
     mechanism: str
     username: str
     password: str = field(repr=False)

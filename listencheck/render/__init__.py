@@ -10,6 +10,8 @@ from listencheck.models import Report
 
 @dataclass(frozen=True)
 class RenderOptions:
+    """How a report is rendered: colour, verbosity, width, character set."""
+
     color: bool = False
     verbosity: int = 0
     width: int = 110

@@ -30,10 +30,10 @@ def deep_lines(result: CheckResult) -> list[str]:
     """What --deep found, address by address (the verbose view)."""
     lines: list[str] = []
     for probe in _probes(result):
-        if probe.resolvers is not None and probe.resolvers.detail is not None:
+        if probe.resolvers.detail is not None:
             lines.append(f"dns {probe.endpoint.host}: {_resolvers(probe.resolvers.detail)}")
         for attempt in probe.attempts:
-            detail = attempt.deep.detail if attempt.deep else None
+            detail = attempt.deep.detail
             if detail is not None:
                 lines += [f"{probe.endpoint} ({attempt.address}): {text}" for text in _deep(detail)]
     return lines

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from enum import Enum
 
+from listencheck.fixes.cluster import BrokerFix
 from listencheck.models import (
     AddressAttempt,
     BootstrapCheck,
@@ -26,8 +27,9 @@ from listencheck.models import (
     TopicsDetail,
 )
 from listencheck.protocol.messages import error_name
+from listencheck.stages import ATTEMPT_RESULTS
 
-SCHEMA_VERSION = "1.8"
+SCHEMA_VERSION = "1.10"
 
 
 def render_json(report: Report) -> str:
@@ -89,14 +91,43 @@ def report_to_json(report: Report) -> dict[str, JsonValue]:
         "wait": _plain(report.wait),
         "bootstraps": [_bootstrap(b) for b in result.bootstraps],
         "findings": [finding_to_json(f) for f in report.findings],
+        "fixes": [fix_to_json(f) for f in report.fixes],
         "verdict": _plain(report.verdict),
+    }
+
+
+def fix_to_json(fix: BrokerFix) -> dict[str, JsonValue]:
+    change = fix.change
+    publish = change.publish
+    return {
+        "bootstrap": fix.bootstrap,
+        "broker_id": fix.broker_id,
+        "codes": list(fix.codes),
+        "kind": change.kind.value,
+        "listener": change.listener,
+        "bind": change.bind if change.kind.value == "add_listener" else None,
+        "advertised": change.advertised,
+        "replaces": change.keeps_address,
+        "protocol": change.protocol,
+        "publish": ({"host_port": publish.host_port, "container_port": publish.container_port}
+                    if publish is not None else None),
+        "placeholder_names": change.placeholder_names,
+        "placeholder_address": change.placeholder_address,
+        "config_source": fix.config_source,
+        "settings": dict(change.new_values()),
+        "serves": [{"listener": name, "clients": who} for name, who in change.serves()],
+        "renderings": [{"platform": r.platform.value, "format": r.format, "text": r.text}
+                       for r in fix.renderings],
+        "diff": fix.diff,
     }
 
 
 def finding_to_json(finding: Finding) -> dict[str, JsonValue]:
     return {
-        "code": finding.code,
+        "code": finding.code.value,
         "severity": finding.severity.value,
+        "stage": finding.stage.value,
+        "subject": finding.subject.kind.value,
         "bootstrap": finding.bootstrap,
         "broker_id": finding.broker_id,
         "address": finding.address,
@@ -128,7 +159,7 @@ def _bootstrap(b: BootstrapCheck) -> dict[str, JsonValue]:
         "metadata": metadata,
         "brokers": [_broker(x) for x in b.brokers],
         "client": stage_to_json(b.client),
-        "topics": stage_to_json(b.topics),
+        "topics": _topics_stage(b),
     }
 
 
@@ -147,7 +178,7 @@ def _broker(b: BrokerCheck) -> dict[str, JsonValue]:
 
 
 def _probe(p: EndpointProbe) -> dict[str, JsonValue]:
-    probe: dict[str, JsonValue] = {
+    return {
         "endpoint": str(p.endpoint),
         "host": p.endpoint.host,
         "port": p.endpoint.port,
@@ -158,27 +189,13 @@ def _probe(p: EndpointProbe) -> dict[str, JsonValue]:
         "works": p.works,
         "resolve": stage_to_json(p.resolve),
         "attempts": [_attempt(a) for a in p.attempts],
+        "resolvers": stage_to_json(p.resolvers),
     }
-    if p.resolvers is not None:  # --deep
-        probe["resolvers"] = stage_to_json(p.resolvers)
-    return probe
 
 
 def _attempt(a: AddressAttempt) -> dict[str, JsonValue]:
-    attempt: dict[str, JsonValue] = {
-        "address": a.address,
-        "family": a.family,
-        "works": a.works,
-        "tcp": stage_to_json(a.tcp),
-        "tls": stage_to_json(a.tls),
-        "kafka": stage_to_json(a.kafka),
-        "sasl": stage_to_json(a.sasl),
-        "metadata": stage_to_json(a.metadata),
-        "listener": stage_to_json(a.listener),
-    }
-    if a.deep is not None:  # --deep
-        attempt["deep"] = stage_to_json(a.deep)
-    return attempt
+    row: dict[str, JsonValue] = {"address": a.address, "family": a.family, "works": a.works}
+    return row | {stage.value: stage_to_json(a.result(stage)) for stage in ATTEMPT_RESULTS}
 
 
 def _metadata(d: MetadataDetail) -> dict[str, JsonValue]:
@@ -193,7 +210,7 @@ def _metadata(d: MetadataDetail) -> dict[str, JsonValue]:
     }
 
 
-def _topics(d: TopicsDetail) -> dict[str, JsonValue]:
+def _topics(d: TopicsDetail, failing: frozenset[int] = frozenset()) -> dict[str, JsonValue]:
     # Per topic its partitions by leader and by error: bounded by the broker count, whatever
     # the partition count (the model keeps every partition; see TopicsDetail).
     return {
@@ -205,13 +222,20 @@ def _topics(d: TopicsDetail) -> dict[str, JsonValue]:
         "broker_ids": sorted(d.broker_ids),
         "topics": [
             {"name": t.name, "error": error_name(t.error_code), "internal": t.is_internal,
-             "partitions": t.partition_count,
+             "partitions": t.partition_count, "leaders_unusable": d.leaderless(t, failing),
              "leaders": {str(k): v for k, v in sorted(Counter(p.leader_id for p in t.partitions).items())},
              "partition_errors": dict(sorted(Counter(
                  error_name(p.error_code) for p in t.partitions if p.error_code).items()))}
             for t in d.topics
         ],
     }
+
+
+def _topics_stage(b: BootstrapCheck) -> dict[str, JsonValue]:
+    stage = stage_to_json(b.topics)
+    if b.topics.detail is not None:
+        stage["detail"] = _topics(b.topics.detail, b.failing_broker_ids)
+    return stage
 
 
 def stage_to_json(stage: StageResult[object]) -> dict[str, JsonValue]:

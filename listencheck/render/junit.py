@@ -7,6 +7,9 @@ HOST:PORT``, ``/ server HOST:PORT``, ``/ client library``, ``/ expectations``), 
 name the stage (``address``, ``resolve``, ``tcp``, ``kafka``, ``metadata``,
 ``identity``...).
 
+A finding's case follows from its subject and stage (a broker's CLIENT_* finding is the
+broker's ``client library`` case).
+
 A case fails when a finding at or above --fail-on belongs to it, so the failures
 agree with the exit status; its <failure> carries the code (type), message and
 fix of every such finding. Findings below the threshold go to the case's
@@ -26,55 +29,24 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
+from listencheck.codes import FindingCode
 from listencheck.models import (
     BootstrapCheck,
     BrokerCheck,
-    EndpointProbe,
     Finding,
     Reason,
     Report,
     StageResult,
     StageStatus,
+    SubjectKind,
 )
+from listencheck.stages import SPECS, Stage, broker_cases, probe_stages
 
 RUN_SUITE = "listencheck run"
-
-# Where each catalogued code belongs. TLS_* and SASL_* codes belong to their stage; any other
-# code missing here goes to the first stage that failed for its broker or server, else to the
-# broker's "address" case.
-_BROKER_STAGE = {
-    "ADVERTISED_UNRESOLVABLE": "resolve",
-    "ADVERTISED_UNREACHABLE": "tcp",
-    "ADVERTISED_PARTIALLY_REACHABLE": "tcp",
-    "ADVERTISED_NOT_KAFKA": "kafka",
-    "ADVERTISED_METADATA_FAILED": "metadata",
-    "ADVERTISED_WRONG_BROKER": "identity",
-    "ADVERTISED_LISTENER_MISMATCH": "identity",
-    "ADVERTISED_INVALID_ADDRESS": "address",
-    "ADVERTISED_DUPLICATE": "address",
-    "ADVERTISED_LOOPBACK": "address",
-    "ADVERTISED_WILDCARD": "address",
-    "ADVERTISED_INTERNAL_NAME": "address",
-    "ADVERTISED_DOCKER_HOST_ALIAS": "address",
-    "ADVERTISED_TUNNEL": "address",
-    "ADVERTISED_PRIVATE_ADDRESS": "address",
-    "RESOLVER_DISAGREEMENT": "resolve",
-}
-_SERVER_STAGE = {
-    "BOOTSTRAP_UNRESOLVABLE": "resolve",
-    "BOOTSTRAP_UNREACHABLE": "tcp",
-    "BOOTSTRAP_NOT_KAFKA": "kafka",
-    "BOOTSTRAP_METADATA_FAILED": "metadata",
-    "BOOTSTRAP_NO_BROKERS": "metadata",
-    "BOOTSTRAP_REDIRECT": "metadata",
-    "RESOLVER_DISAGREEMENT": "resolve",
-}
-_BOOTSTRAP_CASE = {
-    "CLIENT_METADATA_FAILED": ("client library", "metadata"),
-    "BOOTSTRAP_CLUSTER_MISMATCH": ("servers", "one cluster"),
-    "EXPECT_BROKER_COUNT": ("expectations", "broker count"),
-    "EXPECT_CLUSTER_ID": ("expectations", "cluster id"),
-}
+CLIENT_CASE = "client library"
+# Each expectation given is a case of its own, named for what it expects.
+_EXPECTATION_CASE = {FindingCode.EXPECT_BROKER_COUNT: "broker count",
+                     FindingCode.EXPECT_CLUSTER_ID: "cluster id"}
 _INVALID_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -105,7 +77,8 @@ class _Suite:
 
 def render_junit(report: Report) -> str:
     suites = _suites(report)
-    _place_findings(report, suites)
+    for finding in report.findings:
+        _case_of(finding, suites).findings.append(finding)
     root = _xml(report, list(suites.values()))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
@@ -114,38 +87,31 @@ def render_junit(report: Report) -> str:
 # --- cases ---------------------------------------------------------------------
 
 
-def _stages(report: Report) -> tuple[str, ...]:
-    protocol = report.result.settings.security_protocol
-    return (("resolve", "tcp") + (("tls",) if protocol in ("SSL", "SASL_SSL") else ()) + ("kafka",)
-            + (("sasl",) if protocol.startswith("SASL_") else ()) + ("metadata",))
+def _server(address: str | None) -> str:
+    return f"server {address}"
 
 
-def _server(probe: EndpointProbe) -> str:
-    return f"server {probe.endpoint}"
-
-
-def _broker(node_id: int, address: str) -> str:
+def _broker(node_id: int | None, address: str | None) -> str:
     return f"broker {node_id} {address}"
 
 
 def _suites(report: Report) -> dict[str, _Suite]:
-    stages = _stages(report)
+    protocol = report.result.settings.security_protocol
     expect = report.result.settings.expect
     suites: dict[str, _Suite] = {}
     for b in report.result.bootstraps:
         suite = suites.setdefault(b.argument, _Suite(f"bootstrap {b.argument}"))
         for probe in b.servers:
-            for stage in stages:
-                suite.case(_server(probe), stage, probe.stage(stage))
+            for stage in probe_stages(protocol):
+                suite.case(_server(str(probe.endpoint)), stage, probe.stage(stage))
         for broker in b.brokers:
             subject = _broker(broker.advertised.node_id, broker.advertised.address)
-            suite.case(subject, "address")
-            for stage in stages:
-                suite.case(subject, stage, broker.probe.stage(stage))
-            suite.case(subject, "identity", broker.identity)
+            for stage in broker_cases(protocol):
+                if stage is not Stage.CLIENT or b.client.status is not StageStatus.SKIPPED:
+                    suite.case(subject, _case_name(stage), _broker_result(b, broker, stage))
         if len(b.servers) > 1:
             suite.case("servers", "one cluster")
-        suite.case("client library", "metadata", b.client)
+        suite.case(CLIENT_CASE, "metadata", b.client)
         judged: StageResult[object] | None = None if b.answered else StageResult.not_run(
             Reason.UPSTREAM_FAILED, "no bootstrap server answered")
         if expect.brokers is not None:
@@ -175,69 +141,40 @@ def _completion_error(report: Report) -> tuple[str, str] | None:
     return None
 
 
-def _place_findings(report: Report, suites: dict[str, _Suite]) -> None:
-    by_argument = {b.argument: b for b in report.result.bootstraps}
-    for finding in report.findings:
-        bootstrap = by_argument.get(finding.bootstrap or "")
-        case = _case_for(finding, bootstrap, suites) if bootstrap is not None else None
-        if case is None:
-            case = _run_case(finding, suites[RUN_SUITE])
-        case.findings.append(finding)
+def _case_name(stage: Stage) -> str:
+    return CLIENT_CASE if stage is Stage.CLIENT else stage.value
 
 
-def _case_for(finding: Finding, b: BootstrapCheck, suites: dict[str, _Suite]) -> _Case | None:
-    suite = suites[b.argument]
-    code = finding.code
-    if code in _BOOTSTRAP_CASE:
-        return suite.case(*_BOOTSTRAP_CASE[code])
-    stage_hint = finding.evidence.get("stage")
-    if finding.broker_id is not None:
-        broker = next((x for x in b.brokers if x.advertised.node_id == finding.broker_id), None)
-        if broker is not None:
-            stage = _broker_stage(code, broker)
-            if code == "ADVERTISED_METADATA_FAILED" and isinstance(stage_hint, str):
-                stage = stage_hint
-            return suite.case(_broker(broker.advertised.node_id, broker.advertised.address), stage)
-    server = next((s for s in b.servers if str(s.endpoint) == finding.address), None)
-    if server is not None:
-        stage = _stage_of(code, _SERVER_STAGE) or _first_failed(server, None) or "metadata"
-        if code == "BOOTSTRAP_METADATA_FAILED" and isinstance(stage_hint, str):
-            stage = stage_hint
-        return suite.case(_server(server), stage)
-    broker = next((x for x in b.brokers if x.advertised.address == finding.address), None)
-    if broker is not None:
-        stage = _broker_stage(code, broker)
-        return suite.case(_broker(broker.advertised.node_id, broker.advertised.address), stage)
-    return None
+def _broker_result(b: BootstrapCheck, broker: BrokerCheck, stage: Stage) -> StageResult[object] | None:
+    if stage is Stage.ADDRESS:
+        return None
+    if stage is Stage.IDENTITY:
+        return broker.identity
+    return b.client if stage is Stage.CLIENT else broker.probe.stage(stage)
 
 
-def _broker_stage(code: str, broker: BrokerCheck) -> str:
-    return _stage_of(code, _BROKER_STAGE) or _first_failed(broker.probe, broker.identity) or "address"
-
-
-def _stage_of(code: str, table: dict[str, str]) -> str | None:
-    """The stage a code belongs to: from the table, or by family (TLS_*, SASL_*)."""
-    if code in table:
-        return table[code]
-    family = code.split("_", 1)[0]
-    return {"TLS": "tls", "SASL": "sasl"}.get(family)
-
-
-def _first_failed(probe: EndpointProbe, identity: StageResult[object] | None) -> str | None:
-    for stage in ("resolve", "tcp", "tls", "kafka", "sasl", "metadata"):
-        if probe.stage(stage).failed:
-            return stage
-    return "identity" if identity is not None and identity.failed else None
-
-
-def _run_case(finding: Finding, run: _Suite) -> _Case:
-    if finding.code == "RUN_INCOMPLETE":
-        return run.case("run", "deadline")
-    if finding.code == "BOOTSTRAP_CLUSTER_MISMATCH":
-        return run.case("listeners", "one cluster")
-    if finding.code == "EXPECT_ADVERTISED_MISSING":
-        return run.case("expectations", f"advertised {finding.address}")
-    return run.case("run", "other findings")
+def _case_of(finding: Finding, suites: dict[str, _Suite]) -> _Case:
+    """A finding's case, from its subject and stage."""
+    subject, stage = finding.subject, finding.stage
+    if subject.kind is SubjectKind.RUN or subject.bootstrap not in suites:
+        run = suites[RUN_SUITE]
+        if stage is Stage.CLUSTER:
+            return run.case("listeners", "one cluster")
+        if stage is Stage.EXPECTATIONS:
+            return run.case("expectations", f"advertised {subject.address}")
+        return run.case("run", "deadline" if stage is Stage.RUN else "other findings")
+    suite = suites[subject.bootstrap]
+    if subject.kind is SubjectKind.BROKER:
+        return suite.case(_broker(subject.broker_id, subject.address), _case_name(stage))
+    if subject.kind is SubjectKind.SERVER:
+        return suite.case(_server(subject.address), stage.value)
+    if stage is Stage.CLUSTER:
+        return suite.case("servers", "one cluster")
+    if stage is Stage.EXPECTATIONS:
+        return suite.case("expectations", _EXPECTATION_CASE.get(finding.code, finding.code.lower()))
+    if stage is Stage.CLIENT:
+        return suite.case(CLIENT_CASE, "metadata")
+    return suite.case(SPECS[stage].label, "findings")
 
 
 # --- XML -----------------------------------------------------------------------

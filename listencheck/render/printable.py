@@ -41,8 +41,32 @@ def printable_tree(value: T) -> T:
     return _clean(value, memo)  # type: ignore[return-value]
 
 
+# Field types that hold no text: a dataclass made only of them is never walked (a topic
+# metadata answer holds hundreds of thousands of partitions, all numbers).
+_NUMERIC_FIELD = re.compile(r"(int|bool|float|tuple\[int, \.\.\.\])")
+_TEXTLESS: dict[type, bool] = {}
+
+
+def _textless(cls: type) -> bool:
+    known = _TEXTLESS.get(cls)
+    if known is None:
+        known = _TEXTLESS[cls] = all(
+            isinstance(f.type, str) and _NUMERIC_FIELD.fullmatch(f.type) for f in dataclasses.fields(cls))
+    return known
+
+
+def _all_textless(items: tuple[object, ...] | list[object] | frozenset[object] | set[object]) -> bool:
+    """A collection of one textless dataclass type (checked without walking each item)."""
+    first = next(iter(items), None)
+    cls = type(first)
+    return (first is not None and dataclasses.is_dataclass(cls) and _textless(cls)
+            and all(type(v) is cls for v in items))
+
+
 def _clean(value: object, memo: dict[int, object]) -> object:
     if isinstance(value, Enum) or value is None or isinstance(value, (bool, int, float)):
+        return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type) and _textless(type(value)):
         return value
     if isinstance(value, str):
         return printable(value)
@@ -62,6 +86,8 @@ def _clean(value: object, memo: dict[int, object]) -> object:
         if changes:
             result = dataclasses.replace(value, **changes)
     elif isinstance(value, (tuple, list, frozenset, set)):
+        if _all_textless(value):
+            return value
         items = [_clean(v, memo) for v in value]
         if any(new is not old for new, old in zip(items, value, strict=True)):
             result = type(value)(items)

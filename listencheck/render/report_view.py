@@ -11,13 +11,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from listencheck.stages import ATTEMPT_STAGES, REGISTRY, probe_stages
+
 Doc = Mapping[str, Any]
 
 # The per-address stages in the order a client goes through them (keys of an attempt
 # in the JSON report); stages absent from a report are left out of the view.
-ADDRESS_STAGES = ("tcp", "tls", "kafka", "sasl", "metadata")
-STAGE_LABELS = {"resolve": "DNS", "tcp": "TCP", "tls": "TLS", "kafka": "Kafka", "sasl": "SASL",
-                "metadata": "Metadata", "identity": "identity"}
+ADDRESS_STAGES = tuple(s.value for s in ATTEMPT_STAGES)
+STAGE_LABELS = {s.stage.value: s.label for s in REGISTRY}
 
 
 @dataclass(frozen=True)
@@ -104,10 +105,7 @@ def client_stages(doc: Doc) -> tuple[str, ...]:
     """The per-address stages on this client's path: TLS and SASL only where its
     security.protocol uses them, so every row of a table has the same columns."""
     protocol = str((doc.get("settings") or {}).get("security_protocol", "PLAINTEXT")).upper()
-    skip = {"tls"} if "SSL" not in protocol else set()
-    if "SASL" not in protocol:
-        skip.add("sasl")
-    return tuple(s for s in ADDRESS_STAGES if s not in skip)
+    return tuple(s.value for s in probe_stages(protocol) if s in ATTEMPT_STAGES)
 
 
 def _probe_cells(probe: Mapping[str, Any], stages: tuple[str, ...]) -> tuple[StageCell, ...]:

@@ -24,14 +24,18 @@ from listencheck.models import (
     Severity,
     StageResult,
     StageStatus,
-    TopicsDetail,
 )
+from listencheck.protocol.messages import error_name
 from listencheck.render.deep_text import deep_hint, deep_lines
+from listencheck.render.fixes_text import print_fixes
 from listencheck.render.printable import printable_tree
+from listencheck.stages import ATTEMPT_STAGES, SPECS, Stage, probe_stages
 
 
 @dataclass(frozen=True)
 class TextOptions:
+    """How the text report is laid out."""
+
     color: bool = False
     verbosity: int = 0  # -1 quiet (findings only), 0 normal, 1 every stage and timing
     width: int = 110
@@ -40,6 +44,8 @@ class TextOptions:
 
 @dataclass(frozen=True)
 class _Marks:
+    """The status marks, in Unicode or ASCII."""
+
     ok: str
     fail: str
     skip: str
@@ -67,6 +73,8 @@ def render_text(report: Report, options: TextOptions = TextOptions()) -> str:
     if options.verbosity >= 1:
         _deep(console, report)
     _findings(console, report.findings, marks, options.verbosity)
+    if options.verbosity >= 0:
+        print_fixes(console, report.fixes, options.verbosity)
     hint = deep_hint(report.result)
     if hint and options.verbosity >= 0:
         console.print()
@@ -113,16 +121,18 @@ def _bootstrap(console: Console, b: BootstrapCheck, marks: _Marks, report: Repor
             style="dim"), (0, 0, 0, 2)))
     else:
         console.print(Text("  no bootstrap server answered", style="bold red"))
+    protocol = report.result.settings.security_protocol
     if verbosity >= 1 or md is None:
-        console.print(_servers_table(b.servers, marks))
+        console.print(_servers_table(b.servers, marks, protocol))
     if md is not None and b.brokers:
-        console.print(_brokers_table(b.brokers, marks, report.result.settings.security_protocol, verbosity))
+        console.print(_brokers_table(b.brokers, marks, protocol, verbosity))
     _client_line(console, b.client, marks)
-    if verbosity >= 1:
-        _topics_line(console, b.topics, marks)
+    if verbosity >= 1 or (b.topics.detail is not None and b.topics.detail.requested):
+        _topics_line(console, b, marks)
 
 
-def _topics_line(console: Console, topics: StageResult[TopicsDetail], marks: _Marks) -> None:
+def _topics_line(console: Console, b: BootstrapCheck, marks: _Marks) -> None:
+    topics = b.topics
     d = topics.detail
     if topics.status is StageStatus.SKIPPED:
         return
@@ -131,45 +141,58 @@ def _topics_line(console: Console, topics: StageResult[TopicsDetail], marks: _Ma
         console.print(Text(f"  topic metadata: {marks.skip} {message}", style="dim"))
         return
     kept = f", the first {len(d.topics)} analysed" if d.truncated else ""
-    asked = f" ({', '.join(d.requested)})" if d.requested else ""
     console.print(Text(
-        f"  topic metadata{asked}: {d.topic_count} topic(s), {d.partition_count} partition(s){kept} · "
+        f"  topic metadata: {d.topic_count} topic(s), {d.partition_count} partition(s){kept} · "
         f"Metadata v{d.api_version} · {topics.elapsed_ms or 0:.0f} ms", style="dim"))
+    if not d.requested:
+        return
+    failing = b.failing_broker_ids
+    for topic in d.topics:
+        if topic.error_code:
+            console.print(Text(f"  {marks.fail} topic {topic.name}: {error_name(topic.error_code)}"))
+            continue
+        bad = d.leaderless(topic, failing)
+        mark = marks.fail if bad else marks.ok
+        console.print(Text(
+            f"  {mark} topic {topic.name}: leaders of {topic.partition_count - bad}/{topic.partition_count} "
+            f"partition(s) reachable from here"))
 
 
-def _servers_table(servers: tuple[EndpointProbe, ...], marks: _Marks) -> Table:
+def _servers_table(servers: tuple[EndpointProbe, ...], marks: _Marks, protocol: str) -> Table:
     table = Table(box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
-    for column in ("bootstrap server", "resolves to", "TCP", "Kafka", "metadata"):
-        table.add_column(column)
+    stages = probe_stages(protocol)
+    table.add_column("bootstrap server")
+    for stage in stages:
+        table.add_column(SPECS[stage].header)
     for probe in servers:
-        table.add_row(
-            str(probe.endpoint), _resolved(probe, marks),
-            _cell(probe.stage("tcp"), marks), _kafka_cell(probe, marks),
-            _cell(probe.stage("metadata"), marks),
-        )
+        table.add_row(str(probe.endpoint), *(_probe_cell(probe, stage, marks) for stage in stages))
     return table
 
 
 def _brokers_table(brokers: tuple[BrokerCheck, ...], marks: _Marks, protocol: str, verbosity: int) -> Table:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    columns = ["broker", "advertised", "resolves to", "TCP"]
-    show_tls, show_sasl = protocol in ("SSL", "SASL_SSL"), protocol.startswith("SASL_")
-    columns += ["TLS"] if show_tls else []
-    columns += ["Kafka"] + (["SASL"] if show_sasl else []) + ["identity", "time"]
+    # What a client needs of a broker: every probe stage but metadata (the bootstrap's), then identity.
+    stages = [s for s in probe_stages(protocol) if s is not Stage.METADATA]
+    columns = ["broker", "advertised", *(SPECS[s].header for s in [*stages, Stage.IDENTITY]), "time"]
     for column in columns:
         # Verbose timings of five stages are long: let them wrap, not squeeze the addresses.
         table.add_column(column, no_wrap=column == "broker" or (column == "time" and verbosity < 1),
                          min_width=min(len(column), 12) if column in ("advertised", "identity") else None)
     for broker in brokers:
         probe = broker.probe
-        row: list[str | Text] = [str(broker.advertised.node_id), broker.advertised.address,
-                                 _resolved(probe, marks), _cell(probe.stage("tcp"), marks)]
-        row += [_cell(probe.stage("tls"), marks)] if show_tls else []
-        row += [_kafka_cell(probe, marks)]
-        row += [_cell(probe.stage("sasl"), marks)] if show_sasl else []
+        row: list[str | Text] = [str(broker.advertised.node_id), broker.advertised.address]
+        row += [_probe_cell(probe, stage, marks) for stage in stages]
         row += [_identity_cell(broker, marks), _time_cell(probe, verbosity)]
         table.add_row(*row)
     return table
+
+
+def _probe_cell(probe: EndpointProbe, stage: Stage, marks: _Marks) -> Text:
+    if stage is Stage.RESOLVE:
+        return _resolved(probe, marks)
+    if stage is Stage.KAFKA:
+        return _kafka_cell(probe, marks)
+    return _cell(probe.stage(stage), marks)
 
 
 def _resolved(probe: EndpointProbe, marks: _Marks) -> Text:
@@ -194,7 +217,7 @@ def _cell(stage: StageResult[object], marks: _Marks) -> Text:
 
 
 def _kafka_cell(probe: EndpointProbe, marks: _Marks) -> Text:
-    stage = probe.stage("kafka")
+    stage = probe.stage(Stage.KAFKA)
     detail = getattr(stage, "detail", None)
     if stage.failed and detail is not None:
         return Text(f"{marks.fail} {detail.answer}", style="bold red")
@@ -211,14 +234,12 @@ def _identity_cell(broker: BrokerCheck, marks: _Marks) -> Text:
 
 def _time_cell(probe: EndpointProbe, verbosity: int) -> str:
     chosen = probe.chosen
-    stages = [probe.resolve] + ([chosen.tcp, chosen.tls, chosen.kafka, chosen.sasl, chosen.metadata]
-                                if chosen else [])
-    total = sum(s.elapsed_ms or 0.0 for s in stages)
+    stages = [(Stage.RESOLVE, probe.resolve)] + (
+        [(s, chosen.result(s)) for s in ATTEMPT_STAGES] if chosen else [])
+    total = sum(r.elapsed_ms or 0.0 for _, r in stages)
     if verbosity < 1 or chosen is None:
         return f"{total:.0f} ms"
-    parts = [f"{name} {s.elapsed_ms:.1f}" for name, s in
-             zip(("dns", "tcp", "tls", "kafka", "sasl", "md"), stages, strict=False)
-             if s.elapsed_ms is not None]
+    parts = [f"{SPECS[s].short or s.value} {r.elapsed_ms:.1f}" for s, r in stages if r.elapsed_ms is not None]
     return " · ".join(parts) + " ms"
 
 

@@ -22,6 +22,8 @@ from listencheck.errors import ConfigError
 
 @dataclass(frozen=True)
 class TlsSettings:
+    """The TLS contexts one run needs, built once from the client's settings."""
+
     client: ssl.SSLContext  # as the client connects: its trust store, its client certificate
     inspect: ssl.SSLContext  # no verification, same client certificate: read whatever is presented
     verify: ssl.SSLContext  # verification on, whatever the client says: is the chain trusted?
@@ -110,7 +112,19 @@ def _load_chain(ctx: ssl.SSLContext, cert: str, key: str, password: str | None, 
 
 @contextlib.contextmanager
 def _private_files(*contents: str) -> Iterator[tuple[str, str]]:
-    """PEM text in files only this process can read, removed as soon as OpenSSL has read them."""
+    """PEM text as paths OpenSSL can open, readable by this process only, gone once it has read them.
+
+    Python's ssl module takes a certificate chain only as file names. On Linux they are
+    anonymous memory files (memfd, opened through /proc/self/fd): nothing touches a disk,
+    so a read-only root file system with no writable /tmp works (Kubernetes
+    readOnlyRootFilesystem, Compose read_only). Elsewhere, a private temporary directory.
+    """
+    try:
+        with _memory_files(contents) as paths:
+            yield paths[0], paths[1]
+        return
+    except _NoMemoryFiles:
+        pass
     with tempfile.TemporaryDirectory(prefix="listencheck-") as directory:
         os.chmod(directory, 0o700)
         paths = []
@@ -120,6 +134,32 @@ def _private_files(*contents: str) -> Iterator[tuple[str, str]]:
             path.write_text(text)
             paths.append(str(path))
         yield paths[0], paths[1]
+
+
+class _NoMemoryFiles(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _memory_files(contents: tuple[str, ...]) -> Iterator[list[str]]:
+    fds: list[int] = []
+    try:
+        for i, text in enumerate(contents):
+            try:
+                fd = os.memfd_create(f"listencheck-{i}.pem", os.MFD_CLOEXEC)
+            except (AttributeError, OSError):
+                raise _NoMemoryFiles from None
+            fds.append(fd)
+            data = memoryview(text.encode())
+            while data:
+                data = data[os.write(fd, data):]
+        paths = [f"/proc/self/fd/{fd}" for fd in fds]
+        if not all(os.path.exists(p) for p in paths):  # no /proc: OpenSSL could not open them
+            raise _NoMemoryFiles
+        yield paths
+    finally:
+        for fd in fds:
+            os.close(fd)
 
 
 @contextlib.contextmanager

@@ -137,6 +137,12 @@ class ScriptedKafka:
     requests: list[Request] = field(default_factory=list)
     _server: socketserver.ThreadingTCPServer | None = None
 
+    def listencheck_connection(self, request: Request) -> bool:
+        """Did ``request`` come from listencheck's own probe? It opens with ApiVersions v0; librdkafka,
+        forked at start-up and maybe asking first, with v3 (both send the same client.id)."""
+        return any(r.connection == request.connection and r.api_key == 18 and r.version == 0
+                   for r in list(self.requests))
+
     @property
     def port(self) -> int:
         assert self._server is not None

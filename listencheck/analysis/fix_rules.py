@@ -1,0 +1,66 @@
+"""Which configuration change fixes each broker's errors: pure, from the findings and the plan.
+
+A broker whose advertised address is loopback, a wildcard or the wrong port on the right
+host gets its advertised address changed (``readvertise``); a broker whose address is a
+name or address this client cannot use gets a listener for this audience
+(``add_listener``), at its own external address from the cluster's address plan.
+Tunnels and the Docker host alias are fixed elsewhere (the tunnel's current address, the
+client's host-gateway mapping), so they get no broker change here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+
+from listencheck.address import AddressKind
+from listencheck.analysis import advice
+from listencheck.analysis.context import BootstrapContext
+from listencheck.brokerconfig.model import ListenerConfig
+from listencheck.codes import FindingCode
+from listencheck.fixes.change import ListenerChange, add_listener, readvertise
+from listencheck.fixes.cluster import BrokerFix
+from listencheck.fixes.platforms import platforms_for, render
+from listencheck.models import BrokerCheck, Finding, Severity
+
+C = FindingCode
+NAME_CODES = frozenset({C.ADVERTISED_UNRESOLVABLE, C.ADVERTISED_INTERNAL_NAME})
+ADD_LISTENER_CODES = NAME_CODES | {C.ADVERTISED_PRIVATE_ADDRESS, C.ADVERTISED_UNREACHABLE}
+READVERTISE_CODES = frozenset({C.ADVERTISED_LOOPBACK, C.ADVERTISED_WILDCARD})
+_ELSEWHERE = (AddressKind.TUNNEL, AddressKind.DOCKER_HOST_ALIAS)
+
+
+def broker_fixes(ctx: BootstrapContext, findings: tuple[Finding, ...], platform: str,
+                 configs: Mapping[int, ListenerConfig] | None = None) -> Iterator[BrokerFix]:
+    """One fix per broker with an error this bootstrap's findings attribute to it."""
+    codes: dict[int, set[str]] = defaultdict(set)
+    for f in findings:
+        if f.bootstrap == ctx.argument and f.broker_id is not None and f.severity is Severity.ERROR:
+            codes[f.broker_id].add(f.code)
+    for broker in ctx.bootstrap.brokers:
+        node = broker.advertised.node_id
+        mine = codes.get(node, set()) & (ADD_LISTENER_CODES | READVERTISE_CODES)
+        if not mine or any(broker.probe.classification.has(k) for k in _ELSEWHERE):
+            continue
+        config = (configs or {}).get(node)
+        change = _change(ctx, broker, mine, config)
+        renderings = tuple(render(change, p) for p in platforms_for(platform, config))
+        yield BrokerFix(ctx.argument, node, tuple(sorted(mine)), change, renderings,
+                        str(config.origin) if config is not None else None)
+
+
+def _change(ctx: BootstrapContext, broker: BrokerCheck, codes: set[str],
+            config: ListenerConfig | None) -> ListenerChange:
+    adv = broker.advertised
+    protocol = ctx.security_protocol
+    path = ctx.path_to(adv.node_id)
+    if path is not None and advice.wrong_port(ctx, adv):
+        return readvertise(adv.node_id, adv.address, f"{adv.host}:{path.used.port}", protocol, config)
+    if codes & READVERTISE_CODES and not codes & NAME_CODES:
+        address = advice.reachable_host(ctx, adv)
+        return readvertise(adv.node_id, adv.address, address, protocol, config,
+                           placeholder=address.startswith("BROKER_"))
+    return add_listener(adv.node_id, adv.address, ctx.proposal(adv.node_id), protocol, config)
+
+
+__all__ = ["ADD_LISTENER_CODES", "READVERTISE_CODES", "broker_fixes"]

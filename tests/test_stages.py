@@ -1,0 +1,114 @@
+"""The stage registry and the finding model: one table of stages, findings that know their place."""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+
+import pytest
+
+from listencheck.catalogue import CATALOGUE
+from listencheck.codes import FindingCode
+from listencheck.deepmodels import DeepDetail, ResolversDetail
+from listencheck.models import (
+    AddressAttempt,
+    Finding,
+    KafkaDetail,
+    ListenerDetail,
+    MetadataDetail,
+    SaslDetail,
+    Severity,
+    StageResult,
+    Subject,
+    SubjectKind,
+    TcpDetail,
+    TlsDetail,
+)
+from listencheck.stages import (
+    ATTEMPT_RESULTS,
+    ATTEMPT_STAGES,
+    REGISTRY,
+    SPECS,
+    Stage,
+    broker_cases,
+    detail_type,
+    probe_stages,
+)
+
+
+def test_every_stage_has_one_registry_entry_in_client_order() -> None:
+    assert [s.stage for s in REGISTRY] == list(Stage)
+    assert set(SPECS) == set(Stage)
+    assert ATTEMPT_STAGES == (Stage.TCP, Stage.TLS, Stage.KAFKA, Stage.SASL, Stage.METADATA)
+
+
+def test_attempt_stages_are_exactly_the_attempt_result_fields() -> None:
+    hints = typing.get_type_hints(AddressAttempt)
+    fields = {f.name for f in dataclasses.fields(AddressAttempt)
+              if typing.get_origin(hints[f.name]) is StageResult}
+    assert fields == {s.value for s in ATTEMPT_RESULTS}
+
+
+def test_detail_types_come_from_the_typed_fields() -> None:
+    expected = {Stage.TCP: TcpDetail, Stage.TLS: TlsDetail, Stage.KAFKA: KafkaDetail,
+                Stage.SASL: SaslDetail, Stage.METADATA: MetadataDetail, Stage.LISTENER: ListenerDetail,
+                Stage.DEEP: DeepDetail}
+    assert {s: detail_type(s) for s in ATTEMPT_RESULTS} == expected
+    assert detail_type(Stage.RESOLVERS) is ResolversDetail
+    assert detail_type(Stage.RUN) is None
+
+
+@pytest.mark.parametrize(("protocol", "tls", "sasl"), [
+    ("PLAINTEXT", False, False), ("SSL", True, False), ("SASL_PLAINTEXT", False, True),
+    ("SASL_SSL", True, True),
+])
+def test_tls_and_sasl_stages_apply_only_to_their_protocols(protocol: str, tls: bool, sasl: bool) -> None:
+    stages = probe_stages(protocol)
+    assert (Stage.TLS in stages, Stage.SASL in stages) == (tls, sasl)
+    assert stages[0] is Stage.RESOLVE and stages[-1] is Stage.METADATA
+    cases = broker_cases(protocol)
+    assert cases == (Stage.ADDRESS, *stages, Stage.IDENTITY, Stage.CLIENT)
+
+
+def test_every_catalogue_entry_names_a_registered_stage() -> None:
+    assert all(spec.stage in SPECS for spec in CATALOGUE.values())
+    assert {spec.code for spec in CATALOGUE.values() if spec.stage is Stage.TLS} == {
+        c for c in FindingCode if c.startswith("TLS_")}
+
+
+def _finding(code: FindingCode, severity: Severity, subject: Subject) -> Finding:
+    return Finding(code, severity, subject, CATALOGUE[code].stage, "message", "fix", {})
+
+
+def test_a_finding_refuses_a_severity_its_catalogue_entry_does_not_allow() -> None:
+    broker = Subject.broker("b:9092", 1, "kafka:9092")
+    assert _finding(FindingCode.ADVERTISED_LOOPBACK, Severity.INFO, broker).broker_id == 1
+    with pytest.raises(ValueError, match="BOOTSTRAP_NO_BROKERS cannot be warning"):
+        _finding(FindingCode.BOOTSTRAP_NO_BROKERS, Severity.WARNING, Subject.server("b:9092", "b:9092"))
+
+
+@pytest.mark.parametrize("subject", [
+    lambda: Subject(SubjectKind.RUN, bootstrap="b:9092"),
+    lambda: Subject(SubjectKind.BROKER, bootstrap="b:9092"),
+    lambda: Subject(SubjectKind.SERVER, bootstrap="b:9092"),
+    lambda: Subject(SubjectKind.BOOTSTRAP, broker_id=1),
+])
+def test_a_subject_must_name_what_its_kind_needs(subject: typing.Callable[[], Subject]) -> None:
+    with pytest.raises(ValueError, match="not a valid"):
+        subject()
+
+
+def test_subject_fields_read_through_the_finding() -> None:
+    finding = _finding(FindingCode.EXPECT_ADVERTISED_MISSING, Severity.ERROR, Subject.run("kafka:9092"))
+    assert (finding.bootstrap, finding.broker_id, finding.address) == (None, None, "kafka:9092")
+    assert finding.stage is Stage.EXPECTATIONS and finding.subject.kind is SubjectKind.RUN
+
+
+def test_the_json_schema_lists_every_stage_and_subject_kind() -> None:
+    import json
+    from importlib import resources
+
+    schema = json.loads(resources.files("listencheck.render").joinpath("report.schema.json").read_text())
+    finding = schema["$defs"]["finding"]["properties"]
+    assert finding["stage"]["enum"] == [s.value for s in Stage]
+    assert finding["subject"]["enum"] == [k.value for k in SubjectKind]
