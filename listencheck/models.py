@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, Never, TypeVar
 
 from listencheck.address import Classification, Endpoint
 from listencheck.codes import FindingCode
@@ -363,7 +363,7 @@ class ClientDetail:
 # --- probes --------------------------------------------------------------------
 
 
-NO_DEEP = "--deep was not given"
+NOT_DEEP: StageResult[Never] = StageResult.skipped("--deep was not given")  # one shared, frozen
 
 
 @dataclass(frozen=True)
@@ -379,7 +379,7 @@ class AddressAttempt:
     metadata: StageResult[MetadataDetail]
     listener: StageResult[ListenerDetail] = field(
         default_factory=lambda: StageResult.skipped("no stage failed like a protocol mismatch"))
-    deep: StageResult[DeepDetail] = field(default_factory=lambda: StageResult.skipped(NO_DEEP))
+    deep: StageResult[DeepDetail] = NOT_DEEP
 
     @property
     def works(self) -> bool:
@@ -414,7 +414,7 @@ class EndpointProbe:
     classification: Classification
     resolve: StageResult[ResolveDetail]
     attempts: tuple[AddressAttempt, ...] = ()
-    resolvers: StageResult[ResolversDetail] = field(default_factory=lambda: StageResult.skipped(NO_DEEP))
+    resolvers: StageResult[ResolversDetail] = NOT_DEEP
 
     @property
     def works(self) -> bool:
