@@ -5,6 +5,7 @@ Nothing heavy is imported at module level, so `--help` and `--version` start fas
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ from listencheck.status import ExitStatus
 
 if TYPE_CHECKING:
     from listencheck.address import Endpoint
+    from listencheck.brokerconfig.model import ConfigFile
     from listencheck.config import ClientConfig
     from listencheck.models import CheckResult, Report
     from listencheck.outputs import Output
@@ -42,13 +44,34 @@ EXIT_CODES_HELP = (
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP)
+class DefaultCheck(click.Group):
+    """`listencheck localhost:9094` means `listencheck check localhost:9094` (httpie-style)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and _looks_like_check(args[0]):
+            args = ["check", *args]
+        return super().parse_args(ctx, args)
+
+
+_GROUP_OPTIONS = ("-h", "--help", "-V", "--version")
+
+
+def _looks_like_check(arg: str) -> bool:
+    """An address (host:port, a dotted name, localhost, a list) or an option of `check`."""
+    if arg.startswith("-"):
+        return arg not in _GROUP_OPTIONS
+    return ":" in arg or "." in arg or "," in arg or arg.lower() == "localhost"
+
+
+@click.group(cls=DefaultCheck, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=EXIT_CODES_HELP)
 @click.version_option(__version__, "-V", "--version", prog_name="listencheck")
 def cli() -> None:
     """Why does my Kafka client reach the bootstrap address but not the brokers?
 
     listencheck bootstraps like a client, reads the brokers' advertised
     listeners and probes each one from here: DNS, TCP, Kafka, identity.
+    `listencheck HOST:PORT` is short for `listencheck check HOST:PORT`.
     """
 
 
@@ -122,6 +145,10 @@ PLATFORM_CHOICES = ("auto", "properties", "apache-kafka", "cp-kafka", "bitnami",
 @click.option("--platform", type=click.Choice(PLATFORM_CHOICES), default="auto", show_default=True,
               help="Syntax of the configuration fixes (auto: the configuration's own; otherwise "
                    "server.properties and the container environment forms).")
+@click.option("--broker-config", "broker_config_files", multiple=True, type=click.Path(path_type=Path),
+              metavar="FILE", help="The brokers' configuration (server.properties, Compose, .env, Strimzi "
+                                   "Kafka, redpanda.yaml): linted, and used where a broker's own cannot "
+                                   "be read (repeatable).")
 @click.option("--deep", is_flag=True,
               help="Explain failures with raw packets (SYN probe, TCP traceroute, path MTU; needs "
                    "root or CAP_NET_RAW) and ask every DNS server separately.")
@@ -130,28 +157,30 @@ PLATFORM_CHOICES = ("auto", "properties", "apache-kafka", "cp-kafka", "bitnami",
 @smoke_options
 @output_options
 def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[Path, ...],
-          vantage: str | None, topics: tuple[str, ...], no_topics: bool, platform: str, deep: bool,
-          dns_servers: tuple[str, ...], expect_brokers: str | None, expect_cluster_id: str | None,
-          expect_advertised: tuple[str, ...], fail_on: str, wait: float, wait_passes: int, fmt: str,
-          extra_outputs: tuple[str, ...], timeout: float,
+          vantage: str | None, topics: tuple[str, ...], no_topics: bool, platform: str,
+          broker_config_files: tuple[Path, ...], deep: bool, dns_servers: tuple[str, ...],
+          expect_brokers: str | None, expect_cluster_id: str | None, expect_advertised: tuple[str, ...],
+          fail_on: str, wait: float, wait_passes: int, fmt: str, extra_outputs: tuple[str, ...],
+          timeout: float,
           deadline: float | None, no_color: bool, quiet: bool, verbose: bool) -> None:
     """Check every advertised listener of the cluster behind each BOOTSTRAP.
 
     BOOTSTRAP is host:port[,host:port...] (IPv6 as [::1]:9092, default port
     9092); each argument is one listener's bootstrap list.
     """
-    from dataclasses import replace
 
     from listencheck.address import bootstrap_servers
     from listencheck.limits import client_timeout
     from listencheck.outputs import outputs
     from listencheck.probes.worker import ClientWorker
 
+    _one_verbosity(quiet, verbose)
     targets = outputs(fmt, extra_outputs)
     if wait_passes > 1 and wait <= 0:
         raise UsageError("--wait-passes needs --wait SECONDS (the time the passes may take)")
     config = _client_config(files, properties)
     endpoints = _endpoints(bootstrap)
+    broker_configs = _broker_configs(broker_config_files)
     # Fork the client-library worker now, before the heavier imports below: its own
     # start-up (confluent-kafka) and metadata request overlap with ours. (With --wait
     # every attempt starts a worker of its own.)
@@ -159,9 +188,11 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
         [bootstrap_servers(e) for e in endpoints], config.librdkafka_conf(),
         client_timeout(timeout, deadline))
     try:
-        options = _check_options(bootstrap, endpoints, config, vantage, expect_brokers, expect_cluster_id,
-                                 expect_advertised, fail_on, timeout, deadline, topics, no_topics)
-        options = replace(options, deep=deep, dns_servers=_dns_servers(deep, dns_servers))
+        options = dataclasses.replace(
+            _check_options(bootstrap, endpoints, config, vantage, expect_brokers, expect_cluster_id,
+                           expect_advertised, fail_on, timeout, deadline, topics, no_topics),
+            broker_configs=broker_configs, deep=deep, dns_servers=_dns_servers(deep, dns_servers),
+        )
         _run_and_print(options, targets, no_color, quiet, verbose, config.secrets(), wait=wait,
                        wait_passes=wait_passes, worker=worker, platform=platform)
     finally:
@@ -189,6 +220,20 @@ def _dns_servers(deep: bool, servers: tuple[str, ...]) -> tuple[str, ...]:
         if ip_literal(server) is None:
             raise UsageError(f"--dns-server {server!r}: give the DNS server's IP address")
     return tuple(dict.fromkeys(str(ip_literal(s)) for s in servers))
+
+
+def _broker_configs(paths: tuple[Path, ...]) -> tuple[ConfigFile, ...]:
+    """--broker-config files, read before any probe: a bad file is a usage error (file:line)."""
+    if not paths:
+        return ()
+    from listencheck.brokerconfig.load import read_config_file
+
+    return tuple(read_config_file(p) for p in paths)
+
+
+def _one_verbosity(quiet: bool, verbose: bool) -> None:
+    if quiet and verbose:
+        raise click.UsageError("-q (findings only) and -v (everything) cannot be used together")
 
 
 def _endpoints(bootstrap: tuple[str, ...]) -> list[tuple[Endpoint, ...]]:
@@ -241,6 +286,7 @@ def demo(fmt: str, extra_outputs: tuple[str, ...], timeout: float, deadline: flo
     from listencheck.lab.demo import demo_listeners, demo_options, intro, running
     from listencheck.outputs import outputs
 
+    _one_verbosity(quiet, verbose)
     targets = outputs(fmt, extra_outputs)
     listeners = demo_listeners()
     with running(listeners):
@@ -278,7 +324,7 @@ def compare(reports: tuple[Path, ...], fmt: str, no_color: bool) -> None:
         encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower()
         click.echo(render_compare_text(
             comparison, color=not no_color and "NO_COLOR" not in os.environ and stream.isatty(),
-            width=max(80, min(shutil.get_terminal_size().columns if stream.isatty() else 120, 200)),
+            width=_width(stream.isatty()),
             ascii_only="utf" not in encoding), nl=False)
     sys.exit(comparison.exit_code)
 
@@ -320,7 +366,11 @@ def explain(code: str | None) -> None:
     try:
         found = CATALOGUE[FindingCode(code.upper())]
     except ValueError:
-        raise UsageError(f"unknown finding code {code!r}; `listencheck explain` lists them") from None
+        import difflib
+
+        close = difflib.get_close_matches(code.upper(), [str(c) for c in CATALOGUE], n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise UsageError(f"unknown finding code {code!r}; {hint}`listencheck explain` lists them") from None
     severities = ", ".join(s.value for s in found.severities)
     click.echo(f"{found.code}: {found.title} ({severities})\n\n{found.meaning}\n\n"
                f"Evidence: {found.evidence}\n\nFix: {found.fix}")
@@ -334,6 +384,7 @@ def _run_and_print(options: CheckOptions, targets: tuple[Output, ...], no_color:
     from listencheck.analysis import build_report
     from listencheck.pipeline import run_check
     from listencheck.redact import Redactor
+    from listencheck.render.live import live_status, wanted
     from listencheck.wait import until_passing, with_wait
 
     redact = Redactor(secrets)
@@ -346,7 +397,10 @@ def _run_and_print(options: CheckOptions, targets: tuple[Output, ...], no_color:
             report = build_report(_stopped(replace(report.result, interrupted=True)), platform)
         report = with_wait(report, waited.record)
     else:
-        report = build_report(_stopped(run_check(options, worker)), platform)
+        live = wanted(targets[0].fmt, sys.stdout, sys.stderr, os.environ.get("TERM"))
+        with live_status(sys.stderr if live else None) as observer:
+            result = run_check(options, worker, observer)
+        report = build_report(_stopped(result), platform)
     _write_outputs(report, targets, no_color, quiet, verbose, redact)
     if report.result.interrupted:
         click.echo(f"listencheck: interrupted ({report.result.stopped_by}); the report is partial",
@@ -377,7 +431,7 @@ def _write_outputs(report: Report, targets: tuple[Output, ...], no_color: bool, 
     on_stdout = RenderOptions(
         color=not no_color and "NO_COLOR" not in os.environ and stream.isatty(),
         verbosity=-1 if quiet else (1 if verbose else 0),
-        width=max(80, min(shutil.get_terminal_size().columns if stream.isatty() else 120, 160)),
+        width=_width(stream.isatty()),
         ascii_only="utf" not in encoding,
     )
     in_file = RenderOptions(color=False, verbosity=on_stdout.verbosity, width=120, ascii_only=False)
@@ -410,6 +464,13 @@ def _write_failure(kind: str, message: str) -> None:
                 click.echo(_mask(RENDERERS[target.fmt](report, RenderOptions())), nl=False)
     except Exception:  # the one line on stderr has been said; nothing more to add
         pass
+
+
+def _width(isatty: bool) -> int:
+    """COLUMNS when set (also when piped), else the terminal's width, else 120."""
+    from listencheck.render.width import output_width
+
+    return output_width(os.environ, shutil.get_terminal_size().columns if isatty else None)
 
 
 def _mask(text: str) -> str:

@@ -19,6 +19,7 @@ from listencheck.deepmodels import DeepDetail, ResolversDetail
 from listencheck.stages import ATTEMPT_STAGES, Stage
 
 if TYPE_CHECKING:
+    from listencheck.brokerconfig.model import ConfigFile
     from listencheck.fixes.cluster import BrokerFix
 
 
@@ -272,6 +273,26 @@ class AdvertisedBroker:
         return str(self.endpoint)
 
 
+class ReadbackStatus(StrEnum):
+    """What came of asking a broker (DescribeConfigs, BROKER resource) for its listener configuration."""
+
+    READ = "read"
+    REFUSED = "refused"  # an error code: authorization, or another broker's id
+    EMPTY = "empty"  # answered, but without the listener keys (Tansu)
+    UNSUPPORTED = "unsupported"  # no DescribeConfigs version in common
+    FAILED = "failed"  # no answer, or an answer that does not decode
+
+
+@dataclass(frozen=True)
+class ConfigReadback:
+    """The listener configuration keys a broker returned for itself (never secrets: none is asked)."""
+
+    status: ReadbackStatus
+    entries: tuple[tuple[str, str | None], ...] = ()
+    error: str | None = None  # error name and message, or why nothing came back
+    node_id: int | None = None  # the broker the answer is for
+
+
 @dataclass(frozen=True)
 class MetadataDetail:
     """Metadata fetched through one address, and who answered it."""
@@ -282,6 +303,7 @@ class MetadataDetail:
     brokers: tuple[AdvertisedBroker, ...]
     responder_id: int | None = None  # the broker that answered, when it says so
     responder_id_source: str = "unverified"  # describe_configs | unverified
+    config_readback: ConfigReadback | None = None  # the responder's own listener configuration
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,11 +321,18 @@ class PartitionMetadata:
 
 @dataclass(frozen=True, slots=True)
 class TopicMetadata:
+    """One topic of a Metadata answer, with the partitions kept of it."""
+
     name: str
     error_code: int
     partitions: tuple[PartitionMetadata, ...]  # the ones processed (see TopicsDetail.truncated)
     is_internal: bool = False
     partition_count: int = 0  # partitions in the answer, processed or not
+
+    @property
+    def replication_factor(self) -> int:
+        """Replicas per partition (the largest list: a reassignment can leave them uneven)."""
+        return max((len(p.replicas) for p in self.partitions), default=0)
 
 
 @dataclass(frozen=True)
@@ -322,6 +351,8 @@ class TopicsDetail:
     topic_count: int  # topics in the answer
     partition_count: int  # partitions in the answer
     truncated: bool = False
+    min_insync_replicas: dict[str, int] = field(default_factory=dict)  # topic -> min.insync.replicas
+    configs_note: str | None = None  # why min.insync.replicas is unknown for some or all topics
 
     @property
     def broker_ids(self) -> frozenset[int]:
@@ -465,6 +496,7 @@ class ClusterMetadata:
     source: str  # the bootstrap server (host:port) whose answer is used
     source_address: str  # the IP it was reached on
     detail: MetadataDetail
+    verified: bool = True  # False: read over a TLS connection whose verification failed (see README)
 
 
 @dataclass(frozen=True)
@@ -621,14 +653,40 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """Findings that stem from one cause at one subject: one headline, one fix.
+
+    The first code is the primary finding (the stage that fails); the others
+    explain it (the kind of address advertised) or follow from it (the client
+    library failing on the same broker). Every finding keeps its code in the
+    report: codes are the contract, problems what a person reads.
+    """
+
+    id: str  # P1, P2... in report order
+    severity: Severity
+    subject: Subject
+    stage: Stage
+    codes: tuple[FindingCode, ...]
+    headline: str
+    fix: str
+    findings: tuple[int, ...]  # indexes into Report.findings, the primary first
+
+    @classmethod
+    def single(cls, number: int, index: int, finding: Finding) -> Problem:
+        return cls(f"P{number}", finding.severity, finding.subject, finding.stage, (finding.code,),
+                   finding.message, finding.fix, (index,))
+
+
+@dataclass(frozen=True)
 class Verdict:
-    """The run's conclusion: exit code and finding counts."""
+    """The run's conclusion: exit code, finding counts and how many problems fail the run."""
 
     exit_code: int
     errors: int
     warnings: int
     infos: int
     summary: str
+    problems: int = 0  # problems at or above --fail-on: what the user has to fix
 
 
 @dataclass(frozen=True)
@@ -643,6 +701,7 @@ class CheckResult:
     bootstraps: tuple[BootstrapCheck, ...]
     interrupted: bool = False
     deadline_hit: bool = False
+    given_configs: tuple[ConfigFile, ...] = ()  # --broker-config files, as read
     stopped_by: str | None = None  # SIGINT or SIGTERM, when interrupted
     failure: RunFailure | None = None  # the run could not measure anything, and why
 
@@ -678,3 +737,4 @@ class Report:
     verdict: Verdict
     fixes: tuple[BrokerFix, ...] = ()  # the configuration change per broker, as data
     wait: WaitRecord | None = None
+    problems: tuple[Problem, ...] = ()  # the findings grouped by cause; every finding in one

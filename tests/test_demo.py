@@ -37,3 +37,16 @@ def test_demo_json_report() -> None:
     assert healthy["brokers"][0]["probe"]["works"] is True
     by_code = {(f["code"], f["address"]) for f in report["findings"] if f["severity"] == "error"}
     assert ("ADVERTISED_UNRESOLVABLE", "kafka:9092") in by_code
+    # Four broken listeners, four problems to fix, although seven error findings name them;
+    # the wrong port on the right (loopback) host is one error, its loopback note is not.
+    errors = [p for p in report["problems"] if p["severity"] == "error"]
+    assert len(errors) == report["verdict"]["problems"] == 4
+    assert sum(f["severity"] == "error" for f in report["findings"]) == report["verdict"]["errors"] == 7
+    assert ["ADVERTISED_UNRESOLVABLE", "ADVERTISED_INTERNAL_NAME"] in [p["codes"] for p in errors]
+    assert all(report["findings"][i]["code"] == code for p in report["problems"]
+               for i, code in zip(p["findings"], p["codes"], strict=True))
+    (local,) = [p["address"] for p in errors if p["address"].startswith("localhost:")]
+    wrong_port = [f for f in report["findings"] if f["address"] == local]
+    assert {(f["code"], f["severity"]) for f in wrong_port} == {
+        ("ADVERTISED_UNREACHABLE", "error"), ("ADVERTISED_LOOPBACK", "info")}
+    assert "fix the 4 problems above (7 errors" in report["verdict"]["summary"]

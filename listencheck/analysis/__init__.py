@@ -8,12 +8,22 @@ from listencheck import __version__
 from listencheck.analysis import deep_rules
 from listencheck.analysis.bootstrap_rules import bootstrap_findings, cross_bootstrap_findings
 from listencheck.analysis.broker_rules import broker_findings
+from listencheck.analysis.client_rules import client_findings
+from listencheck.analysis.config_rules import (
+    given_config_findings,
+    readback_findings,
+    readback_rule_findings,
+)
 from listencheck.analysis.context import BootstrapContext, context_for, new_finding
+from listencheck.analysis.controller_rules import controller_findings, superseded
 from listencheck.analysis.expectation_rules import advertised_expectation_findings, expectation_findings
 from listencheck.analysis.fix_rules import broker_fixes
+from listencheck.analysis.health_rules import health_findings
+from listencheck.analysis.problems import group
 from listencheck.analysis.resolution_rules import resolution_findings
 from listencheck.analysis.security_rules import security_findings
 from listencheck.analysis.topic_rules import topic_findings
+from listencheck.brokerconfig.readback import given_brokers, known_configs
 from listencheck.catalogue import CATALOGUE
 from listencheck.codes import FindingCode
 from listencheck.fixes.platforms import AUTO
@@ -22,6 +32,7 @@ from listencheck.models import (
     CheckResult,
     Expectations,
     Finding,
+    Problem,
     Reason,
     Report,
     Severity,
@@ -43,15 +54,21 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
         findings.extend(broker_findings(ctx))
         findings.extend(security_findings(ctx))
         findings.extend(resolution_findings(ctx))
-        findings.extend(_client_findings(ctx, findings))
+        findings.extend(client_findings(ctx, findings))
         findings.extend(_limit_findings(ctx))
         findings.extend(topic_findings(ctx))
+        findings.extend(health_findings(ctx))
+        findings.extend(controller_findings(ctx))
         findings.extend(expectation_findings(ctx))
+        findings.extend(readback_findings(ctx))
+        findings.extend(readback_rule_findings(ctx))
         findings.extend(deep_rules.deep_findings(ctx))
     findings.extend(cross_bootstrap_findings(contexts))
+    findings.extend(given_config_findings(result))
     findings.extend(advertised_expectation_findings(result))
     findings.extend(_run_findings(result))
     findings.extend(deep_rules.run_findings(result))
+    findings = superseded(findings)
     order = {b.argument: i for i, b in enumerate(result.bootstraps)}
     codes = {code: i for i, code in enumerate(CATALOGUE)}  # symptoms before address kinds
     return tuple(sorted(
@@ -66,63 +83,6 @@ def _scope(finding: Finding) -> int:
     if finding.broker_id is not None:
         return 1
     return 2 if SPECS[finding.stage].late else 0
-
-
-def _client_findings(ctx: BootstrapContext, so_far: list[Finding]) -> Iterator[Finding]:
-    client = ctx.bootstrap.client
-    if not client.failed or not ctx.bootstrap.answered:
-        return  # with no bootstrap answering, the BOOTSTRAP_* findings say it all
-    detail = client.detail
-    explained = any(f.severity is Severity.ERROR and f.bootstrap == ctx.argument for f in so_far)
-    fix = (
-        "Fix the addresses named in the other errors; the client library follows them."
-        if explained else
-        "listencheck's own probes found every advertised address working, so the failure is in "
-        "how the client library talks to these brokers (a proxy or broker that mishandles the "
-        "request versions real clients send, or a client setting): read the log lines in the "
-        "evidence and rerun your client with -X debug=broker,protocol."
-    )
-    if detail is not None and detail.unreachable:
-        yield from _client_unreachable(ctx, so_far)
-        return
-    message = (client.error.message if client.error else "failed").rstrip(".")
-    yield ctx.finding(
-        FindingCode.CLIENT_METADATA_FAILED, Severity.ERROR, ctx.whole(),
-        f"The Kafka client library itself fails with these settings: {message}.",
-        fix,
-        {"library": detail.library if detail else None,
-         "error": detail.error_code if detail else None,
-         "message": client.error.message if client.error else None,
-         "log": list(detail.log) if detail else []},
-    )
-
-
-def _client_unreachable(ctx: BootstrapContext, so_far: list[Finding]) -> Iterator[Finding]:
-    """librdkafka got metadata but could not talk to these brokers: one finding each."""
-    detail = ctx.bootstrap.client.detail
-    assert detail is not None
-    advertised = {b.advertised.node_id: b.advertised.address for b in ctx.bootstrap.brokers}
-    for node_id, code in detail.unreachable:
-        address = advertised.get(node_id)
-        ours = [f.code for f in so_far if f.bootstrap == ctx.argument and f.broker_id == node_id
-                and f.severity is Severity.ERROR]
-        fix = (
-            f"Fix what {', '.join(sorted(set(ours)))} say for this broker; the client library follows "
-            f"the advertised address too."
-            if ours else
-            "listencheck's own probes reached this broker, but the client library, with your "
-            "settings, did not: compare the evidence's log lines with your client settings "
-            "(security.protocol, ssl.*, sasl.*, broker.address.family) and rerun your client "
-            "with -X debug=broker,security."
-        )
-        yield ctx.finding(
-            FindingCode.CLIENT_BROKER_UNREACHABLE, Severity.ERROR, ctx.broker(node_id, address),
-            f"The Kafka client library got the metadata but could not talk to broker {node_id}"
-            f"{f' at {address}' if address else ''} ({code}).",
-            fix,
-            {"library": detail.library, "error": code, "also_found_by_listencheck": sorted(set(ours)),
-             "log": list(detail.log)},
-        )
 
 
 def _limit_findings(ctx: BootstrapContext) -> Iterator[Finding]:
@@ -191,27 +151,31 @@ _FAILURE_STATUS = {"usage": ExitStatus.USAGE, "interrupted": ExitStatus.INTERRUP
                    "terminated": ExitStatus.TERMINATED, "internal": ExitStatus.INTERNAL}
 
 
-def verdict_for(result: CheckResult, findings: tuple[Finding, ...]) -> Verdict:
+def verdict_for(result: CheckResult, findings: tuple[Finding, ...],
+                problems: tuple[Problem, ...] | None = None) -> Verdict:
     """Exit status and summary; ``settings.fail_on`` decides which severities fail the run."""
     counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
     fail_on = result.settings.fail_on
+    failing = sum(1 for p in (group(findings) if problems is None else problems)
+                  if p.severity.at_least(fail_on))
     if result.failure is not None:  # nothing was measured: the failure is the whole story
         code = _FAILURE_STATUS.get(result.failure.kind, ExitStatus.INTERNAL)
         return Verdict(int(code), 0, 0, 0, f"{result.failure.kind}: {result.failure.message}")
     if result.interrupted:
         code = ExitStatus.TERMINATED if result.stopped_by == "SIGTERM" else ExitStatus.INTERRUPTED
-        by = f" ({result.stopped_by})" if result.stopped_by else ""
-        summary = f"interrupted{by}: this report is partial"
+        by = f", stopped by {result.stopped_by}" if result.stopped_by else ""
+        summary = f"this report is partial{by}"
     elif result.bootstraps and not any(b.answered for b in result.bootstraps):
-        code, summary = ExitStatus.NO_BOOTSTRAP, "no bootstrap server answered"
+        code, summary = ExitStatus.NO_BOOTSTRAP, _no_metadata(result, findings)
     elif counts[Severity.ERROR]:
         code = ExitStatus.ERROR_FINDINGS
         unmet_only = all(f.stage is Stage.EXPECTATIONS for f in findings if f.severity is Severity.ERROR)
         summary = ("the cluster does not meet the expectations: see the errors above" if unmet_only
-                   else "clients will fail: fix the errors above")
+                   else f"clients will fail: fix the {_count(failing, 'problem')} above")
     elif counts[Severity.WARNING] and Severity.WARNING.at_least(fail_on):
         code = ExitStatus.ERROR_FINDINGS
-        summary = "warnings fail this check (--fail-on warning): fix the warnings above"
+        summary = (f"warnings fail this check (--fail-on warning): fix the "
+                   f"{_count(failing, 'problem')} above")
     else:
         code, summary = ExitStatus.OK, "every advertised listener works from here"
         if result.settings.expect != Expectations():
@@ -219,7 +183,17 @@ def verdict_for(result: CheckResult, findings: tuple[Finding, ...]) -> Verdict:
     summary += (f" ({_count(counts[Severity.ERROR], 'error')}, "
                 f"{_count(counts[Severity.WARNING], 'warning')}, {_count(counts[Severity.INFO], 'note')})")
     return Verdict(int(code), counts[Severity.ERROR], counts[Severity.WARNING],
-                   counts[Severity.INFO], summary)
+                   counts[Severity.INFO], summary, failing)
+
+
+def _no_metadata(result: CheckResult, findings: tuple[Finding, ...]) -> str:
+    """Why no bootstrap gave metadata: nothing answered, or what did answer (a listener
+    speaking another security protocol, a failed SASL login...)."""
+    connected = any(a.tcp.ok for b in result.bootstraps for s in b.servers for a in s.attempts)
+    first = next((f for f in findings if f.severity is Severity.ERROR and f.broker_id is None), None)
+    if not connected or first is None:
+        return "no bootstrap server answered"
+    return f"no metadata from the bootstrap: {first.message.split(': ')[0].rstrip('.')}"
 
 
 def _count(n: int, noun: str) -> str:
@@ -229,6 +203,9 @@ def _count(n: int, noun: str) -> str:
 def build_report(result: CheckResult, platform: str = AUTO) -> Report:
     """Findings, verdict and the configuration fix of each broker (``platform``: its syntax)."""
     findings = analyze(result)
-    fixes = tuple(fix for b in result.bootstraps
-                  for fix in broker_fixes(context_for(result, b), findings, platform))
-    return Report(__version__, result, findings, verdict_for(result, findings), fixes)
+    problems = group(findings)
+    given = given_brokers(result)
+    fixes = tuple(fix for b in result.bootstraps for fix in broker_fixes(
+        context_for(result, b), findings, platform, known_configs(b, given)))
+    return Report(__version__, result, findings, verdict_for(result, findings, problems), fixes,
+                  problems=problems)

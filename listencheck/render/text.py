@@ -10,16 +10,19 @@ import io
 from dataclasses import dataclass
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, Group
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from listencheck.brokerconfig.readback import broker_configs, given_brokers
+from listencheck.brokerconfig.table import listener_rows, rows_as_text
+from listencheck.catalogue import spec
 from listencheck.models import (
     BootstrapCheck,
     BrokerCheck,
     EndpointProbe,
-    Finding,
+    Problem,
     Report,
     Severity,
     StageResult,
@@ -27,6 +30,7 @@ from listencheck.models import (
 )
 from listencheck.protocol.messages import error_name
 from listencheck.render.deep_text import deep_hint, deep_lines
+from listencheck.render.evidence import evidence_lines
 from listencheck.render.fixes_text import print_fixes
 from listencheck.render.printable import printable_tree
 from listencheck.stages import ATTEMPT_STAGES, SPECS, Stage, probe_stages
@@ -72,7 +76,7 @@ def render_text(report: Report, options: TextOptions = TextOptions()) -> str:
             _bootstrap(console, bootstrap, marks, report, options.verbosity)
     if options.verbosity >= 1:
         _deep(console, report)
-    _findings(console, report.findings, marks, options.verbosity)
+    _problems(console, report, marks, options.verbosity)
     if options.verbosity >= 0:
         print_fixes(console, report.fixes, options.verbosity)
     hint = deep_hint(report.result)
@@ -119,13 +123,23 @@ def _bootstrap(console: Console, b: BootstrapCheck, marks: _Marks, report: Repor
             f"{who} at {md.source} ({md.source_address}) · cluster {d.cluster_id or '?'} · "
             f"controller {d.controller_id} · {len(d.brokers)} broker(s) · Metadata v{d.api_version}",
             style="dim"), (0, 0, 0, 2)))
+        if not md.verified:
+            console.print(Padding(Text(
+                "read over an unverified TLS connection (its certificate failed verification; "
+                "used only to learn and probe the advertised listeners)", style="yellow"), (0, 0, 0, 2)))
+    elif any(a.tcp.ok for s in b.servers for a in s.attempts):
+        console.print(Text("  connected, but no metadata came back (see the table and the findings)",
+                           style="bold red"))
     else:
         console.print(Text("  no bootstrap server answered", style="bold red"))
     protocol = report.result.settings.security_protocol
-    if verbosity >= 1 or md is None:
-        console.print(_servers_table(b.servers, marks, protocol))
+    if verbosity >= 1 or md is None or not md.verified:
+        _print_fitting(console, _servers_table(b.servers, marks, protocol),
+                       _servers_stacked(b.servers, marks, protocol))
     if md is not None and b.brokers:
-        console.print(_brokers_table(b.brokers, marks, protocol, verbosity))
+        _print_fitting(console, _brokers_table(b.brokers, marks, protocol, verbosity),
+                       _brokers_stacked(b.brokers, marks, protocol, verbosity))
+        _listener_tables(console, b, report, verbosity)
     _client_line(console, b.client, marks)
     if verbosity >= 1 or (b.topics.detail is not None and b.topics.detail.requested):
         _topics_line(console, b, marks)
@@ -158,33 +172,108 @@ def _topics_line(console: Console, b: BootstrapCheck, marks: _Marks) -> None:
             f"partition(s) reachable from here"))
 
 
+TABLES_SHOWN = 3  # brokers whose listener tables the default output shows (-v: all)
+
+
+def _listener_tables(console: Console, b: BootstrapCheck, report: Report, verbosity: int) -> None:
+    """Each broker's listener configuration (read back or given), the listener used marked *."""
+    known = [k for k in broker_configs(b, given_brokers(report.result)) if k.config is not None]
+    if not known or (verbosity < 1 and len(b.brokers) > TABLES_SHOWN):
+        if known:
+            console.print(Text(f"  listener tables of {len(known)} brokers: -v", style="dim"))
+        return
+    for k in known:
+        assert k.config is not None
+        config = k.config
+        console.print(Text(f"  listener configuration of broker {k.node_id} ({config.origin}) · "
+                           f"{config.mode.value.replace('_', ' ')}", style="dim"))
+        for line in rows_as_text(listener_rows(config, k.landed_port, k.landed_host), "  "):
+            console.print(Text(line))
+
+
+def _print_fitting(console: Console, table: Table, stacked: list[Group]) -> None:
+    """The table when it fits the width without cutting a cell, else one block per row."""
+    if _narrowest(table) <= console.width:
+        console.print(table)
+        return
+    for block in stacked:
+        console.print()
+        console.print(block)
+
+
+def _narrowest(table: Table) -> int:
+    """The width under which rich would cut cells: no_wrap columns at their widest cell,
+    the others at their longest word; two spaces between columns and one at each edge."""
+    widths = []
+    for column in table.columns:
+        cells = [Text(str(column.header)), *(c if isinstance(c, Text) else Text(str(c))
+                                           for c in column.cells)]
+        if column.no_wrap:
+            width = max(cell.cell_len for cell in cells)
+        else:
+            width = max((len(word) for cell in cells for word in cell.plain.split()), default=1)
+        widths.append(max(width, column.min_width or 0))
+    return sum(widths) + 2 * (len(widths) - 1) + 2
+
+
+def _stacked(title: str, cells: list[tuple[str, Text | str]]) -> Group:
+    """One row as a block: its address on a line of its own, then its cells, labelled."""
+    text = Text()
+    for i, (label, value) in enumerate(cells):
+        text.append(f"{' · ' if i else ''}{label} ")
+        text.append(value)
+    return Group(Text(title, style="bold"), Padding(text, (0, 0, 0, 2)))
+
+
 def _servers_table(servers: tuple[EndpointProbe, ...], marks: _Marks, protocol: str) -> Table:
     table = Table(box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
-    stages = probe_stages(protocol)
-    table.add_column("bootstrap server")
-    for stage in stages:
-        table.add_column(SPECS[stage].header)
-    for probe in servers:
-        table.add_row(str(probe.endpoint), *(_probe_cell(probe, stage, marks) for stage in stages))
+    rows = [_server_cells(probe, marks, protocol) for probe in servers]
+    for column in ["bootstrap server", *rows[0]]:
+        # host:port is never cut or broken: the table gives way to the stacked layout instead.
+        table.add_column(column, no_wrap=column == "bootstrap server")
+    for probe, cells in zip(servers, rows, strict=True):
+        table.add_row(str(probe.endpoint), *cells.values())
     return table
+
+
+def _server_cells(probe: EndpointProbe, marks: _Marks, protocol: str) -> dict[str, Text | str]:
+    return {SPECS[s].header: _probe_cell(probe, s, marks) for s in probe_stages(protocol)}
+
+
+def _servers_stacked(servers: tuple[EndpointProbe, ...], marks: _Marks, protocol: str) -> list[Group]:
+    return [_stacked(f"bootstrap server {probe.endpoint}",
+                     list(_server_cells(probe, marks, protocol).items())) for probe in servers]
 
 
 def _brokers_table(brokers: tuple[BrokerCheck, ...], marks: _Marks, protocol: str, verbosity: int) -> Table:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    # What a client needs of a broker: every probe stage but metadata (the bootstrap's), then identity.
-    stages = [s for s in probe_stages(protocol) if s is not Stage.METADATA]
-    columns = ["broker", "advertised", *(SPECS[s].header for s in [*stages, Stage.IDENTITY]), "time"]
-    for column in columns:
-        # Verbose timings of five stages are long: let them wrap, not squeeze the addresses.
-        table.add_column(column, no_wrap=column == "broker" or (column == "time" and verbosity < 1),
-                         min_width=min(len(column), 12) if column in ("advertised", "identity") else None)
-    for broker in brokers:
-        probe = broker.probe
-        row: list[str | Text] = [str(broker.advertised.node_id), broker.advertised.address]
-        row += [_probe_cell(probe, stage, marks) for stage in stages]
-        row += [_identity_cell(broker, marks), _time_cell(probe, verbosity)]
-        table.add_row(*row)
+    rows = [_broker_cells(broker, marks, protocol, verbosity) for broker in brokers]
+    for column in ["broker", "advertised", *rows[0]]:
+        # host:port is never cut or broken (the stacked layout takes over when it cannot fit);
+        # the other columns wrap. Verbose timings of five stages are long: they wrap too.
+        no_wrap = column in ("broker", "advertised") or (column == "time" and verbosity < 1)
+        table.add_column(column, no_wrap=no_wrap,
+                         min_width=min(len(column), 12) if column == "identity" else None)
+    for broker, cells in zip(brokers, rows, strict=True):
+        table.add_row(str(broker.advertised.node_id), broker.advertised.address, *cells.values())
     return table
+
+
+def _broker_cells(broker: BrokerCheck, marks: _Marks, protocol: str, verbosity: int) -> dict[str, Text | str]:
+    """Every column after the broker id and its advertised address: what a client needs of a
+    broker (every probe stage but metadata, the bootstrap's), identity, time."""
+    probe = broker.probe
+    stages = [s for s in probe_stages(protocol) if s is not Stage.METADATA]
+    cells: dict[str, Text | str] = {SPECS[s].header: _probe_cell(probe, s, marks) for s in stages}
+    cells[SPECS[Stage.IDENTITY].header] = _identity_cell(broker, marks)
+    cells["time"] = _time_cell(probe, verbosity)
+    return cells
+
+
+def _brokers_stacked(brokers: tuple[BrokerCheck, ...], marks: _Marks, protocol: str,
+                     verbosity: int) -> list[Group]:
+    return [_stacked(f"broker {b.advertised.node_id} {b.advertised.address}",
+                     list(_broker_cells(b, marks, protocol, verbosity).items())) for b in brokers]
 
 
 def _probe_cell(probe: EndpointProbe, stage: Stage, marks: _Marks) -> Text:
@@ -249,77 +338,92 @@ def _client_line(console: Console, client: StageResult[object], marks: _Marks) -
     detail = client.detail
     library = getattr(detail, "library", "client library")
     if client.ok:
-        console.print(Text(f"  {marks.ok} {library}: metadata fetched in {client.elapsed_ms:.0f} ms",
-                           style="green"))
+        line = Text(f"{marks.ok} {library}: metadata fetched in {client.elapsed_ms:.0f} ms", style="green")
     else:
         message = client.error.message if client.error else "failed"
-        console.print(Text(f"  {marks.fail} {library}: {message}", style="red"))
+        line = Text(f"{marks.fail} {library}: {message}", style="red")
+    console.print(Padding(line, (0, 0, 0, 2)))
 
 
-GROUP_AFTER = 3  # more findings than this with one code and severity are folded in the text view
+GROUP_AFTER = 3  # more problems than this with the same codes and severity are folded in the text view
 
 
-def _findings(console: Console, findings: tuple[Finding, ...], marks: _Marks, verbosity: int) -> None:
-    if not findings:
+def _problems(console: Console, report: Report, marks: _Marks, verbosity: int) -> None:
+    """One headline, the codes it carries and one fix per problem (evidence with -v)."""
+    findings = report.findings
+    problems = report.problems or tuple(Problem.single(i + 1, i, f) for i, f in enumerate(findings))
+    if not problems:
         return
     console.print()
     console.print(Text("Findings", style="bold"))
     previous_fix = None
-    for group in _groups(findings, fold=verbosity < 1):
-        finding = group[0]
-        _finding_head(console, finding, marks)
-        console.print(Padding(Text(finding.message), (0, 0, 0, 3)))
-        fix = "as above" if finding.fix == previous_fix else finding.fix
-        previous_fix = finding.fix
+    for group in _groups(problems, fold=verbosity < 1):
+        problem = group[0]
+        _problem_head(console, problem, marks)
+        console.print(Padding(Text(problem.headline), (0, 0, 0, 3)))
+        for index in problem.findings[1:]:
+            also = findings[index]
+            console.print(Padding(Text(f"{also.code}: {spec(also.code).title}", style="dim"),
+                                  (0, 0, 0, 3)))
+        fix = "as above" if problem.fix == previous_fix else problem.fix
+        previous_fix = problem.fix
         console.print(Padding(Text.assemble(("fix: ", "bold"), fix), (0, 0, 0, 3)))
         if len(group) > 1:
             others = ", ".join(
-                f"broker {f.broker_id} ({f.address})" if f.broker_id is not None else str(f.address)
-                for f in group[1:6]
+                f"broker {p.subject.broker_id} ({p.subject.address})" if p.subject.broker_id is not None
+                else str(p.subject.address)
+                for p in group[1:6]
             )
             more = f" and {len(group) - 6} more" if len(group) > 6 else ""
             console.print(Padding(Text(f"… the same for {len(group) - 1} more: {others}{more} "
                                        "(-v or --format json lists each)", style="dim"), (0, 0, 0, 3)))
-        if verbosity >= 1 and finding.evidence:
-            for key, value in finding.evidence.items():
-                console.print(Padding(Text(f"{key}: {value}", style="dim"), (0, 0, 0, 5)))
+        if verbosity >= 1:
+            for index in problem.findings:
+                evidence = findings[index].evidence
+                if len(problem.findings) > 1 and evidence:
+                    console.print(Padding(Text(f"{findings[index].code}:", style="dim"), (0, 0, 0, 5)))
+                for line in evidence_lines(evidence):
+                    body = line.lstrip(" ")  # nested lines keep their indent when they wrap
+                    console.print(Padding(Text(body, style="dim"), (0, 0, 0, 5 + len(line) - len(body))))
 
 
-def _groups(findings: tuple[Finding, ...], fold: bool) -> list[list[Finding]]:
-    """Findings in order; with ``fold``, a code repeated across many brokers becomes one group."""
+def _groups(problems: tuple[Problem, ...], fold: bool) -> list[list[Problem]]:
+    """Problems in order; with ``fold``, the same problem repeated across many brokers becomes one group."""
     if not fold:
-        return [[f] for f in findings]
-    def key(f: Finding) -> tuple[str, Severity, str | None]:
-        return (f.code, f.severity, f.bootstrap)
+        return [[p] for p in problems]
 
-    counts: dict[tuple[str, Severity, str | None], int] = {}
-    for f in findings:
-        counts[key(f)] = counts.get(key(f), 0) + 1
-    groups: dict[tuple[str, Severity, str | None], list[Finding]] = {}
-    ordered: list[list[Finding]] = []
-    for f in findings:
-        if counts[key(f)] > GROUP_AFTER:
-            if key(f) not in groups:
-                groups[key(f)] = []
-                ordered.append(groups[key(f)])
-            groups[key(f)].append(f)
+    def key(p: Problem) -> tuple[tuple[str, ...], Severity, str | None]:
+        return (p.codes, p.severity, p.subject.bootstrap)
+
+    counts: dict[tuple[tuple[str, ...], Severity, str | None], int] = {}
+    for p in problems:
+        counts[key(p)] = counts.get(key(p), 0) + 1
+    groups: dict[tuple[tuple[str, ...], Severity, str | None], list[Problem]] = {}
+    ordered: list[list[Problem]] = []
+    for p in problems:
+        if counts[key(p)] > GROUP_AFTER:
+            if key(p) not in groups:
+                groups[key(p)] = []
+                ordered.append(groups[key(p)])
+            groups[key(p)].append(p)
         else:
-            ordered.append([f])
+            ordered.append([p])
     return ordered
 
 
-def _finding_head(console: Console, finding: Finding, marks: _Marks) -> None:
-    style = _STYLE[finding.severity]
+def _problem_head(console: Console, problem: Problem, marks: _Marks) -> None:
+    style = _STYLE[problem.severity]
+    subject = problem.subject
     where = " · ".join(
         x for x in (
-            f"broker {finding.broker_id}" if finding.broker_id is not None else "",
-            finding.address or "",
-            f"via {finding.bootstrap}" if finding.bootstrap else "",
+            f"broker {subject.broker_id}" if subject.broker_id is not None else "",
+            subject.address or "",
+            f"via {subject.bootstrap}" if subject.bootstrap else "",
         ) if x
     )
     console.print(Text.assemble(
-        (f" {marks.sev[finding.severity]} {finding.severity.value.upper():7} ", style),
-        (finding.code, "bold"), f"  {where}",
+        (f" {marks.sev[problem.severity]} {problem.severity.value.upper():7} ", style),
+        (" + ".join(problem.codes), "bold"), f"  {where}",
     ))
 
 

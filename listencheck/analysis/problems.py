@@ -1,0 +1,63 @@
+"""The grouping pass: findings in, problems out. Runs after every rule; rules never merge.
+
+A problem is what a person fixes once. At one subject (a broker, a bootstrap
+server), the first error of a probe stage is the symptom; an error that says
+what kind of address was advertised (catalogue ``classifies``) explains that
+same symptom, and the client library failing on that broker
+(CLIENT_BROKER_UNREACHABLE naming listencheck's own codes) follows from it.
+Those become one problem with the symptom's message and fix. Every other
+finding is a problem of its own. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from listencheck.catalogue import spec
+from listencheck.codes import FindingCode
+from listencheck.models import Finding, Problem, Severity, Subject
+from listencheck.stages import PROBE_STAGES, Stage
+
+_SYMPTOM_STAGES = frozenset({*PROBE_STAGES, Stage.IDENTITY})
+
+
+def group(findings: tuple[Finding, ...]) -> tuple[Problem, ...]:
+    """One problem per cause, in the order of each problem's first finding."""
+    by_subject: dict[Subject, list[int]] = {}
+    for index, finding in enumerate(findings):
+        by_subject.setdefault(finding.subject, []).append(index)
+    members: dict[int, list[int]] = {}  # primary index -> its findings
+    taken: set[int] = set()
+    for indexes in by_subject.values():
+        symptom = next((i for i in indexes if _is_symptom(findings[i])), None)
+        if symptom is None:
+            continue
+        joined = [i for i in indexes if i != symptom and _joins(findings[i])]
+        if joined:
+            members[symptom] = [symptom, *joined]
+            taken.update(joined)
+    problems: list[Problem] = []
+    for index, finding in enumerate(findings):
+        if index in taken:
+            continue
+        group_of = members.get(index, [index])
+        number = len(problems) + 1
+        if len(group_of) == 1:
+            problems.append(Problem.single(number, index, finding))
+            continue
+        problems.append(Problem(
+            f"P{number}", finding.severity, finding.subject, finding.stage,
+            tuple(findings[i].code for i in group_of), finding.message, finding.fix, tuple(group_of)))
+    return tuple(problems)
+
+
+def _is_symptom(finding: Finding) -> bool:
+    return finding.severity is Severity.ERROR and finding.stage in _SYMPTOM_STAGES
+
+
+def _joins(finding: Finding) -> bool:
+    """An error that explains the subject's symptom, or follows from it."""
+    if finding.severity is not Severity.ERROR:
+        return False
+    if spec(finding.code).classifies:
+        return True
+    return finding.code is FindingCode.CLIENT_BROKER_UNREACHABLE and bool(
+        finding.evidence.get("also_found_by_listencheck"))
