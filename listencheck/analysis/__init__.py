@@ -13,6 +13,7 @@ from listencheck.analysis.controller_rules import controller_findings, supersede
 from listencheck.analysis.expectation_rules import advertised_expectation_findings, expectation_findings
 from listencheck.analysis.fix_rules import broker_fixes
 from listencheck.analysis.headline import headline
+from listencheck.analysis.health_rules import health_findings
 from listencheck.analysis.problems import group
 from listencheck.analysis.resolution_rules import resolution_findings
 from listencheck.analysis.security_rules import security_findings
@@ -50,6 +51,7 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
         findings.extend(client_findings(ctx, findings))
         findings.extend(_limit_findings(ctx))
         findings.extend(topic_findings(ctx))
+        findings.extend(health_findings(ctx))
         findings.extend(controller_findings(ctx))
         findings.extend(expectation_findings(ctx))
     findings.extend(cross_bootstrap_findings(contexts))
