@@ -81,6 +81,6 @@ def test_piped_output_honours_columns_with_a_long_advertised_host(lab: Lab, colu
     lines = run.stdout.splitlines()
     assert run.code == 0, run.stdout
     assert max(len(line) for line in lines[:-1]) <= width  # the verdict is one line
-    assert any(len(line) > 80 for line in lines) == (width > 80)  # wide when told so
+    assert any(len(line) > 80 for line in lines[:-1]) == (width > 80)  # wide when told so
     assert any(f"{LONG}:9092" in line for line in lines)
     assert not [line for line in lines[:lines.index("Findings")] if "…" in line]
