@@ -264,6 +264,28 @@ def _broken_row(name: str, ref: Series, lc: Series) -> str:
             f"{', '.join(codes)} | {lc.codes} |")
 
 
+def render(runs: int, size: int) -> list[str]:
+    """Rendering alone: one report of a mock cluster of ``size`` brokers, rendered again and again."""
+    from listencheck.analysis import build_report
+    from listencheck.pipeline import BootstrapSpec, CheckOptions, run_check
+    from listencheck.render import RENDERERS, RenderOptions
+
+    with mock_cluster(size) as cluster:
+        options = CheckOptions((BootstrapSpec.parse(cluster.bootstrap),), timeout=5, client_check=False)
+        report = build_report(run_check(options))
+    rows = [f"| rendering {size} brokers | ms, median (min-max) | output KiB |", "|---|---|---|"]
+    for fmt in ("text", "json"):
+        times, out = [], ""
+        for _ in range(runs):
+            start = time.perf_counter()
+            out = RENDERERS[fmt](report, RenderOptions(width=120))
+            times.append((time.perf_counter() - start) * 1000)
+        series = Series([Sample(t, 0) for t in times])
+        kib = len(out.encode()) // 1024
+        rows.append(f"| `--format {fmt}` | {series.stat(lambda s: s.wall_ms)} | {kib} |")
+    return rows
+
+
 def _kafka_reasons(sample: Sample) -> list[str]:
     """Why each advertised broker's Kafka stage did not pass, from the JSON report."""
     report = json.loads(sample.output)
@@ -275,7 +297,7 @@ def _kafka_reasons(sample: Sample) -> list[str]:
     return reasons
 
 
-SECTIONS = ("startup", "healthy", "broken", "broken-lab", "scale", "blackholed")
+SECTIONS = ("startup", "healthy", "broken", "broken-lab", "scale", "blackholed", "render")
 
 
 def main() -> None:
@@ -314,6 +336,8 @@ def main() -> None:
         print("\n".join(scale(max(3, runs // 2), sizes)) + "\n")
     if "blackholed" in only:
         print("\n".join(blackholed(max(2, runs // 4), holes, 1.0)) + "\n")
+    if "render" in only:
+        print("\n".join(render(max(3, runs // 3), 1000)) + "\n")
     print(f"load {os.getloadavg()[0]:.2f} at end")
 
 

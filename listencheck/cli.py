@@ -69,7 +69,26 @@ class Session:
 pass_session = click.make_pass_decorator(Session)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]},
+class DefaultCheck(click.Group):
+    """`listencheck localhost:9094` means `listencheck check localhost:9094` (httpie-style)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and _looks_like_check(args[0]):
+            args = ["check", *args]
+        return super().parse_args(ctx, args)
+
+
+_GROUP_OPTIONS = ("-h", "--help", "-V", "--version")
+
+
+def _looks_like_check(arg: str) -> bool:
+    """An address (host:port, a dotted name, localhost, a list) or an option of `check`."""
+    if arg.startswith("-"):
+        return arg not in _GROUP_OPTIONS
+    return ":" in arg or "." in arg or "," in arg or arg.lower() == "localhost"
+
+
+@click.group(cls=DefaultCheck, context_settings={"help_option_names": ["-h", "--help"]},
              epilog=exit_codes({**_CHECK_CODES, 5: "an optional extra is not installed (demo)"}, _CHECK_NOTE))
 @click.version_option(__version__, "-V", "--version", prog_name="listencheck")
 def cli() -> None:
@@ -77,6 +96,7 @@ def cli() -> None:
 
     listencheck bootstraps like a client, reads the brokers' advertised
     listeners and probes each one from here: DNS, TCP, Kafka, identity.
+    `listencheck HOST:PORT` is short for `listencheck check HOST:PORT`.
     """
 
 
@@ -161,9 +181,10 @@ def check(session: Session, /, **params: Any) -> int:
     """
     from listencheck.address import bootstrap_servers
     from listencheck.limits import client_timeout
-    from listencheck.options import check_run, client_config, endpoints
+    from listencheck.options import check_run, client_config, endpoints, verbosity
     from listencheck.probes.worker import running_worker
 
+    verbosity(params["quiet"], params["verbose"])  # -q -v: a usage error before anything starts
     config = client_config(params["files"], params["properties"])
     session.secrets = config.secrets()
     with contextlib.ExitStack() as owned:
@@ -205,13 +226,14 @@ def demo(session: Session, fmt: str, extra_outputs: tuple[str, ...], timeout: fl
     from listencheck.options import CheckRun, verbosity
     from listencheck.outputs import outputs
 
+    level = verbosity(quiet, verbose)
     targets = outputs(fmt, extra_outputs)
     listeners = demo_listeners()
     with running(listeners):
         if fmt == "text":
             session.terminal.show(intro(listeners) + "\n")
         options = replace(demo_options(listeners, timeout), deadline=deadline)
-        code = _run_and_print(session, CheckRun(options, targets, verbosity(quiet, verbose), no_color))
+        code = _run_and_print(session, CheckRun(options, targets, level, no_color))
     return ExitStatus.OK if code in (ExitStatus.OK, ExitStatus.ERROR_FINDINGS) else code
 
 
@@ -289,7 +311,11 @@ def explain(session: Session, code: str | None) -> int:
     try:
         found = CATALOGUE[FindingCode(code.upper())]
     except ValueError:
-        raise UsageError(f"unknown finding code {code!r}; `listencheck explain` lists them") from None
+        import difflib
+
+        close = difflib.get_close_matches(code.upper(), [str(c) for c in CATALOGUE], n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise UsageError(f"unknown finding code {code!r}; {hint}`listencheck explain` lists them") from None
     severities = ", ".join(s.value for s in found.severities)
     session.terminal.show(
         f"{found.code}: {found.title} ({severities})\n\n{found.meaning}\n\n"
@@ -302,6 +328,7 @@ def _run_and_print(session: Session, run: CheckRun, worker: ClientWorker | None 
     """Run (with --wait: until it passes), write every output, return the exit status."""
     from listencheck.analysis import build_report
     from listencheck.pipeline import run_check
+    from listencheck.render.live import live_status, wanted
     from listencheck.wait import until_passing, with_wait
 
     if run.wait_s > 0:
@@ -313,7 +340,11 @@ def _run_and_print(session: Session, run: CheckRun, worker: ClientWorker | None 
             report = build_report(_stopped(replace(report.result, interrupted=True)), run.platform)
         report = with_wait(report, waited.record)
     else:
-        report = build_report(_stopped(run_check(run.check, worker)), run.platform)
+        terminal = session.terminal
+        live = wanted(run.outputs[0].fmt, terminal.stdout, terminal.stderr, os.environ.get("TERM"))
+        with live_status(terminal.stderr if live else None) as observer:
+            result = run_check(run.check, worker, observer)
+        report = build_report(_stopped(result), run.platform)
     _write_outputs(session, report, run)
     if report.result.interrupted:
         session.say(f"listencheck: interrupted ({report.result.stopped_by}); the report is partial")

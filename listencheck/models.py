@@ -298,11 +298,18 @@ class PartitionMetadata:
 
 @dataclass(frozen=True, slots=True)
 class TopicMetadata:
+    """One topic of a Metadata answer, with the partitions kept of it."""
+
     name: str
     error_code: int
     partitions: tuple[PartitionMetadata, ...]  # the ones processed (see TopicsDetail.truncated)
     is_internal: bool = False
     partition_count: int = 0  # partitions in the answer, processed or not
+
+    @property
+    def replication_factor(self) -> int:
+        """Replicas per partition (the largest list: a reassignment can leave them uneven)."""
+        return max((len(p.replicas) for p in self.partitions), default=0)
 
 
 @dataclass(frozen=True)
@@ -321,6 +328,8 @@ class TopicsDetail:
     topic_count: int  # topics in the answer
     partition_count: int  # partitions in the answer
     truncated: bool = False
+    min_insync_replicas: dict[str, int] = field(default_factory=dict)  # topic -> min.insync.replicas
+    configs_note: str | None = None  # why min.insync.replicas is unknown for some or all topics
 
     @property
     def broker_ids(self) -> frozenset[int]:
@@ -459,6 +468,7 @@ class ClusterMetadata:
     source: str  # the bootstrap server (host:port) whose answer is used
     source_address: str  # the IP it was reached on
     detail: MetadataDetail
+    verified: bool = True  # False: read over a TLS connection whose verification failed (see README)
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,9 @@ def check_run(
 
 
 def verbosity(quiet: bool, verbose: bool) -> int:
+    """-1 quiet (findings only), 0 normal, 1 everything; both at once is a usage error."""
+    if quiet and verbose:
+        raise UsageError("-q (findings only) and -v (everything) cannot be used together")
     return -1 if quiet else (1 if verbose else 0)
 
 

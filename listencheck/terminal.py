@@ -14,7 +14,7 @@ Every byte listencheck writes goes through a ``Terminal``:
   run's secrets masked.
 
 Colour, width and the character set are decided here once, from the streams and
-the environment (NO_COLOR; COLUMNS on a terminal); tests build a Terminal over StringIO.
+the environment (NO_COLOR, COLUMNS); tests build a Terminal over StringIO.
 """
 
 from __future__ import annotations
@@ -27,8 +27,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from listencheck.render.printable import printable
-
-MIN_WIDTH, MAX_WIDTH, PIPE_WIDTH = 80, 200, 120
+from listencheck.render.width import PIPED_WIDTH, output_width
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ class Terminal:
     stdout: TextIO
     stderr: TextIO
     color: bool = False  # stdout is a terminal and NO_COLOR is not set
-    width: int = PIPE_WIDTH
+    width: int = PIPED_WIDTH
     ascii_only: bool = False  # stdout cannot encode the check marks
     redact: Callable[[str], str] = str  # masks the run's secrets in what ``say`` writes
 
@@ -50,7 +49,8 @@ class Terminal:
         # click re-wraps an ASCII stdout as UTF-8; ask the interpreter what the terminal takes.
         encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower()
         return cls(stdout, stderr, color=tty and "NO_COLOR" not in environ,
-                   width=_width(tty), ascii_only="utf" not in encoding)
+                   width=output_width(environ, shutil.get_terminal_size().columns if tty else None),
+                   ascii_only="utf" not in encoding)
 
     def with_secrets(self, redact: Callable[[str], str]) -> Terminal:
         from dataclasses import replace
@@ -75,7 +75,3 @@ class Terminal:
         stream.flush()
 
 
-def _width(tty: bool) -> int:
-    """A terminal's width (its COLUMNS when set), kept readable; a pipe gets a fixed width."""
-    width = shutil.get_terminal_size().columns if tty else PIPE_WIDTH
-    return max(MIN_WIDTH, min(width, MAX_WIDTH))

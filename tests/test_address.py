@@ -125,3 +125,14 @@ def test_printable_leaves_no_control_character(text: str) -> None:
     out = printable(text)
     assert all(c == "\n" or unicodedata.category(c) not in ("Cc",) for c in out)
     assert not any(c in out for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+@given(st.dictionaries(st.text(max_size=20), st.tuples(st.integers(), st.integers()), max_size=8))
+def test_printable_tree_escapes_mapping_keys_and_keeps_clean_mappings_as_they_are(
+        ranges: dict[str, tuple[int, int]]) -> None:
+    from listencheck.render.printable import printable, printable_tree
+
+    cleaned = printable_tree(ranges)
+    assert cleaned == {printable(k): v for k, v in ranges.items()}
+    if all(printable(k) == k for k in ranges):
+        assert cleaned is ranges  # nothing to escape: not rebuilt
