@@ -170,6 +170,10 @@ PLATFORM_CHOICES = ("auto", "properties", "apache-kafka", "cp-kafka", "bitnami",
 @click.option("--platform", type=click.Choice(PLATFORM_CHOICES), default="auto", show_default=True,
               help="Syntax of the configuration fixes (auto: the configuration's own; otherwise "
                    "server.properties and the container environment forms).")
+@click.option("--broker-config", "broker_config_files", multiple=True, type=click.Path(path_type=Path),
+              metavar="FILE", help="The brokers' configuration (server.properties, Compose, .env, Strimzi "
+                                   "Kafka, redpanda.yaml): linted, and used where a broker's own cannot "
+                                   "be read (repeatable).")
 @smoke_options
 @output_options
 @pass_session

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +18,7 @@ from listencheck.errors import ListencheckError, UsageError
 
 if TYPE_CHECKING:
     from listencheck.address import Endpoint
+    from listencheck.brokerconfig.model import ConfigFile
     from listencheck.config import ClientConfig
     from listencheck.outputs import Output
     from listencheck.pipeline import CheckOptions
@@ -42,7 +43,8 @@ class CheckRun:
 def check_run(
     bootstrap: Sequence[str], properties: Sequence[str] = (), files: Sequence[Path] = (),
     vantage: str | None = None, topics: Sequence[str] = (), no_topics: bool = False,
-    platform: str = "auto", expect_brokers: str | None = None, expect_cluster_id: str | None = None,
+    platform: str = "auto", broker_config_files: Sequence[Path] = (),
+    expect_brokers: str | None = None, expect_cluster_id: str | None = None,
     expect_advertised: Sequence[str] = (), fail_on: str = "error", wait: float = 0.0,
     wait_passes: int = 1, fmt: str = "text", extra_outputs: Sequence[str] = (), timeout: float = 3.0,
     deadline: float | None = None, no_color: bool = False, quiet: bool = False, verbose: bool = False,
@@ -55,9 +57,11 @@ def check_run(
     targets = outputs(fmt, tuple(extra_outputs))
     if wait_passes > 1 and wait <= 0:
         raise UsageError("--wait-passes needs --wait SECONDS (the time the passes may take)")
+    level = verbosity(quiet, verbose)
     options = check_options(bootstrap, properties, files, vantage, expect_brokers, expect_cluster_id,
                             expect_advertised, fail_on, timeout, deadline, topics, no_topics, config)
-    return CheckRun(options, targets, verbosity(quiet, verbose), no_color, wait, wait_passes, platform,
+    options = replace(options, broker_configs=broker_configs(broker_config_files))
+    return CheckRun(options, targets, level, no_color, wait, wait_passes, platform,
                     options.config.secrets())
 
 
@@ -90,6 +94,15 @@ def check_options(
         raise UsageError("--topic and --no-topics contradict each other")
     return CheckOptions(specs, config, timeout, deadline, vantage, expect=expect, fail_on=Severity(fail_on),
                         topics=tuple(dict.fromkeys(topics)), topic_metadata=not no_topics)
+
+
+def broker_configs(paths: Sequence[Path]) -> tuple[ConfigFile, ...]:
+    """--broker-config files, read before any probe: a bad file is a usage error (file:line)."""
+    if not paths:
+        return ()
+    from listencheck.brokerconfig.load import read_config_file
+
+    return tuple(read_config_file(p) for p in paths)
 
 
 def endpoints(bootstrap: Sequence[str]) -> list[tuple[Endpoint, ...]]:

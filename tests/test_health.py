@@ -208,3 +208,18 @@ def test_a_cluster_past_200000_partitions() -> None:
     run = _scripted_run(topics, {}, "--timeout", "20")  # the scripted server encodes in Python
     finding = run.one("HEALTH_CLUSTER_PARTITIONS_HIGH")
     assert finding["evidence"]["partitions"] == 200_010 and finding["evidence"]["topics"] == 10
+
+
+def test_health_in_the_document_reports() -> None:
+    """The same facts in the Markdown and HTML reports: the topics needing attention first."""
+    from tests.support.cli import run_cli
+
+    with mock_topics_cluster(3, [("orders", 12, 3), ("single", 4, 1)]) as cluster:
+        md = run_cli(["check", "--format", "markdown", "--timeout", "2", cluster.bootstrap]).stdout
+        html = run_cli(["check", "--format", "html", "--timeout", "2", cluster.bootstrap]).stdout
+    table = md[md.index("#### Topics through"):]
+    assert "| `single` | 4 | 1 | — | 0 | 0 |" in table  # RF 1, min.insync unknown (the mock lacks it)
+    assert "`orders`" not in table  # healthy topics stay out of a ticket
+    assert "HEALTH_REPLICATION_FACTOR_ONE" in md
+    assert '<tr class="concern-1"><td class="addr">single</td>' in html
+    assert html.index(">single<") < html.index(">orders<")  # needing attention first
