@@ -397,13 +397,29 @@ _SPECS = (
     FindingSpec(
         FindingCode.CLIENT_BROKER_UNREACHABLE, Stage.CLIENT,
         "The Kafka client library cannot talk to a broker", (ERR,),
-        "confluent-kafka (librdkafka), with the same settings, fetched metadata but could not "
-        "complete a request to this broker at its advertised address: what the application will "
-        "hit as soon as it produces to or consumes from a partition that broker leads.",
+        "confluent-kafka (librdkafka), with the same settings, could not complete a request to "
+        "this broker at its advertised address: what the application will hit as soon as it "
+        "produces to or consumes from a partition that broker leads. Also given when librdkafka's "
+        "metadata request failed for lack of a connection (it moved on to an advertised broker) "
+        "and listencheck's own probes found this broker's address failing: which of the two "
+        "librdkafka hits first is a race, the code does not depend on it.",
         "librdkafka error name (_TRANSPORT, _TIMED_OUT, _RESOLVE, _SSL, _AUTHENTICATION), its "
         "warnings, and the codes listencheck's own probes found for the same broker.",
         "Follow the other findings for that broker; if there are none, compare the client "
         "settings with what the listener expects.",
+    ),
+    FindingSpec(
+        FindingCode.LISTENER_IS_CONTROLLER, Stage.KAFKA,
+        "A KRaft controller listener where clients need a broker listener", (ERR,),
+        "The address answers ApiVersions with a KRaft controller's API set: controller-only APIs "
+        "(Vote, BeginQuorumEpoch, BrokerRegistration...: \"listeners\": [\"controller\"] in apache/kafka's "
+        "message definitions) and neither Produce nor Metadata. Clients were pointed at the controller "
+        "port (bootstrap), or a broker advertises its controller listener.",
+        "the address, the controller-only API keys it offers, the client listeners that worked in "
+        "this run.",
+        "Bootstrap to (and advertise) a broker listener; the controller listener belongs in "
+        "`listeners` and `controller.listener.names` only.",
+        ("https://kafka.apache.org/documentation/#kraft_role",),
     ),
     # --- topic metadata ------------------------------------------------------------
     FindingSpec(

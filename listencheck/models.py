@@ -298,6 +298,8 @@ class PartitionMetadata:
 
 @dataclass(frozen=True, slots=True)
 class TopicMetadata:
+    """One topic of a Metadata answer, with the partitions kept of it."""
+
     name: str
     error_code: int
     partitions: tuple[PartitionMetadata, ...]  # the ones processed (see TopicsDetail.truncated)
@@ -459,6 +461,7 @@ class ClusterMetadata:
     source: str  # the bootstrap server (host:port) whose answer is used
     source_address: str  # the IP it was reached on
     detail: MetadataDetail
+    verified: bool = True  # False: read over a TLS connection whose verification failed (see README)
 
 
 @dataclass(frozen=True)

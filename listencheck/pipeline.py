@@ -54,11 +54,18 @@ from listencheck.models import (
     StageResult,
     TopicsDetail,
 )
-from listencheck.probes.attempt import AttemptSettings, probe_address, probe_topics
+from listencheck.probes.attempt import (
+    UNVERIFIED_RETRY_FAILURES,
+    AttemptSettings,
+    probe_address,
+    probe_metadata_unverified,
+    probe_topics,
+)
 from listencheck.probes.budget import stage_within_deadline
 from listencheck.probes.client import client_answer, client_result
 from listencheck.probes.resolve import Resolver, SystemResolver
 from listencheck.probes.worker import ClientWorker
+from listencheck.progress import Observer, ProgressTracker
 from listencheck.redact import Redactor
 from listencheck.tls.settings import tls_settings
 from listencheck.vantage import local_vantage
@@ -109,7 +116,8 @@ def default_deadline(timeout: float) -> float:
     return 4 * timeout + 2.0
 
 
-def run_check(options: CheckOptions, client_worker: ClientWorker | None = None) -> CheckResult:
+def run_check(options: CheckOptions, client_worker: ClientWorker | None = None,
+              observer: Observer | None = None) -> CheckResult:
     """Blocking entry point: run the whole check under its deadline.
 
     ``client_worker``: the client-library worker, when the caller forked it early
@@ -126,7 +134,7 @@ def run_check(options: CheckOptions, client_worker: ClientWorker | None = None) 
         # Keep the result out of the task's return value: asyncio.run formats the
         # main task's repr when it restores the SIGINT handler, and the repr of a
         # report with hundreds of brokers costs a noticeable fraction of a second.
-        run = _Run(options, client_worker or start_client_worker(options))
+        run = _Run(options, client_worker or start_client_worker(options), observer)
         try:
             results.append(await run.check())
         except asyncio.CancelledError:
@@ -190,7 +198,8 @@ def _iso(moment: datetime) -> str:
 
 
 class _Run:
-    def __init__(self, options: CheckOptions, client_worker: ClientWorker | None) -> None:
+    def __init__(self, options: CheckOptions, client_worker: ClientWorker | None,
+                 observer: Observer | None = None) -> None:
         self.started_wall = datetime.now(UTC)
         self.started = time.monotonic()
         if client_worker is not None and client_worker.started < self.started:
@@ -213,7 +222,9 @@ class _Run:
         self._probes_done = 0
         self._outcomes: dict[str, tuple[int, dict[int, bool | None]]] = {}  # bootstrap -> (probes done, ...)
         self._topic_results: dict[str, StageResult[TopicsDetail]] = {}
+        self._unverified: dict[str, ClusterMetadata] = {}
         self.client_worker = client_worker
+        self.progress = ProgressTracker(observer)
 
     def close(self) -> None:
         if self.client_worker is not None:
@@ -255,6 +266,7 @@ class _Run:
         if task is None:
             task = asyncio.ensure_future(self._probe(endpoint))
             task.add_done_callback(self._probe_done)
+            task.add_done_callback(lambda _: self.progress.finished(endpoint))
             self._probes[endpoint] = task
         return task
 
@@ -307,20 +319,26 @@ class _Run:
 
     async def bootstrap(self, spec: BootstrapSpec) -> BootstrapCheck:
         client_task = asyncio.ensure_future(self._client_check(spec))
+        self.progress.servers(spec.endpoints)
         await asyncio.gather(*(self.probe(e) for e in spec.endpoints))
-        metadata = self._metadata(spec)
+        metadata = self._metadata(spec) or await self._metadata_unverified(spec)
         if metadata is None:
             # No bootstrap server answered us: the client library cannot do better, and
             # waiting for its timeout would only delay the report.
             client_task.cancel()
             client: StageResult[ClientDetail] = StageResult.not_run(
-                Reason.UPSTREAM_FAILED, "no bootstrap server answered")
+                Reason.UPSTREAM_FAILED, "not run: no bootstrap server gave listencheck metadata")
         else:
             self._limit_client(metadata)
             topics_task = asyncio.ensure_future(self._topics(spec))
             usable = [b.endpoint for b in self._probed(metadata) if _address_problem(b) is None]
+            self.progress.brokers(usable)
             await asyncio.gather(*(self.probe(e) for e in usable))
-            client = await client_task
+            self.progress.client(waiting=True)
+            try:
+                client = await client_task
+            finally:
+                self.progress.client(waiting=False)
             self._topic_results[spec.argument] = await topics_task
         return self.assemble(spec, client)
 
@@ -364,6 +382,27 @@ class _Run:
         for server in (self._finished(e) for e in spec.endpoints):
             if server.chosen is not None and server.metadata is not None:
                 return ClusterMetadata(str(server.endpoint), server.chosen.address, server.metadata)
+        return self._unverified.get(spec.argument)
+
+    async def _metadata_unverified(self, spec: BootstrapSpec) -> ClusterMetadata | None:
+        """When every bootstrap server failed TLS verification only: their metadata read without
+        it, so the advertised listeners are still learned and probed (marked unverified)."""
+        for server in map(self._finished, spec.endpoints):
+            attempt = server.chosen
+            tls = attempt.tls.detail if attempt is not None else None
+            if attempt is None or tls is None or tls.failure not in UNVERIFIED_RETRY_FAILURES:
+                continue
+            if not await self._acquire(self.connections):
+                return None
+            try:
+                result = await probe_metadata_unverified(
+                    server.endpoint, attempt.address, self.attempt_settings)
+            finally:
+                self.connections.release()
+            if result.ok and result.detail is not None:
+                found = ClusterMetadata(str(server.endpoint), attempt.address, result.detail, verified=False)
+                self._unverified[spec.argument] = found
+                return found
         return None
 
     @staticmethod

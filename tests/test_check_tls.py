@@ -14,7 +14,7 @@ import pytest
 
 from listencheck.lab.tansu import free_port
 from tests.support.brokers import BrokerFactory
-from tests.support.cli import Run, check_json
+from tests.support.cli import Run, check_json, run_cli
 from tests.support.rdkafka import librdkafka_metadata
 from tests.support.tls import NOW, Ca, Issued, TlsFronts
 
@@ -125,7 +125,8 @@ def test_expired_certificate(tansu: BrokerFactory, tls_fronts: TlsFronts, pki: C
     cert = pki.issue("broker", dns=["localhost"], not_before=NOW - 60 * DAY, not_after=NOW - 3 * DAY)
     port = tls_broker(tansu, tls_fronts, cert)
     run = ssl_check(f"localhost:{port}", pki)
-    assert run.code == 3  # the bootstrap itself fails: nothing answers
+    assert run.code == 1  # the broker answered: read over an unverified connection, not "nothing answered"
+    assert run.report["bootstraps"][0]["metadata"]["verified"] is False
     finding = run.one("TLS_CERT_EXPIRED")
     assert finding["severity"] == "error"
     assert finding["evidence"]["days_expired"] in (2, 3)
@@ -157,7 +158,7 @@ def test_untrusted_certificate(tansu: BrokerFactory, tls_fronts: TlsFronts, pki:
     port = tls_broker(tansu, tls_fronts, pki.issue("broker", dns=["localhost"]))
     stranger = Ca(pki.directory / "other", name="some other CA")
     run = ssl_check(f"localhost:{port}", stranger)
-    assert run.code == 3
+    assert run.code == 1
     finding = run.one("TLS_UNTRUSTED_CERTIFICATE")
     assert finding["severity"] == "error"
     assert finding["evidence"]["verify_code"] == 20
@@ -262,3 +263,33 @@ def test_bootstrap_works_but_the_advertised_listener_wants_tls(
     assert finding["address"] == f"localhost:{front}"
     assert (finding["evidence"]["configured"], finding["evidence"]["expected"]) == ("PLAINTEXT", "SSL")
     assert "ADVERTISED_NOT_KAFKA" not in run.codes()
+
+
+def test_bootstrap_failing_verification_is_still_diagnosed(
+        tansu: BrokerFactory, tls_fronts: TlsFronts, pki: Ca) -> None:
+    """Issue 12 item 7: the bootstrap's certificate names neither 127.0.0.1 nor localhost; the broker
+    advertises a plaintext port that is closed. Both problems are reported, exit 1."""
+    closed = free_port()
+    broker = tansu.start(f"localhost:{closed}")
+    port = free_port()
+    tls_fronts.start(pki.issue("broker", dns=["kafka.example.test"]), broker.listen_port, port=port)
+    run = ssl_check(f"127.0.0.1:{port}", pki, "--timeout", "1")
+    assert run.code == 1, run.stdout
+    b = run.report["bootstraps"][0]
+    assert b["answered"] is True and b["metadata"]["verified"] is False
+    assert b["servers"][0]["attempts"][0]["tls"]["status"] == "failed"
+    assert "TLS_IP_ADVERTISED" in run.codes()  # the bootstrap's own TLS problem: an IP, DNS names only
+    assert run.one("ADVERTISED_UNREACHABLE", 111)["address"] == f"localhost:{closed}"
+    text = run_cli(["check", "--no-color", "-X", "security.protocol=SSL", "-X", f"ssl.ca.location={pki.pem}",
+                    "--timeout", "1", f"127.0.0.1:{port}"])
+    assert "read over an unverified TLS connection" in text.stdout
+    assert " TLS " in text.stdout.split("bootstrap server")[1].splitlines()[0]
+
+
+def test_no_credentials_over_an_unverified_bootstrap(
+        tansu: BrokerFactory, tls_fronts: TlsFronts, pki: Ca) -> None:
+    port = tls_broker(tansu, tls_fronts, pki.issue("broker", dns=["kafka.example.test"]))
+    run = check_json(f"127.0.0.1:{port}", "-X", "security.protocol=SASL_SSL", "-X", "sasl.mechanism=PLAIN",
+                     "-X", "sasl.username=u", "-X", "sasl.password=p", "-X", f"ssl.ca.location={pki.pem}",
+                     "--timeout", "1")
+    assert run.code == 3 and run.report["bootstraps"][0]["metadata"] is None

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import ipaddress
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from listencheck.address import Endpoint
@@ -73,6 +73,28 @@ async def probe_topics(
         if failure is not None and error is not None:
             return StageResult.not_run(Reason.UPSTREAM_FAILED, f"{failure[0]} failed: {error.message}")
     return stages.topics
+
+
+UNVERIFIED_RETRY_FAILURES = ("verify", "hostname")
+
+
+async def probe_metadata_unverified(
+    endpoint: Endpoint, address: str, settings: AttemptSettings,
+) -> StageResult[MetadataDetail]:
+    """The bootstrap's metadata over TLS without certificate or host name verification.
+
+    Only after the verified handshake failed that way, only to learn the advertised
+    listeners and probe them (with verification, as the client does); the report marks
+    the metadata as unverified. Never with SASL: credentials are not sent to a peer
+    whose certificate failed.
+    """
+    tls = settings.tls
+    if tls is None or settings.config.uses_sasl:
+        return StageResult.not_run(Reason.TLS_FAILED,
+                                   "credentials are not sent over an unverified connection")
+    unverified = replace(tls, client=tls.inspect, certificate_verification=False, hostname_verification=False)
+    attempt = await _Stages(endpoint, address, _family(address), replace(settings, tls=unverified)).run()
+    return attempt.metadata
 
 
 def _family(address: str) -> str:

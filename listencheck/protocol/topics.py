@@ -28,6 +28,8 @@ from listencheck.protocol.wire import MAX_ARRAY_LENGTH, DecodeError, Reader
 
 @dataclass(frozen=True)
 class TopicsAnswer:
+    """A decoded Metadata answer with topics, bounded by the decoder's limits."""
+
     response: MetadataResponse  # broker list, cluster id, controller, top-level error
     brokers: tuple[AdvertisedBroker, ...]
     topics: tuple[TopicMetadata, ...]

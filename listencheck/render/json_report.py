@@ -30,7 +30,7 @@ from listencheck.models import (
 from listencheck.protocol.messages import error_name
 from listencheck.stages import ATTEMPT_RESULTS
 
-SCHEMA_VERSION = "1.10"
+SCHEMA_VERSION = "1.11"
 
 
 def render_json(report: Report) -> str:
@@ -163,6 +163,7 @@ def _bootstrap(b: BootstrapCheck) -> dict[str, JsonValue]:
         metadata = {
             "source": md.source,
             "source_address": md.source_address,
+            "verified": md.verified,
             **_metadata(md.detail),
             "brokers": [
                 {"node_id": x.node_id, "host": x.host, "port": x.port, "rack": x.rack,
