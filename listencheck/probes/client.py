@@ -70,7 +70,13 @@ def client_answer(
         return _redacted(library_verdict(facts, elapsed_ms(worker.started)), redact)
     if worker.abandoned is not None:
         return StageResult.skipped(worker.abandoned)
-    return _crashed(worker, redact) if worker.done.is_set() else None
+    return _crashed(worker, redact) if worker.done.is_set() and not _interrupted(worker) else None
+
+
+def _interrupted(worker: ClientWorker) -> bool:
+    """The worker ended by the Ctrl-C that also interrupts the run (a terminal signals the group)."""
+    status = worker.exit_status
+    return status is not None and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGINT
 
 
 def _redacted(result: StageResult[ClientDetail], redact: Callable[[str], str]) -> StageResult[ClientDetail]:
