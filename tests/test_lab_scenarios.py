@@ -71,6 +71,13 @@ def test_2a_same_network_container_uses_the_internal_listener(lab: Lab) -> None:
     c = compose(lab, three_listeners=True)
     run = c.app.check("kafka:9092")
     assert run.code == 0 and run.report["verdict"]["errors"] == 0
+    # The broker answered through the internal listener, is who it says it is, and its name is
+    # reported for what it is: internal, and working from this container.
+    (broker,) = run.report["bootstraps"][0]["brokers"]
+    assert broker["address"] == "kafka:9092" and broker["probe"]["works"] is True
+    assert broker["identity"]["status"] == "ok"
+    note = run.one("ADVERTISED_INTERNAL_NAME", 111)
+    assert note["severity"] == "info" and note["evidence"]["works_from_here"] is True
 
 
 def test_2b_container_with_host_gateway_uses_the_docker_listener(lab: Lab) -> None:
