@@ -30,7 +30,7 @@ from listencheck.models import (
 from listencheck.protocol.messages import error_name
 from listencheck.stages import ATTEMPT_RESULTS
 
-SCHEMA_VERSION = "1.11"
+SCHEMA_VERSION = "1.12"
 
 
 def render_json(report: Report) -> str:
