@@ -1,0 +1,186 @@
+"""Closed loop in the namespace lab: the generated fix, applied, makes the topology work.
+
+Each test builds a broken topology from a small description (a broker's listeners and
+the ports published to it), runs `listencheck check --format json` from the client's
+namespace, applies the structured fix of the report (``fixes[]``) to the description,
+rebuilds the topology from the fixed description, checks again (it must pass) and has a
+real producer deliver a message from the client's namespace. Tansu serves one listener
+per process, so a broker with two listeners is two Tansu processes of one cluster (as in
+tests/lab/scenarios.py).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.lab import Host, Lab, Records
+from tests.lab.scenarios import compose, lan
+from tests.support.cli import Run
+
+ROOT = Path(__file__).resolve().parents[1]
+KAFKA_IP, HOST_IP, APP_IP = "172.28.0.10", "172.28.0.1", "172.28.0.20"
+NODE_IP, CLIENT_IP, POD_IP = "10.100.0.5", "10.100.0.50", "10.96.0.10"
+
+
+@dataclass(frozen=True)
+class Broker:
+    """One broker's listeners (bind port, advertised address) and its published ports."""
+
+    listeners: tuple[tuple[int, str], ...]
+    publish: dict[int, int] = field(default_factory=dict)  # host or node port -> broker port
+
+
+def apply(broker: Broker, fix: dict[str, Any]) -> Broker:
+    """The description with the report's structured fix applied, as a user would apply it."""
+    listeners = broker.listeners
+    if fix["kind"] == "add_listener":
+        listeners += ((int(fix["bind"].rsplit(":", 1)[1]), fix["advertised"]),)
+    else:
+        assert any(adv == fix["replaces"] for _, adv in listeners), fix
+        listeners = tuple((port, fix["advertised"] if adv == fix["replaces"] else adv)
+                          for port, adv in listeners)
+    publish = dict(broker.publish)
+    if fix["publish"] is not None:
+        publish[int(fix["publish"]["host_port"])] = fix["publish"]["container_port"]
+    return Broker(listeners, publish)
+
+
+def docker(lab: Lab, broker: Broker) -> dict[str, Host]:
+    """A broker container on a Docker network, the Docker host publishing its ports, an app."""
+    net = lab.network("docker")
+    kafka, host, app = lab.host("kafka"), lab.host("host"), lab.host("app")
+    net.attach(kafka, KAFKA_IP)
+    net.attach(host, HOST_IP)
+    net.attach(app, APP_IP)
+    app.use_dns(Records(a={"kafka": [KAFKA_IP]}))  # Docker's embedded DNS
+    host.use_dns(Records())  # the host's resolver knows no service names
+    for port, advertised in broker.listeners:
+        kafka.broker("0.0.0.0", port, advertised)
+    for host_port, port in broker.publish.items():
+        publish_dual_stack(lab, host, host_port, KAFKA_IP, port)
+    return {"host": host, "app": app}
+
+
+def publish_dual_stack(lab: Lab, host: Host, port: int, target: str, target_port: int) -> None:
+    """docker -p PORT:TARGET_PORT: Docker listens on 0.0.0.0 and [::], so localhost works on
+    both families (the shared lab's publish listens on IPv4 only)."""
+    host.publish(port, target, target_port)
+    lab.spawn(host, ["socat", f"TCP6-LISTEN:{port},fork,reuseaddr,ipv6only=1,bind=[::]",
+                     f"TCP:{target}:{target_port}"], f"{host.ns}-publish6-{port}")
+    host.wait_port("::1", port)
+
+
+def nodeport(lab: Lab, broker: Broker) -> dict[str, Host]:
+    """A pod behind a Kubernetes NodePort; the client reaches the node, never the pod network."""
+    nodes, pods = lab.network("nodes"), lab.network("pods")
+    node, pod, client = lab.host("node"), lab.host("kafka-0"), lab.host("client")
+    nodes.attach(node, NODE_IP)
+    nodes.attach(client, CLIENT_IP)
+    pods.attach(node, "10.96.0.1")
+    pods.attach(pod, POD_IP)
+    for port, advertised in broker.listeners:
+        pod.broker("0.0.0.0", port, advertised)
+    for node_port, port in broker.publish.items():
+        node.publish(node_port, POD_IP, port)
+    return {"client": client}
+
+
+def office(lab: Lab, broker: Broker) -> dict[str, Host]:
+    """A server on a LAN and a laptop next to it."""
+    net = lan(lab)
+    for port, advertised in broker.listeners:
+        net.server.broker("0.0.0.0", port, advertised)
+    return {"laptop": net.laptop}
+
+
+def produce(client: Host, bootstrap: str) -> str:
+    proc = subprocess.run([*client.prefix, sys.executable, "-m", "tests.support.produce", bootstrap],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    return proc.stdout.strip() or proc.stderr.strip()[-500:]
+
+
+def closed_loop(lab: Lab, build: Callable[[Lab, Broker], dict[str, Host]], broken: Broker,
+                client: str, bootstrap: str) -> tuple[Run, dict[str, Any], Run]:
+    """Check the broken topology, apply its fix, rebuild, check again and produce."""
+    before = build(lab, broken)[client].check(bootstrap)
+    assert before.code == 1, before.stdout
+    (fix,) = before.report["fixes"]
+    assert fix["placeholder_address"] is False, fix
+    fixed = apply(broken, fix)
+    lab.teardown()
+    hosts = build(lab, fixed)
+    after = hosts[client].check(bootstrap)
+    assert after.code == 0, after.stdout
+    assert after.report["fixes"] == []
+    assert produce(hosts[client], bootstrap) == "delivered"
+    return before, fix, after
+
+
+def test_docker_host_fix_closes_the_loop(lab: Lab) -> None:
+    broken = Broker(((9092, "kafka:9092"),), {9092: 9092})
+    before, fix, _ = closed_loop(lab, docker, broken, "host", "localhost:9092")
+    # The address this client used is kept for this broker; the published port now leads to
+    # a new listener on a port no listener used.
+    assert (fix["kind"], fix["advertised"], fix["bind"]) == ("add_listener", "localhost:9092",
+                                                              "EXTERNAL://0.0.0.0:29092")
+    assert fix["publish"] == {"host_port": "9092", "container_port": 29092}
+    assert before.one("ADVERTISED_UNRESOLVABLE", 111)["evidence"]["bootstrap_path"]["path"] == "local_forward"
+    # Containers on the broker's network still use the internal listener.
+    app = lab.hosts["app"].check("kafka:9092")
+    assert app.code == 0, app.stdout
+
+
+def test_unpublished_port_fix_says_the_port_is_wrong_and_closes_the_loop(lab: Lab) -> None:
+    """Issue 11: right host, wrong port (docker run -p 19092:9092, advertised localhost:9092)."""
+    broken = Broker(((9092, "localhost:9092"),), {19092: 9092})
+    before, fix, _ = closed_loop(lab, docker, broken, "host", "localhost:19092")
+    finding = before.one("ADVERTISED_UNREACHABLE", 111)
+    assert "the port is wrong" in finding["fix"] and "stop advertising" not in finding["fix"]
+    assert before.one("ADVERTISED_LOOPBACK", 111)["severity"] == "info"
+    assert (fix["kind"], fix["replaces"], fix["advertised"]) == ("readvertise", "localhost:9092",
+                                                                  "localhost:19092")
+
+
+def test_nodeport_is_recognised_and_its_fix_closes_the_loop(lab: Lab) -> None:
+    """The koperator/Strimzi NodePort trap: the pod advertises its own address and port."""
+    broken = Broker(((9092, f"{POD_IP}:9092"),), {30092: 9092})
+    before, fix, _ = closed_loop(lab, nodeport, broken, "client", f"{NODE_IP}:30092")
+    finding = before.one("ADVERTISED_UNREACHABLE", 111)
+    assert finding["evidence"]["bootstrap_path"] == {
+        "used": f"{NODE_IP}:30092", "reached_ip": NODE_IP, "broker_id": 111, "identity": "only_broker",
+        "advertised": f"{POD_IP}:9092", "path": "node_port"}
+    assert "Kubernetes NodePort" in finding["message"]
+    assert f"advertise {NODE_IP}:30092 for broker 111 only" in finding["fix"]
+    assert "nodePort 30092, targetPort 29092" in finding["fix"]
+    assert fix["advertised"] == f"{NODE_IP}:30092"
+    assert fix["publish"] == {"host_port": "30092", "container_port": 29092}
+
+
+def test_localhost_advertised_to_a_laptop_fix_closes_the_loop(lab: Lab) -> None:
+    broken = Broker(((9092, "localhost:9092"),))
+    _, fix, _ = closed_loop(lab, office, broken, "laptop", "10.50.0.10:9092")
+    assert (fix["kind"], fix["advertised"]) == ("readvertise", "10.50.0.10:9092")
+
+
+def test_healthy_container_note_never_proposes_the_internal_name_again(lab: Lab) -> None:
+    """Issue 11: the info recipe on a healthy run proposed EXTERNAL://kafka:29092."""
+    c = compose(lab, three_listeners=False)
+    run = c.app.check("kafka:9092")
+    assert run.code == 0, run.stdout
+    note = run.one("ADVERTISED_INTERNAL_NAME", 111)
+    assert "kafka:29092" not in note["fix"]
+    assert "EXTERNAL://BROKER_111_EXTERNAL_HOST:PORT" in note["fix"] and "is a placeholder" in note["fix"]
+    assert run.report["fixes"] == []  # notes change no configuration
+
+
+def test_docker_host_alias_mentions_docker_desktop_for_windows(lab: Lab) -> None:
+    c = compose(lab, three_listeners=True)
+    run = c.app_no_gateway.check("kafka:29092")
+    fix = run.one("ADVERTISED_DOCKER_HOST_ALIAS", 111)["fix"]
+    assert "Docker Desktop for Windows" in fix and "hosts file" in fix
+    assert run.report["fixes"] == []  # fixed on the client's side (host-gateway), not the broker
