@@ -45,7 +45,7 @@ EXAMPLES = ROOT / "examples"
 sys.path.insert(0, str(ROOT))
 
 FIXED_TIME = "2025-01-01T00:00:00.000Z"
-FORMATS = {"txt": "text", "json": "json", "junit.xml": "junit"}
+FORMATS = {"txt": "text", "json": "json", "junit.xml": "junit", "html": "html", "md": "markdown"}
 
 
 # --- normalising a report before it is rendered ----------------------------------
@@ -110,7 +110,7 @@ def capture(stem: Path, suffixes: tuple[str, ...], args: list[str]) -> None:
 # --- scenarios -----------------------------------------------------------------------
 
 
-def _capture_in(prefix: Sequence[str], stem: Path, args: list[str], suffixes: str = "json") -> None:
+def _capture_in(prefix: Sequence[str], stem: Path, args: list[str], suffixes: str = "json,html") -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     cmd = [*prefix, sys.executable, str(Path(__file__).resolve()), "capture", str(stem), suffixes, "--",
            *args]
@@ -182,7 +182,7 @@ def lab_scenarios(out: Path) -> None:
             _capture_in(stack.host.prefix, directory / "host",
                         ["check", "--vantage", "host", *stack.host_bootstraps()])
             _capture_in(stack.sidecar.prefix, directory / "sidecar", stack.spec.sidecar_command,
-                        "json,txt,junit.xml")
+                        "json,txt,junit.xml,html")
             _capture_in(stack.remote.prefix, directory / "remote",
                         ["check", "--vantage", "remote", NGROK_ADDRESS])
             _compare(directory, ["host", "sidecar", "remote"])
@@ -191,7 +191,7 @@ def lab_scenarios(out: Path) -> None:
             directory.mkdir(parents=True, exist_ok=True)
             stack = build_compose(lab, read_compose(COMPOSE_BROKEN))
             _capture_in(stack.sidecar.prefix, directory / "sidecar", stack.spec.sidecar_command,
-                        "json,txt")
+                        "json,txt,html,md")
         with Lab(Path(work)) as lab:
             directory = out / "kubernetes"
             directory.mkdir(parents=True, exist_ok=True)

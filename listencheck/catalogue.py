@@ -34,6 +34,11 @@ class FindingSpec:
 
 
 _LISTENERS_DOC = "https://www.confluent.io/blog/kafka-listeners-explained/"
+_KAFKA_OPS_DOC = "https://kafka.apache.org/documentation/#basic_ops"
+_REASSIGN_DOC = "https://kafka.apache.org/documentation/#basic_ops_increase_replication_factor"
+_MIN_ISR_DOC = "https://kafka.apache.org/documentation/#topicconfigs_min.insync.replicas"
+_PARTITIONS_DOC = "https://www.confluent.io/blog/how-choose-number-topics-partitions-kafka-cluster/"
+_PARTITIONS_200K_DOC = "https://www.confluent.io/blog/apache-kafka-supports-200k-partitions-per-cluster/"
 _SECURITY_DOC = "https://kafka.apache.org/documentation/#security"
 _KAFKA_SRC = "https://github.com/apache/kafka/blob/trunk/server/src/main/java/org/apache/kafka/server/"
 _KAFKA_CONFIG = _KAFKA_SRC + "config/KafkaConfigValidator.java"  # validateListenerNames, validateKraft*Config
@@ -410,9 +415,12 @@ _SPECS = (
     FindingSpec(
         FindingCode.CLIENT_BROKER_UNREACHABLE, Stage.CLIENT,
         "The Kafka client library cannot talk to a broker", (ERR,),
-        "confluent-kafka (librdkafka), with the same settings, fetched metadata but could not "
-        "complete a request to this broker at its advertised address: what the application will "
-        "hit as soon as it produces to or consumes from a partition that broker leads.",
+        "confluent-kafka (librdkafka), with the same settings, could not complete a request to "
+        "this broker at its advertised address: what the application will hit as soon as it "
+        "produces to or consumes from a partition that broker leads. Also given when librdkafka's "
+        "metadata request failed for lack of a connection (it moved on to an advertised broker) "
+        "and listencheck's own probes found this broker's address failing: which of the two "
+        "librdkafka hits first is a race, the code does not depend on it.",
         "librdkafka error name (_TRANSPORT, _TIMED_OUT, _RESOLVE, _SSL, _AUTHENTICATION), its "
         "warnings, and the codes listencheck's own probes found for the same broker.",
         "Follow the other findings for that broker; if there are none, compare the client "
@@ -467,6 +475,128 @@ _SPECS = (
         "or its name is invalid. listencheck never creates topics.",
         "the topic and the error name.",
         "Check the name, create the topic, or grant this client Describe on it.",
+    ),
+    # --- cluster health (from the same topic metadata) -------------------------------
+    FindingSpec(
+        FindingCode.HEALTH_OFFLINE_PARTITIONS, Stage.TOPICS, "Partitions without a leader", (ERR,),
+        "Partitions whose Metadata answer has no leader (leader -1, LEADER_NOT_AVAILABLE): every "
+        "produce and fetch on them fails until one of their replicas becomes leader. Usually the "
+        "brokers holding their replicas are down. (Partitions whose leader merely lacks this listener "
+        "are BROKER_LISTENER_MISSING.)",
+        "how many partitions of which topics (at most 10 names, with the total) and the brokers "
+        "listed as their replicas.",
+        "Bring back the brokers that hold their replicas. If those replicas are lost for good, an "
+        "unclean leader election (kafka-leader-election --election-type UNCLEAN) restores "
+        "availability at the cost of the writes only they had.",
+        (_KAFKA_OPS_DOC,),
+    ),
+    FindingSpec(
+        FindingCode.HEALTH_BELOW_MIN_INSYNC, Stage.TOPICS,
+        "acks=all producers fail now: fewer in-sync replicas than min.insync.replicas", (ERR,),
+        "A partition has fewer in-sync replicas than its topic's min.insync.replicas (read with "
+        "DescribeConfigs): the broker rejects acks=all writes with NOT_ENOUGH_REPLICAS. acks=0/1 "
+        "producers and consumers still work.",
+        "partitions and topics (at most 10 names), each topic's min.insync.replicas.",
+        "Bring the missing replicas back in sync; a min.insync.replicas above the replication factor "
+        "can never be met: lower it or raise the replication factor.",
+        (_MIN_ISR_DOC,),
+    ),
+    FindingSpec(
+        FindingCode.HEALTH_UNDER_REPLICATED, Stage.TOPICS, "Under-replicated partitions", (WARN,),
+        "Partitions whose in-sync replica set (ISR) is smaller than their replica list: a replica "
+        "stopped following its leader. One more failure can make the partition unavailable or lose "
+        "acknowledged writes.",
+        "how many partitions of which topics (at most 10 names), and per broker how many partitions "
+        "it is missing from the ISR of.",
+        "Check those brokers (running, disk, network between brokers, GC pauses, "
+        "replica.lag.time.max.ms); kafka-topics --describe --under-replicated-partitions lists them.",
+        (_KAFKA_OPS_DOC,),
+    ),
+    FindingSpec(
+        FindingCode.HEALTH_REPLICATION_FACTOR_ONE, Stage.TOPICS,
+        "Topics with a single replica on a multi-broker cluster", (WARN,),
+        "On a cluster of several brokers, topics with replication factor 1: when the one broker "
+        "holding a partition stops, the partition is unavailable, and a lost disk loses its data. "
+        "Common in configurations copied from a single-broker development setup.",
+        "the topics (at most 10 names, with the total) and the broker count.",
+        "Raise the replication factor with kafka-reassign-partitions (a plan listing three brokers per "
+        "partition); set default.replication.factor=3 and min.insync.replicas=2 for new topics.",
+        (_KAFKA_OPS_DOC, _REASSIGN_DOC),
+    ),
+    FindingSpec(
+        FindingCode.HEALTH_INTERNAL_TOPIC_UNREPLICATED, Stage.TOPICS,
+        "Internal topics with a single replica on a multi-broker cluster", (WARN,),
+        "__consumer_offsets or __transaction_state has replication factor 1 on a cluster of several "
+        "brokers (offsets.topic.replication.factor=1 from a development setup): when its broker stops, "
+        "consumer groups cannot commit or fetch offsets and transactions stall, for every application.",
+        "the internal topics and the broker count.",
+        "Reassign the topic to three replicas (kafka-reassign-partitions); set "
+        "offsets.topic.replication.factor=3 and transaction.state.log.replication.factor=3, which only "
+        "apply when the topic is created.",
+        (_KAFKA_OPS_DOC, _REASSIGN_DOC),
+    ),
+    FindingSpec(
+        FindingCode.HEALTH_REPLICATION_FACTOR_TWO, Stage.TOPICS, "Topics with two replicas", (NOTE,),
+        "Topics with replication factor 2 on a cluster of three or more brokers: with one broker down "
+        "a single copy is left, so one more failure loses writes; with min.insync.replicas=2 the first "
+        "broker down would block acks=all producers instead. Three replicas with min.insync.replicas=2 "
+        "survive one broker down with neither.",
+        "the topics (at most 10 names, with the total) and the broker count.",
+        "Raise the replication factor to 3 with kafka-reassign-partitions.",
+        (_MIN_ISR_DOC, _REASSIGN_DOC),
+    ),
+    FindingSpec(
+        FindingCode.HEALTH_MIN_INSYNC_BLOCKS_PRODUCERS, Stage.TOPICS,
+        "min.insync.replicas equal to the replication factor", (WARN,),
+        "A topic's min.insync.replicas is equal to (or above) its replication factor: as soon as one "
+        "replica falls out of sync, which a rolling restart is enough for, acks=all producers get "
+        "NOT_ENOUGH_REPLICAS.",
+        "the topics (at most 10 names) with their replication factor and min.insync.replicas.",
+        "Keep min.insync.replicas at the replication factor minus one (kafka-configs --alter "
+        "--entity-type topics --add-config min.insync.replicas=N), or raise the replication factor.",
+        (_MIN_ISR_DOC,),
+    ),
+    FindingSpec(
+        FindingCode.HEALTH_TOPIC_PARTITIONS_HIGH, Stage.TOPICS, "Topics with very many partitions", (WARN,),
+        "A topic has more than 200 partitions. Rule of thumb: 8-16 partitions are common, 120-200 for "
+        "the biggest topics; beyond that the count is almost always a mistake that costs memory, file "
+        "handles, failover time and consumer rebalances.",
+        "the topics (at most 10 names) with their partition counts, and the threshold.",
+        "Size partitions from target throughput over per-partition throughput. Partitions cannot be "
+        "removed: move the data to a new topic when the count is far too high.",
+        (_PARTITIONS_DOC,),
+    ),
+    FindingSpec(
+        FindingCode.HEALTH_BROKER_PARTITIONS_HIGH, Stage.TOPICS,
+        "Brokers hosting more than 4,000 partition replicas", (WARN,),
+        "A broker hosts more than 4,000 partition replicas (leaders and followers counted), the "
+        "per-broker figure Confluent's sizing guidance gives; restarts, failover and controller work "
+        "slow down with the count. A lower bound when the topic list was cut at listencheck's limit.",
+        "replicas per broker above the threshold, and whether the count is a lower bound.",
+        "Add brokers and reassign partitions to them, or reduce partition counts and delete unused "
+        "topics.",
+        (_PARTITIONS_200K_DOC,),
+    ),
+    FindingSpec(
+        FindingCode.HEALTH_CLUSTER_PARTITIONS_HIGH, Stage.TOPICS,
+        "A cluster with more than 200,000 partitions", (WARN,),
+        "The Metadata answer lists more than 200,000 partitions, the per-cluster figure of Confluent's "
+        "sizing guidance.",
+        "the partition and topic counts, and the threshold.",
+        "Split the workload across clusters, or reduce partition counts and delete unused topics.",
+        (_PARTITIONS_200K_DOC,),
+    ),
+    FindingSpec(
+        FindingCode.HEALTH_LEADERSHIP_SKEWED, Stage.TOPICS, "Leadership concentrated on one broker", (WARN,),
+        "One broker leads more than half of the partitions (more than 75% on a two-broker cluster): "
+        "it carries most produce and fetch traffic, and its failure moves most leaders at once. "
+        "Usually leadership stayed where failovers moved it.",
+        "the broker, how many partitions it leads of how many, leaders per broker, and the share of "
+        "preferred leaders (first replica) it holds.",
+        "When the preferred leaders are spread, run a preferred leader election (kafka-leader-election "
+        "--election-type PREFERRED --all-topic-partitions); otherwise reassign partitions so that the "
+        "first replicas are spread, then elect.",
+        (_KAFKA_OPS_DOC,),
     ),
     FindingSpec(
         FindingCode.PROXY_IGNORED, Stage.RUN, "An HTTP proxy is set, and Kafka clients do not use it",

@@ -42,13 +42,34 @@ EXIT_CODES_HELP = (
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP)
+class DefaultCheck(click.Group):
+    """`listencheck localhost:9094` means `listencheck check localhost:9094` (httpie-style)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and _looks_like_check(args[0]):
+            args = ["check", *args]
+        return super().parse_args(ctx, args)
+
+
+_GROUP_OPTIONS = ("-h", "--help", "-V", "--version")
+
+
+def _looks_like_check(arg: str) -> bool:
+    """An address (host:port, a dotted name, localhost, a list) or an option of `check`."""
+    if arg.startswith("-"):
+        return arg not in _GROUP_OPTIONS
+    return ":" in arg or "." in arg or "," in arg or arg.lower() == "localhost"
+
+
+@click.group(cls=DefaultCheck, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=EXIT_CODES_HELP)
 @click.version_option(__version__, "-V", "--version", prog_name="listencheck")
 def cli() -> None:
     """Why does my Kafka client reach the bootstrap address but not the brokers?
 
     listencheck bootstraps like a client, reads the brokers' advertised
     listeners and probes each one from here: DNS, TCP, Kafka, identity.
+    `listencheck HOST:PORT` is short for `listencheck check HOST:PORT`.
     """
 
 
@@ -140,6 +161,7 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
     from listencheck.outputs import outputs
     from listencheck.probes.worker import ClientWorker
 
+    _one_verbosity(quiet, verbose)
     targets = outputs(fmt, extra_outputs)
     if wait_passes > 1 and wait <= 0:
         raise UsageError("--wait-passes needs --wait SECONDS (the time the passes may take)")
@@ -169,6 +191,11 @@ def check_options(bootstrap: tuple[str, ...], properties: tuple[str, ...], files
     config = _client_config(files, properties)
     return _check_options(bootstrap, _endpoints(bootstrap), config, vantage, expect_brokers,
                           expect_cluster_id, expect_advertised, fail_on, timeout, deadline, topics)
+
+
+def _one_verbosity(quiet: bool, verbose: bool) -> None:
+    if quiet and verbose:
+        raise click.UsageError("-q (findings only) and -v (everything) cannot be used together")
 
 
 def _endpoints(bootstrap: tuple[str, ...]) -> list[tuple[Endpoint, ...]]:
@@ -221,6 +248,7 @@ def demo(fmt: str, extra_outputs: tuple[str, ...], timeout: float, deadline: flo
     from listencheck.lab.demo import demo_listeners, demo_options, intro, running
     from listencheck.outputs import outputs
 
+    _one_verbosity(quiet, verbose)
     targets = outputs(fmt, extra_outputs)
     listeners = demo_listeners()
     with running(listeners):
@@ -258,7 +286,7 @@ def compare(reports: tuple[Path, ...], fmt: str, no_color: bool) -> None:
         encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower()
         click.echo(render_compare_text(
             comparison, color=not no_color and "NO_COLOR" not in os.environ and stream.isatty(),
-            width=max(80, min(shutil.get_terminal_size().columns if stream.isatty() else 120, 200)),
+            width=_width(stream.isatty()),
             ascii_only="utf" not in encoding), nl=False)
     sys.exit(comparison.exit_code)
 
@@ -300,7 +328,11 @@ def explain(code: str | None) -> None:
     try:
         found = CATALOGUE[FindingCode(code.upper())]
     except ValueError:
-        raise UsageError(f"unknown finding code {code!r}; `listencheck explain` lists them") from None
+        import difflib
+
+        close = difflib.get_close_matches(code.upper(), [str(c) for c in CATALOGUE], n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise UsageError(f"unknown finding code {code!r}; {hint}`listencheck explain` lists them") from None
     severities = ", ".join(s.value for s in found.severities)
     click.echo(f"{found.code}: {found.title} ({severities})\n\n{found.meaning}\n\n"
                f"Evidence: {found.evidence}\n\nFix: {found.fix}")
@@ -314,6 +346,7 @@ def _run_and_print(options: CheckOptions, targets: tuple[Output, ...], no_color:
     from listencheck.analysis import build_report
     from listencheck.pipeline import run_check
     from listencheck.redact import Redactor
+    from listencheck.render.live import live_status, wanted
     from listencheck.wait import until_passing, with_wait
 
     redact = Redactor(secrets)
@@ -326,7 +359,10 @@ def _run_and_print(options: CheckOptions, targets: tuple[Output, ...], no_color:
             report = build_report(_stopped(replace(report.result, interrupted=True)), platform)
         report = with_wait(report, waited.record)
     else:
-        report = build_report(_stopped(run_check(options, worker)), platform)
+        live = wanted(targets[0].fmt, sys.stdout, sys.stderr, os.environ.get("TERM"))
+        with live_status(sys.stderr if live else None) as observer:
+            result = run_check(options, worker, observer)
+        report = build_report(_stopped(result), platform)
     _write_outputs(report, targets, no_color, quiet, verbose, redact)
     if report.result.interrupted:
         click.echo(f"listencheck: interrupted ({report.result.stopped_by}); the report is partial",
@@ -357,7 +393,7 @@ def _write_outputs(report: Report, targets: tuple[Output, ...], no_color: bool, 
     on_stdout = RenderOptions(
         color=not no_color and "NO_COLOR" not in os.environ and stream.isatty(),
         verbosity=-1 if quiet else (1 if verbose else 0),
-        width=max(80, min(shutil.get_terminal_size().columns if stream.isatty() else 120, 160)),
+        width=_width(stream.isatty()),
         ascii_only="utf" not in encoding,
     )
     in_file = RenderOptions(color=False, verbosity=on_stdout.verbosity, width=120, ascii_only=False)
@@ -390,6 +426,13 @@ def _write_failure(kind: str, message: str) -> None:
                 click.echo(_mask(RENDERERS[target.fmt](report, RenderOptions())), nl=False)
     except Exception:  # the one line on stderr has been said; nothing more to add
         pass
+
+
+def _width(isatty: bool) -> int:
+    """COLUMNS when set (also when piped), else the terminal's width, else 120."""
+    from listencheck.render.width import output_width
+
+    return output_width(os.environ, shutil.get_terminal_size().columns if isatty else None)
 
 
 def _mask(text: str) -> str:

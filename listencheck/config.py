@@ -60,6 +60,7 @@ class ClientConfig:
 
     properties: Mapping[str, str] = field(default_factory=dict)
     ignored: tuple[str, ...] = ()
+    origins: Mapping[str, str] = field(default_factory=dict)  # property -> FILE:LINE it came from
 
     def get(self, key: str, default: str = "") -> str:
         return self.properties.get(key, default)
@@ -123,17 +124,37 @@ def _boolean(value: str) -> bool:
 def load_config(files: Iterable[Path], overrides: Iterable[str]) -> ClientConfig:
     """Read ``-F`` files in order, then apply ``-X`` overrides; translate Java names."""
     raw: dict[str, str] = {}
+    origins: dict[str, str] = {}
     for path in files:
-        raw.update(read_properties_file(path))
+        for key, (value, line) in read_properties_lines(path).items():
+            raw[key] = value
+            origins[key] = f"{path}:{line}"
     for item in overrides:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise UsageError(f"-X expects key=value, got {item!r}")
         raw[key.strip()] = value.strip()
-    return translate_java(raw)
+        origins.pop(key.strip(), None)
+    return translate_java(raw, origins)
 
 
-def translate_java(raw: Mapping[str, str]) -> ClientConfig:
+def where(origins: Mapping[str, str], message: str) -> str:
+    """``message`` prefixed with FILE:LINE when it names a property read from a -F file."""
+    for key, origin in origins.items():
+        if f"'{key}'" in message or f'"{key}"' in message:
+            return f"{origin}: {message}"
+    return message
+
+
+def translate_java(raw: Mapping[str, str], origins: Mapping[str, str] | None = None) -> ClientConfig:
+    origins = origins or {}
+    try:
+        return _translate_java(raw, origins)
+    except ConfigError as exc:
+        raise ConfigError(where(origins, str(exc))) from None
+
+
+def _translate_java(raw: Mapping[str, str], origins: Mapping[str, str]) -> ClientConfig:
     props: dict[str, str] = {}
     ignored: list[str] = []
     for key, value in raw.items():
@@ -153,7 +174,7 @@ def translate_java(raw: Mapping[str, str]) -> ClientConfig:
             f"invalid value {protocol!r} for property 'security.protocol': "
             f"expected one of {', '.join(SECURITY_PROTOCOLS)}"
         )
-    return ClientConfig(props, tuple(sorted(ignored)))
+    return ClientConfig(props, tuple(sorted(ignored)), origins)
 
 
 def _from_jaas(value: str) -> dict[str, str]:
@@ -170,34 +191,41 @@ def _from_jaas(value: str) -> dict[str, str]:
 
 def read_properties_file(path: Path) -> dict[str, str]:
     """Parse a Java-style .properties file (comments, continuations, escapes)."""
+    return {key: value for key, (value, _) in read_properties_lines(path).items()}
+
+
+def read_properties_lines(path: Path) -> dict[str, tuple[str, int]]:
+    """Each property of a .properties file with its value and the line it starts on."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise UsageError(f"cannot read properties file {str(path)!r}: {reason}") from None
-    props: dict[str, str] = {}
-    for line in _logical_lines(text):
+    props: dict[str, tuple[str, int]] = {}
+    for number, line in _logical_lines(text):
         key, value = _split_property(line)
         if not key:
-            raise UsageError(f"{path}: line {line!r} has no property name")
-        props[key] = value
+            raise UsageError(f"{path}:{number}: {line!r} has no property name")
+        props[key] = (value, number)
     return props
 
 
-def _logical_lines(text: str) -> Iterable[str]:
-    pending = ""
-    for physical in text.splitlines():
+def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
+    """(number of the physical line it starts on, the logical line)."""
+    pending, start = "", 0
+    for number, physical in enumerate(text.splitlines(), 1):
         line = physical.lstrip() if pending else physical.strip()
         if not pending and (not line or line[0] in "#!"):
             continue
+        start = start if pending else number
         trailing = len(line) - len(line.rstrip("\\"))
         if trailing % 2 == 1:
             pending += line[:-1]
             continue
-        yield pending + line
+        yield start, pending + line
         pending = ""
     if pending:
-        yield pending
+        yield start, pending
 
 
 def _split_property(line: str) -> tuple[str, str]:
@@ -256,9 +284,9 @@ def validate_with_client_library(config: ClientConfig, logger: logging.Logger) -
     try:
         AdminClient(conf)  # type: ignore[arg-type]
     except KafkaException as exc:
-        raise ConfigError(_kafka_error_text(exc)) from None
+        raise ConfigError(where(config.origins, _kafka_error_text(exc))) from None
     except (TypeError, ValueError) as exc:
-        raise ConfigError(str(exc)) from None
+        raise ConfigError(where(config.origins, str(exc))) from None
 
 
 def _kafka_error_text(exc: BaseException) -> str:

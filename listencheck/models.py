@@ -306,6 +306,11 @@ class TopicMetadata:
     is_internal: bool = False
     partition_count: int = 0  # partitions in the answer, processed or not
 
+    @property
+    def replication_factor(self) -> int:
+        """Replicas per partition (the largest list: a reassignment can leave them uneven)."""
+        return max((len(p.replicas) for p in self.partitions), default=0)
+
 
 @dataclass(frozen=True)
 class TopicsDetail:
@@ -323,6 +328,8 @@ class TopicsDetail:
     topic_count: int  # topics in the answer
     partition_count: int  # partitions in the answer
     truncated: bool = False
+    min_insync_replicas: dict[str, int] = field(default_factory=dict)  # topic -> min.insync.replicas
+    configs_note: str | None = None  # why min.insync.replicas is unknown for some or all topics
 
     @property
     def broker_ids(self) -> frozenset[int]:

@@ -65,6 +65,7 @@ from listencheck.probes.budget import stage_within_deadline
 from listencheck.probes.client import client_answer, client_result
 from listencheck.probes.resolve import Resolver, SystemResolver
 from listencheck.probes.worker import ClientWorker
+from listencheck.progress import Observer, ProgressTracker
 from listencheck.redact import Redactor
 from listencheck.tls.settings import tls_settings
 from listencheck.vantage import local_vantage
@@ -115,7 +116,8 @@ def default_deadline(timeout: float) -> float:
     return 4 * timeout + 2.0
 
 
-def run_check(options: CheckOptions, client_worker: ClientWorker | None = None) -> CheckResult:
+def run_check(options: CheckOptions, client_worker: ClientWorker | None = None,
+              observer: Observer | None = None) -> CheckResult:
     """Blocking entry point: run the whole check under its deadline.
 
     ``client_worker``: the client-library worker, when the caller forked it early
@@ -132,7 +134,7 @@ def run_check(options: CheckOptions, client_worker: ClientWorker | None = None) 
         # Keep the result out of the task's return value: asyncio.run formats the
         # main task's repr when it restores the SIGINT handler, and the repr of a
         # report with hundreds of brokers costs a noticeable fraction of a second.
-        run = _Run(options, client_worker or start_client_worker(options))
+        run = _Run(options, client_worker or start_client_worker(options), observer)
         try:
             results.append(await run.check())
         except asyncio.CancelledError:
@@ -196,7 +198,8 @@ def _iso(moment: datetime) -> str:
 
 
 class _Run:
-    def __init__(self, options: CheckOptions, client_worker: ClientWorker | None) -> None:
+    def __init__(self, options: CheckOptions, client_worker: ClientWorker | None,
+                 observer: Observer | None = None) -> None:
         self.started_wall = datetime.now(UTC)
         self.started = time.monotonic()
         if client_worker is not None and client_worker.started < self.started:
@@ -219,6 +222,7 @@ class _Run:
         self._topic_results: dict[str, StageResult[TopicsDetail]] = {}
         self._unverified: dict[str, ClusterMetadata] = {}
         self.client_worker = client_worker
+        self.progress = ProgressTracker(observer)
 
     def close(self) -> None:
         if self.client_worker is not None:
@@ -259,6 +263,7 @@ class _Run:
         task = self._probes.get(endpoint)
         if task is None:
             task = asyncio.ensure_future(self._probe(endpoint))
+            task.add_done_callback(lambda _: self.progress.finished(endpoint))
             self._probes[endpoint] = task
         return task
 
@@ -308,6 +313,7 @@ class _Run:
 
     async def bootstrap(self, spec: BootstrapSpec) -> BootstrapCheck:
         client_task = asyncio.ensure_future(self._client_check(spec))
+        self.progress.servers(spec.endpoints)
         await asyncio.gather(*(self.probe(e) for e in spec.endpoints))
         metadata = self._metadata(spec) or await self._metadata_unverified(spec)
         if metadata is None:
@@ -315,13 +321,18 @@ class _Run:
             # waiting for its timeout would only delay the report.
             client_task.cancel()
             client: StageResult[ClientDetail] = StageResult.not_run(
-                Reason.UPSTREAM_FAILED, "no bootstrap server answered")
+                Reason.UPSTREAM_FAILED, "not run: no bootstrap server gave listencheck metadata")
         else:
             self._limit_client(metadata)
             topics_task = asyncio.ensure_future(self._topics(spec))
             usable = [b.endpoint for b in self._probed(metadata) if _address_problem(b) is None]
+            self.progress.brokers(usable)
             await asyncio.gather(*(self.probe(e) for e in usable))
-            client = await client_task
+            self.progress.client(waiting=True)
+            try:
+                client = await client_task
+            finally:
+                self.progress.client(waiting=False)
             self._topic_results[spec.argument] = await topics_task
         return self.assemble(spec, client)
 

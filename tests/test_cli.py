@@ -68,7 +68,7 @@ def test_text_report_modes(tansu: BrokerFactory) -> None:
     assert "Bootstrap" not in quiet.stdout and "ADVERTISED_LOOPBACK" in quiet.stdout
     verbose = run_cli(["check", "-v", broker.listen])
     assert "bootstrap server" in verbose.stdout and " ms" in verbose.stdout
-    assert "works_from_here: True" in verbose.stdout  # evidence is shown
+    assert "works_from_here: yes" in verbose.stdout  # evidence is shown
     assert all(line == line.rstrip() for line in verbose.stdout.splitlines())
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from listencheck.analysis.client_rules import brokers_not_reached
+from listencheck.models import ClientDetail
 from tests.support.brokers import BrokerFactory
 from tests.support.cli import check_json
 from tests.support.mock_cluster import mock_cluster
@@ -52,6 +54,24 @@ def test_healthy_broker_is_reached_by_the_client_library(tansu: BrokerFactory) -
     client = run.report["bootstraps"][0]["client"]
     assert client["status"] == "ok" and client["detail"]["unreachable"] == []
     assert run.code == 0
+
+
+@pytest.mark.parametrize("detail, failing_here, expected", [
+    # librdkafka fetched the metadata, then could not talk to broker 1
+    (ClientDetail("lib", unreachable=((1, "_TIMED_OUT"),)), [1], ((1, "_TIMED_OUT"),)),
+    # the race lost the other way: the metadata request itself failed for lack of a connection
+    (ClientDetail("lib", error_code="_TRANSPORT"), [1], ((1, "_TRANSPORT"),)),
+    (ClientDetail("lib", error_code="_ALL_BROKERS_DOWN"), [2, 1], ((1, "_ALL_BROKERS_DOWN"),
+                                                                    (2, "_ALL_BROKERS_DOWN"))),
+    # no broker fails listencheck's own probes: the library's own failure
+    (ClientDetail("lib", error_code="_TRANSPORT"), [], ()),
+    # a setting the library rejects is not about reaching brokers
+    (ClientDetail("lib", error_code="_INVALID_ARG"), [1], ()),
+])
+def test_which_brokers_the_client_library_did_not_reach(
+    detail: ClientDetail, failing_here: list[int], expected: tuple[tuple[int, str], ...]
+) -> None:
+    assert brokers_not_reached(detail, failing_here) == expected
 
 
 def test_the_code_is_decided_by_what_the_library_learned_not_by_event_order() -> None:

@@ -16,14 +16,18 @@ from tests.lab.scenarios import (
     DOCKER_NET,
     HEADLESS_NAME,
     PUBLIC,
+    STALE_HOSTS_ADDRESS,
     TUNNEL_NAME,
     compose,
+    container_ip_other_network,
     corporate,
     firewalled,
     lan,
     localhost_advertised,
+    localhost_to_app_container,
     port_forward,
     stale_hosts_line,
+    stale_hosts_nxdomain,
     unpublished_port,
 )
 
@@ -323,3 +327,54 @@ def test_11_healthy_listeners_from_every_vantage_point(lab: Lab) -> None:
         assert run.report["bootstraps"][0]["client"]["status"] == "ok"
 
 
+
+
+# --- 12. three misdiagnoses a new user hit (issue 18) ------------------------------------
+
+
+def test_12_stale_hosts_line_for_a_name_dns_does_not_know(lab: Lab) -> None:
+    run = stale_hosts_nxdomain(lab).check("localhost:9092")
+    assert run.code == 1
+    finding = run.one("ADVERTISED_UNREACHABLE", 111)
+    assert finding["evidence"]["source"] == "hosts"
+    assert finding["evidence"]["hosts_file"] == [STALE_HOSTS_ADDRESS]
+    assert finding["evidence"]["dns"]["status"] == "NXDOMAIN"
+    assert "/etc/hosts" in finding["message"]
+    assert finding["fix"].startswith("Remove or correct the `kafka` line in /etc/hosts "
+                                     "(DNS does not know this name)")
+    assert "firewall" not in finding["fix"]
+    assert run.report["findings"][0]["code"] == "ADVERTISED_UNREACHABLE"  # the first thing to read
+
+
+def test_12_localhost_advertised_to_an_app_container(lab: Lab) -> None:
+    built = localhost_to_app_container(lab)
+    run = built.app.check("host.docker.internal:9093")
+    assert run.code == 1
+    finding = run.one("ADVERTISED_UNREACHABLE", 111)
+    # Add a listener for containers; the host's clients keep using localhost:9093.
+    assert "advertised.listeners=<current>,EXTERNAL://host.docker.internal:9093" in finding["fix"]
+    assert "Keep PLAINTEXT://localhost:9093 for clients on the Docker host" in finding["fix"]
+    assert run.one("ADVERTISED_LOOPBACK", 111)["fix"] == finding["fix"]
+    # ... and those clients on the Docker host are fine with the listener as it is.
+    assert built.host.check("localhost:9093").code == 0
+
+
+def test_12_container_ip_advertised_to_another_network(lab: Lab) -> None:
+    run = container_ip_other_network(lab).check("host.docker.internal:9096")
+    assert run.code == 1
+    finding = run.one("ADVERTISED_UNREACHABLE", 111)
+    assert finding["evidence"]["reason"] == "timeout"
+    assert "firewall" not in finding["fix"]
+    assert "reached broker 111 at host.docker.internal:9096" in finding["fix"]
+    assert "advertised.listeners=<current>,EXTERNAL://host.docker.internal:9096" in finding["fix"]
+
+
+def test_12_the_same_unreachable_broker_gives_the_same_code_every_time(lab: Lab) -> None:
+    """librdkafka fails the metadata request or fetches it and then fails on the broker,
+    whichever its timers hit first; the finding code must not follow that race."""
+    app = container_ip_other_network(lab)
+    seen = []
+    for _ in range(20):
+        run = app.check("host.docker.internal:9096")
+        seen.append(tuple(sorted(f["code"] for f in run.findings() if f["code"].startswith("CLIENT_"))))
+    assert set(seen) == {("CLIENT_BROKER_UNREACHABLE",)}, seen

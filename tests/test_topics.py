@@ -204,7 +204,9 @@ def test_healthy_mock_cluster_with_topics_gains_no_finding() -> None:
     with mock_topics_cluster(3, [("orders", 6, 3), ("payments", 3, 2)]) as cluster:
         run = check_json(cluster.bootstrap, "--topic", "orders", "--topic", "payments")
     assert run.code == 0
-    assert run.codes() <= {"ADVERTISED_LOOPBACK"}  # the mock's brokers advertise 127.0.0.1 (info)
+    # The mock's brokers advertise 127.0.0.1 (info); payments has two replicas of three brokers (info).
+    assert run.codes() <= {"ADVERTISED_LOOPBACK", "HEALTH_REPLICATION_FACTOR_TWO"}
+    assert {f["severity"] for f in run.findings()} == {"info"}
     detail = run.report["bootstraps"][0]["topics"]["detail"]
     assert [t["leaders_unusable"] for t in detail["topics"]] == [0, 0]
 

@@ -7,10 +7,12 @@ from collections.abc import Iterator
 from listencheck import __version__
 from listencheck.analysis.bootstrap_rules import bootstrap_findings, cross_bootstrap_findings
 from listencheck.analysis.broker_rules import broker_findings
+from listencheck.analysis.client_rules import client_findings
 from listencheck.analysis.context import BootstrapContext, context_for, new_finding
 from listencheck.analysis.controller_rules import controller_findings, superseded
 from listencheck.analysis.expectation_rules import advertised_expectation_findings, expectation_findings
 from listencheck.analysis.fix_rules import broker_fixes
+from listencheck.analysis.health_rules import health_findings
 from listencheck.analysis.problems import group
 from listencheck.analysis.resolution_rules import resolution_findings
 from listencheck.analysis.security_rules import security_findings
@@ -45,9 +47,10 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
         findings.extend(broker_findings(ctx))
         findings.extend(security_findings(ctx))
         findings.extend(resolution_findings(ctx))
-        findings.extend(_client_findings(ctx, findings))
+        findings.extend(client_findings(ctx, findings))
         findings.extend(_limit_findings(ctx))
         findings.extend(topic_findings(ctx))
+        findings.extend(health_findings(ctx))
         findings.extend(controller_findings(ctx))
         findings.extend(expectation_findings(ctx))
     findings.extend(cross_bootstrap_findings(contexts))
@@ -68,63 +71,6 @@ def _scope(finding: Finding) -> int:
     if finding.broker_id is not None:
         return 1
     return 2 if SPECS[finding.stage].late else 0
-
-
-def _client_findings(ctx: BootstrapContext, so_far: list[Finding]) -> Iterator[Finding]:
-    client = ctx.bootstrap.client
-    if not client.failed or not ctx.bootstrap.answered:
-        return  # with no bootstrap answering, the BOOTSTRAP_* findings say it all
-    detail = client.detail
-    explained = any(f.severity is Severity.ERROR and f.bootstrap == ctx.argument for f in so_far)
-    fix = (
-        "Fix the addresses named in the other errors; the client library follows them."
-        if explained else
-        "listencheck's own probes found every advertised address working, so the failure is in "
-        "how the client library talks to these brokers (a proxy or broker that mishandles the "
-        "request versions real clients send, or a client setting): read the log lines in the "
-        "evidence and rerun your client with -X debug=broker,protocol."
-    )
-    if detail is not None and detail.unreachable:
-        yield from _client_unreachable(ctx, so_far)
-        return
-    message = (client.error.message if client.error else "failed").rstrip(".")
-    yield ctx.finding(
-        FindingCode.CLIENT_METADATA_FAILED, Severity.ERROR, ctx.whole(),
-        f"The Kafka client library itself fails with these settings: {message}.",
-        fix,
-        {"library": detail.library if detail else None,
-         "error": detail.error_code if detail else None,
-         "message": client.error.message if client.error else None,
-         "log": list(detail.log) if detail else []},
-    )
-
-
-def _client_unreachable(ctx: BootstrapContext, so_far: list[Finding]) -> Iterator[Finding]:
-    """librdkafka got metadata but could not talk to these brokers: one finding each."""
-    detail = ctx.bootstrap.client.detail
-    assert detail is not None
-    advertised = {b.advertised.node_id: b.advertised.address for b in ctx.bootstrap.brokers}
-    for node_id, code in detail.unreachable:
-        address = advertised.get(node_id)
-        ours = [f.code for f in so_far if f.bootstrap == ctx.argument and f.broker_id == node_id
-                and f.severity is Severity.ERROR]
-        fix = (
-            f"Fix what {', '.join(sorted(set(ours)))} say for this broker; the client library follows "
-            f"the advertised address too."
-            if ours else
-            "listencheck's own probes reached this broker, but the client library, with your "
-            "settings, did not: compare the evidence's log lines with your client settings "
-            "(security.protocol, ssl.*, sasl.*, broker.address.family) and rerun your client "
-            "with -X debug=broker,security."
-        )
-        yield ctx.finding(
-            FindingCode.CLIENT_BROKER_UNREACHABLE, Severity.ERROR, ctx.broker(node_id, address),
-            f"The Kafka client library got the metadata but could not talk to broker {node_id}"
-            f"{f' at {address}' if address else ''} ({code}).",
-            fix,
-            {"library": detail.library, "error": code, "also_found_by_listencheck": sorted(set(ours)),
-             "log": list(detail.log)},
-        )
 
 
 def _limit_findings(ctx: BootstrapContext) -> Iterator[Finding]:
@@ -222,10 +168,10 @@ def verdict_for(result: CheckResult, findings: tuple[Finding, ...],
         return Verdict(int(code), 0, 0, 0, f"{result.failure.kind}: {result.failure.message}")
     if result.interrupted:
         code = ExitStatus.TERMINATED if result.stopped_by == "SIGTERM" else ExitStatus.INTERRUPTED
-        by = f" ({result.stopped_by})" if result.stopped_by else ""
-        summary = f"interrupted{by}: this report is partial"
+        by = f", stopped by {result.stopped_by}" if result.stopped_by else ""
+        summary = f"this report is partial{by}"
     elif result.bootstraps and not any(b.answered for b in result.bootstraps):
-        code, summary = ExitStatus.NO_BOOTSTRAP, "no bootstrap server answered"
+        code, summary = ExitStatus.NO_BOOTSTRAP, _no_metadata(result, findings)
     elif counts[Severity.ERROR]:
         code = ExitStatus.ERROR_FINDINGS
         unmet_only = all(f.stage is Stage.EXPECTATIONS for f in findings if f.severity is Severity.ERROR)
@@ -243,6 +189,16 @@ def verdict_for(result: CheckResult, findings: tuple[Finding, ...],
                 f"{_count(counts[Severity.WARNING], 'warning')}, {_count(counts[Severity.INFO], 'note')})")
     return Verdict(int(code), counts[Severity.ERROR], counts[Severity.WARNING],
                    counts[Severity.INFO], summary, failing)
+
+
+def _no_metadata(result: CheckResult, findings: tuple[Finding, ...]) -> str:
+    """Why no bootstrap gave metadata: nothing answered, or what did answer (a listener
+    speaking another security protocol, a failed SASL login...)."""
+    connected = any(a.tcp.ok for b in result.bootstraps for s in b.servers for a in s.attempts)
+    first = next((f for f in findings if f.severity is Severity.ERROR and f.broker_id is None), None)
+    if not connected or first is None:
+        return "no bootstrap server answered"
+    return f"no metadata from the bootstrap: {first.message.split(': ')[0].rstrip('.')}"
 
 
 def _count(n: int, noun: str) -> str:

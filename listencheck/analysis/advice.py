@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from listencheck.address import AddressKind, classify_host
+from listencheck.address import DOCKER_HOST_ALIASES, AddressKind, classify_host
 from listencheck.analysis.context import BootstrapContext, all_private
 from listencheck.fixes.paths import NODE_PORT_RANGE, PathKind
 from listencheck.models import AdvertisedBroker, EndpointProbe, Reason
@@ -10,7 +10,7 @@ from listencheck.models import AdvertisedBroker, EndpointProbe, Reason
 
 def listener_per_audience(
     ctx: BootstrapContext, broker: AdvertisedBroker, internal_name: str = "INTERNAL",
-    docker: bool = True,
+    docker: bool = True, keep_for: str = "clients on the broker's own network",
 ) -> str:
     """The listener-per-audience recipe for this broker, as an addition to its listeners.
 
@@ -21,7 +21,7 @@ def listener_per_audience(
     proposal = ctx.proposal(broker.node_id)
     port, proto = proposal.listener_port, ctx.security_protocol
     return (
-        f"Keep {internal_name}://{broker.address} for clients on the broker's own network and "
+        f"Keep {internal_name}://{broker.address} for {keep_for} and "
         f"add a listener to broker {broker.node_id} for clients like this one, advertising an "
         f"address they reach (keep every listener it has, CONTROLLER included on KRaft nodes):\n"
         f"  listeners=<current>,EXTERNAL://0.0.0.0:{port}\n"
@@ -176,13 +176,12 @@ def unreachable_fix(
         return loopback_fix(ctx, broker)
     if wrong_port(ctx, broker) and reason is not Reason.TIMEOUT:
         return wrong_port_fix(ctx, broker)
-    if resolved is not None and resolved.hosts_file and resolved.dns is not None and (
-        set(resolved.dns.addresses) - set(resolved.addresses)
-    ):
+    stale = stale_hosts_line(probe)
+    if stale is not None:
         return (
-            f"This client takes {broker.host} from /etc/hosts ({', '.join(resolved.hosts_file)}), "
-            f"while DNS says {', '.join(resolved.dns.addresses)}: remove or correct the stale "
-            f"/etc/hosts line (or the container's extra_hosts / hostAliases)."
+            f"Remove or correct the `{broker.host}` line in /etc/hosts ({stale}): it sends this "
+            f"client to {', '.join(resolved.hosts_file if resolved else ())}, where no broker "
+            f"answers (or the container's extra_hosts / hostAliases that wrote it)."
         )
     if resolved is not None and ctx.public_bootstrap and all_private(resolved.addresses):
         return (
@@ -262,6 +261,19 @@ def wrong_port_fix(ctx: BootstrapContext, broker: AdvertisedBroker) -> str:
     )
 
 
+def stale_hosts_line(probe: EndpointProbe) -> str | None:
+    """How DNS disagrees with the /etc/hosts line this client follows, when it does."""
+    resolved = probe.resolve.detail
+    if resolved is None or not resolved.hosts_file or resolved.dns is None:
+        return None
+    dns = resolved.dns
+    if set(dns.addresses) - set(resolved.addresses):
+        return f"DNS says {', '.join(dns.addresses)}"
+    if dns.status in ("NXDOMAIN", "NODATA"):
+        return "DNS does not know this name"
+    return None
+
+
 def tunnel_fix(broker: AdvertisedBroker) -> str:
     return (
         f"{broker.address} is a tunnel address; tunnels get a new host and port when they restart. "
@@ -273,6 +285,15 @@ def tunnel_fix(broker: AdvertisedBroker) -> str:
 
 
 def loopback_fix(ctx: BootstrapContext, broker: AdvertisedBroker) -> str:
+    source = ctx.source
+    if source is not None and source.host in DOCKER_HOST_ALIASES:
+        # The clients on the broker's host that use localhost today cannot resolve the
+        # alias: replacing localhost would break them. A second listener serves both.
+        return (
+            f"{broker.host} means 'this machine' to every client: this container connects to "
+            f"itself. "
+            + listener_per_audience(ctx, broker, "PLAINTEXT", keep_for="clients on the Docker host")
+        )
     return (
         f"{broker.host} means 'this machine' to every client, so clients on other hosts connect "
         f"to themselves. Advertise a host other clients reach for broker {broker.node_id}, e.g. "

@@ -92,13 +92,15 @@ def _symptoms(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Finding]:
         return
     if probe.attempts and all(a.tcp.failed for a in probe.attempts):
         reason = probe.attempts[0].tcp.reason
+        stale = advice.stale_hosts_line(probe)
+        hosts = f"; {adv.host} comes from /etc/hosts, {stale}" if stale else ""
         yield ctx.finding(
             FindingCode.ADVERTISED_UNREACHABLE, ERR, ctx.broker(adv.node_id, where),
             f"Broker {adv.node_id} advertises {where}, which does not accept connections from "
-            f"here ({_reasons(broker)})." + path_text,
+            f"here ({_reasons(broker)}{hosts})." + path_text,
             advice.unreachable_fix(ctx, adv, probe, reason),
             _base(broker) | {"reason": reason.value if reason else None,
-                             "attempts": attempts_evidence(probe)} | path_evidence,
+                             "attempts": attempts_evidence(probe)} | path_evidence | _resolved_from(probe),
         )
         return
     if probe.works and not all(a.works for a in probe.attempts):
@@ -142,6 +144,15 @@ def _symptoms(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Finding]:
         )
         return
     yield from _identity(ctx, broker)
+
+
+def _resolved_from(probe: EndpointProbe) -> dict[str, JsonValue]:
+    """Where the name's addresses came from, when /etc/hosts gave them (DNS may disagree)."""
+    detail = probe.resolve.detail
+    if detail is None or detail.source != "hosts":
+        return {}
+    evidence = resolve_evidence(probe)
+    return {key: evidence[key] for key in ("source", "hosts_file", "dns") if key in evidence}
 
 
 def _resolve_reason(probe: EndpointProbe) -> str:

@@ -8,6 +8,7 @@ import time
 from listencheck.deadline import elapsed_ms
 from listencheck.limits import MAX_PARTITIONS, MAX_TOPICS
 from listencheck.models import Reason, StageResult, TopicsDetail
+from listencheck.probes.topic_configs import fetch_min_insync
 from listencheck.protocol.connection import (
     MAX_TOPICS_FRAME_BYTES,
     ExchangeError,
@@ -48,8 +49,11 @@ async def fetch_topics(
         return StageResult.failure(
             elapsed_ms(start), Reason.BROKER_ERROR,
             f"Metadata v{version} for topics failed with {error_name(answer.response.error_code)}")
+    remaining = max(timeout - (time.monotonic() - start), 0.05)
+    named = [t.name for t in answer.topics if not t.error_code and t.name]
+    configs = await fetch_min_insync(exchange, versions, named, remaining)
     detail = TopicsDetail(version, requested, answer.brokers, answer.topics, answer.topic_count,
-                          answer.partition_count, answer.truncated)
+                          answer.partition_count, answer.truncated, configs.min_insync_replicas, configs.note)
     return StageResult.passed(elapsed_ms(start), detail)
 
 

@@ -18,11 +18,11 @@ from typing import Any
 from listencheck.render.report_view import (
     BootstrapView,
     Doc,
+    ProblemView,
     StageCell,
     bootstrap_views,
     evidence_lines,
-    findings,
-    subject,
+    problems,
     verdict_line,
 )
 from listencheck.render.topology_svg import render_topology
@@ -46,6 +46,7 @@ td.addr{white-space:nowrap}
 .finding.error{border-left-color:#cf222e}.finding.warning{border-left-color:#bf8700}
 .finding.info{border-left-color:#0969da}
 .finding .head{font-weight:600}.finding .code{font-family:ui-monospace,monospace;margin-right:8px}
+.finding details p{margin:4px 0}
 .finding .subject{color:#57606a;font-size:13px}
 .sev{display:inline-block;min-width:64px;font-size:12px;text-transform:uppercase}
 .sev.error{color:#cf222e}.sev.warning{color:#9a6700}.sev.info{color:#0969da}
@@ -62,6 +63,7 @@ details{margin:6px 0}summary{cursor:pointer;color:#57606a}
 .topology .partial rect{stroke:#b35900;fill:#fff8f0}.topology .client rect{stroke:#0969da;fill:#f0f7ff}
 .legend span{margin-right:14px}
 footer{margin-top:32px;color:#57606a;font-size:12px}
+tr.concern-3 td{background:#ffebe9}tr.concern-2 td{background:#fff8c5}tr.concern-1 td{background:#f6f8fa}
 """
 
 # Copy buttons: the only script, allowed by its hash (no inline handlers, no eval).
@@ -136,36 +138,66 @@ def _bootstrap_section(view: BootstrapView) -> str:
             f"<p>{facts}</p>{_server_table(view)}{_broker_table(view)}{client_line}</section>")
 
 
+TOPICS_SHOWN = 50  # rows of the health table; the JSON has them all
+
+
+def _health_section(views: list[BootstrapView]) -> str:
+    parts = []
+    for view in views:
+        topics = view.topics
+        if topics is None:
+            continue
+        head = f"<h3>Topics through <code>{escape(view.argument)}</code></h3>"
+        if topics.status != "ok":
+            parts.append(f"{head}<p>Topic metadata was not read ({escape(topics.status)}).</p>")
+            continue
+        summary = (f"{topics.topic_count} topics, {topics.partition_count} partitions · "
+                   f"{topics.leaderless} without a leader · {topics.under_replicated} under-replicated"
+                   f"{' · list cut at the limit' if topics.truncated else ''}")
+        note = f"<p>min.insync.replicas: {escape(topics.configs_note)}</p>" if topics.configs_note else ""
+        rows = "".join(
+            f'<tr class="concern-{r.concern}"><td class="addr">{escape(r.name)}</td>'
+            + "".join(f"<td>{v}</td>" for v in (
+                r.partitions, r.replication_factor,
+                "—" if r.min_insync_replicas is None else r.min_insync_replicas,
+                r.under_replicated, r.leaderless, "yes" if r.internal else ""))
+            + "</tr>" for r in topics.rows[:TOPICS_SHOWN])
+        more = (f"<p>and {len(topics.rows) - TOPICS_SHOWN} more topics (all in the embedded JSON).</p>"
+                if len(topics.rows) > TOPICS_SHOWN else "")
+        parts.append(f"{head}<p>{escape(summary)}</p>{note}<table class=\"topics\"><thead><tr><th>topic</th>"
+                     "<th>partitions</th><th>replicas</th><th>min.insync</th><th>under-replicated</th>"
+                     f"<th>no leader</th><th>internal</th></tr></thead><tbody>{rows}</tbody></table>{more}")
+    return "<h2>Cluster health</h2>" + "".join(parts) if parts else ""
+
+
 def _fix_block(fix: str) -> str:
     return f'<div class="fix"><pre>{escape(fix)}</pre><button class="copy" type="button">copy</button></div>'
 
 
-def _evidence(evidence: Mapping[str, Any] | None) -> str:
-    lines = evidence_lines(evidence)
-    if not lines:
-        return ""
-    rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in lines)
-    return f"<details><summary>evidence</summary><table class=\"evidence\">{rows}</table></details>"
+def _evidence_table(evidence: Mapping[str, Any] | None) -> str:
+    rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in evidence_lines(evidence))
+    return f'<table class="evidence">{rows}</table>' if rows else ""
 
 
-def _finding(f: Mapping[str, Any]) -> str:
-    severity = escape(str(f.get("severity", "info")))
-    doc = f.get("doc")
-    code = escape(str(f.get("code")))
-    return (f'<article class="finding {severity}" id="finding-{code.lower()}">'
-            f'<div class="head"><span class="sev {severity}">{severity}</span>'
-            f'<span class="code">{code}</span><span class="subject">{escape(subject(f))}</span></div>'
-            f'<p>{escape(str(f.get("message", "")))}</p>{_evidence(f.get("evidence"))}'
-            f'{_fix_block(str(f.get("fix", "")))}'
-            f'{f"<p class=subject>reference: {escape(str(doc))}</p>" if doc else ""}</article>')
+def _problem(problem: ProblemView) -> str:
+    severity = escape(problem.severity)
+    codes = "".join(f'<span class="code">{escape(c)}</span>' for c in problem.codes)
+    evidence = "".join(
+        f"<details><summary>{escape(str(f.get('code')))}: evidence</summary>"
+        f"<p>{escape(str(f.get('message', '')))}</p>{_evidence_table(f.get('evidence'))}</details>"
+        for f in problem.findings)
+    return (f'<article class="finding {severity}">'
+            f'<div class="head"><span class="sev {severity}">{severity}</span>{codes}'
+            f'<span class="subject">{escape(problem.subject)}</span></div>'
+            f"<p>{escape(problem.headline)}</p>{evidence}{_fix_block(problem.fix)}</article>")
 
 
 def _problems_section(doc: Doc) -> str:
-    """Problems (a cause at a subject, with its codes) when the report groups them, else findings."""
-    items = findings(doc)
+    """One card per problem (a cause at a subject, with every code it carries)."""
+    items = problems(doc)
     if not items:
-        return "<h2>Findings</h2><p>No findings: every advertised listener works from here.</p>"
-    return f"<h2>Findings ({len(items)})</h2>" + "".join(_finding(f) for f in items)
+        return "<h2>Problems</h2><p>No findings: every advertised listener works from here.</p>"
+    return f"<h2>Problems ({len(items)})</h2>" + "".join(_problem(p) for p in items)
 
 
 def _meta(doc: Doc) -> str:
@@ -204,6 +236,7 @@ def render_html_document(doc: Doc) -> str:
         f"<h2>Topology</h2>{render_topology(client_name, views)}{legend}"
         f"{_problems_section(doc)}"
         f"<h2>Listeners</h2>{''.join(_bootstrap_section(v) for v in views)}"
+        f"{_health_section(views)}"
         '<footer>Self-contained report: no external resources. The JSON report is embedded '
         '(script#listencheck-report, type application/json).</footer></main>'
         f'<script type="application/json" id="listencheck-report">{embedded_json(doc)}</script>'

@@ -30,7 +30,7 @@ from listencheck.models import (
 from listencheck.protocol.messages import error_name
 from listencheck.stages import ATTEMPT_RESULTS
 
-SCHEMA_VERSION = "1.12"
+SCHEMA_VERSION = "1.13"
 
 
 def render_json(report: Report) -> str:
@@ -238,9 +238,13 @@ def _topics(d: TopicsDetail, failing: frozenset[int] = frozenset()) -> dict[str,
         "partition_count": d.partition_count,
         "truncated": d.truncated,
         "broker_ids": sorted(d.broker_ids),
+        "configs_note": d.configs_note,
         "topics": [
             {"name": t.name, "error": error_name(t.error_code), "internal": t.is_internal,
              "partitions": t.partition_count, "leaders_unusable": d.leaderless(t, failing),
+             "replication_factor": t.replication_factor,
+             "under_replicated": sum(len(p.isr) < len(p.replicas) for p in t.partitions),
+             "min_insync_replicas": d.min_insync_replicas.get(t.name),
              "leaders": {str(k): v for k, v in sorted(Counter(p.leader_id for p in t.partitions).items())},
              "partition_errors": dict(sorted(Counter(
                  error_name(p.error_code) for p in t.partitions if p.error_code).items()))}

@@ -9,17 +9,15 @@ fenced blocks longer than any backtick run inside them.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
 
 from listencheck.render.report_view import (
     BootstrapView,
     Doc,
+    ProblemView,
     StageCell,
     bootstrap_views,
     evidence_lines,
-    findings,
-    subject,
+    problems,
     verdict_line,
 )
 
@@ -85,19 +83,39 @@ def _bootstrap(view: BootstrapView) -> str:
     return "\n".join(out)
 
 
-def _finding(f: Mapping[str, Any]) -> str:
-    severity = str(f.get("severity", "info")).upper()
-    lines = [f"- **{text(severity)}** {code(f.get('code'))} — {text(subject(f))}",
-             f"  {text(f.get('message', ''))}"]
-    evidence = evidence_lines(f.get("evidence"))
-    if evidence:
-        lines.append("  <details><summary>evidence</summary>\n")
-        lines.extend(f"  - {text(k)}: {code(v)}" for k, v in evidence)
-        lines.append("\n  </details>")
-    fix = str(f.get("fix", ""))
-    if fix:
+TOPICS_SHOWN = 20  # rows of the health table in a ticket; the JSON report has them all
+
+
+def _health(view: BootstrapView) -> str:
+    topics = view.topics
+    if topics is None or topics.status != "ok":
+        return ""
+    cut = " (list cut at the limit)" if topics.truncated else ""
+    out = [f"#### Topics through {code(view.argument)}", "",
+           f"{topics.topic_count} topics, {topics.partition_count} partitions, {topics.leaderless} without a "
+           f"leader, {topics.under_replicated} under-replicated{cut}.", ""]
+    flagged = [r for r in topics.rows if r.concern][:TOPICS_SHOWN]
+    if flagged:
+        out += [_table(["topic", "partitions", "replicas", "min.insync", "under-replicated", "no leader"],
+                       [[code(r.name), str(r.partitions), str(r.replication_factor),
+                         "—" if r.min_insync_replicas is None else str(r.min_insync_replicas),
+                         str(r.under_replicated), str(r.leaderless)] for r in flagged]), ""]
+    return "\n".join(out)
+
+
+def _problem(problem: ProblemView) -> str:
+    codes = " ".join(code(c) for c in problem.codes)
+    lines = [f"- **{text(problem.severity.upper())}** {codes} — {text(problem.subject)}",
+             f"  {text(problem.headline)}"]
+    for f in problem.findings:
+        evidence = evidence_lines(f.get("evidence"))
+        if evidence:
+            lines.append(f"  <details><summary>{text(f.get('code'))}: evidence</summary>\n")
+            lines.extend(f"  - {text(k)}: {code(v)}" for k, v in evidence)
+            lines.append("\n  </details>")
+    if problem.fix:
         lines.append("")
-        lines.extend("  " + line for line in block(fix).splitlines())
+        lines.extend("  " + line for line in block(problem.fix).splitlines())
     return "\n".join(lines)
 
 
@@ -117,8 +135,10 @@ def render_markdown_document(doc: Doc) -> str:
     if doc.get("interrupted") or doc.get("deadline_hit"):
         why = "interrupted." if doc.get("interrupted") else "the run's deadline was hit."
         out += [f"**Incomplete:** {why}", ""]
-    out += [_bootstrap(v) for v in bootstrap_views(doc)]
-    items = findings(doc)
-    out += [f"### Findings ({len(items)})", ""]
-    out += [_finding(f) for f in items] or ["No findings: every advertised listener works from here."]
+    views = list(bootstrap_views(doc))
+    out += [_bootstrap(v) for v in views]
+    out += [h for h in (_health(v) for v in views) if h]
+    items = problems(doc)
+    out += [f"### Problems ({len(items)})", ""]
+    out += [_problem(p) for p in items] or ["No findings: every advertised listener works from here."]
     return "\n".join(out).rstrip() + "\n"

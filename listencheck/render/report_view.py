@@ -74,6 +74,48 @@ class ServerRow:
 
 
 @dataclass(frozen=True)
+class TopicRow:
+    """One topic of the topic metadata, with what the health rules look at."""
+
+    name: str
+    partitions: int
+    replication_factor: int
+    min_insync_replicas: int | None
+    under_replicated: int
+    leaderless: int
+    internal: bool
+
+    @property
+    def concern(self) -> int:
+        """How much attention the topic needs: 0 healthy .. 3 partitions without a leader."""
+        if self.leaderless:
+            return 3
+        if self.under_replicated:
+            return 2
+        return 1 if self.replication_factor < 2 or self.partitions > 200 else 0
+
+
+@dataclass(frozen=True)
+class TopicsView:
+    """The topic metadata read through one bootstrap (None fields: not read)."""
+
+    status: str
+    topic_count: int
+    partition_count: int
+    truncated: bool
+    configs_note: str | None
+    rows: tuple[TopicRow, ...]  # the topics most in need of attention first
+
+    @property
+    def under_replicated(self) -> int:
+        return sum(r.under_replicated for r in self.rows)
+
+    @property
+    def leaderless(self) -> int:
+        return sum(r.leaderless for r in self.rows)
+
+
+@dataclass(frozen=True)
 class BootstrapView:
     argument: str
     answered: bool
@@ -82,6 +124,23 @@ class BootstrapView:
     servers: tuple[ServerRow, ...]
     brokers: tuple[BrokerRow, ...]
     client: StageCell
+    topics: TopicsView | None = None
+
+
+def _topics_view(stage: Mapping[str, Any] | None) -> TopicsView | None:
+    if not stage or stage.get("status") == "skipped":
+        return None
+    detail = stage.get("detail") or {}
+    rows = [
+        TopicRow(str(t.get("name", "")), int(t.get("partitions") or 0), int(t.get("replication_factor") or 0),
+                 t.get("min_insync_replicas"), int(t.get("under_replicated") or 0),
+                 int((t.get("leaders") or {}).get("-1", 0)), bool(t.get("internal")))
+        for t in detail.get("topics") or ()
+    ]
+    rows.sort(key=lambda r: (-r.concern, r.name))
+    return TopicsView(str(stage.get("status")), int(detail.get("topic_count") or 0),
+                      int(detail.get("partition_count") or 0), bool(detail.get("truncated")),
+                      detail.get("configs_note"), tuple(rows))
 
 
 def _cell(stage: str, result: Mapping[str, Any] | None) -> StageCell:
@@ -135,11 +194,37 @@ def bootstrap_views(doc: Doc) -> Iterator[BootstrapView]:
             argument=str(b["argument"]), answered=bool(b.get("answered")),
             cluster_id=metadata.get("cluster_id"), answered_by=metadata.get("source"),
             servers=servers, brokers=tuple(brokers), client=_cell("client", b.get("client")),
+            topics=_topics_view(b.get("topics")),
         )
 
 
 def findings(doc: Doc) -> list[Mapping[str, Any]]:
     return list(doc.get("findings") or ())
+
+
+@dataclass(frozen=True)
+class ProblemView:
+    """One cause at one subject: a headline, the codes it carries, one fix, and its findings."""
+
+    severity: str
+    headline: str
+    codes: tuple[str, ...]
+    subject: str
+    fix: str
+    findings: tuple[Mapping[str, Any], ...]
+
+
+def problems(doc: Doc) -> list[ProblemView]:
+    """The report's problems (schema 1.10+); an older report's findings, one problem each."""
+    items = findings(doc)
+    grouped = doc.get("problems")
+    if grouped is None:
+        return [ProblemView(str(f.get("severity", "info")), str(f.get("message", "")), (str(f.get("code")),),
+                            subject(f), str(f.get("fix", "")), (f,)) for f in items]
+    return [ProblemView(str(p.get("severity", "info")), str(p.get("headline", "")),
+                        tuple(str(c) for c in p.get("codes") or ()), subject(p), str(p.get("fix", "")),
+                        tuple(items[i] for i in p.get("findings") or () if 0 <= i < len(items)))
+            for p in grouped]
 
 
 def subject(finding: Mapping[str, Any]) -> str:

@@ -10,7 +10,7 @@ import io
 from dataclasses import dataclass
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, Group
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
@@ -27,6 +27,7 @@ from listencheck.models import (
     StageStatus,
 )
 from listencheck.protocol.messages import error_name
+from listencheck.render.evidence import evidence_lines
 from listencheck.render.fixes_text import print_fixes
 from listencheck.render.printable import printable_tree
 from listencheck.stages import ATTEMPT_STAGES, SPECS, Stage, probe_stages
@@ -117,13 +118,18 @@ def _bootstrap(console: Console, b: BootstrapCheck, marks: _Marks, report: Repor
             console.print(Padding(Text(
                 "read over an unverified TLS connection (its certificate failed verification; "
                 "used only to learn and probe the advertised listeners)", style="yellow"), (0, 0, 0, 2)))
+    elif any(a.tcp.ok for s in b.servers for a in s.attempts):
+        console.print(Text("  connected, but no metadata came back (see the table and the findings)",
+                           style="bold red"))
     else:
         console.print(Text("  no bootstrap server answered", style="bold red"))
     protocol = report.result.settings.security_protocol
     if verbosity >= 1 or md is None or not md.verified:
-        console.print(_servers_table(b.servers, marks, protocol))
+        _print_fitting(console, _servers_table(b.servers, marks, protocol),
+                       _servers_stacked(b.servers, marks, protocol))
     if md is not None and b.brokers:
-        console.print(_brokers_table(b.brokers, marks, protocol, verbosity))
+        _print_fitting(console, _brokers_table(b.brokers, marks, protocol, verbosity),
+                       _brokers_stacked(b.brokers, marks, protocol, verbosity))
     _client_line(console, b.client, marks)
     if verbosity >= 1 or (b.topics.detail is not None and b.topics.detail.requested):
         _topics_line(console, b, marks)
@@ -156,33 +162,89 @@ def _topics_line(console: Console, b: BootstrapCheck, marks: _Marks) -> None:
             f"partition(s) reachable from here"))
 
 
+def _print_fitting(console: Console, table: Table, stacked: list[Group]) -> None:
+    """The table when it fits the width without cutting a cell, else one block per row."""
+    if _narrowest(table) <= console.width:
+        console.print(table)
+        return
+    for block in stacked:
+        console.print()
+        console.print(block)
+
+
+def _narrowest(table: Table) -> int:
+    """The width under which rich would cut cells: no_wrap columns at their widest cell,
+    the others at their longest word; two spaces between columns and one at each edge."""
+    widths = []
+    for column in table.columns:
+        cells = [Text(str(column.header)), *(c if isinstance(c, Text) else Text(str(c))
+                                           for c in column.cells)]
+        if column.no_wrap:
+            width = max(cell.cell_len for cell in cells)
+        else:
+            width = max((len(word) for cell in cells for word in cell.plain.split()), default=1)
+        widths.append(max(width, column.min_width or 0))
+    return sum(widths) + 2 * (len(widths) - 1) + 2
+
+
+def _stacked(title: str, cells: list[tuple[str, Text | str]]) -> Group:
+    """One row as a block: its address on a line of its own, then its cells, labelled."""
+    text = Text()
+    for i, (label, value) in enumerate(cells):
+        text.append(f"{' · ' if i else ''}{label} ")
+        text.append(value)
+    return Group(Text(title, style="bold"), Padding(text, (0, 0, 0, 2)))
+
+
 def _servers_table(servers: tuple[EndpointProbe, ...], marks: _Marks, protocol: str) -> Table:
     table = Table(box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
-    stages = probe_stages(protocol)
-    table.add_column("bootstrap server")
-    for stage in stages:
-        table.add_column(SPECS[stage].header)
-    for probe in servers:
-        table.add_row(str(probe.endpoint), *(_probe_cell(probe, stage, marks) for stage in stages))
+    rows = [_server_cells(probe, marks, protocol) for probe in servers]
+    for column in ["bootstrap server", *rows[0]]:
+        # host:port is never cut or broken: the table gives way to the stacked layout instead.
+        table.add_column(column, no_wrap=column == "bootstrap server")
+    for probe, cells in zip(servers, rows, strict=True):
+        table.add_row(str(probe.endpoint), *cells.values())
     return table
+
+
+def _server_cells(probe: EndpointProbe, marks: _Marks, protocol: str) -> dict[str, Text | str]:
+    return {SPECS[s].header: _probe_cell(probe, s, marks) for s in probe_stages(protocol)}
+
+
+def _servers_stacked(servers: tuple[EndpointProbe, ...], marks: _Marks, protocol: str) -> list[Group]:
+    return [_stacked(f"bootstrap server {probe.endpoint}",
+                     list(_server_cells(probe, marks, protocol).items())) for probe in servers]
 
 
 def _brokers_table(brokers: tuple[BrokerCheck, ...], marks: _Marks, protocol: str, verbosity: int) -> Table:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    # What a client needs of a broker: every probe stage but metadata (the bootstrap's), then identity.
-    stages = [s for s in probe_stages(protocol) if s is not Stage.METADATA]
-    columns = ["broker", "advertised", *(SPECS[s].header for s in [*stages, Stage.IDENTITY]), "time"]
-    for column in columns:
-        # Verbose timings of five stages are long: let them wrap, not squeeze the addresses.
-        table.add_column(column, no_wrap=column == "broker" or (column == "time" and verbosity < 1),
-                         min_width=min(len(column), 12) if column in ("advertised", "identity") else None)
-    for broker in brokers:
-        probe = broker.probe
-        row: list[str | Text] = [str(broker.advertised.node_id), broker.advertised.address]
-        row += [_probe_cell(probe, stage, marks) for stage in stages]
-        row += [_identity_cell(broker, marks), _time_cell(probe, verbosity)]
-        table.add_row(*row)
+    rows = [_broker_cells(broker, marks, protocol, verbosity) for broker in brokers]
+    for column in ["broker", "advertised", *rows[0]]:
+        # host:port is never cut or broken (the stacked layout takes over when it cannot fit);
+        # the other columns wrap. Verbose timings of five stages are long: they wrap too.
+        no_wrap = column in ("broker", "advertised") or (column == "time" and verbosity < 1)
+        table.add_column(column, no_wrap=no_wrap,
+                         min_width=min(len(column), 12) if column == "identity" else None)
+    for broker, cells in zip(brokers, rows, strict=True):
+        table.add_row(str(broker.advertised.node_id), broker.advertised.address, *cells.values())
     return table
+
+
+def _broker_cells(broker: BrokerCheck, marks: _Marks, protocol: str, verbosity: int) -> dict[str, Text | str]:
+    """Every column after the broker id and its advertised address: what a client needs of a
+    broker (every probe stage but metadata, the bootstrap's), identity, time."""
+    probe = broker.probe
+    stages = [s for s in probe_stages(protocol) if s is not Stage.METADATA]
+    cells: dict[str, Text | str] = {SPECS[s].header: _probe_cell(probe, s, marks) for s in stages}
+    cells[SPECS[Stage.IDENTITY].header] = _identity_cell(broker, marks)
+    cells["time"] = _time_cell(probe, verbosity)
+    return cells
+
+
+def _brokers_stacked(brokers: tuple[BrokerCheck, ...], marks: _Marks, protocol: str,
+                     verbosity: int) -> list[Group]:
+    return [_stacked(f"broker {b.advertised.node_id} {b.advertised.address}",
+                     list(_broker_cells(b, marks, protocol, verbosity).items())) for b in brokers]
 
 
 def _probe_cell(probe: EndpointProbe, stage: Stage, marks: _Marks) -> Text:
@@ -247,11 +309,11 @@ def _client_line(console: Console, client: StageResult[object], marks: _Marks) -
     detail = client.detail
     library = getattr(detail, "library", "client library")
     if client.ok:
-        console.print(Text(f"  {marks.ok} {library}: metadata fetched in {client.elapsed_ms:.0f} ms",
-                           style="green"))
+        line = Text(f"{marks.ok} {library}: metadata fetched in {client.elapsed_ms:.0f} ms", style="green")
     else:
         message = client.error.message if client.error else "failed"
-        console.print(Text(f"  {marks.fail} {library}: {message}", style="red"))
+        line = Text(f"{marks.fail} {library}: {message}", style="red")
+    console.print(Padding(line, (0, 0, 0, 2)))
 
 
 GROUP_AFTER = 3  # more problems than this with the same codes and severity are folded in the text view
@@ -291,8 +353,9 @@ def _problems(console: Console, report: Report, marks: _Marks, verbosity: int) -
                 evidence = findings[index].evidence
                 if len(problem.findings) > 1 and evidence:
                     console.print(Padding(Text(f"{findings[index].code}:", style="dim"), (0, 0, 0, 5)))
-                for key, value in evidence.items():
-                    console.print(Padding(Text(f"{key}: {value}", style="dim"), (0, 0, 0, 5)))
+                for line in evidence_lines(evidence):
+                    body = line.lstrip(" ")  # nested lines keep their indent when they wrap
+                    console.print(Padding(Text(body, style="dim"), (0, 0, 0, 5 + len(line) - len(body))))
 
 
 def _groups(problems: tuple[Problem, ...], fold: bool) -> list[list[Problem]]:

@@ -122,6 +122,48 @@ def corporate(lab: Lab) -> Corporate:
     return Corporate(lab, broker, inside, leaky, outside)
 
 
+# --- three misdiagnoses a new user hit (issue 18) -----------------------------------
+
+STALE_HOSTS_ADDRESS = f"{DOCKER_NET}.99"  # on the Docker network, but nothing is there
+
+
+def stale_hosts_nxdomain(lab: Lab) -> Host:
+    """The Docker host's /etc/hosts maps ``kafka`` to an address where nothing is, and DNS
+    does not know the name; the broker advertises kafka:9092. Returns the Docker host."""
+    built = compose(lab, three_listeners=False)
+    built.host.set_hosts({"kafka": [STALE_HOSTS_ADDRESS]})
+    return built.host
+
+
+def localhost_to_app_container(lab: Lab) -> Compose:
+    """A listener advertising localhost:9093 for clients on the Docker host (published
+    -p 9093:9093), used by an app container through host.docker.internal:9093."""
+    built = compose(lab, three_listeners=False)
+    built.kafka.broker("0.0.0.0", 9093, "localhost:9093")
+    built.host.publish(9093, f"{DOCKER_NET}.10", 9093, bind="::")  # both families, like docker-proxy
+    return built
+
+
+OTHER_NET = "172.29.0"
+
+
+def container_ip_other_network(lab: Lab) -> Host:
+    """A broker advertising its container IP 172.28.0.10:9096, published -p 9096:9096; an
+    app container on another Docker network reaches it through host.docker.internal:9096.
+    The Docker host does not forward between the two networks (Docker's isolation rules):
+    packets to 172.28.0.10 are dropped. Returns the app container."""
+    built = compose(lab, three_listeners=False)
+    built.kafka.broker("0.0.0.0", 9096, f"{DOCKER_NET}.10:9096")
+    built.host.publish(9096, f"{DOCKER_NET}.10", 9096)
+    other = lab.network("other")
+    app = lab.host("app-other", hosts={"host.docker.internal": [f"{OTHER_NET}.1"]})
+    other.attach(built.host, f"{OTHER_NET}.1")
+    other.attach(app, f"{OTHER_NET}.20")
+    app.route_default(f"{OTHER_NET}.1")
+    app.use_dns(Records())
+    return app
+
+
 # --- the example gallery: one entry per scenario, run by examples/regenerate.py ---------
 
 @dataclass(frozen=True)
@@ -224,6 +266,18 @@ def _port_forward(lab: Lab) -> tuple[Host, list[str]]:
     return port_forward(lab), ["localhost:9092"]
 
 
+def _stale_hosts_nxdomain(lab: Lab) -> tuple[Host, list[str]]:
+    return stale_hosts_nxdomain(lab), ["localhost:9092"]
+
+
+def _localhost_to_container(lab: Lab) -> tuple[Host, list[str]]:
+    return localhost_to_app_container(lab).app, ["host.docker.internal:9093"]
+
+
+def _container_ip(lab: Lab) -> tuple[Host, list[str]]:
+    return container_ip_other_network(lab), ["host.docker.internal:9096"]
+
+
 EXAMPLES = (
     Example("docker-host", "Docker host, broker advertises kafka:9092",
             "docker run -p 9092:9092 with KAFKA_ADVERTISED_LISTENERS=PLAINTEXT://kafka:9092, "
@@ -249,4 +303,13 @@ EXAMPLES = (
             "A stale /etc/hosts line sends the client to 10.50.0.99.", _hosts_file),
     Example("port-forward", "kubectl port-forward to a headless service",
             "Brokers advertise kafka-0.kafka-headless.kafka.svc.cluster.local:9092.", _port_forward),
+    Example("stale-hosts-line", "/etc/hosts names an address where nothing is",
+            "The Docker host's /etc/hosts maps kafka to 172.28.0.99; DNS does not know kafka.",
+            _stale_hosts_nxdomain),
+    Example("localhost-to-container", "localhost advertised to an app container",
+            "A listener advertising localhost:9093 for the Docker host's clients, used by a "
+            "container through host.docker.internal:9093.", _localhost_to_container),
+    Example("container-ip", "Container IP advertised to another network",
+            "The broker advertises its container IP 172.28.0.10:9096; a container on another "
+            "Docker network reaches it through host.docker.internal:9096.", _container_ip),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -51,10 +52,18 @@ def run_cli(args: Sequence[str], prefix: Sequence[str] = (), timeout: float = 60
         meter = [GNU_TIME, "-q", "-f", "%M", "-o", str(peak_file)] if measure else []
         proc = subprocess.run(
             [*prefix, *meter, *LISTENCHECK, *args], capture_output=True, text=True, timeout=timeout,
+            env=cli_environment(),
         )
         peak = int(peak_file.read_text().split()[-1]) / 1024 if measure else None
     assert "Traceback" not in proc.stderr, proc.stderr
     return Run(proc.returncode, proc.stdout, proc.stderr, peak)
+
+
+def cli_environment() -> dict[str, str]:
+    """This process's environment without COLUMNS, which the text report honours: the
+    report's width must not depend on where the tests run (some runners export COLUMNS=80
+    to their children without it showing in os.environ)."""
+    return {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
 
 
 def check_json(*args: str, prefix: Sequence[str] = (), timeout: float = 60) -> Run:
