@@ -659,6 +659,20 @@ _SPECS = (
     ),
     # --- broker configuration (`listencheck lint`, `check --broker-config`) ------------
     FindingSpec(
+        FindingCode.CONFIG_NOT_READABLE, Stage.CONFIG,
+        "A broker's listener configuration could not be read", (NOTE,),
+        "listencheck asks every broker it reaches for its own listener configuration (DescribeConfigs "
+        "on its BROKER resource: listeners, advertised.listeners, listener.security.protocol.map, "
+        "inter.broker.listener.name, controller.listener.names, process.roles, node.id) to show the "
+        "listener table and base fixes on it. Some brokers did not answer it: access denied "
+        "(DESCRIBE_CONFIGS on the cluster is needed), not implemented (Tansu), or not "
+        "reached; and no --broker-config file gave their configuration.",
+        "per broker: read-back status (refused, empty, unsupported, failed) and the error.",
+        "Pass the configuration with --broker-config FILE (repeatable), or lint it alone with "
+        "`listencheck lint FILE`.",
+        ("https://kafka.apache.org/protocol#The_Messages_DescribeConfigs",),
+    ),
+    FindingSpec(
         FindingCode.CONFIG_ADVERTISED_NOT_A_LISTENER, Stage.CONFIG,
         "advertised.listeners names a listener that listeners lacks",
         (ERR,),

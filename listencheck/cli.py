@@ -5,6 +5,7 @@ Nothing heavy is imported at module level, so `--help` and `--version` start fas
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ from listencheck.status import ExitStatus
 
 if TYPE_CHECKING:
     from listencheck.address import Endpoint
+    from listencheck.brokerconfig.model import ConfigFile
     from listencheck.config import ClientConfig
     from listencheck.models import CheckResult, Report
     from listencheck.outputs import Output
@@ -143,11 +145,15 @@ PLATFORM_CHOICES = ("auto", "properties", "apache-kafka", "cp-kafka", "bitnami",
 @click.option("--platform", type=click.Choice(PLATFORM_CHOICES), default="auto", show_default=True,
               help="Syntax of the configuration fixes (auto: the configuration's own; otherwise "
                    "server.properties and the container environment forms).")
+@click.option("--broker-config", "broker_config_files", multiple=True, type=click.Path(path_type=Path),
+              metavar="FILE", help="The brokers' configuration (server.properties, Compose, .env, Strimzi "
+                                   "Kafka, redpanda.yaml): linted, and used where a broker's own cannot "
+                                   "be read (repeatable).")
 @smoke_options
 @output_options
 def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[Path, ...],
           vantage: str | None, topics: tuple[str, ...], no_topics: bool, platform: str,
-          expect_brokers: str | None,
+          broker_config_files: tuple[Path, ...], expect_brokers: str | None,
           expect_cluster_id: str | None, expect_advertised: tuple[str, ...], fail_on: str, wait: float,
           wait_passes: int, fmt: str, extra_outputs: tuple[str, ...], timeout: float,
           deadline: float | None, no_color: bool, quiet: bool, verbose: bool) -> None:
@@ -167,6 +173,7 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
         raise UsageError("--wait-passes needs --wait SECONDS (the time the passes may take)")
     config = _client_config(files, properties)
     endpoints = _endpoints(bootstrap)
+    broker_configs = _broker_configs(broker_config_files)
     # Fork the client-library worker now, before the heavier imports below: its own
     # start-up (confluent-kafka) and metadata request overlap with ours. (With --wait
     # every attempt starts a worker of its own.)
@@ -174,8 +181,11 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
         [bootstrap_servers(e) for e in endpoints], config.librdkafka_conf(),
         client_timeout(timeout, deadline))
     try:
-        options = _check_options(bootstrap, endpoints, config, vantage, expect_brokers, expect_cluster_id,
-                                 expect_advertised, fail_on, timeout, deadline, topics, no_topics)
+        options = dataclasses.replace(
+            _check_options(bootstrap, endpoints, config, vantage, expect_brokers, expect_cluster_id,
+                           expect_advertised, fail_on, timeout, deadline, topics, no_topics),
+            broker_configs=broker_configs,
+        )
         _run_and_print(options, targets, no_color, quiet, verbose, config.secrets(), wait=wait,
                        wait_passes=wait_passes, worker=worker, platform=platform)
     finally:
@@ -191,6 +201,15 @@ def check_options(bootstrap: tuple[str, ...], properties: tuple[str, ...], files
     config = _client_config(files, properties)
     return _check_options(bootstrap, _endpoints(bootstrap), config, vantage, expect_brokers,
                           expect_cluster_id, expect_advertised, fail_on, timeout, deadline, topics)
+
+
+def _broker_configs(paths: tuple[Path, ...]) -> tuple[ConfigFile, ...]:
+    """--broker-config files, read before any probe: a bad file is a usage error (file:line)."""
+    if not paths:
+        return ()
+    from listencheck.brokerconfig.load import read_config_file
+
+    return tuple(read_config_file(p) for p in paths)
 
 
 def _one_verbosity(quiet: bool, verbose: bool) -> None:

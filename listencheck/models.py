@@ -18,6 +18,7 @@ from listencheck.codes import FindingCode
 from listencheck.stages import ATTEMPT_STAGES, Stage
 
 if TYPE_CHECKING:
+    from listencheck.brokerconfig.model import ConfigFile
     from listencheck.fixes.cluster import BrokerFix
 
 
@@ -271,6 +272,26 @@ class AdvertisedBroker:
         return str(self.endpoint)
 
 
+class ReadbackStatus(StrEnum):
+    """What came of asking a broker (DescribeConfigs, BROKER resource) for its listener configuration."""
+
+    READ = "read"
+    REFUSED = "refused"  # an error code: authorization, or another broker's id
+    EMPTY = "empty"  # answered, but without the listener keys (Tansu)
+    UNSUPPORTED = "unsupported"  # no DescribeConfigs version in common
+    FAILED = "failed"  # no answer, or an answer that does not decode
+
+
+@dataclass(frozen=True)
+class ConfigReadback:
+    """The listener configuration keys a broker returned for itself (never secrets: none is asked)."""
+
+    status: ReadbackStatus
+    entries: tuple[tuple[str, str | None], ...] = ()
+    error: str | None = None  # error name and message, or why nothing came back
+    node_id: int | None = None  # the broker the answer is for
+
+
 @dataclass(frozen=True)
 class MetadataDetail:
     """Metadata fetched through one address, and who answered it."""
@@ -281,6 +302,7 @@ class MetadataDetail:
     brokers: tuple[AdvertisedBroker, ...]
     responder_id: int | None = None  # the broker that answered, when it says so
     responder_id_source: str = "unverified"  # describe_configs | unverified
+    config_readback: ConfigReadback | None = None  # the responder's own listener configuration
 
 
 @dataclass(frozen=True, slots=True)
@@ -672,6 +694,7 @@ class CheckResult:
     bootstraps: tuple[BootstrapCheck, ...]
     interrupted: bool = False
     deadline_hit: bool = False
+    given_configs: tuple[ConfigFile, ...] = ()  # --broker-config files, as read
     stopped_by: str | None = None  # SIGINT or SIGTERM, when interrupted
     failure: RunFailure | None = None  # the run could not measure anything, and why
 

@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from listencheck.address import (
     Endpoint,
@@ -70,6 +71,9 @@ from listencheck.redact import Redactor
 from listencheck.tls.settings import tls_settings
 from listencheck.vantage import local_vantage
 
+if TYPE_CHECKING:
+    from listencheck.brokerconfig.model import ConfigFile
+
 DEFAULT_TIMEOUT = 3.0
 
 
@@ -103,6 +107,7 @@ class CheckOptions:
     max_connections: int = MAX_CONNECTIONS
     expect: Expectations = field(default_factory=Expectations)
     fail_on: Severity = Severity.ERROR
+    broker_configs: tuple[ConfigFile, ...] = ()  # --broker-config files, already read
     topics: tuple[str, ...] = ()  # --topic: the topics to focus on; () = all topics
     topic_metadata: bool = True  # one bounded Metadata request for topics per bootstrap
 
@@ -252,6 +257,7 @@ class _Run:
             bootstraps=bootstraps,
             interrupted=interrupted,
             deadline_hit=self.deadline.expired,
+            given_configs=options.broker_configs,
         )
 
     def partial(self) -> tuple[BootstrapCheck, ...]:

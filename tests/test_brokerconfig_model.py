@@ -127,3 +127,12 @@ def test_protocol_map_parsing() -> None:
 ])
 def test_platform_from_image(image: str, platform: Platform | None) -> None:
     assert platform_for_image(image) is platform
+
+
+def test_lint_config_checks_one_broker_on_its_own() -> None:
+    from listencheck.lint import has_errors, lint_config
+
+    assert not has_errors(lint_config(config(**COMBINED, listener_security_protocol_map=(
+        "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,PLAINTEXT_HOST:PLAINTEXT"))))
+    broken = lint_config(config(**COMBINED))  # PLAINTEXT_HOST is no default protocol name
+    assert [f.code for f in broken] == ["CONFIG_LISTENER_NO_PROTOCOL"]

@@ -34,7 +34,7 @@ def _proposals(run: Run) -> dict[int, str]:
     return {k: next(iter(v)) for k, v in proposed.items()}
 
 
-def _assert_no_foreign_address(run: Run, owners: dict[int, list[str]]) -> None:
+def assert_no_foreign_address(run: Run, owners: dict[int, list[str]]) -> None:
     """No fix or proposal for broker N names an address that answered as another broker."""
     per_broker: dict[int, list[dict[str, Any]]] = {}
     for finding in run.findings():
@@ -98,7 +98,7 @@ def test_one_broker_with_an_internal_name_never_gets_the_bootstrap_brokers_addre
                                  "container_port": proposal["listener_port"]}
     assert change["placeholder_names"] is True and change["config_source"] is None
     assert {r["platform"] for r in change["renderings"]} == {"properties", "cp-kafka", "bitnami"}
-    _assert_no_foreign_address(run, owners)
+    assert_no_foreign_address(run, owners)
 
 
 @pytest.mark.parametrize("names", [{2, 3}, {1, 2, 3}])
@@ -106,7 +106,7 @@ def test_several_brokers_with_internal_names_each_get_their_own_address(names: s
     with scripted_cluster(_internal(names)) as cluster:
         run = check_json(cluster.address(1))
     assert {f["broker_id"] for f in run.findings("ADVERTISED_UNRESOLVABLE")} == names
-    _assert_no_foreign_address(run, _owners(cluster))
+    assert_no_foreign_address(run, _owners(cluster))
     if 1 in names:
         # The bootstrap reached broker 1 (it said so) at an address it does not advertise:
         # a forwarded path, and the one address proven to lead to broker 1 from here.
@@ -144,7 +144,7 @@ def test_port_per_broker_on_one_host_is_healthy_and_notes_use_placeholders() -> 
         note = run.one("ADVERTISED_LOOPBACK", node)
         assert note["severity"] == "info"
         assert f"BROKER_{node}_HOST:{cluster.brokers[node].port}" in note["fix"]
-    _assert_no_foreign_address(run, owners)
+    assert_no_foreign_address(run, owners)
 
 
 def test_mock_cluster_fixes_name_each_brokers_own_address() -> None:
@@ -154,7 +154,7 @@ def test_mock_cluster_fixes_name_each_brokers_own_address() -> None:
     listed = run.report["bootstraps"][0]["metadata"]["brokers"]
     owners = {b["node_id"]: [f"{b['host']}:{b['port']}"] for b in listed}
     assert len(owners) == 3
-    _assert_no_foreign_address(run, owners)
+    assert_no_foreign_address(run, owners)
 
 
 def test_platform_choice_renders_one_syntax_and_text_shows_the_table() -> None:

@@ -21,6 +21,8 @@ from typing import Any
 from tests.lab import Host, Lab, Records
 from tests.lab.scenarios import compose, lan
 from tests.support.cli import Run
+from tests.support.mock_cluster import mock_cluster
+from tests.test_fixes_cluster import assert_no_foreign_address
 
 ROOT = Path(__file__).resolve().parents[1]
 KAFKA_IP, HOST_IP, APP_IP = "172.28.0.10", "172.28.0.1", "172.28.0.20"
@@ -184,3 +186,23 @@ def test_docker_host_alias_mentions_docker_desktop_for_windows(lab: Lab) -> None
     fix = run.one("ADVERTISED_DOCKER_HOST_ALIAS", 111)["fix"]
     assert "Docker Desktop for Windows" in fix and "hosts file" in fix
     assert run.report["fixes"] == []  # fixed on the client's side (host-gateway), not the broker
+
+
+def test_mock_cluster_with_one_broker_dropped_gets_a_fix_for_that_broker_only(lab: Lab) -> None:
+    """librdkafka's mock cluster (distinct ids) in a namespace of its own; broker 2's port
+    dropped there by iptables: its fix never names another broker's address."""
+    box = lab.host("box")
+    with mock_cluster(3, prefix=box.prefix) as cluster:
+        healthy = box.check(cluster.bootstrap)
+        assert healthy.code == 0, healthy.stdout
+        listed = healthy.report["bootstraps"][0]["metadata"]["brokers"]
+        owners = {b["node_id"]: [f"{b['host']}:{b['port']}"] for b in listed}
+        bootstrap = cluster.bootstrap
+        dropped = next(b for b in listed if f"{b['host']}:{b['port']}" != bootstrap)
+        box.firewall(dropped["port"], "DROP")
+        run = box.check(bootstrap)
+    assert run.code == 1, run.stdout
+    finding = run.one("ADVERTISED_UNREACHABLE", dropped["node_id"])
+    assert finding["evidence"]["reason"] == "timeout"
+    assert {f["broker_id"] for f in run.findings() if f["severity"] == "error"} == {dropped["node_id"]}
+    assert_no_foreign_address(run, owners)

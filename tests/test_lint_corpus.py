@@ -41,4 +41,5 @@ def test_healthy_configurations_give_no_error() -> None:
 def test_every_config_code_in_the_catalogue_is_exercised_by_the_corpus() -> None:
     seen = set().union(*(expected_codes(p) for p in FILES))
     catalogued = {c for c in CATALOGUE if c.startswith("CONFIG_")}
-    assert catalogued - seen <= {"CONFIG_DUPLICATE_LISTENER_NAME", "CONFIG_DUPLICATE_NODE_ID"}
+    # CONFIG_NOT_READABLE is about brokers reached, not files (tests/test_broker_config_readback.py)
+    assert catalogued - seen == {"CONFIG_NOT_READABLE"}

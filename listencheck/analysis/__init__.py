@@ -8,6 +8,11 @@ from listencheck import __version__
 from listencheck.analysis.bootstrap_rules import bootstrap_findings, cross_bootstrap_findings
 from listencheck.analysis.broker_rules import broker_findings
 from listencheck.analysis.client_rules import client_findings
+from listencheck.analysis.config_rules import (
+    given_config_findings,
+    readback_findings,
+    readback_rule_findings,
+)
 from listencheck.analysis.context import BootstrapContext, context_for, new_finding
 from listencheck.analysis.controller_rules import controller_findings, superseded
 from listencheck.analysis.expectation_rules import advertised_expectation_findings, expectation_findings
@@ -17,6 +22,7 @@ from listencheck.analysis.problems import group
 from listencheck.analysis.resolution_rules import resolution_findings
 from listencheck.analysis.security_rules import security_findings
 from listencheck.analysis.topic_rules import topic_findings
+from listencheck.brokerconfig.readback import given_brokers, known_configs
 from listencheck.catalogue import CATALOGUE
 from listencheck.codes import FindingCode
 from listencheck.fixes.platforms import AUTO
@@ -53,7 +59,10 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
         findings.extend(health_findings(ctx))
         findings.extend(controller_findings(ctx))
         findings.extend(expectation_findings(ctx))
+        findings.extend(readback_findings(ctx))
+        findings.extend(readback_rule_findings(ctx))
     findings.extend(cross_bootstrap_findings(contexts))
+    findings.extend(given_config_findings(result))
     findings.extend(advertised_expectation_findings(result))
     findings.extend(_run_findings(result))
     findings = superseded(findings)
@@ -209,7 +218,8 @@ def build_report(result: CheckResult, platform: str = AUTO) -> Report:
     """Findings, verdict and the configuration fix of each broker (``platform``: its syntax)."""
     findings = analyze(result)
     problems = group(findings)
-    fixes = tuple(fix for b in result.bootstraps
-                  for fix in broker_fixes(context_for(result, b), findings, platform))
+    given = given_brokers(result)
+    fixes = tuple(fix for b in result.bootstraps for fix in broker_fixes(
+        context_for(result, b), findings, platform, known_configs(b, given)))
     return Report(__version__, result, findings, verdict_for(result, findings, problems), fixes,
                   problems=problems)

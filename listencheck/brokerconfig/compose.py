@@ -101,6 +101,8 @@ def _broker(
         if platform is Platform.APACHE_KAFKA and not settings:
             image_default = Source(SourceKind.DEFAULT, path, service.line, f"{image} default configuration")
             settings = tuple(setting(k, v, image_default) for k, v in APACHE_KAFKA_DEFAULTS)
+        if platform is Platform.CP_KAFKA:
+            settings += cp_kafka_derived_listeners(settings, path, service.line)
     aliases = [name] + [
         a for a in (_text(service.get(k), variables) for k in ("hostname", "container_name")) if a
     ]
@@ -119,6 +121,24 @@ def _broker(
         ignored=ignored,
         aliases=tuple(aliases),
     )
+
+
+def cp_kafka_derived_listeners(settings: tuple[Setting, ...], path: str, line: int) -> tuple[Setting, ...]:
+    """cp-kafka's configure script: KAFKA_LISTENERS unset -> the advertised listeners on 0.0.0.0
+    (``cub listeners``)."""
+    keys = {s.key: s for s in settings}
+    advertised = keys.get("advertised.listeners")
+    if "listeners" in keys or advertised is None:
+        return ()
+    derived = ",".join(
+        re.sub(r"://(\[[^\]]*\]|[^:/]*):", "://0.0.0.0:", e.strip(), count=1)
+        for e in advertised.value.split(",")
+        if e.strip()
+    )
+    source = Source(
+        SourceKind.DEFAULT, path, line, "cp-kafka: listeners derived from KAFKA_ADVERTISED_LISTENERS"
+    )
+    return (setting("listeners", derived, source),)
 
 
 def _environment(

@@ -12,6 +12,8 @@ _ROLE_ORDER = (ListenerRole.CLIENTS, ListenerRole.INTER_BROKER, ListenerRole.CON
 
 @dataclass(frozen=True)
 class ListenerRow:
+    """One line of a broker's listener table."""
+
     name: str
     bind: str | None  # host:port bound (None: advertised only, no such listener)
     advertised: str | None  # host:port advertised (None: not advertised)
@@ -42,8 +44,9 @@ def listener_rows(config: ListenerConfig, landed_port: int | None = None,
         bound = config.listener(name)
         adv = config.advertised_listener(name)
         roles = config.roles(name)
+        # An empty advertised host is the machine's name, which the metadata shows instead.
         landed = adv is not None and adv.port == landed_port and (
-            landed_host is None or adv.host.lower() == landed_host.lower())
+            landed_host is None or adv.host.lower() in (landed_host.lower(), ""))
         rows.append(ListenerRow(
             name,
             bound.address if bound else None,
@@ -59,8 +62,8 @@ def listener_rows(config: ListenerConfig, landed_port: int | None = None,
 def rows_as_text(rows: tuple[ListenerRow, ...], indent: str = "  ") -> list[str]:
     """A plain, aligned table (no colour: the caller escapes and styles)."""
     header = ("listener", "bind", "advertised", "protocol", "role")
-    cells = [header] + [
-        (("* " if r.landed else "") + r.name, r.bind or "-", r.advertised or "(not advertised)",
+    cells = [("  " + header[0], *header[1:])] + [
+        (("* " if r.landed else "  ") + r.name, r.bind or "-", r.advertised or "(not advertised)",
          r.security_protocol or "(none!)", ", ".join(x.value.replace("_", "-") for x in r.roles))
         for r in rows
     ]

@@ -18,6 +18,8 @@ Value = str | None | list["Node"] | dict[str, "Node"]
 
 @dataclass(frozen=True)
 class Node:
+    """A YAML value (a string, None, a list or a mapping of nodes) and the line it starts on."""
+
     value: Value
     line: int
 

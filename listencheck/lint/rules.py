@@ -15,6 +15,7 @@ from listencheck.address import AddressKind, classify_host, ip_literal
 from listencheck.brokerconfig.model import (
     DEFAULT_SOURCE,
     ConfigFile,
+    FileKind,
     ListenerConfig,
     Mode,
     Platform,
@@ -90,6 +91,14 @@ def lint_file(config: ConfigFile) -> tuple[ConfigFinding, ...]:
             seen.add(key)
             unique.append(f)
     return tuple(unique)
+
+
+def lint_config(config: ListenerConfig) -> tuple[ConfigFinding, ...]:
+    """The findings for one broker's configuration on its own (what a proposed fix must pass)."""
+    path = config.origin.path or config.name
+    kind = {Platform.STRIMZI: FileKind.STRIMZI, Platform.REDPANDA: FileKind.REDPANDA}.get(
+        config.platform or Platform.PROPERTIES, FileKind.PROPERTIES)
+    return lint_file(ConfigFile(path, kind, (config,)))
 
 
 def has_errors(findings: tuple[ConfigFinding, ...]) -> bool:

@@ -7,7 +7,15 @@ import re
 import time
 
 from listencheck.deadline import elapsed_ms
-from listencheck.models import AdvertisedBroker, KafkaDetail, MetadataDetail, Reason, StageResult
+from listencheck.models import (
+    AdvertisedBroker,
+    ConfigReadback,
+    KafkaDetail,
+    MetadataDetail,
+    ReadbackStatus,
+    Reason,
+    StageResult,
+)
 from listencheck.protocol.connection import (
     MAX_FRAME_BYTES,
     BadResponse,
@@ -19,9 +27,12 @@ from listencheck.protocol.connection import (
     TlsRejected,
 )
 from listencheck.protocol.messages import (
+    DEFAULT_CONFIG_SOURCE,
+    LISTENER_CONFIG_KEYS,
     NODE_ID_KEYS,
     ApiKey,
     ApiVersionsResponse,
+    DescribeConfigsResult,
     MetadataResponse,
     decode_api_versions,
     decode_describe_configs,
@@ -171,10 +182,10 @@ async def fetch_metadata(
             f"Metadata v{version} failed with {error_name(response.error_code)}",
         )
     remaining = max(timeout - elapsed_ms(start) / 1000, 0.05)
-    responder = await whoami(exchange, versions, brokers, endpoint_host, endpoint_port, remaining)
+    responder, readback = await whoami(exchange, versions, brokers, endpoint_host, endpoint_port, remaining)
     detail = MetadataDetail(
         version, response.cluster_id, response.controller_id, brokers,
-        responder, "describe_configs" if responder is not None else "unverified",
+        responder, "describe_configs" if responder is not None else "unverified", readback,
     )
     return StageResult.passed(elapsed_ms(start), detail)
 
@@ -196,30 +207,59 @@ def _decode_brokers(body: bytes, version: int) -> tuple[MetadataResponse, tuple[
 async def whoami(
     exchange: KafkaExchange, versions: ApiVersionsResponse, brokers: tuple[AdvertisedBroker, ...],
     host: str, port: int, timeout: float,
-) -> int | None:
-    """The id of the broker on this connection, when it will say (Apache Kafka does).
+) -> tuple[int | None, ConfigReadback]:
+    """The id of the broker on this connection, when it will say (Apache Kafka does), and its
+    listener configuration, read in the same DescribeConfigs request.
 
     DescribeConfigs for a BROKER resource is only answered for the broker's own
-    id; another id is refused with "Unexpected broker id, expected N". Brokers
-    that answer anything for any id without naming themselves (Tansu), deny
-    access, or lack the API give None: unverified, never guessed.
+    id; another id is refused with "Unexpected broker id, expected N" (then asked
+    once more, for N). Brokers that answer anything for any id without naming
+    themselves (Tansu), deny access, or lack the API give None: unverified, never
+    guessed.
     """
+    start = time.monotonic()
     version = versions.best_version(ApiKey.DESCRIBE_CONFIGS)
-    if version is None or not brokers:
-        return None
+    if version is None:
+        return None, ConfigReadback(ReadbackStatus.UNSUPPORTED, error="no DescribeConfigs version in common")
+    if not brokers:
+        return None, ConfigReadback(ReadbackStatus.FAILED, error="the metadata lists no broker to ask for")
     asked = next((b.node_id for b in brokers if (b.host, b.port) == (host, port)), brokers[0].node_id)
+    result = await _describe_broker(exchange, version, asked, timeout)
+    if isinstance(result, ConfigReadback):
+        return None, result
+    match = _UNEXPECTED_ID.search(result.error_message or "") if result.error_code else None
+    if match is not None:
+        responder = int(match.group(1))
+        remaining = timeout - (time.monotonic() - start)
+        retry = await _describe_broker(exchange, version, responder, remaining) if remaining > 0.05 else None
+        if retry is None or isinstance(retry, ConfigReadback) or retry.error_code:
+            why = retry.error if isinstance(retry, ConfigReadback) else "no time left to ask again"
+            return responder, ConfigReadback(ReadbackStatus.FAILED, error=why, node_id=responder)
+        result, asked = retry, responder
+    if result.error_code:
+        error = f"{error_name(result.error_code)}: {result.error_message or 'no message'}"
+        return None, ConfigReadback(ReadbackStatus.REFUSED, error=error)
+    said = next((int(e.value) for e in result.configs if e.name in NODE_ID_KEYS and e.value
+                 and e.value.lstrip("-").isdigit()), None)
+    # Values Kafka reports as defaults were not set: leave them out (listeners aside), so that
+    # effective values follow Kafka's own derivation (the KRaft controller mapping) as for a file.
+    entries = tuple((e.name, e.value) for e in result.configs if e.name in LISTENER_CONFIG_KEYS
+                    and (e.source != DEFAULT_CONFIG_SOURCE or e.name == "listeners"))
+    if not any(name == "listeners" and value for name, value in entries):
+        return said, ConfigReadback(ReadbackStatus.EMPTY, entries, "the answer holds no listeners", said)
+    return said, ConfigReadback(ReadbackStatus.READ, entries, node_id=said if said is not None else asked)
+
+
+async def _describe_broker(
+    exchange: KafkaExchange, version: int, node_id: int, timeout: float
+) -> DescribeConfigsResult | ConfigReadback:
     try:
         reader = await exchange.request(
-            ApiKey.DESCRIBE_CONFIGS, version, encode_describe_broker_configs(version, asked), timeout
+            ApiKey.DESCRIBE_CONFIGS, version, encode_describe_broker_configs(version, node_id), timeout
         )
         results = decode_describe_configs(reader, version)
-    except (ExchangeError, DecodeError):
-        return None
-    for result in results:
-        if result.error_code:
-            match = _UNEXPECTED_ID.search(result.error_message or "")
-            return int(match.group(1)) if match else None
-        for entry in result.configs:
-            if entry.name in NODE_ID_KEYS and entry.value and entry.value.lstrip("-").isdigit():
-                return int(entry.value)
-    return None
+    except (ExchangeError, DecodeError) as exc:
+        return ConfigReadback(ReadbackStatus.FAILED, error=f"DescribeConfigs v{version}: {exc}")
+    if not results:
+        return ConfigReadback(ReadbackStatus.EMPTY, error="the answer holds no resource")
+    return results[0]

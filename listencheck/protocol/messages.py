@@ -268,11 +268,19 @@ def _skip_topic(r: Reader, version: int, flexible: bool) -> None:
     _end_struct(r, flexible)
 
 
-# --- DescribeConfigs (used only to ask a broker for its own id) -------------
+# --- DescribeConfigs (a broker's own id and listener configuration) ---------
 
 TOPIC_RESOURCE = 2
 BROKER_RESOURCE = 4
 NODE_ID_KEYS = ("node.id", "broker.id")
+# The broker's own listener configuration, read back in the same request as its id.
+LISTENER_CONFIG_KEYS = (
+    "listeners", "advertised.listeners", "listener.security.protocol.map", "inter.broker.listener.name",
+    "security.inter.broker.protocol", "controller.listener.names", "process.roles",
+)
+
+
+DEFAULT_CONFIG_SOURCE = 5  # DescribeConfigs ConfigSource DEFAULT_CONFIG: not set anywhere
 
 
 @dataclass(frozen=True)
@@ -281,6 +289,7 @@ class ConfigEntry:
 
     name: str
     value: str | None
+    source: int = -1  # ConfigSource (v1+): 4 static broker config, 5 default, ...
 
 
 @dataclass(frozen=True)
@@ -294,13 +303,14 @@ class DescribeConfigsResult:
 
 
 def encode_describe_broker_configs(version: int, node_id: int) -> bytes:
-    """Ask for the id keys of BROKER resource ``node_id``.
+    """Ask BROKER resource ``node_id`` for its id and listener configuration keys.
 
     Apache Kafka answers only for its own id: any other id is rejected with
     INVALID_REQUEST "Unexpected broker id, expected N ...", which also names the
     broker that actually answered.
     """
-    return encode_describe_configs(version, [(BROKER_RESOURCE, str(node_id), NODE_ID_KEYS)])
+    keys = NODE_ID_KEYS + LISTENER_CONFIG_KEYS
+    return encode_describe_configs(version, [(BROKER_RESOURCE, str(node_id), keys)])
 
 
 def encode_describe_configs(version: int, resources: Sequence[tuple[int, str, Sequence[str]]]) -> bytes:
@@ -340,7 +350,7 @@ def decode_describe_configs(r: Reader, version: int) -> tuple[DescribeConfigsRes
             name = _string(r, flexible)
             value = _nullable_string(r, flexible)
             r.boolean()  # read_only
-            r.int8()  # config_source (v1+)
+            source = r.int8()  # config_source (v1+)
             r.boolean()  # is_sensitive
             for _ in range(_array_length(r, flexible)):  # synonyms (v1+)
                 _string(r, flexible), _nullable_string(r, flexible), r.int8()
@@ -349,7 +359,7 @@ def decode_describe_configs(r: Reader, version: int) -> tuple[DescribeConfigsRes
                 r.int8()  # config_type
                 _nullable_string(r, flexible)  # documentation
             _end_struct(r, flexible)
-            configs.append(ConfigEntry(name, value))
+            configs.append(ConfigEntry(name, value, source))
         _end_struct(r, flexible)
         results.append(DescribeConfigsResult(error_code, error_message, resource_name, tuple(configs)))
     _end_struct(r, flexible)

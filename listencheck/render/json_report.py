@@ -13,6 +13,8 @@ from collections import Counter
 from collections.abc import Iterable
 from enum import Enum
 
+from listencheck.brokerconfig.model import ListenerConfig
+from listencheck.brokerconfig.readback import BrokerListenerConfig, broker_configs, given_brokers
 from listencheck.fixes.cluster import BrokerFix
 from listencheck.models import (
     AddressAttempt,
@@ -28,9 +30,10 @@ from listencheck.models import (
     TopicsDetail,
 )
 from listencheck.protocol.messages import error_name
+from listencheck.render.lint_report import broker_to_json
 from listencheck.stages import ATTEMPT_RESULTS
 
-SCHEMA_VERSION = "1.13"
+SCHEMA_VERSION = "1.15"
 
 
 def render_json(report: Report) -> str:
@@ -90,7 +93,7 @@ def report_to_json(report: Report) -> dict[str, JsonValue]:
         "failure": _plain(result.failure),
         "deadline_hit": result.deadline_hit,
         "wait": _plain(report.wait),
-        "bootstraps": [_bootstrap(b) for b in result.bootstraps],
+        "bootstraps": [_bootstrap(b, given_brokers(result)) for b in result.bootstraps],
         "findings": [finding_to_json(f) for f in report.findings],
         "problems": [problem_to_json(p) for p in report.problems],
         "fixes": [fix_to_json(f) for f in report.fixes],
@@ -137,6 +140,7 @@ def finding_to_json(finding: Finding) -> dict[str, JsonValue]:
         "evidence": finding.evidence,
         "fix": finding.fix,
         "doc": f"docs/findings.md#{finding.code.lower()}",
+        "explain": f"listencheck explain {finding.code}",
     }
 
 
@@ -156,7 +160,7 @@ def problem_to_json(problem: Problem) -> dict[str, JsonValue]:
     }
 
 
-def _bootstrap(b: BootstrapCheck) -> dict[str, JsonValue]:
+def _bootstrap(b: BootstrapCheck, given: tuple[ListenerConfig, ...]) -> dict[str, JsonValue]:
     md = b.metadata
     metadata: JsonValue = None
     if md is not None:
@@ -176,13 +180,13 @@ def _bootstrap(b: BootstrapCheck) -> dict[str, JsonValue]:
         "answered": b.answered,
         "servers": [_probe(p) for p in b.servers],
         "metadata": metadata,
-        "brokers": [_broker(x) for x in b.brokers],
+        "brokers": [_broker(x, c) for x, c in zip(b.brokers, broker_configs(b, given), strict=True)],
         "client": stage_to_json(b.client),
         "topics": _topics_stage(b),
     }
 
 
-def _broker(b: BrokerCheck) -> dict[str, JsonValue]:
+def _broker(b: BrokerCheck, known: BrokerListenerConfig) -> dict[str, JsonValue]:
     adv = b.advertised
     return {
         "node_id": adv.node_id,
@@ -193,6 +197,18 @@ def _broker(b: BrokerCheck) -> dict[str, JsonValue]:
         "address_problem": b.address_problem,
         "probe": _probe(b.probe),
         "identity": stage_to_json(b.identity),
+        "listener_config": _listener_config(known),
+    }
+
+
+def _listener_config(known: BrokerListenerConfig) -> dict[str, JsonValue]:
+    config = known.config
+    source = None if config is None else config.origin.kind.value
+    return {
+        "readback": known.status.value if known.status else None,
+        "error": known.error,
+        "source": "file" if source in ("file", "default") else source,
+        "config": broker_to_json(config, known.landed_port, known.landed_host) if config else None,
     }
 
 
@@ -225,6 +241,10 @@ def _metadata(d: MetadataDetail) -> dict[str, JsonValue]:
         "responder_id": d.responder_id,
         "responder_id_source": d.responder_id_source,
         "broker_count": len(d.brokers),
+        "config_readback": (
+            {"status": d.config_readback.status.value, "error": d.config_readback.error}
+            if d.config_readback else None
+        ),
     }
 
 

@@ -16,6 +16,8 @@ LINT_SCHEMA_VERSION = "1.0"
 
 @dataclass(frozen=True)
 class LintResult:
+    """What `listencheck lint` found in the files it read."""
+
     files: tuple[ConfigFile, ...]
     findings: tuple[ConfigFinding, ...]
 

@@ -15,6 +15,8 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from listencheck.brokerconfig.readback import broker_configs, given_brokers
+from listencheck.brokerconfig.table import listener_rows, rows_as_text
 from listencheck.catalogue import spec
 from listencheck.models import (
     BootstrapCheck,
@@ -130,6 +132,7 @@ def _bootstrap(console: Console, b: BootstrapCheck, marks: _Marks, report: Repor
     if md is not None and b.brokers:
         _print_fitting(console, _brokers_table(b.brokers, marks, protocol, verbosity),
                        _brokers_stacked(b.brokers, marks, protocol, verbosity))
+        _listener_tables(console, b, report, verbosity)
     _client_line(console, b.client, marks)
     if verbosity >= 1 or (b.topics.detail is not None and b.topics.detail.requested):
         _topics_line(console, b, marks)
@@ -160,6 +163,25 @@ def _topics_line(console: Console, b: BootstrapCheck, marks: _Marks) -> None:
         console.print(Text(
             f"  {mark} topic {topic.name}: leaders of {topic.partition_count - bad}/{topic.partition_count} "
             f"partition(s) reachable from here"))
+
+
+TABLES_SHOWN = 3  # brokers whose listener tables the default output shows (-v: all)
+
+
+def _listener_tables(console: Console, b: BootstrapCheck, report: Report, verbosity: int) -> None:
+    """Each broker's listener configuration (read back or given), the listener used marked *."""
+    known = [k for k in broker_configs(b, given_brokers(report.result)) if k.config is not None]
+    if not known or (verbosity < 1 and len(b.brokers) > TABLES_SHOWN):
+        if known:
+            console.print(Text(f"  listener tables of {len(known)} brokers: -v", style="dim"))
+        return
+    for k in known:
+        assert k.config is not None
+        config = k.config
+        console.print(Text(f"  listener configuration of broker {k.node_id} ({config.origin}) · "
+                           f"{config.mode.value.replace('_', ' ')}", style="dim"))
+        for line in rows_as_text(listener_rows(config, k.landed_port, k.landed_host), "  "):
+            console.print(Text(line))
 
 
 def _print_fitting(console: Console, table: Table, stacked: list[Group]) -> None:

@@ -16,7 +16,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,10 +57,11 @@ class MockCluster:
 
 
 @contextlib.contextmanager
-def mock_cluster(brokers: int, timeout: float = 60) -> Iterator[MockCluster]:
-    """Start the helper; stop it (close stdin, then kill by pid) afterwards."""
+def mock_cluster(brokers: int, timeout: float = 60, prefix: Sequence[str] = ()) -> Iterator[MockCluster]:
+    """Start the helper (``prefix``: e.g. a lab namespace's exec prefix); stop it (close stdin,
+    then kill by pid) afterwards."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.mock_cluster", str(brokers)],
+        [*prefix, sys.executable, "-m", "tests.support.mock_cluster", str(brokers)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
     )
     try:

@@ -13,7 +13,7 @@ import socket
 import socketserver
 import struct
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from listencheck.protocol.wire import Reader, Writer
@@ -111,6 +111,79 @@ def _length(n: int, flexible: bool, string: bool = False) -> bytes:
     return struct.pack(">h" if string else ">i", n)
 
 
+ConfigValues = Mapping[str, str | None]
+INVALID_REQUEST = 42
+STATIC, DEFAULT = 4, 5  # DescribeConfigs config_source: STATIC_BROKER_CONFIG, DEFAULT_CONFIG
+# What Apache Kafka answers for listener keys left unset (their documented defaults).
+KAFKA_DEFAULTS: dict[str, str | None] = {
+    "listeners": "PLAINTEXT://:9092",
+    "advertised.listeners": None,
+    "listener.security.protocol.map":
+        "SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT",
+    "inter.broker.listener.name": None,
+    "security.inter.broker.protocol": "PLAINTEXT",
+    "controller.listener.names": None,
+    "process.roles": "",
+}
+
+
+def describe_configs_request(version: int, body: bytes) -> list[tuple[int, str, list[str] | None]]:
+    """(resource type, name, keys or None for all) of a DescribeConfigs request v1-v4."""
+    flexible = version >= 4
+    r = Reader(body)
+    resources = []
+    count = r.compact_array_length() if flexible else r.array_length()
+    for _ in range(count):
+        resource_type = r.int8()
+        name = (r.compact_string() if flexible else r.string())
+        n = r.compact_array_length() if flexible else r.array_length()
+        keys = None if n < 0 else [r.compact_string() if flexible else r.string() for _ in range(n)]
+        if flexible:
+            r.skip_tagged_fields()
+        resources.append((resource_type, name, keys))
+    return resources
+
+
+def describe_configs_response(
+    version: int, results: Sequence[tuple[int, str | None, int, str, Sequence[tuple[str, str | None, int]]]]
+) -> bytes:
+    """DescribeConfigsResponse v1-v4 (apache/kafka DescribeConfigsResponse.json; flexible from v4):
+    (error code, error message, resource type, resource name, [(name, value, config source)])."""
+    flexible = version >= 4
+
+    def string(w: Writer, value: str | None) -> None:
+        w.compact_nullable_string(value) if flexible else w.nullable_string(value)
+
+    def array(w: Writer, n: int) -> None:
+        w.uvarint(n + 1) if flexible else w.int32(n)
+
+    w = Writer().int32(0)  # throttle_time_ms
+    array(w, len(results))
+    for error_code, message, resource_type, name, configs in results:
+        w.int16(error_code)
+        string(w, message)
+        w.int8(resource_type)
+        string(w, name)
+        array(w, len(configs))
+        for key, value, source in configs:
+            string(w, key)
+            string(w, value)
+            w.boolean(True)  # read_only: static broker configuration
+            w.int8(source)
+            w.boolean(False)  # is_sensitive
+            array(w, 0)  # synonyms
+            if version >= 3:
+                w.int8(2)  # config_type: STRING
+                string(w, None)  # documentation
+            if flexible:
+                w.empty_tagged_fields()
+        if flexible:
+            w.empty_tagged_fields()
+    if flexible:
+        w.empty_tagged_fields()
+    return w.build()
+
+
 @dataclass
 class Request:
     api_key: int
@@ -134,6 +207,11 @@ class ScriptedKafka:
     apis: Sequence[tuple[int, int, int]] = DEFAULT_APIS
     responder: Responder | None = None
     host: str = "127.0.0.1"
+    # DescribeConfigs for the BROKER resource, as Apache Kafka answers it: only for node_id,
+    # only the keys asked; describe_error refuses instead (code, message).
+    node_id: int | None = None
+    broker_config: ConfigValues | None = None
+    describe_error: tuple[int, str] | None = None
     requests: list[Request] = field(default_factory=list)
     _server: socketserver.ThreadingTCPServer | None = None
 
@@ -163,7 +241,29 @@ class ScriptedKafka:
         if request.api_key == 3:
             body = metadata_response(request.version, self.brokers, self.cluster_id, self.controller_id)
             return frame(request.correlation_id, body, flexible=request.version >= 9)
+        if request.api_key == 32 and (self.broker_config is not None or self.describe_error is not None):
+            body = self._describe_configs(request)
+            return frame(request.correlation_id, body, flexible=request.version >= 4)
         return None
+
+    def _describe_configs(self, request: Request) -> bytes:
+        results = []
+        for resource_type, name, keys in describe_configs_request(request.version, request.body):
+            if self.describe_error is not None:
+                results.append((*self.describe_error, resource_type, name, []))
+            elif name != str(self.node_id):
+                message = (f"Unexpected broker id, expected {self.node_id} or empty string, "
+                           f"but received {name}")
+                results.append((INVALID_REQUEST, message, resource_type, name, []))
+            else:
+                config = {k: (v, STATIC) for k, v in (self.broker_config or {}).items()}
+                for key in ("node.id", "broker.id"):
+                    config.setdefault(key, (str(self.node_id), STATIC))
+                for key, value in KAFKA_DEFAULTS.items():
+                    config.setdefault(key, (value, DEFAULT))
+                wanted = [k for k in (keys if keys is not None else list(config)) if k in config]
+                results.append((0, None, resource_type, name, [(k, *config[k]) for k in wanted]))
+        return describe_configs_response(request.version, results)
 
     def __enter__(self) -> ScriptedKafka:
         script = self
