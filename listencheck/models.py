@@ -223,6 +223,21 @@ class KafkaDetail:
     preview: str | None = None  # first bytes of a non-Kafka answer, escaped
 
 
+class SaslOutcome(StrEnum):
+    """How SASL authentication ended. Part of the JSON contract (``sasl.detail.outcome``)."""
+
+    NOT_RUN = "not_run"
+    AUTHENTICATED = "authenticated"
+    WRONG_PASSWORD = "wrong_password"
+    UNKNOWN_USER = "unknown_user"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    SERVER_SIGNATURE_INVALID = "server_signature_invalid"
+    MECHANISM_UNSUPPORTED = "mechanism_unsupported"
+    NOT_SASL = "not_sasl"
+    NOT_CHECKED = "not_checked"
+    ERROR = "error"
+
+
 @dataclass(frozen=True)
 class SaslDetail:
     """SaslHandshake and SaslAuthenticate with the client's mechanism and credentials."""
@@ -233,8 +248,7 @@ class SaslDetail:
     mechanisms_source: str | None = None  # handshake | probed
     handshake_error: str | None = None
     authenticated: bool = False
-    outcome: str = "not_run"  # authenticated | wrong_password | unknown_user | invalid_credentials |
-    # server_signature_invalid | mechanism_unsupported | not_sasl | not_checked | error
+    outcome: SaslOutcome = SaslOutcome.NOT_RUN
     broker_message: str | None = None  # the broker's own error message or SCRAM server error
     scram_iterations: int | None = None
 
@@ -531,6 +545,7 @@ class Vantage:
     name: str
     hostname: str
     addresses: tuple[str, ...]
+    proxy_variables: tuple[str, ...] = ()  # HTTP(S)_PROXY / ALL_PROXY set here: names only, never values
 
 
 class Severity(StrEnum):

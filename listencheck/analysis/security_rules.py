@@ -21,6 +21,7 @@ from listencheck.models import (
     JsonValue,
     ListenerDetail,
     SaslDetail,
+    SaslOutcome,
     Severity,
     StageResult,
     Subject,
@@ -33,8 +34,8 @@ from listencheck.tls.hostnames import match_name
 ERR, WARN, NOTE = Severity.ERROR, Severity.WARNING, Severity.INFO
 EXPIRY_WARNING_DAYS = 30
 _TIME_ERRORS = (9, 10)  # X509_V_ERR_CERT_NOT_YET_VALID, X509_V_ERR_CERT_HAS_EXPIRED
-_AUTH_OUTCOMES = ("unknown_user", "wrong_password", "invalid_credentials", "server_signature_invalid",
-                  "error", "not_sasl")
+_AUTH_OUTCOMES = (SaslOutcome.UNKNOWN_USER, SaslOutcome.WRONG_PASSWORD, SaslOutcome.INVALID_CREDENTIALS,
+                  SaslOutcome.SERVER_SIGNATURE_INVALID, SaslOutcome.ERROR, SaslOutcome.NOT_SASL)
 
 
 @dataclass(frozen=True)
@@ -398,7 +399,7 @@ def _sasl(
         "outcome": d.outcome, "broker_message": d.broker_message,
         "message": message,
     }
-    if d.outcome == "not_checked":
+    if d.outcome is SaslOutcome.NOT_CHECKED:
         yield ctx.finding(
             FindingCode.SASL_NOT_CHECKED, NOTE, where.subject,
             f"{where.who} enables {d.mechanism}; listencheck does not authenticate with it, so it "
@@ -406,7 +407,7 @@ def _sasl(
             "Read the client library result below: it authenticates with your settings.",
             evidence,
         )
-    elif d.outcome == "mechanism_unsupported":
+    elif d.outcome is SaslOutcome.MECHANISM_UNSUPPORTED:
         enabled = ", ".join(d.enabled_mechanisms) or "unknown"
         how = ("asked one mechanism at a time" if d.mechanisms_source == "probed"
                else "its SaslHandshake answer")

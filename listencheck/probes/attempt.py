@@ -25,6 +25,7 @@ from listencheck.models import (
     MetadataDetail,
     Reason,
     SaslDetail,
+    SaslOutcome,
     StageResult,
     StageStatus,
     TcpDetail,
@@ -43,7 +44,7 @@ T = TypeVar("T")
 SILENT_CONFIRM_S = 0.5  # confirming probe of a listener that stayed silent (see _confirm)
 _MISMATCH_TLS_FAILURES = ("not_tls", "timeout", "closed")
 _MISMATCH_KAFKA_ANSWERS = ("tls", "closed", "silent")
-_MISMATCH_SASL_OUTCOMES = ("not_sasl", "mechanism_unsupported", "error")
+_MISMATCH_SASL_OUTCOMES = (SaslOutcome.NOT_SASL, SaslOutcome.MECHANISM_UNSUPPORTED, SaslOutcome.ERROR)
 
 
 @dataclass(frozen=True)
