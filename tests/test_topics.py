@@ -205,7 +205,8 @@ def test_healthy_mock_cluster_with_topics_gains_no_finding() -> None:
         run = check_json(cluster.bootstrap, "--topic", "orders", "--topic", "payments")
     assert run.code == 0
     # The mock's brokers advertise 127.0.0.1 (info); payments has two replicas of three brokers (info).
-    assert run.codes() <= {"ADVERTISED_LOOPBACK", "HEALTH_REPLICATION_FACTOR_TWO"}
+    # (and the mock does not answer DescribeConfigs for its brokers' own configuration: a note)
+    assert run.codes() <= {"ADVERTISED_LOOPBACK", "HEALTH_REPLICATION_FACTOR_TWO", "CONFIG_NOT_READABLE"}
     assert {f["severity"] for f in run.findings()} == {"info"}
     detail = run.report["bootstraps"][0]["topics"]["detail"]
     assert [t["leaders_unusable"] for t in detail["topics"]] == [0, 0]
