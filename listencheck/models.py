@@ -562,6 +562,7 @@ class Vantage:
     name: str
     hostname: str
     addresses: tuple[str, ...]
+    proxy_variables: tuple[str, ...] = ()  # HTTP(S)_PROXY / ALL_PROXY set here: names only, never values
 
 
 class Severity(StrEnum):
