@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING, Generic, Never, TypeVar
 
 from listencheck.address import Classification, Endpoint
@@ -195,6 +195,29 @@ class NameMatch:
     note: str | None = None  # trailing_dot | wildcard_depth | ip_not_in_sans | dns_only_ip | not_listed
 
 
+class TlsFailure(StrEnum):
+    """How a TLS handshake failed. Part of the JSON contract (``tls.detail.failure``)."""
+
+    NOT_TLS = "not_tls"  # the peer answered, but not in TLS
+    TIMEOUT = "timeout"
+    CLOSED = "closed"
+    ALERT = "alert"  # the peer sent a TLS alert
+    VERIFY = "verify"  # the certificate chain does not verify
+    HOSTNAME = "hostname"  # the certificate does not name the host
+    REJECTED = "rejected"  # the broker closed the connection after the handshake (mTLS)
+
+
+class VerifyCode(IntEnum):
+    """The OpenSSL X509_V_ERR_* codes the rules tell apart (others stay plain numbers)."""
+
+    CERT_NOT_YET_VALID = 9
+    CERT_HAS_EXPIRED = 10
+    DEPTH_ZERO_SELF_SIGNED_CERT = 18
+    SELF_SIGNED_CERT_IN_CHAIN = 19
+    UNABLE_TO_GET_ISSUER_CERT_LOCALLY = 20
+    UNABLE_TO_VERIFY_LEAF_SIGNATURE = 21
+
+
 @dataclass(frozen=True)
 class TlsDetail:
     """A TLS handshake with the client's settings, and the certificate the broker showed."""
@@ -210,7 +233,7 @@ class TlsDetail:
     name_match: NameMatch | None = None
     certificate: CertificateInfo | None = None
     client_certificate: bool = False  # a client certificate was configured (mTLS)
-    failure: str | None = None  # not_tls | timeout | closed | alert | verify | hostname | rejected
+    failure: TlsFailure | None = None
     alert: str | None = None  # the TLS alert or error the peer caused, as OpenSSL names it
 
 
