@@ -359,6 +359,23 @@ def explain(code: str | None) -> None:
         click.echo(f"See: {ref}")
 
 
+def _with_diffs(report: Report) -> Report:
+    """Each fix with the unified diff of the --broker-config file its broker's configuration
+    came from (read again here: the analysis does no I/O)."""
+    paths = {path for fix in report.fixes if (path := fix.config_path) is not None}
+    if not paths:
+        return report
+    from listencheck.fixes.cluster import with_diffs
+
+    texts = {}
+    for path in paths:
+        try:
+            texts[path] = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # read moments ago; gone now: the fix simply has no diff
+    return replace(report, fixes=with_diffs(report.fixes, texts))
+
+
 def _run_and_print(options: CheckOptions, targets: tuple[Output, ...], no_color: bool, quiet: bool,
                    verbose: bool, secrets: tuple[str, ...], exit_: bool = True, wait: float = 0,
                    wait_passes: int = 1, worker: ClientWorker | None = None, platform: str = "auto") -> int:
@@ -382,6 +399,7 @@ def _run_and_print(options: CheckOptions, targets: tuple[Output, ...], no_color:
         with live_status(sys.stderr if live else None) as observer:
             result = run_check(options, worker, observer)
         report = build_report(_stopped(result), platform)
+    report = _with_diffs(report)
     _write_outputs(report, targets, no_color, quiet, verbose, redact)
     if report.result.interrupted:
         click.echo(f"listencheck: interrupted ({report.result.stopped_by}); the report is partial",
