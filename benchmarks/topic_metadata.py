@@ -6,7 +6,8 @@ Builds a Metadata v12 (flexible) and v8 (classic) answer listing PARTITIONS
 partitions over TOPICS topics on 30 brokers with replication factor 3 (one
 broker's partitions answered with LISTENER_NOT_FOUND, leader missing), then
 decodes it with the product's decoder (``listencheck.protocol.topics``) under
-its limits and runs the cluster analysis over the result, each run in a fresh
+its limits and runs the cluster analysis (partition cost per broker, the health rules) over
+the result, each run in a fresh
 process (peak: VmHWM; growth: the peak minus the peak before decoding). Prints median and range.
 """
 
@@ -43,6 +44,9 @@ from listencheck.models import TopicsDetail
 detail = TopicsDetail({version}, (), answer.brokers, answer.topics, answer.topic_count,
                       answer.partition_count, answer.truncated)
 cost = partition_cost(detail, frozenset())
+from listencheck.analysis.health_rules import topic_health
+from listencheck.models import Subject
+health = list(topic_health(detail, Subject.of_bootstrap("bench:9092")))
 analysed = time.perf_counter()
 peak = hwm()
 print(json.dumps({{"decode_ms": (decoded - start) * 1000, "analysis_ms": (analysed - decoded) * 1000,

@@ -10,11 +10,19 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from listencheck.analysis.context import BootstrapContext
+from listencheck.analysis.context import BootstrapContext, new_finding
 from listencheck.codes import FindingCode
-from listencheck.models import Finding, JsonValue, PartitionMetadata, Severity, TopicMetadata, TopicsDetail
+from listencheck.models import (
+    Finding,
+    JsonValue,
+    PartitionMetadata,
+    Severity,
+    Subject,
+    TopicMetadata,
+    TopicsDetail,
+)
 
 ERR, WARN, NOTE = Severity.ERROR, Severity.WARNING, Severity.INFO
 
@@ -53,43 +61,103 @@ class TopicSet:
 
 def health_findings(ctx: BootstrapContext) -> Iterator[Finding]:
     detail = ctx.bootstrap.topics.detail
-    if detail is None or not detail.topics:
+    if detail is not None:
+        yield from topic_health(detail, ctx.whole())
+
+
+def topic_health(detail: TopicsDetail, subject: Subject) -> Iterator[Finding]:
+    """Every health finding of one topic-metadata answer, about ``subject`` (its bootstrap)."""
+    if not detail.topics:
         return
+    scan = _Scan.of(detail)
     for rule in (_offline, _below_min_insync, _under_replicated, _replication_factor, _min_insync_equals_rf,
                  _sizing, _leadership):
-        yield from rule(ctx, detail)
+        yield from rule(subject, scan)
 
 
-def _partitions(detail: TopicsDetail) -> Iterator[tuple[TopicMetadata, PartitionMetadata]]:
-    for topic in detail.topics:
-        if topic.error_code:
-            continue
-        for p in topic.partitions:
-            if p.error_code != LISTENER_NOT_FOUND:
-                yield topic, p
+@dataclass
+class _Scan:
+    """One pass over every partition, collecting what the rules need (a 200,000-partition answer
+    is read once, and equal replica lists, which share one tuple, are counted once)."""
+
+    detail: TopicsDetail
+    rf: dict[str, int] = field(default_factory=dict)  # topic (without error) -> replication factor
+    offline: list[tuple[str, PartitionMetadata]] = field(default_factory=list)
+    lagging: list[tuple[str, PartitionMetadata]] = field(default_factory=list)  # ISR < replicas
+    below_min: list[tuple[str, PartitionMetadata]] = field(default_factory=list)  # ISR < min.insync
+    replica_sets: Counter[tuple[int, ...]] = field(default_factory=Counter)  # of every partition
+    led_sets: Counter[tuple[int, ...]] = field(default_factory=Counter)  # of partitions with a leader
+    led: Counter[int] = field(default_factory=Counter)  # partitions per leader
+
+    @classmethod
+    def of(cls, detail: TopicsDetail) -> _Scan:
+        scan = cls(detail)
+        leaders: list[int] = []
+        for topic in detail.topics:
+            if topic.error_code:
+                continue
+            min_isr = detail.min_insync_replicas.get(topic.name, 0)
+            rf = 0
+            for p in topic.partitions:
+                if p.error_code == LISTENER_NOT_FOUND:
+                    continue
+                replicas = p.replicas
+                rf = max(rf, len(replicas))
+                scan.replica_sets[replicas] += 1
+                if p.leader_id == NO_LEADER:
+                    scan.offline.append((topic.name, p))
+                    continue
+                leaders.append(p.leader_id)
+                scan.led_sets[replicas] += 1
+                if len(p.isr) < len(replicas):
+                    scan.lagging.append((topic.name, p))
+                if len(p.isr) < min_isr:
+                    scan.below_min.append((topic.name, p))
+            scan.rf[topic.name] = rf
+        scan.led.update(leaders)
+        return scan
+
+    @property
+    def hosted(self) -> Counter[int]:
+        """Partition replicas per broker."""
+        out: Counter[int] = Counter()
+        for replicas, n in self.replica_sets.items():
+            for broker in replicas:
+                out[broker] += n
+        return out
+
+    @property
+    def preferred(self) -> Counter[int]:
+        """Partitions with a leader, per preferred leader (first replica)."""
+        out: Counter[int] = Counter()
+        for replicas, n in self.led_sets.items():
+            if replicas:
+                out[replicas[0]] += n
+        return out
+
+    def topics(self, keep: Callable[[TopicMetadata, int], bool]) -> TopicSet:
+        """Topics (without error) for which ``keep(topic, replication factor)`` holds."""
+        rf = self.rf
+        return TopicSet.of(t.name for t in self.detail.topics if t.name in rf and keep(t, rf[t.name]))
 
 
 def _internal(topic: TopicMetadata) -> bool:
     return topic.is_internal or topic.name in INTERNAL_TOPICS
 
 
-def _topics(detail: TopicsDetail, keep: Callable[[TopicMetadata], bool]) -> TopicSet:
-    return TopicSet.of(t.name for t in detail.topics if not t.error_code and keep(t))
-
-
-def _finding(ctx: BootstrapContext, code: FindingCode, severity: Severity, message: str, fix: str,
+def _finding(subject: Subject, code: FindingCode, severity: Severity, message: str, fix: str,
              evidence: dict[str, JsonValue]) -> Finding:
-    return ctx.finding(code, severity, ctx.whole(), message, fix, evidence)
+    return new_finding(code, severity, subject, message, fix, evidence)
 
 
-def _offline(ctx: BootstrapContext, detail: TopicsDetail) -> Iterator[Finding]:
-    offline = [(t, p) for t, p in _partitions(detail) if p.leader_id == NO_LEADER]
+def _offline(subject: Subject, scan: _Scan) -> Iterator[Finding]:
+    offline = scan.offline
     if not offline:
         return
-    topics = TopicSet.of(t.name for t, _ in offline)
+    topics = TopicSet.of(t for t, _ in offline)
     holders = sorted({r for _, p in offline for r in p.replicas})
     yield _finding(
-        ctx, FindingCode.HEALTH_OFFLINE_PARTITIONS, ERR,
+        subject, FindingCode.HEALTH_OFFLINE_PARTITIONS, ERR,
         f"{len(offline)} partition(s) of {topics.total} topic(s) have no leader ({topics}): producing to and "
         "consuming from them fails (LEADER_NOT_AVAILABLE) until a replica becomes leader.",
         f"Bring back the brokers that hold their replicas ({', '.join(map(str, holders)) or 'none listed'}). "
@@ -100,16 +168,15 @@ def _offline(ctx: BootstrapContext, detail: TopicsDetail) -> Iterator[Finding]:
     )
 
 
-def _under_replicated(ctx: BootstrapContext, detail: TopicsDetail) -> Iterator[Finding]:
-    lagging = [(t, p) for t, p in _partitions(detail)
-               if p.leader_id != NO_LEADER and len(p.isr) < len(p.replicas)]
+def _under_replicated(subject: Subject, scan: _Scan) -> Iterator[Finding]:
+    lagging = scan.lagging
     if not lagging:
         return
-    topics = TopicSet.of(t.name for t, _ in lagging)
+    topics = TopicSet.of(t for t, _ in lagging)
     missing: Counter[int] = Counter(r for _, p in lagging for r in set(p.replicas) - set(p.isr))
     who = ", ".join(f"broker {b} ({n} partition(s))" for b, n in sorted(missing.items()))
     yield _finding(
-        ctx, FindingCode.HEALTH_UNDER_REPLICATED, WARN,
+        subject, FindingCode.HEALTH_UNDER_REPLICATED, WARN,
         f"{len(lagging)} partition(s) of {topics.total} topic(s) have fewer in-sync replicas than replicas "
         f"({topics}); out of sync: {who}. One more failure can make them unavailable or lose writes.",
         "Check the brokers missing from the ISR: running, disk full or slow, network between brokers, long "
@@ -120,15 +187,13 @@ def _under_replicated(ctx: BootstrapContext, detail: TopicsDetail) -> Iterator[F
     )
 
 
-def _below_min_insync(ctx: BootstrapContext, detail: TopicsDetail) -> Iterator[Finding]:
-    short = [(t, p) for t, p in _partitions(detail)
-             if t.name in detail.min_insync_replicas and p.leader_id != NO_LEADER
-             and len(p.isr) < detail.min_insync_replicas[t.name]]
+def _below_min_insync(subject: Subject, scan: _Scan) -> Iterator[Finding]:
+    short, detail = scan.below_min, scan.detail
     if not short:
         return
-    topics = TopicSet.of(t.name for t, _ in short)
+    topics = TopicSet.of(t for t, _ in short)
     yield _finding(
-        ctx, FindingCode.HEALTH_BELOW_MIN_INSYNC, ERR,
+        subject, FindingCode.HEALTH_BELOW_MIN_INSYNC, ERR,
         f"{len(short)} partition(s) of {topics.total} topic(s) have fewer in-sync replicas than their "
         f"min.insync.replicas ({topics}): producers with acks=all fail on them now (NOT_ENOUGH_REPLICAS); "
         "acks=1 producers and consumers still work.",
@@ -147,23 +212,24 @@ _REASSIGN = ("Raise the replication factor with kafka-reassign-partitions --boot
              '"replicas":[1,2,3]}]})')
 
 
-def _replication_factor(ctx: BootstrapContext, detail: TopicsDetail) -> Iterator[Finding]:
+def _replication_factor(subject: Subject, scan: _Scan) -> Iterator[Finding]:
+    detail = scan.detail
     if len(detail.brokers) < 2:
         return  # one broker: nothing to replicate to
-    single = _topics(detail, lambda t: t.replication_factor == 1 and not _internal(t))
+    single = scan.topics(lambda t, rf: rf == 1 and not _internal(t))
     if single:
         yield _finding(
-            ctx, FindingCode.HEALTH_REPLICATION_FACTOR_ONE, WARN,
+            subject, FindingCode.HEALTH_REPLICATION_FACTOR_ONE, WARN,
             f"{single.total} topic(s) have one replica on a cluster of {len(detail.brokers)} brokers "
             f"({single}): when the broker holding a partition stops, that partition is unavailable, "
             "and a lost disk loses its data.",
             f"{_REASSIGN}, and set default.replication.factor=3 (with min.insync.replicas=2) for new topics.",
             {**single.evidence(), "brokers": len(detail.brokers)},
         )
-    internal = _topics(detail, lambda t: t.replication_factor == 1 and _internal(t))
+    internal = scan.topics(lambda t, rf: rf == 1 and _internal(t))
     if internal:
         yield _finding(
-            ctx, FindingCode.HEALTH_INTERNAL_TOPIC_UNREPLICATED, WARN,
+            subject, FindingCode.HEALTH_INTERNAL_TOPIC_UNREPLICATED, WARN,
             f"The internal topic(s) {internal} have one replica on a cluster of {len(detail.brokers)} "
             "brokers: when that broker stops, consumer groups cannot commit or fetch offsets "
             "(__consumer_offsets) and transactions stall (__transaction_state). Typical of a "
@@ -173,11 +239,11 @@ def _replication_factor(ctx: BootstrapContext, detail: TopicsDetail) -> Iterator
             "so the existing topic needs the reassignment.",
             {**internal.evidence(), "brokers": len(detail.brokers)},
         )
-    two = _topics(detail, lambda t: t.replication_factor == 2 and not _internal(t)
-                  and detail.min_insync_replicas.get(t.name, 1) < 2)
+    two = scan.topics(lambda t, rf: rf == 2 and not _internal(t)
+                      and detail.min_insync_replicas.get(t.name, 1) < 2)
     if two and len(detail.brokers) >= 3:
         yield _finding(
-            ctx, FindingCode.HEALTH_REPLICATION_FACTOR_TWO, NOTE,
+            subject, FindingCode.HEALTH_REPLICATION_FACTOR_TWO, NOTE,
             f"{two.total} topic(s) have two replicas ({two}): with one broker down a single copy is left, so "
             "acks=all producers wait on that one replica and one more failure loses writes; with "
             "min.insync.replicas=2 the first broker down would instead block acks=all producers.",
@@ -186,13 +252,13 @@ def _replication_factor(ctx: BootstrapContext, detail: TopicsDetail) -> Iterator
         )
 
 
-def _min_insync_equals_rf(ctx: BootstrapContext, detail: TopicsDetail) -> Iterator[Finding]:
-    tight = _topics(detail, lambda t: t.replication_factor > 0
-                    and detail.min_insync_replicas.get(t.name, 0) >= t.replication_factor)
+def _min_insync_equals_rf(subject: Subject, scan: _Scan) -> Iterator[Finding]:
+    detail = scan.detail
+    tight = scan.topics(lambda t, rf: 0 < rf <= detail.min_insync_replicas.get(t.name, 0))
     if not tight:
         return
     yield _finding(
-        ctx, FindingCode.HEALTH_MIN_INSYNC_BLOCKS_PRODUCERS, WARN,
+        subject, FindingCode.HEALTH_MIN_INSYNC_BLOCKS_PRODUCERS, WARN,
         f"{tight.total} topic(s) have min.insync.replicas equal to (or above) their replication factor "
         f"({tight}): as soon as one replica falls out of sync (a broker restart is enough), producers with "
         "acks=all get NOT_ENOUGH_REPLICAS.",
@@ -200,21 +266,18 @@ def _min_insync_equals_rf(ctx: BootstrapContext, detail: TopicsDetail) -> Iterat
         "kafka-configs --bootstrap-server HOST:PORT --alter --entity-type topics --entity-name TOPIC "
         "--add-config min.insync.replicas=N, or raise the replication factor.",
         {**tight.evidence(),
-         "settings": {t: {"replication_factor": _rf(detail, t),
+         "settings": {t: {"replication_factor": scan.rf[t],
                           "min_insync_replicas": detail.min_insync_replicas[t]} for t in tight.names}},
     )
 
 
-def _rf(detail: TopicsDetail, name: str) -> int:
-    return next(t.replication_factor for t in detail.topics if t.name == name)
-
-
-def _sizing(ctx: BootstrapContext, detail: TopicsDetail) -> Iterator[Finding]:
-    big = _topics(detail, lambda t: t.partition_count > TOPIC_PARTITIONS_HIGH)
+def _sizing(subject: Subject, scan: _Scan) -> Iterator[Finding]:
+    detail = scan.detail
+    big = scan.topics(lambda t, rf: t.partition_count > TOPIC_PARTITIONS_HIGH)
     if big:
         counts = {t.name: t.partition_count for t in detail.topics if t.name in big.names}
         yield _finding(
-            ctx, FindingCode.HEALTH_TOPIC_PARTITIONS_HIGH, WARN,
+            subject, FindingCode.HEALTH_TOPIC_PARTITIONS_HIGH, WARN,
             f"{big.total} topic(s) have more than {TOPIC_PARTITIONS_HIGH} partitions ({big}): far beyond "
             "what throughput needs (8-16 partitions are common, 120-200 for the biggest topics), at "
             "the cost of memory, open files, slower failover and rebalances.",
@@ -223,11 +286,10 @@ def _sizing(ctx: BootstrapContext, detail: TopicsDetail) -> Iterator[Finding]:
             "new topic with fewer partitions when the count is far too high.",
             {**big.evidence(), "partition_counts": dict(counts), "threshold": TOPIC_PARTITIONS_HIGH},
         )
-    hosted: Counter[int] = Counter(r for _, p in _partitions(detail) for r in p.replicas)
-    heavy = {b: n for b, n in sorted(hosted.items()) if n > BROKER_REPLICAS_HIGH}
+    heavy = {b: n for b, n in sorted(scan.hosted.items()) if n > BROKER_REPLICAS_HIGH}
     if heavy:
         yield _finding(
-            ctx, FindingCode.HEALTH_BROKER_PARTITIONS_HIGH, WARN,
+            subject, FindingCode.HEALTH_BROKER_PARTITIONS_HIGH, WARN,
             f"{len(heavy)} broker(s) host more than {BROKER_REPLICAS_HIGH} partition replicas "
             f"({', '.join(f'broker {b}: {n}' for b, n in heavy.items())})"
             f"{' (a lower bound: the topic list was cut at the limit)' if detail.truncated else ''}: "
@@ -239,7 +301,7 @@ def _sizing(ctx: BootstrapContext, detail: TopicsDetail) -> Iterator[Finding]:
         )
     if detail.partition_count > CLUSTER_PARTITIONS_HIGH:
         yield _finding(
-            ctx, FindingCode.HEALTH_CLUSTER_PARTITIONS_HIGH, WARN,
+            subject, FindingCode.HEALTH_CLUSTER_PARTITIONS_HIGH, WARN,
             f"The cluster has {detail.partition_count} partitions, more than the {CLUSTER_PARTITIONS_HIGH} "
             "a cluster is commonly sized for.",
             "Split the workload across clusters, or reduce partition counts and delete unused topics.",
@@ -248,9 +310,8 @@ def _sizing(ctx: BootstrapContext, detail: TopicsDetail) -> Iterator[Finding]:
         )
 
 
-def _leadership(ctx: BootstrapContext, detail: TopicsDetail) -> Iterator[Finding]:
-    brokers = len(detail.brokers)
-    led = Counter(p.leader_id for _, p in _partitions(detail) if p.leader_id != NO_LEADER)
+def _leadership(subject: Subject, scan: _Scan) -> Iterator[Finding]:
+    brokers, led = len(scan.detail.brokers), scan.led
     total = sum(led.values())
     if brokers < 2 or total < MIN_LED_PARTITIONS:
         return
@@ -258,9 +319,7 @@ def _leadership(ctx: BootstrapContext, detail: TopicsDetail) -> Iterator[Finding
     share = count / total
     if share <= max(0.5, 1.5 / brokers):
         return
-    preferred = Counter(p.replicas[0] for _, p in _partitions(detail)
-                        if p.replicas and p.leader_id != NO_LEADER)
-    preferred_share = preferred.get(leader, 0) / total
+    preferred_share = scan.preferred.get(leader, 0) / total
     fix = ("Run a preferred leader election (kafka-leader-election --bootstrap-server HOST:PORT "
            "--election-type PREFERRED --all-topic-partitions): the preferred leaders are spread, leadership "
            "stayed where failovers moved it." if preferred_share <= max(0.5, 1.5 / brokers) else
@@ -268,7 +327,7 @@ def _leadership(ctx: BootstrapContext, detail: TopicsDetail) -> Iterator[Finding
            "replica of each is spread across brokers (kafka-reassign-partitions), then run a preferred "
            "leader election.")
     yield _finding(
-        ctx, FindingCode.HEALTH_LEADERSHIP_SKEWED, WARN,
+        subject, FindingCode.HEALTH_LEADERSHIP_SKEWED, WARN,
         f"Broker {leader} leads {count} of {total} partitions ({share:.0%}) on a cluster of {brokers} "
         "brokers: it carries most produce and fetch traffic, and its failure moves most leaders at once.",
         fix,
