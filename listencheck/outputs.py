@@ -3,7 +3,8 @@
 One run, several renderings (text for the log, JUnit for the CI's test view,
 JSON for an artefact), so the gate and the explanation cannot disagree. A file
 is written whole or not at all (a temporary file renamed over it), so a
-cancelled run never leaves a truncated document behind.
+cancelled run never leaves a truncated document behind; a device, FIFO or
+symlink (``--output text=/dev/stderr``) is written through, never replaced.
 """
 
 from __future__ import annotations
@@ -88,6 +89,10 @@ def write_file(path: Path, text: str) -> None:
 
     Raises UsageError naming the file when it cannot be written.
     """
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        # /dev/stderr, a FIFO, a symlink someone else owns: write through it, never replace it.
+        _write_in_place(path, text)
+        return
     directory = path.parent if str(path.parent) else Path(".")
     try:
         fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)

@@ -124,6 +124,7 @@ def test_entrypoint_is_the_console_script_in_exec_form() -> None:
 def test_dependencies_come_only_from_pinned_wheels() -> None:
     build = " ".join(i.value for i in DOCKERFILE[1] if i.keyword == "RUN")
     assert "--only-binary=:all:" in build and "--no-deps" in build and "-r requirements.txt" in build
+    assert "--require-hashes" in build
     final = " ".join(i.value for i in FINAL if i.keyword == "RUN")
     assert "--no-index" in final and "--no-deps" in final and "--no-cache-dir" in final
     assert "pip uninstall --yes pip setuptools wheel" in final
@@ -143,17 +144,44 @@ def test_copied_paths_exist_in_the_build_context() -> None:
                 assert (ROOT / source).exists(), source
 
 
-REQUIREMENTS = {
-    canonicalize_name(line.split("==")[0]): line.split("==")[1]
-    for line in (DOCKER / "requirements.txt").read_text().splitlines()
-    if line.strip() and not line.startswith("#")
-}
+REQUIREMENTS_TEXT = (DOCKER / "requirements.txt").read_text()
+# One entry per requirement, its continued --hash lines joined: "name==version --hash=... ...".
+ENTRIES = [e for e in re.sub(r"\\\n\s*", " ", REQUIREMENTS_TEXT).splitlines()
+           if e.strip() and not e.startswith("#")]
+REQUIREMENTS = {canonicalize_name(e.split()[0].split("==")[0]): e.split()[0].split("==")[1]
+                for e in ENTRIES}
 
 
-def test_requirements_are_exact_pins() -> None:
-    for line in (DOCKER / "requirements.txt").read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            assert re.match(r"^[A-Za-z0-9_.-]+==[0-9][A-Za-z0-9.]*$", line), line
+def test_requirements_are_exact_pins_with_hashes() -> None:
+    assert ENTRIES
+    for entry in ENTRIES:
+        pin, *hashes = entry.split()
+        assert re.match(r"^[A-Za-z0-9_.-]+==[0-9][A-Za-z0-9.]*$", pin), pin
+        assert hashes and all(re.match(r"^--hash=sha256:[0-9a-f]{64}$", h) for h in hashes), entry
+
+
+def test_pins_are_what_the_tests_run_with() -> None:
+    # The file says so: .ci/run installs these pins before the test extra, docker/lock.py
+    # writes them from the environment. A drift is a failure, not a note.
+    installed = {name: metadata.version(name) for name in REQUIREMENTS}
+    assert installed == REQUIREMENTS, "docker/requirements.txt is stale: python3 docker/lock.py"
+    ci_run = (ROOT / ".ci" / "run").read_text()
+    assert ci_run.index("--require-hashes -r docker/requirements.txt") < ci_run.index("-e '.[test]'")
+
+
+def test_build_context_is_only_what_the_image_needs() -> None:
+    ignore = [line for line in (ROOT / ".dockerignore").read_text().splitlines()
+              if line.strip() and not line.startswith("#")]
+    assert ignore[0] == "*"  # an allow-list: .git, tests, examples... never reach the daemon
+    allowed = {line[1:].rstrip("/") for line in ignore if line.startswith("!")}
+    copied = {source for stage in DOCKERFILE[1:] for i in stage if i.keyword == "COPY"
+              for source in i.value.split()[:-1] if not source.startswith("--")}
+    assert copied == allowed, (copied, allowed)
+
+
+def test_syntax_frontend_is_pinned() -> None:
+    first = (DOCKER / "Dockerfile").read_text().splitlines()[0]
+    assert re.match(r"^# syntax=docker/dockerfile:\d+\.\d+\.\d+(@sha256:[0-9a-f]{64})?$", first), first
 
 
 def test_every_runtime_dependency_is_pinned_within_pyproject() -> None:
@@ -285,7 +313,8 @@ def test_manifests_present() -> None:
 @pytest.mark.parametrize("name", ["job.yaml", "daemonset.yaml"])
 def test_pod_security_and_image(name: str) -> None:
     doc = MANIFESTS[name]
-    assert DNS_1123.match(doc["metadata"]["name"]) and doc["metadata"]["namespace"]
+    name = doc["metadata"].get("name") or doc["metadata"]["generateName"].rstrip("-")
+    assert DNS_1123.match(name) and doc["metadata"]["namespace"]
     labels = doc["spec"]["template"]["metadata"]["labels"]
     if "selector" in doc["spec"]:
         assert doc["spec"]["selector"]["matchLabels"].items() <= labels.items()
@@ -316,6 +345,50 @@ def test_job_is_a_single_verdict() -> None:
     assert doc["spec"]["activeDeadlineSeconds"] > params["wait"] + 4 * params["timeout"] + 2
 
 
+def test_job_can_be_run_again() -> None:
+    # A fixed name with ttlSecondsAfterFinished made a second `kubectl apply` "unchanged" or
+    # "field is immutable": every run creates a Job of its own.
+    metadata = MANIFESTS["job.yaml"]["metadata"]
+    assert "name" not in metadata and metadata["generateName"] == "listencheck-"
+    script = (DOCKER / "kubernetes" / "run-job.sh").read_text()
+    assert "kubectl" in script and " create -f " in script and " apply " not in script
+
+
+KUBECTL_STUB = """#!/usr/bin/env bash
+# kubectl as seen by run-job.sh: one Job that ends as $STUB_OUTCOME (complete or failed).
+echo "$*" >> "$STUB_LOG"
+for arg in "$@"; do
+  case "$arg" in
+    create) echo job.batch/listencheck-x7k2p; exit 0 ;;
+    logs) echo "listencheck report of the pod"; exit 0 ;;
+    --for=condition=$STUB_OUTCOME) sleep 0.3; exit 0 ;;
+    --for=condition=*) exec sleep 600 ;;  # the condition that never comes
+  esac
+done
+exit 3
+"""
+
+
+@pytest.mark.parametrize("outcome, code", [("complete", 0), ("failed", 1)])
+def test_run_job_returns_on_failure_too(outcome: str, code: int, tmp_path: Path) -> None:
+    # Without a cluster, kubectl is a stub that plays one Job; what is tested is the script's
+    # own logic: it returns as soon as either condition holds, with the verdict as exit status.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    stub = bin_dir / "kubectl"
+    stub.write_text(KUBECTL_STUB)
+    stub.chmod(0o755)
+    log = tmp_path / "kubectl.log"
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "STUB_OUTCOME": outcome, "STUB_LOG": str(log)}
+    run = subprocess.run(["bash", str(DOCKER / "kubernetes" / "run-job.sh")], capture_output=True,
+                         text=True, env=env, timeout=60)  # the other condition would wait 600 s
+    assert run.returncode == code, run.stderr
+    assert "listencheck report of the pod" in run.stdout
+    calls = log.read_text().splitlines()
+    assert calls[0].startswith("-n kafka create -f ") and calls[0].endswith("job.yaml -o name")
+    assert any("logs job.batch/listencheck-x7k2p" in c for c in calls)
+
+
 def test_daemonset_runs_everywhere_and_reports_json() -> None:
     doc = MANIFESTS["daemonset.yaml"]
     pod = _pod(doc)
@@ -337,6 +410,17 @@ def test_daemonset_runs_everywhere_and_reports_json() -> None:
     probe = container["readinessProbe"]["exec"]["command"]
     assert probe[-1] == 'test -e "$READY_FILE"'
     assert container["volumeMounts"] == [{"name": "tmp", "mountPath": "/tmp"}]
+
+
+def test_daemonset_runs_start_clean_and_compare() -> None:
+    # Re-applying an unchanged DaemonSet keeps the old pods and their old logs: the script deletes
+    # (and waits for the pods) before it applies; Ready means finished, compare gives the verdict.
+    script = (DOCKER / "kubernetes" / "run-daemonset.sh").read_text()
+    commands = [line.strip() for line in script.splitlines() if line.strip().startswith("kubectl")]
+    assert "delete" in commands[0] and "--cascade=foreground" in commands[0] and "--wait=true" in commands[0]
+    assert " apply -f " in commands[1]
+    assert script.rstrip().splitlines()[-1].startswith("listencheck compare ")
+    assert subprocess.run(["bash", "-n", str(DOCKER / "kubernetes" / "run-daemonset.sh")]).returncode == 0
 
 
 def test_docker_readme_documents_the_capabilities() -> None:

@@ -64,3 +64,15 @@ def test_settings_from_the_environment(tansu: BrokerFactory, tmp_path: Path) -> 
     help_text = subprocess.run([*LISTENCHECK, "check", "--help"], capture_output=True, text=True).stdout
     for name in ("LISTENCHECK_TIMEOUT", "LISTENCHECK_FORMAT", "LISTENCHECK_OUTPUT", "LISTENCHECK_WAIT"):
         assert name in help_text
+
+
+def test_text_to_stderr_junit_to_stdout(tansu: BrokerFactory) -> None:
+    # The one-run form of the CI examples: the JUnit document on stdout (redirected to a file),
+    # the text report in the log through /dev/stderr, which must be written through, not replaced.
+    broker = tansu.start("127.0.0.1:{port}")
+    run = run_cli(["check", "--format", "junit", "--output", "text=/dev/stderr", "--no-color",
+                   broker.listen])
+    assert run.code == 0
+    parse_junit(run.stdout)
+    assert "PASS: " in run.stderr and broker.listen in run.stderr
+    assert Path("/dev/stderr").is_symlink() or not Path("/dev/stderr").is_file()

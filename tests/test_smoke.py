@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -176,7 +177,7 @@ def test_wait_with_expectations_retries_until_they_are_met(tansu: BrokerFactory)
     assert run.stdout.count("EXPECT_CLUSTER_ID") == 1  # one report, not one per attempt
 
 
-def _interrupt(args: list[str], when: str | float) -> tuple[int, str, str, float, int]:
+def _interrupt(args: list[str], when: str | float | threading.Event) -> tuple[int, str, str, float, int]:
     """Run the CLI in its own process group, press Ctrl-C (SIGINT to the group) at ``when``."""
     proc = subprocess.Popen([*LISTENCHECK, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
@@ -184,6 +185,9 @@ def _interrupt(args: list[str], when: str | float) -> tuple[int, str, str, float
     if isinstance(when, str):
         line = proc.stderr.readline()
         assert when in line, line
+    elif isinstance(when, threading.Event):  # a connection of the attempt: it is under way
+        assert when.wait(30), "the attempt never connected"
+        time.sleep(0.3)
     else:
         time.sleep(when)
     pressed = time.monotonic()
@@ -216,9 +220,15 @@ def test_ctrl_c_between_attempts_exits_130_at_once_with_the_last_report() -> Non
 
 
 def test_ctrl_c_during_an_attempt_stops_the_client_worker_too() -> None:
-    with tcp_server(silent) as port:  # the attempt hangs in the Kafka stage until Ctrl-C
+    accepted = threading.Event()
+
+    def silent_once_seen(sock: socket.socket) -> None:
+        accepted.set()
+        silent(sock)
+
+    with tcp_server(silent_once_seen) as port:  # the attempt hangs in the Kafka stage until Ctrl-C
         code, out, err, took, pgid = _interrupt(
-            ["check", "--format", "json", "--wait", "60", "--timeout", "10", f"127.0.0.1:{port}"], 1.5)
+            ["check", "--format", "json", "--wait", "60", "--timeout", "10", f"127.0.0.1:{port}"], accepted)
     assert code == 130
     assert "Traceback" not in err
     assert took < 5

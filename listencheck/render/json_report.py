@@ -33,7 +33,7 @@ from listencheck.protocol.messages import error_name
 from listencheck.render.lint_report import broker_to_json
 from listencheck.stages import ATTEMPT_RESULTS
 
-SCHEMA_VERSION = "1.14"
+SCHEMA_VERSION = "1.15"
 
 
 def render_json(report: Report) -> str:
@@ -141,6 +141,7 @@ def finding_to_json(finding: Finding) -> dict[str, JsonValue]:
         "evidence": finding.evidence,
         "fix": finding.fix,
         "doc": f"docs/findings.md#{finding.code.lower()}",
+        "explain": f"listencheck explain {finding.code}",
     }
 
 

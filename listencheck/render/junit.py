@@ -247,7 +247,7 @@ def _seconds(ms: int) -> str:
 
 def _finding_text(finding: Finding) -> str:
     return (f"{finding.severity.value} {finding.code}: {finding.message}\n"
-            f"fix: {finding.fix}\nsee: docs/findings.md#{finding.code.lower()}")
+            f"fix: {finding.fix}\nmore: listencheck explain {finding.code}")
 
 
 def _clean(text: str) -> str:
