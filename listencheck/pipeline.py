@@ -9,6 +9,7 @@ run ends on time whatever the network does.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -65,7 +66,7 @@ from listencheck.probes.attempt import (
 from listencheck.probes.budget import stage_within_deadline
 from listencheck.probes.client import client_answer, client_result
 from listencheck.probes.resolve import Resolver, SystemResolver
-from listencheck.probes.worker import ClientWorker
+from listencheck.probes.worker import ClientWorker, running_worker
 from listencheck.progress import Observer, ProgressTracker
 from listencheck.redact import Redactor
 from listencheck.tls.settings import tls_settings
@@ -126,8 +127,8 @@ def run_check(options: CheckOptions, client_worker: ClientWorker | None = None,
     """Blocking entry point: run the whole check under its deadline.
 
     ``client_worker``: the client-library worker, when the caller forked it early
-    (see ``start_client_worker``); otherwise the run starts its own. Either way
-    the run stops it before returning.
+    (``client_worker_for``; the caller's ``with`` stops it); otherwise the run
+    starts its own and stops it before returning.
 
     Ctrl-C: asyncio.run cancels the main task on the first SIGINT; the run then
     returns what it has measured so far, marked ``interrupted`` (a second
@@ -135,11 +136,11 @@ def run_check(options: CheckOptions, client_worker: ClientWorker | None = None,
     """
     results: list[CheckResult] = []
 
-    async def main() -> None:
+    async def main(worker: ClientWorker | None) -> None:
         # Keep the result out of the task's return value: asyncio.run formats the
         # main task's repr when it restores the SIGINT handler, and the repr of a
         # report with hundreds of brokers costs a noticeable fraction of a second.
-        run = _Run(options, client_worker or start_client_worker(options), observer)
+        run = _Run(options, worker, observer)
         try:
             results.append(await run.check())
         except asyncio.CancelledError:
@@ -147,32 +148,22 @@ def run_check(options: CheckOptions, client_worker: ClientWorker | None = None,
             if task is None or task.uncancel() > 0:
                 raise
             results.append(run.result(run.partial(), interrupted=True))
-        finally:
-            run.close()
 
-    try:
-        asyncio.run(main())
-    finally:
-        if client_worker is not None:
-            client_worker.stop()
+    if client_worker is not None:
+        asyncio.run(main(client_worker))
+    else:
+        with client_worker_for(options) as worker:
+            asyncio.run(main(worker))
     return results[0]
 
 
-def start_client_worker(options: CheckOptions) -> ClientWorker | None:
-    """Fork the client-library worker for these options (None when not wanted)."""
+def client_worker_for(options: CheckOptions) -> contextlib.AbstractContextManager[ClientWorker | None]:
+    """The client-library worker for these options, stopped when the ``with`` ends (None when the
+    stage is not wanted)."""
     if not options.client_check:
-        return None
-    return ClientWorker.start([s.servers for s in options.bootstraps], options.config.librdkafka_conf(),
-                              client_timeout(options.timeout, options.run_deadline))
-
-
-async def check(options: CheckOptions, client_worker: ClientWorker | None = None) -> CheckResult:
-    """The whole check, from inside a running event loop."""
-    run = _Run(options, client_worker or start_client_worker(options))
-    try:
-        return await run.check()
-    finally:
-        run.close()
+        return contextlib.nullcontext()
+    return running_worker([s.servers for s in options.bootstraps], options.config.librdkafka_conf(),
+                          client_timeout(options.timeout, options.run_deadline))
 
 
 def connection_limit(wanted: int) -> int:
@@ -228,10 +219,6 @@ class _Run:
         self._unverified: dict[str, ClusterMetadata] = {}
         self.client_worker = client_worker
         self.progress = ProgressTracker(observer)
-
-    def close(self) -> None:
-        if self.client_worker is not None:
-            self.client_worker.stop()
 
     async def check(self) -> CheckResult:
         bootstraps = await asyncio.gather(*(self.bootstrap(spec) for spec in self.options.bootstraps))

@@ -145,7 +145,8 @@ def _run_findings(result: CheckResult) -> Iterator[Finding]:
         )
 
 
-_FAILURE_STATUS = {"usage": ExitStatus.USAGE, "interrupted": ExitStatus.INTERRUPTED,
+_FAILURE_STATUS = {"usage": ExitStatus.USAGE, "unavailable": ExitStatus.UNAVAILABLE,
+                   "interrupted": ExitStatus.INTERRUPTED,
                    "terminated": ExitStatus.TERMINATED, "internal": ExitStatus.INTERNAL}
 
 
