@@ -18,6 +18,7 @@ from listencheck.analysis.context import BootstrapContext, context_for, new_find
 from listencheck.analysis.controller_rules import controller_findings, superseded
 from listencheck.analysis.expectation_rules import advertised_expectation_findings, expectation_findings
 from listencheck.analysis.fix_rules import broker_fixes
+from listencheck.analysis.headline import headline
 from listencheck.analysis.health_rules import health_findings
 from listencheck.analysis.problems import group
 from listencheck.analysis.resolution_rules import resolution_findings
@@ -155,8 +156,9 @@ def verdict_for(result: CheckResult, findings: tuple[Finding, ...],
     """Exit status and summary; ``settings.fail_on`` decides which severities fail the run."""
     counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
     fail_on = result.settings.fail_on
-    failing = sum(1 for p in (group(findings) if problems is None else problems)
-                  if p.severity.at_least(fail_on))
+    failing_problems = [p for p in (group(findings) if problems is None else problems)
+                        if p.severity.at_least(fail_on)]
+    failing = len(failing_problems)
     if result.failure is not None:  # nothing was measured: the failure is the whole story
         code = _FAILURE_STATUS.get(result.failure.kind, ExitStatus.INTERNAL)
         return Verdict(int(code), 0, 0, 0, f"{result.failure.kind}: {result.failure.message}")
@@ -169,12 +171,11 @@ def verdict_for(result: CheckResult, findings: tuple[Finding, ...],
     elif counts[Severity.ERROR]:
         code = ExitStatus.ERROR_FINDINGS
         unmet_only = all(f.stage is Stage.EXPECTATIONS for f in findings if f.severity is Severity.ERROR)
-        summary = ("the cluster does not meet the expectations: see the errors above" if unmet_only
-                   else f"clients will fail: fix the {_count(failing, 'problem')} above")
+        summary = ("the cluster does not meet the expectations: " if unmet_only else "") + \
+            _first_problem(failing_problems)
     elif counts[Severity.WARNING] and Severity.WARNING.at_least(fail_on):
         code = ExitStatus.ERROR_FINDINGS
-        summary = (f"warnings fail this check (--fail-on warning): fix the "
-                   f"{_count(failing, 'problem')} above")
+        summary = "warnings fail this check (--fail-on warning): " + _first_problem(failing_problems)
     else:
         code, summary = ExitStatus.OK, "every advertised listener works from here"
         if result.settings.expect != Expectations():
@@ -183,6 +184,14 @@ def verdict_for(result: CheckResult, findings: tuple[Finding, ...],
                 f"{_count(counts[Severity.WARNING], 'warning')}, {_count(counts[Severity.INFO], 'note')})")
     return Verdict(int(code), counts[Severity.ERROR], counts[Severity.WARNING],
                    counts[Severity.INFO], summary, failing)
+
+
+def _first_problem(problems: list[Problem]) -> str:
+    """The verdict names what is wrong: the first problem, and how many more there are."""
+    if not problems:
+        return "see the findings above"
+    more = len(problems) - 1
+    return headline(problems[0].headline) + (f", and {_count(more, 'more problem')}" if more else "")
 
 
 def _no_metadata(result: CheckResult, findings: tuple[Finding, ...]) -> str:

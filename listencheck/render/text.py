@@ -421,11 +421,13 @@ def _problem_head(console: Console, problem: Problem, marks: _Marks) -> None:
 
 
 def _verdict(console: Console, report: Report, marks: _Marks) -> None:
+    """One line, never wrapped (the terminal may fold it): `tail -1` is the verdict."""
     v = report.verdict
     console.print()
     if v.exit_code == 0:
-        console.print(Text(f"{marks.ok} PASS: {v.summary}", style="bold green"))
+        line = Text(f"{marks.ok} PASS: {v.summary}", style="bold green")
     elif report.result.interrupted:
-        console.print(Text(f"{marks.sev[Severity.WARNING]} INTERRUPTED: {v.summary}", style="bold yellow"))
+        line = Text(f"{marks.sev[Severity.WARNING]} INTERRUPTED: {v.summary}", style="bold yellow")
     else:
-        console.print(Text(f"{marks.fail} FAIL: {v.summary}", style="bold red"))
+        line = Text(f"{marks.fail} FAIL: {v.summary}", style="bold red")
+    console.print(line, soft_wrap=True)
