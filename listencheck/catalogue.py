@@ -353,6 +353,19 @@ _SPECS = (
         classifies=True,
     ),
     FindingSpec(
+        FindingCode.ADVERTISED_CONTAINER_ID, Stage.ADDRESS,
+        "Broker advertises a Docker container id", (ERR, NOTE),
+        "The advertised host is 12 (or 64) hexadecimal digits: a Docker container's id, which is "
+        "the container's host name. Kafka advertises it when advertised.listeners leaves the host "
+        "empty (PLAINTEXT://:9092) or is unset and listeners binds 0.0.0.0: the broker then uses "
+        "its own host name. Only that container (and sometimes its network) can resolve it.",
+        "the container id, its classification, and whether it resolved and answered from here.",
+        "Set advertised.listeners with an explicit host per listener: the Compose service name "
+        "for clients on the same Docker network, localhost (or the Docker host's name) with the "
+        "published port for the others.",
+        classifies=True,
+    ),
+    FindingSpec(
         FindingCode.ADVERTISED_DOCKER_HOST_ALIAS, Stage.ADDRESS,
         "Broker advertises a Docker host alias", (ERR, NOTE),
         "host.docker.internal (or gateway.docker.internal) is advertised. It exists inside "
@@ -584,6 +597,17 @@ _SPECS = (
         "--election-type PREFERRED --all-topic-partitions); otherwise reassign partitions so that the "
         "first replicas are spread, then elect.",
         (_KAFKA_OPS_DOC,),
+    ),
+    FindingSpec(
+        FindingCode.PROXY_IGNORED, Stage.RUN, "An HTTP proxy is set, and Kafka clients do not use it",
+        (NOTE,),
+        "HTTP_PROXY, HTTPS_PROXY or ALL_PROXY is set where the check ran while some address did "
+        "not work. Kafka clients (librdkafka, the Java client) ignore these variables and connect "
+        "to every broker directly: a proxy that reaches the brokers for a browser does not help "
+        "a Kafka client, and a broker reachable only through it is unreachable for the client.",
+        "the names of the variables that are set (never their values).",
+        "Reach the brokers directly (a route, a VPN, a listener advertised on a network this client "
+        "is on); a tunnel needs one forwarded port per broker and advertised addresses that match.",
     ),
     FindingSpec(
         FindingCode.RUN_INCOMPLETE, Stage.RUN, "The run hit its deadline", (WARN,),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from listencheck.address import Classification, Endpoint
@@ -194,6 +194,29 @@ class NameMatch:
     note: str | None = None  # trailing_dot | wildcard_depth | ip_not_in_sans | dns_only_ip | not_listed
 
 
+class TlsFailure(StrEnum):
+    """How a TLS handshake failed. Part of the JSON contract (``tls.detail.failure``)."""
+
+    NOT_TLS = "not_tls"  # the peer answered, but not in TLS
+    TIMEOUT = "timeout"
+    CLOSED = "closed"
+    ALERT = "alert"  # the peer sent a TLS alert
+    VERIFY = "verify"  # the certificate chain does not verify
+    HOSTNAME = "hostname"  # the certificate does not name the host
+    REJECTED = "rejected"  # the broker closed the connection after the handshake (mTLS)
+
+
+class VerifyCode(IntEnum):
+    """The OpenSSL X509_V_ERR_* codes the rules tell apart (others stay plain numbers)."""
+
+    CERT_NOT_YET_VALID = 9
+    CERT_HAS_EXPIRED = 10
+    DEPTH_ZERO_SELF_SIGNED_CERT = 18
+    SELF_SIGNED_CERT_IN_CHAIN = 19
+    UNABLE_TO_GET_ISSUER_CERT_LOCALLY = 20
+    UNABLE_TO_VERIFY_LEAF_SIGNATURE = 21
+
+
 @dataclass(frozen=True)
 class TlsDetail:
     """A TLS handshake with the client's settings, and the certificate the broker showed."""
@@ -209,7 +232,7 @@ class TlsDetail:
     name_match: NameMatch | None = None
     certificate: CertificateInfo | None = None
     client_certificate: bool = False  # a client certificate was configured (mTLS)
-    failure: str | None = None  # not_tls | timeout | closed | alert | verify | hostname | rejected
+    failure: TlsFailure | None = None
     alert: str | None = None  # the TLS alert or error the peer caused, as OpenSSL names it
 
 
@@ -222,6 +245,21 @@ class KafkaDetail:
     preview: str | None = None  # first bytes of a non-Kafka answer, escaped
 
 
+class SaslOutcome(StrEnum):
+    """How SASL authentication ended. Part of the JSON contract (``sasl.detail.outcome``)."""
+
+    NOT_RUN = "not_run"
+    AUTHENTICATED = "authenticated"
+    WRONG_PASSWORD = "wrong_password"
+    UNKNOWN_USER = "unknown_user"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    SERVER_SIGNATURE_INVALID = "server_signature_invalid"
+    MECHANISM_UNSUPPORTED = "mechanism_unsupported"
+    NOT_SASL = "not_sasl"
+    NOT_CHECKED = "not_checked"
+    ERROR = "error"
+
+
 @dataclass(frozen=True)
 class SaslDetail:
     """SaslHandshake and SaslAuthenticate with the client's mechanism and credentials."""
@@ -232,8 +270,7 @@ class SaslDetail:
     mechanisms_source: str | None = None  # handshake | probed
     handshake_error: str | None = None
     authenticated: bool = False
-    outcome: str = "not_run"  # authenticated | wrong_password | unknown_user | invalid_credentials |
-    # server_signature_invalid | mechanism_unsupported | not_sasl | not_checked | error
+    outcome: SaslOutcome = SaslOutcome.NOT_RUN
     broker_message: str | None = None  # the broker's own error message or SCRAM server error
     scram_iterations: int | None = None
 
@@ -525,6 +562,7 @@ class Vantage:
     name: str
     hostname: str
     addresses: tuple[str, ...]
+    proxy_variables: tuple[str, ...] = ()  # HTTP(S)_PROXY / ALL_PROXY set here: names only, never values
 
 
 class Severity(StrEnum):

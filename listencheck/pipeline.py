@@ -215,6 +215,8 @@ class _Run:
         self.resolutions = asyncio.Semaphore(MAX_RESOLUTIONS)
         self.redact: Callable[[str], str] = Redactor(options.config.secrets())
         self._probes: dict[Endpoint, asyncio.Task[EndpointProbe]] = {}
+        self._probes_done = 0
+        self._outcomes: dict[str, tuple[int, dict[int, bool | None]]] = {}  # bootstrap -> (probes done, ...)
         self._topic_results: dict[str, StageResult[TopicsDetail]] = {}
         self._unverified: dict[str, ClusterMetadata] = {}
         self.client_worker = client_worker
@@ -256,9 +258,13 @@ class _Run:
         task = self._probes.get(endpoint)
         if task is None:
             task = asyncio.ensure_future(self._probe(endpoint))
+            task.add_done_callback(self._probe_done)
             task.add_done_callback(lambda _: self.progress.finished(endpoint))
             self._probes[endpoint] = task
         return task
+
+    def _probe_done(self, _: asyncio.Task[EndpointProbe]) -> None:
+        self._probes_done += 1
 
     async def _probe(self, endpoint: Endpoint) -> EndpointProbe:
         classification = classify_host(endpoint.host)
@@ -442,6 +448,9 @@ class _Run:
         metadata = self._metadata(spec)
         if metadata is None:
             return None
+        cached = self._outcomes.get(spec.argument)
+        if cached is not None and cached[0] == self._probes_done:
+            return cached[1]  # the same object while no probe has finished since
         outcomes: dict[int, bool | None] = {}
         for advertised in self._probed(metadata):
             if _address_problem(advertised) is not None:
@@ -450,4 +459,5 @@ class _Run:
             task = self._probes.get(advertised.endpoint)
             done = task is not None and task.done() and not task.cancelled()
             outcomes[advertised.node_id] = task.result().works if done and task is not None else None
+        self._outcomes[spec.argument] = (self._probes_done, outcomes)
         return outcomes

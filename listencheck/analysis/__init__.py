@@ -135,6 +135,7 @@ def _run_findings(result: CheckResult) -> Iterator[Finding]:
         for stage in [probe.resolve] + [a.result(s) for a in probe.attempts for s in ATTEMPT_STAGES]
         if stage.status is StageStatus.NOT_RUN and stage.reason is Reason.DEADLINE
     )
+    yield from _proxy_findings(result)
     if result.deadline_hit and skipped:
         yield new_finding(
             FindingCode.RUN_INCOMPLETE, Severity.WARNING, Subject.run(),
@@ -143,6 +144,22 @@ def _run_findings(result: CheckResult) -> Iterator[Finding]:
             "Run again with a larger --deadline, or a smaller --timeout.",
             {"deadline_s": result.settings.deadline_s, "timeout_s": result.settings.timeout_s,
              "stages_not_run": skipped},
+        )
+
+
+def _proxy_findings(result: CheckResult) -> Iterator[Finding]:
+    """Proxy variables set while something does not work: said once, since clients ignore them."""
+    proxies = result.vantage.proxy_variables
+    failing = any(not p.works for b in result.bootstraps for p in [*b.servers, *(x.probe for x in b.brokers)])
+    if proxies and failing:
+        yield new_finding(
+            FindingCode.PROXY_IGNORED, Severity.INFO, Subject.run(),
+            f"{', '.join(proxies)} {'is' if len(proxies) == 1 else 'are'} set here, but Kafka clients do "
+            f"not use HTTP proxies: they connect to every broker directly, so the failures above are "
+            f"what your client sees, proxy or not.",
+            "Reach the brokers directly (a route, a VPN, a listener advertised on a network this client "
+            "is on); a tunnel needs one forwarded port per broker and advertised addresses that match.",
+            {"variables": list(proxies)},
         )
 
 
