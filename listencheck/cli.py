@@ -333,6 +333,23 @@ def explain(session: Session, code: str | None) -> int:
     return ExitStatus.OK
 
 
+def _with_diffs(report: Report) -> Report:
+    """Each fix with the unified diff of the --broker-config file its broker's configuration
+    came from (read again here: the analysis does no I/O)."""
+    paths = {path for fix in report.fixes if (path := fix.config_path) is not None}
+    if not paths:
+        return report
+    from listencheck.fixes.cluster import with_diffs
+
+    texts = {}
+    for path in paths:
+        try:
+            texts[path] = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # read moments ago; gone now: the fix simply has no diff
+    return replace(report, fixes=with_diffs(report.fixes, texts))
+
+
 def _run_and_print(session: Session, run: CheckRun, worker: ClientWorker | None = None) -> int:
     """Run (with --wait: until it passes), write every output, return the exit status."""
     from listencheck.analysis import build_report
@@ -354,6 +371,7 @@ def _run_and_print(session: Session, run: CheckRun, worker: ClientWorker | None 
         with live_status(terminal.stderr if live else None) as observer:
             result = run_check(run.check, worker, observer)
         report = build_report(_stopped(result), run.platform)
+    report = _with_diffs(report)
     _write_outputs(session, report, run)
     if report.result.interrupted:
         session.say(f"listencheck: interrupted ({report.result.stopped_by}); the report is partial")

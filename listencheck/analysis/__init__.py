@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 from listencheck import __version__
@@ -234,5 +235,9 @@ def build_report(result: CheckResult, platform: str = AUTO) -> Report:
     given = given_brokers(result)
     fixes = tuple(fix for b in result.bootstraps for fix in broker_fixes(
         context_for(result, b), findings, platform, known_configs(b, given)))
+    fixes = tuple(dataclasses.replace(fix, problems=tuple(
+        p.id for p in problems
+        if p.subject.bootstrap == fix.bootstrap and p.subject.broker_id == fix.broker_id
+        and set(p.codes) & set(fix.codes))) for fix in fixes)
     return Report(__version__, result, findings, verdict_for(result, findings, problems), fixes,
                   problems=problems)
