@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -200,6 +201,14 @@ def classify_host(host: str) -> Classification:
     if tunnel:
         kinds.add(AddressKind.TUNNEL)
     return Classification(frozenset(kinds), tunnel)
+
+
+_CONTAINER_ID = re.compile(r"[0-9a-f]{12}|[0-9a-f]{64}")
+
+
+def is_container_id(host: str) -> bool:
+    """A Docker container id (12 hex digits, or the full 64): a container's own host name."""
+    return _CONTAINER_ID.fullmatch(host.lower().rstrip(".")) is not None
 
 
 def classify_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> set[AddressKind]:

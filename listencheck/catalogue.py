@@ -353,6 +353,19 @@ _SPECS = (
         classifies=True,
     ),
     FindingSpec(
+        FindingCode.ADVERTISED_CONTAINER_ID, Stage.ADDRESS,
+        "Broker advertises a Docker container id", (ERR, NOTE),
+        "The advertised host is 12 (or 64) hexadecimal digits: a Docker container's id, which is "
+        "the container's host name. Kafka advertises it when advertised.listeners leaves the host "
+        "empty (PLAINTEXT://:9092) or is unset and listeners binds 0.0.0.0: the broker then uses "
+        "its own host name. Only that container (and sometimes its network) can resolve it.",
+        "the container id, its classification, and whether it resolved and answered from here.",
+        "Set advertised.listeners with an explicit host per listener: the Compose service name "
+        "for clients on the same Docker network, localhost (or the Docker host's name) with the "
+        "published port for the others.",
+        classifies=True,
+    ),
+    FindingSpec(
         FindingCode.ADVERTISED_DOCKER_HOST_ALIAS, Stage.ADDRESS,
         "Broker advertises a Docker host alias", (ERR, NOTE),
         "host.docker.internal (or gateway.docker.internal) is advertised. It exists inside "
@@ -381,6 +394,84 @@ _SPECS = (
         "the bootstrap address, the advertised address and what it resolved to.",
         "Advertise the public name or address on the listener outside clients use.",
         classifies=True,
+    ),
+    # --- deep probes (--deep): raw packets and DNS per resolver ----------------
+    FindingSpec(
+        FindingCode.PATH_FIREWALL_REJECTED, Stage.DEEP,
+        "A firewall rejects the connection (and says where)", (ERR,),
+        "A SYN to the advertised address and port was answered by a rejection that a listening or "
+        "closed port would not give: ICMP administratively prohibited, ICMP port or host "
+        "unreachable sent by the host itself (a TCP stack answers a closed port with a reset), or a "
+        "reset that carries the host's address but crossed fewer routers than the path to the host "
+        "has (forged by a firewall on the way). The TCP stage reports such a connection as refused "
+        "or unreachable; this names the firewall.",
+        "the answer (ICMP type and code named, or reset), who sent it (the host, or the device at "
+        "hop N and its address), its TTL, and the routers of the TCP traceroute.",
+        "Allow the broker's port for this client in that firewall (the host's iptables/nftables or "
+        "firewalld, a router, a cloud security group or network ACL), or advertise a listener the "
+        "path allows.",
+    ),
+    FindingSpec(
+        FindingCode.PATH_SILENTLY_DROPPED, Stage.DEEP,
+        "Packets to the broker vanish after hop N", (ERR,),
+        "SYNs to the advertised address get no answer at all: something drops them. TTL-limited "
+        "SYNs (a TCP traceroute to the very port) show the last device that still answered, so the "
+        "drop happens at or after that hop.",
+        "the TCP traceroute (router per hop), the last hop that answered.",
+        "Allow the port in the firewall at or after that hop (iptables DROP, security group, network "
+        "ACL), or check that the host is up.",
+    ),
+    FindingSpec(
+        FindingCode.PATH_NO_ROUTE, Stage.DEEP,
+        "No route to the advertised address", (ERR,),
+        "The advertised address cannot be routed to: this machine has no route, nothing answers "
+        "for it on the local network, or a router on the way answers network/host unreachable.",
+        "the ICMP answer and the router that sent it (hop and address), or this machine's error.",
+        "Advertise an address this client can reach (the one advertised is usually internal to the "
+        "broker's network), or add the route, VPN or peering to that network.",
+    ),
+    FindingSpec(
+        FindingCode.PATH_MTU_BLACK_HOLE, Stage.DEEP,
+        "Large packets vanish on the way (path-MTU black hole)", (ERR,),
+        "The connection is made and small requests are answered, but a larger answer (Metadata "
+        "bigger than one packet) never arrives: full-size packets are dropped on a link with a "
+        "smaller MTU (a tunnel, VPN or overlay) and the ICMP \"fragmentation needed\" that should "
+        "tell the sender is filtered. Don't-fragment ICMP echo of decreasing sizes confirms it.",
+        "the route MTU here, the largest packet that passes both ways, the smallest that does not, "
+        "every size tried.",
+        "Clamp TCP MSS to the path MTU on the router, tunnel or VPN (iptables TCPMSS "
+        "--clamp-mss-to-pmtu), lower the tunnel or VPN interface MTU to the size that passes, or let "
+        "ICMP \"fragmentation needed\" / \"packet too big\" through.",
+    ),
+    FindingSpec(
+        FindingCode.DNS_RESOLVERS_DISAGREE, Stage.RESOLVERS,
+        "Nameservers give different answers for an advertised name", (WARN,),
+        "Every nameserver of resolv.conf (and --dns-server) was asked directly: they answer "
+        "differently (split horizon, a stale record, NXDOMAIN from one), so which address a client "
+        "gets depends on which nameserver answers first.",
+        "each nameserver's status and addresses, and the addresses the client used (getaddrinfo).",
+        "Serve the same records from every nameserver the client uses, or list only the resolvers "
+        "meant for this network.",
+    ),
+    FindingSpec(
+        FindingCode.DNS_RESOLVER_UNRESPONSIVE, Stage.RESOLVERS,
+        "A nameserver does not answer", (WARN,),
+        "A nameserver of resolv.conf (or --dns-server) did not answer: every lookup that reaches it "
+        "waits for the resolver timeout (5 s by default) before the next one is tried, which can "
+        "exceed client timeouts.",
+        "the nameserver and the names it did not answer for.",
+        "Remove it from resolv.conf (or from the DHCP, VPN or container settings that write it), or "
+        "make it answer.",
+    ),
+    FindingSpec(
+        FindingCode.DEEP_NO_RAW_SOCKETS, Stage.DEEP,
+        "--deep ran without raw sockets", (NOTE,),
+        "The raw-packet probes of --deep (SYN probe, TCP traceroute, path-MTU probe) need root or "
+        "CAP_NET_RAW; without it they did not run. DNS per resolver and the kernel's own errors are "
+        "still reported.",
+        "raw_sockets: false.",
+        "Run as root or grant CAP_NET_RAW: Docker `--cap-add NET_RAW`, Kubernetes "
+        "`securityContext.capabilities.add: [\"NET_RAW\"]`.",
     ),
     # --- resolution, client, run ---------------------------------------------
     FindingSpec(
@@ -584,6 +675,17 @@ _SPECS = (
         "--election-type PREFERRED --all-topic-partitions); otherwise reassign partitions so that the "
         "first replicas are spread, then elect.",
         (_KAFKA_OPS_DOC,),
+    ),
+    FindingSpec(
+        FindingCode.PROXY_IGNORED, Stage.RUN, "An HTTP proxy is set, and Kafka clients do not use it",
+        (NOTE,),
+        "HTTP_PROXY, HTTPS_PROXY or ALL_PROXY is set where the check ran while some address did "
+        "not work. Kafka clients (librdkafka, the Java client) ignore these variables and connect "
+        "to every broker directly: a proxy that reaches the brokers for a browser does not help "
+        "a Kafka client, and a broker reachable only through it is unreachable for the client.",
+        "the names of the variables that are set (never their values).",
+        "Reach the brokers directly (a route, a VPN, a listener advertised on a network this client "
+        "is on); a tunnel needs one forwarded port per broker and advertised addresses that match.",
     ),
     FindingSpec(
         FindingCode.RUN_INCOMPLETE, Stage.RUN, "The run hit its deadline", (WARN,),

@@ -1,47 +1,72 @@
 """Command line: parse options, run the core, pick a renderer, return an exit status.
 
+Each command turns its parameters into the core's frozen options (``listencheck.options``),
+runs, writes through the session's ``Terminal`` (the one escaping boundary) and returns its
+exit status; ``run`` is the one place exceptions become exit codes and one-line messages.
 Nothing heavy is imported at module level, so `--help` and `--version` start fast.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
 import os
-import re
-import shutil
 import sys
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from listencheck import __version__
-from listencheck.errors import ListencheckError, UsageError
+from listencheck.errors import ListencheckError, Unavailable, UsageError
 from listencheck.status import ExitStatus
+from listencheck.terminal import Terminal
 
 if TYPE_CHECKING:
-    from listencheck.address import Endpoint
-    from listencheck.brokerconfig.model import ConfigFile
-    from listencheck.config import ClientConfig
     from listencheck.models import CheckResult, Report
-    from listencheck.outputs import Output
+    from listencheck.options import CheckRun
     from listencheck.pipeline import CheckOptions
     from listencheck.probes.worker import ClientWorker
 
 F = TypeVar("F", bound=Callable[..., object])
-_TOPIC_NAME = re.compile(r"[a-zA-Z0-9._-]{1,249}")
 
-# Secret values of the current run, masked in every message the error funnel prints.
-_secrets: tuple[str, ...] = ()
+_COMMON = {2: "usage or configuration error", 4: "internal error (a bug: please report it)",
+           130: "interrupted (SIGINT)", 143: "terminated (SIGTERM)"}
 
-EXIT_CODES_HELP = (
-    "Exit codes: 0 no error finding, 1 at least one error finding, 2 usage or configuration "
-    "error, 3 no bootstrap server answered, 4 internal error, 130 interrupted (SIGINT), 143 "
-    "terminated (SIGTERM). Interrupted or terminated mid-run, the report measured so far is "
-    "written, marked. Options marked env can be set in the environment."
-)
+
+def exit_codes(specific: dict[int, str], note: str = "") -> str:
+    """A command's help epilog: every exit status it can end with, in order."""
+    codes = {**_COMMON, **specific}
+    return "Exit codes: " + ", ".join(f"{c} {codes[c]}" for c in sorted(codes)) + "." + (
+        f" {note}" if note else "")
+
+
+_CHECK_CODES = {0: "no error finding", 1: "at least one error finding", 3: "no bootstrap server answered"}
+_CHECK_NOTE = ("Interrupted or terminated mid-run, the report measured so far is written, marked. "
+               "Options marked env can be set in the environment.")
+EXIT_CODES_HELP = exit_codes(_CHECK_CODES, _CHECK_NOTE)
+
+
+@dataclass
+class Session:
+    """What a command shares with the error funnel: where to write, and which secrets to mask
+    (set by the command once its options are built). Passed as click's context object."""
+
+    terminal: Terminal
+    secrets: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
+
+    def mask(self, text: str) -> str:
+        from listencheck.redact import Redactor
+
+        return Redactor(self.secrets)(text) if self.secrets else text
+
+    def say(self, line: str) -> None:
+        self.terminal.with_secrets(self.mask).say(line)
+
+
+pass_session = click.make_pass_decorator(Session)
 
 
 class DefaultCheck(click.Group):
@@ -64,7 +89,7 @@ def _looks_like_check(arg: str) -> bool:
 
 
 @click.group(cls=DefaultCheck, context_settings={"help_option_names": ["-h", "--help"]},
-             epilog=EXIT_CODES_HELP)
+             epilog=exit_codes({**_CHECK_CODES, 5: "an optional extra is not installed (demo)"}, _CHECK_NOTE))
 @click.version_option(__version__, "-V", "--version", prog_name="listencheck")
 def cli() -> None:
     """Why does my Kafka client reach the bootstrap address but not the brokers?
@@ -149,14 +174,15 @@ PLATFORM_CHOICES = ("auto", "properties", "apache-kafka", "cp-kafka", "bitnami",
               metavar="FILE", help="The brokers' configuration (server.properties, Compose, .env, Strimzi "
                                    "Kafka, redpanda.yaml): linted, and used where a broker's own cannot "
                                    "be read (repeatable).")
+@click.option("--deep", is_flag=True,
+              help="Explain failures with raw packets (SYN probe, TCP traceroute, path MTU; needs "
+                   "root or CAP_NET_RAW) and ask every DNS server separately.")
+@click.option("--dns-server", "dns_servers", multiple=True, metavar="IP",
+              help="With --deep: also ask this DNS server (repeatable).")
 @smoke_options
 @output_options
-def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[Path, ...],
-          vantage: str | None, topics: tuple[str, ...], no_topics: bool, platform: str,
-          broker_config_files: tuple[Path, ...], expect_brokers: str | None,
-          expect_cluster_id: str | None, expect_advertised: tuple[str, ...], fail_on: str, wait: float,
-          wait_passes: int, fmt: str, extra_outputs: tuple[str, ...], timeout: float,
-          deadline: float | None, no_color: bool, quiet: bool, verbose: bool) -> None:
+@pass_session
+def check(session: Session, /, **params: Any) -> int:
     """Check every advertised listener of the cluster behind each BOOTSTRAP.
 
     BOOTSTRAP is host:port[,host:port...] (IPv6 as [::1]:9092, default port
@@ -164,33 +190,22 @@ def check(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[
     """
     from listencheck.address import bootstrap_servers
     from listencheck.limits import client_timeout
-    from listencheck.outputs import outputs
-    from listencheck.probes.worker import ClientWorker
+    from listencheck.options import check_run, client_config, endpoints, verbosity
+    from listencheck.probes.worker import running_worker
 
-    _one_verbosity(quiet, verbose)
-    targets = outputs(fmt, extra_outputs)
-    if wait_passes > 1 and wait <= 0:
-        raise UsageError("--wait-passes needs --wait SECONDS (the time the passes may take)")
-    config = _client_config(files, properties)
-    endpoints = _endpoints(bootstrap)
-    broker_configs = _broker_configs(broker_config_files)
-    # Fork the client-library worker now, before the heavier imports below: its own
-    # start-up (confluent-kafka) and metadata request overlap with ours. (With --wait
-    # every attempt starts a worker of its own.)
-    worker = None if wait > 0 else ClientWorker.start(
-        [bootstrap_servers(e) for e in endpoints], config.librdkafka_conf(),
-        client_timeout(timeout, deadline))
-    try:
-        options = dataclasses.replace(
-            _check_options(bootstrap, endpoints, config, vantage, expect_brokers, expect_cluster_id,
-                           expect_advertised, fail_on, timeout, deadline, topics, no_topics),
-            broker_configs=broker_configs,
-        )
-        _run_and_print(options, targets, no_color, quiet, verbose, config.secrets(), wait=wait,
-                       wait_passes=wait_passes, worker=worker, platform=platform)
-    finally:
-        if worker is not None:
-            worker.stop()
+    verbosity(params["quiet"], params["verbose"])  # -q -v: a usage error before anything starts
+    config = client_config(params["files"], params["properties"])
+    session.secrets = config.secrets()
+    with contextlib.ExitStack() as owned:
+        worker = None
+        if params["wait"] <= 0:
+            # Fork the client-library worker now, before the heavier imports of the run: its
+            # start-up (confluent-kafka) and metadata request overlap with ours. (With --wait
+            # every attempt starts a worker of its own.)
+            worker = owned.enter_context(running_worker(
+                [bootstrap_servers(e) for e in endpoints(params["bootstrap"])], config.librdkafka_conf(),
+                client_timeout(params["timeout"], params["deadline"])))
+        return _run_and_print(session, check_run(**params, config=config), worker=worker)
 
 
 def check_options(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[Path, ...],
@@ -198,95 +213,50 @@ def check_options(bootstrap: tuple[str, ...], properties: tuple[str, ...], files
                   expect_advertised: tuple[str, ...], fail_on: str, timeout: float,
                   deadline: float | None, topics: tuple[str, ...] = ()) -> CheckOptions:
     """What `check` runs, from its parameters (examples/regenerate.py uses it too)."""
-    config = _client_config(files, properties)
-    return _check_options(bootstrap, _endpoints(bootstrap), config, vantage, expect_brokers,
-                          expect_cluster_id, expect_advertised, fail_on, timeout, deadline, topics)
+    from listencheck.options import check_options as build
+
+    return build(bootstrap, properties, files, vantage, expect_brokers, expect_cluster_id,
+                 expect_advertised, fail_on, timeout, deadline, topics)
 
 
-def _broker_configs(paths: tuple[Path, ...]) -> tuple[ConfigFile, ...]:
-    """--broker-config files, read before any probe: a bad file is a usage error (file:line)."""
-    if not paths:
-        return ()
-    from listencheck.brokerconfig.load import read_config_file
-
-    return tuple(read_config_file(p) for p in paths)
-
-
-def _one_verbosity(quiet: bool, verbose: bool) -> None:
-    if quiet and verbose:
-        raise click.UsageError("-q (findings only) and -v (everything) cannot be used together")
-
-
-def _endpoints(bootstrap: tuple[str, ...]) -> list[tuple[Endpoint, ...]]:
-    from listencheck.address import parse_bootstrap
-
-    return [parse_bootstrap(arg) for arg in bootstrap]
-
-
-def _client_config(files: tuple[Path, ...], properties: tuple[str, ...]) -> ClientConfig:
-    """-F and -X, judged by librdkafka; their secrets are masked from here on."""
-    from listencheck.config import load_config, validate_with_client_library
-    from listencheck.logs import quiet_logger
-
-    config = load_config(files, properties)
-    global _secrets
-    _secrets = config.secrets()
-    validate_with_client_library(config, quiet_logger("listencheck.librdkafka.validate"))
-    return config
-
-
-def _check_options(bootstrap: tuple[str, ...], endpoints: list[tuple[Endpoint, ...]], config: ClientConfig,
-                   vantage: str | None, expect_brokers: str | None, expect_cluster_id: str | None,
-                   expect_advertised: tuple[str, ...], fail_on: str, timeout: float,
-                   deadline: float | None, topics: tuple[str, ...] = (),
-                   no_topics: bool = False) -> CheckOptions:
-    from listencheck.expectations import expectations
-    from listencheck.models import Severity
-    from listencheck.pipeline import BootstrapSpec, CheckOptions
-
-    specs = tuple(BootstrapSpec(arg, e) for arg, e in zip(bootstrap, endpoints, strict=True))
-    expect = expectations(expect_brokers, expect_cluster_id, expect_advertised)
-    bad = next((t for t in topics if not _TOPIC_NAME.fullmatch(t)), None)
-    if bad is not None:
-        raise UsageError(f"--topic {bad!r}: a topic name is 1-249 of the characters a-z A-Z 0-9 . _ -")
-    if topics and no_topics:
-        raise UsageError("--topic and --no-topics contradict each other")
-    return CheckOptions(specs, config, timeout, deadline, vantage, expect=expect, fail_on=Severity(fail_on),
-                        topics=tuple(dict.fromkeys(topics)), topic_metadata=not no_topics)
-
-
-@cli.command(epilog="Needs the lab extra: pip install 'listencheck[lab]'.")
+@cli.command(epilog="Needs the lab extra: pip install 'listencheck[lab]'. " + exit_codes({
+    0: "the demo ran (its report shows the classic mistakes)", 3: "no demo broker answered",
+    5: "the lab extra is not installed"}))
 @output_options
-def demo(fmt: str, extra_outputs: tuple[str, ...], timeout: float, deadline: float | None,
-         no_color: bool, quiet: bool, verbose: bool) -> None:
+@pass_session
+def demo(session: Session, fmt: str, extra_outputs: tuple[str, ...], timeout: float,
+         deadline: float | None, no_color: bool, quiet: bool, verbose: bool) -> int:
     """Start local brokers with classic listener mistakes and check them.
 
     Everything runs on 127.0.0.1 and is stopped afterwards; no root, no
     network access and no DNS query needed.
     """
     from listencheck.lab.demo import demo_listeners, demo_options, intro, running
+    from listencheck.options import CheckRun, verbosity
     from listencheck.outputs import outputs
 
-    _one_verbosity(quiet, verbose)
+    level = verbosity(quiet, verbose)
     targets = outputs(fmt, extra_outputs)
     listeners = demo_listeners()
     with running(listeners):
         if fmt == "text":
-            click.echo(intro(listeners))
+            session.terminal.show(intro(listeners) + "\n")
         options = replace(demo_options(listeners, timeout), deadline=deadline)
-        code = _run_and_print(options, targets, no_color, quiet, verbose, (), exit_=False)
-    sys.exit(ExitStatus.OK if code in (ExitStatus.OK, ExitStatus.ERROR_FINDINGS) else code)
+        code = _run_and_print(session, CheckRun(options, targets, level, no_color))
+    return ExitStatus.OK if code in (ExitStatus.OK, ExitStatus.ERROR_FINDINGS) else code
 
 
-@cli.command(epilog="Exit codes: 0 every address works from every vantage point told it, 1 some "
-                     "address fails somewhere (or a vantage point had no bootstrap answer, or the "
-                     "reports are of different clusters), 2 a "
-                     "report cannot be read.")
+@cli.command(epilog=exit_codes({
+    0: "every address works from every vantage point told it",
+    1: "some address fails somewhere (or a vantage point had no bootstrap answer, or the reports are "
+       "of different clusters)",
+    2: "a report cannot be read, or a usage error"}))
 @click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output format.")
 @click.option("--no-color", is_flag=True, help="Plain text, no colours.")
-def compare(reports: tuple[Path, ...], fmt: str, no_color: bool) -> None:
+@pass_session
+def compare(session: Session, reports: tuple[Path, ...], fmt: str, no_color: bool) -> int:
     """Compare JSON reports taken from different vantage points.
 
     REPORTS are files written by `listencheck check --format json` (use
@@ -298,25 +268,25 @@ def compare(reports: tuple[Path, ...], fmt: str, no_color: bool) -> None:
     from listencheck.compare.render import render_compare_json, render_compare_text
 
     comparison = compare_reports(load_reports(reports))
+    terminal = session.terminal
     if fmt == "json":
-        click.echo(render_compare_json(comparison), nl=False)
+        terminal.emit(render_compare_json(comparison))
     else:
-        stream = click.get_text_stream("stdout")
-        encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower()
-        click.echo(render_compare_text(
-            comparison, color=not no_color and "NO_COLOR" not in os.environ and stream.isatty(),
-            width=_width(stream.isatty()),
-            ascii_only="utf" not in encoding), nl=False)
-    sys.exit(comparison.exit_code)
+        color = terminal.color and not no_color
+        terminal.show(render_compare_text(comparison, color=color, width=terminal.width,
+                                          ascii_only=terminal.ascii_only), colored=color)
+    return comparison.exit_code
 
 
-@cli.command(epilog="Exit codes: 0 no error finding, 1 at least one error finding, 2 a file cannot be "
-                     "read or parsed (the message names file and line).")
+@cli.command(epilog=exit_codes({
+    0: "no error finding", 1: "at least one error finding",
+    2: "a file cannot be read or parsed (the message names file and line), or a usage error"}))
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output format.")
 @click.option("-v", "--verbose", is_flag=True, help="Text: the evidence of each finding.")
-def lint(files: tuple[Path, ...], fmt: str, verbose: bool) -> None:
+@pass_session
+def lint(session: Session, files: tuple[Path, ...], fmt: str, verbose: bool) -> int:
     """Check broker listener configurations before deploying them (no network).
 
     FILES: server.properties, a Docker Compose file, a .env / environment
@@ -329,21 +299,24 @@ def lint(files: tuple[Path, ...], fmt: str, verbose: bool) -> None:
 
     configs = tuple(read_config_file(f) for f in files)
     result = LintResult(configs, tuple(f for c in configs for f in lint_file(c)))
-    click.echo(render_lint_json(result) if fmt == "json" else render_lint_text(result, verbose), nl=False)
-    sys.exit(result.exit_code)
+    if fmt == "json":
+        session.terminal.emit(render_lint_json(result))
+    else:
+        session.terminal.show(render_lint_text(result, verbose))
+    return result.exit_code
 
 
-@cli.command()
+@cli.command(epilog=exit_codes({0: "explained", 2: "no such code"}))
 @click.argument("code", required=False)
-def explain(code: str | None) -> None:
+@pass_session
+def explain(session: Session, code: str | None) -> int:
     """Explain a finding CODE (or list every code)."""
     from listencheck.catalogue import CATALOGUE
     from listencheck.codes import FindingCode
 
     if code is None:
-        for spec in CATALOGUE.values():
-            click.echo(f"{spec.code:32} {spec.title}")
-        return
+        session.terminal.show("".join(f"{spec.code:32} {spec.title}\n" for spec in CATALOGUE.values()))
+        return ExitStatus.OK
     try:
         found = CATALOGUE[FindingCode(code.upper())]
     except ValueError:
@@ -353,43 +326,55 @@ def explain(code: str | None) -> None:
         hint = f"did you mean {close[0]}? " if close else ""
         raise UsageError(f"unknown finding code {code!r}; {hint}`listencheck explain` lists them") from None
     severities = ", ".join(s.value for s in found.severities)
-    click.echo(f"{found.code}: {found.title} ({severities})\n\n{found.meaning}\n\n"
-               f"Evidence: {found.evidence}\n\nFix: {found.fix}")
-    for ref in found.references:
-        click.echo(f"See: {ref}")
+    session.terminal.show(
+        f"{found.code}: {found.title} ({severities})\n\n{found.meaning}\n\n"
+        f"Evidence: {found.evidence}\n\nFix: {found.fix}\n"
+        + "".join(f"See: {ref}\n" for ref in found.references))
+    return ExitStatus.OK
 
 
-def _run_and_print(options: CheckOptions, targets: tuple[Output, ...], no_color: bool, quiet: bool,
-                   verbose: bool, secrets: tuple[str, ...], exit_: bool = True, wait: float = 0,
-                   wait_passes: int = 1, worker: ClientWorker | None = None, platform: str = "auto") -> int:
+def _with_diffs(report: Report) -> Report:
+    """Each fix with the unified diff of the --broker-config file its broker's configuration
+    came from (read again here: the analysis does no I/O)."""
+    paths = {path for fix in report.fixes if (path := fix.config_path) is not None}
+    if not paths:
+        return report
+    from listencheck.fixes.cluster import with_diffs
+
+    texts = {}
+    for path in paths:
+        try:
+            texts[path] = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # read moments ago; gone now: the fix simply has no diff
+    return replace(report, fixes=with_diffs(report.fixes, texts))
+
+
+def _run_and_print(session: Session, run: CheckRun, worker: ClientWorker | None = None) -> int:
+    """Run (with --wait: until it passes), write every output, return the exit status."""
     from listencheck.analysis import build_report
     from listencheck.pipeline import run_check
-    from listencheck.redact import Redactor
     from listencheck.render.live import live_status, wanted
     from listencheck.wait import until_passing, with_wait
 
-    redact = Redactor(secrets)
-    if wait > 0:
-        waited = until_passing(lambda: build_report(_stopped(run_check(options)), platform), wait,
-                               lambda line: click.echo(redact(line), err=True), passes=wait_passes)
+    if run.wait_s > 0:
+        waited = until_passing(lambda: build_report(_stopped(run_check(run.check)), run.platform), run.wait_s,
+                               session.say, passes=run.wait_passes)
         report = waited.report
         if waited.record.outcome == "interrupted" and not report.result.interrupted:
             # Cancelled between attempts: the last complete attempt, marked as cut short.
-            report = build_report(_stopped(replace(report.result, interrupted=True)), platform)
+            report = build_report(_stopped(replace(report.result, interrupted=True)), run.platform)
         report = with_wait(report, waited.record)
     else:
-        live = wanted(targets[0].fmt, sys.stdout, sys.stderr, os.environ.get("TERM"))
-        with live_status(sys.stderr if live else None) as observer:
-            result = run_check(options, worker, observer)
-        report = build_report(_stopped(result), platform)
-    _write_outputs(report, targets, no_color, quiet, verbose, redact)
+        terminal = session.terminal
+        live = wanted(run.outputs[0].fmt, terminal.stdout, terminal.stderr, os.environ.get("TERM"))
+        with live_status(terminal.stderr if live else None) as observer:
+            result = run_check(run.check, worker, observer)
+        report = build_report(_stopped(result), run.platform)
+    report = _with_diffs(report)
+    _write_outputs(session, report, run)
     if report.result.interrupted:
-        click.echo(f"listencheck: interrupted ({report.result.stopped_by}); the report is partial",
-                   err=True)
-        if exit_:
-            exit_now(report.verdict.exit_code)
-    if exit_:
-        sys.exit(report.verdict.exit_code)
+        session.say(f"listencheck: interrupted ({report.result.stopped_by}); the report is partial")
     return report.verdict.exit_code
 
 
@@ -400,37 +385,33 @@ def _stopped(result: CheckResult) -> CheckResult:
     return replace(result, stopped_by=signals.stop_signal()) if result.interrupted else result
 
 
-def _write_outputs(report: Report, targets: tuple[Output, ...], no_color: bool, quiet: bool, verbose: bool,
-                   redact: Callable[[str], str]) -> None:
+def _write_outputs(session: Session, report: Report, run: CheckRun) -> None:
     """Files first, stdout last: a file that cannot be written is a usage error before stdout."""
     from listencheck.outputs import write_file
     from listencheck.render import RENDERERS, RenderOptions
 
-    stream = click.get_text_stream("stdout")
-    # click re-wraps an ASCII stdout as UTF-8; ask the interpreter what the terminal takes.
-    encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower()
-    on_stdout = RenderOptions(
-        color=not no_color and "NO_COLOR" not in os.environ and stream.isatty(),
-        verbosity=-1 if quiet else (1 if verbose else 0),
-        width=_width(stream.isatty()),
-        ascii_only="utf" not in encoding,
-    )
-    in_file = RenderOptions(color=False, verbosity=on_stdout.verbosity, width=120, ascii_only=False)
-    for target in sorted(targets, key=lambda t: t.path is None):
-        if target.path is None:
-            click.echo(redact(RENDERERS[target.fmt](report, on_stdout)), nl=False)
+    terminal = session.terminal
+    color = terminal.color and not run.no_color
+    on_stdout = RenderOptions(color=color, verbosity=run.verbosity, width=terminal.width,
+                              ascii_only=terminal.ascii_only)
+    in_file = RenderOptions(color=False, verbosity=run.verbosity, width=120, ascii_only=False)
+    for target in sorted(run.outputs, key=lambda t: t.path is None):
+        if target.path is not None:
+            write_file(target.path, session.mask(RENDERERS[target.fmt](report, in_file)))
+        elif target.fmt == "text":
+            terminal.show(session.mask(RENDERERS[target.fmt](report, on_stdout)), colored=color)
         else:
-            write_file(target.path, redact(RENDERERS[target.fmt](report, in_file)))
+            terminal.emit(session.mask(RENDERERS[target.fmt](report, on_stdout)))
 
 
-def _write_failure(kind: str, message: str) -> None:
+def _write_failure(session: Session, kind: str, message: str) -> None:
     """The document of a run that ended without a report, in every format that was asked for
     except text (whose stdout stays empty: the one line on stderr says it). Never raises."""
     from listencheck.failure import failure_report
     from listencheck.outputs import requested_outputs, write_file
     from listencheck.render import RENDERERS, RenderOptions
 
-    args = sys.argv[1:]
+    args = session.args
     command = next((a for a in args if not a.startswith("-")), "")
     if command in cli.commands and command not in ("check", "demo"):
         return
@@ -440,28 +421,16 @@ def _write_failure(kind: str, message: str) -> None:
             if target.path is not None:
                 text = (RENDERERS[target.fmt](report, RenderOptions()) if target.fmt != "text"
                         else f"listencheck: {kind}: {message}\n")
-                write_file(target.path, _mask(text))
+                write_file(target.path, session.mask(text))
             elif target.fmt != "text":
-                click.echo(_mask(RENDERERS[target.fmt](report, RenderOptions())), nl=False)
+                session.terminal.emit(session.mask(RENDERERS[target.fmt](report, RenderOptions())))
     except Exception:  # the one line on stderr has been said; nothing more to add
         pass
 
 
-def _width(isatty: bool) -> int:
-    """COLUMNS when set (also when piped), else the terminal's width, else 120."""
-    from listencheck.render.width import output_width
-
-    return output_width(os.environ, shutil.get_terminal_size().columns if isatty else None)
-
-
-def _mask(text: str) -> str:
-    from listencheck.redact import Redactor
-
-    return Redactor(_secrets)(text)
-
-
 def exit_now(code: int) -> None:
-    """Exit now: everything started has been stopped by the ``finally`` blocks on the way here.
+    """Exit now (after an interruption): everything started has been stopped by the ``finally``
+    blocks on the way here.
 
     os._exit, not sys.exit: in CPython 3.11 a KeyboardInterrupt raised inside
     exec'd source (dataclasses builds its methods that way, at import) sets a
@@ -472,8 +441,9 @@ def exit_now(code: int) -> None:
     os._exit(code)
 
 
-def main() -> None:
-    """Entry point: the one place exceptions become exit codes and one-line messages.
+def run(args: Sequence[str], terminal: Terminal) -> int:
+    """Run one command line against ``terminal``; the one place exceptions become exit codes and
+    one-line messages (on stderr, escaped, secrets masked).
 
     With --format or --output json/junit/html/markdown, every ending writes a document
     saying what happened (a usage error, a cancel before any result, a bug) rather than
@@ -481,35 +451,63 @@ def main() -> None:
     """
     from listencheck import signals
 
-    signals.install()
+    session = Session(terminal, args=tuple(args))
     try:
-        cli.main(standalone_mode=False)
+        # click writes --help and --version itself: to this terminal too.
+        with contextlib.redirect_stdout(terminal.stdout):
+            code = cli.main(list(args), prog_name="listencheck", standalone_mode=False, obj=session)
+        return int(code) if isinstance(code, int) else ExitStatus.OK
     except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+        return int(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
-        _write_failure("usage", _mask(exc.format_message()))
-        sys.exit(ExitStatus.USAGE)
+        _usage_error(session, exc)
+        _write_failure(session, "usage", session.mask(exc.format_message()))
+        return ExitStatus.USAGE
     except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
         by = signals.stop_signal()
-        click.echo(f"listencheck: interrupted ({by})", err=True)
-        _write_failure("terminated" if by == "SIGTERM" else "interrupted",
+        session.say(f"listencheck: interrupted ({by})")
+        _write_failure(session, "terminated" if by == "SIGTERM" else "interrupted",
                        f"cancelled by {by} before any result")
-        exit_now(signals.exit_status(by))
+        return signals.exit_status(by)
+    except Unavailable as exc:
+        session.say(f"listencheck: {exc}")
+        _write_failure(session, "unavailable", session.mask(str(exc)))
+        return ExitStatus.UNAVAILABLE
     except ListencheckError as exc:
-        click.echo(_mask(f"listencheck: error: {exc}"), err=True)
-        _write_failure("usage", _mask(str(exc)))
-        sys.exit(ExitStatus.USAGE)
+        session.say(f"listencheck: error: {exc}")
+        _write_failure(session, "usage", session.mask(str(exc)))
+        return ExitStatus.USAGE
     except BrokenPipeError:
-        sys.exit(ExitStatus.OK)
+        return ExitStatus.OK
     except Exception as exc:
         if os.environ.get("LISTENCHECK_DEBUG"):
             raise
-        message = _mask(f"{type(exc).__name__}: {exc}")
-        click.echo(f"listencheck: internal error: {message} (set LISTENCHECK_DEBUG=1 for the traceback)",
-                   err=True)
-        _write_failure("internal", message)
-        sys.exit(ExitStatus.INTERNAL)
+        message = session.mask(f"{type(exc).__name__}: {exc}")
+        session.say(f"listencheck: internal error: {message} (set LISTENCHECK_DEBUG=1 for the traceback)")
+        _write_failure(session, "internal", message)
+        return ExitStatus.INTERNAL
+
+
+def _usage_error(session: Session, exc: click.ClickException) -> None:
+    """click's usage message (usage line, hint, error), through the escaping boundary."""
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        session.say(ctx.get_usage())
+        if ctx.command.get_help_option(ctx) is not None:
+            session.say(f"Try '{ctx.command_path} {ctx.help_option_names[0]}' for help.")
+        session.say("")
+    session.say(f"Error: {exc.format_message()}")
+
+
+def main() -> None:
+    """The `listencheck` command: this process's terminal, this process's exit status."""
+    from listencheck import signals
+
+    signals.install()
+    code = run(sys.argv[1:], Terminal.from_process())
+    if code in (ExitStatus.INTERRUPTED, ExitStatus.TERMINATED):
+        exit_now(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

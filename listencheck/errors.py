@@ -11,5 +11,9 @@ class UsageError(ListencheckError):
     """Bad input: a malformed address, an unreadable file, an invalid property."""
 
 
+class Unavailable(ListencheckError):
+    """A part of listencheck that is not installed (an optional extra): not a usage error."""
+
+
 class ConfigError(UsageError):
     """A client property that the Kafka client library rejects."""

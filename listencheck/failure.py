@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from listencheck.models import CheckResult, Report, RunFailure, Settings
 
-KINDS = ("usage", "interrupted", "terminated", "internal")
+KINDS = ("usage", "interrupted", "terminated", "internal", "unavailable")
 
 
 def failure_report(kind: str, message: str, vantage: str | None = None) -> Report:

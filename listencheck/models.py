@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import TYPE_CHECKING, Generic, TypeVar
+from enum import IntEnum, StrEnum
+from typing import TYPE_CHECKING, Generic, Never, TypeVar
 
 from listencheck.address import Classification, Endpoint
 from listencheck.codes import FindingCode
+from listencheck.deepmodels import DeepDetail, ResolversDetail
 from listencheck.stages import ATTEMPT_STAGES, Stage
 
 if TYPE_CHECKING:
@@ -194,6 +195,29 @@ class NameMatch:
     note: str | None = None  # trailing_dot | wildcard_depth | ip_not_in_sans | dns_only_ip | not_listed
 
 
+class TlsFailure(StrEnum):
+    """How a TLS handshake failed. Part of the JSON contract (``tls.detail.failure``)."""
+
+    NOT_TLS = "not_tls"  # the peer answered, but not in TLS
+    TIMEOUT = "timeout"
+    CLOSED = "closed"
+    ALERT = "alert"  # the peer sent a TLS alert
+    VERIFY = "verify"  # the certificate chain does not verify
+    HOSTNAME = "hostname"  # the certificate does not name the host
+    REJECTED = "rejected"  # the broker closed the connection after the handshake (mTLS)
+
+
+class VerifyCode(IntEnum):
+    """The OpenSSL X509_V_ERR_* codes the rules tell apart (others stay plain numbers)."""
+
+    CERT_NOT_YET_VALID = 9
+    CERT_HAS_EXPIRED = 10
+    DEPTH_ZERO_SELF_SIGNED_CERT = 18
+    SELF_SIGNED_CERT_IN_CHAIN = 19
+    UNABLE_TO_GET_ISSUER_CERT_LOCALLY = 20
+    UNABLE_TO_VERIFY_LEAF_SIGNATURE = 21
+
+
 @dataclass(frozen=True)
 class TlsDetail:
     """A TLS handshake with the client's settings, and the certificate the broker showed."""
@@ -209,7 +233,7 @@ class TlsDetail:
     name_match: NameMatch | None = None
     certificate: CertificateInfo | None = None
     client_certificate: bool = False  # a client certificate was configured (mTLS)
-    failure: str | None = None  # not_tls | timeout | closed | alert | verify | hostname | rejected
+    failure: TlsFailure | None = None
     alert: str | None = None  # the TLS alert or error the peer caused, as OpenSSL names it
 
 
@@ -222,6 +246,21 @@ class KafkaDetail:
     preview: str | None = None  # first bytes of a non-Kafka answer, escaped
 
 
+class SaslOutcome(StrEnum):
+    """How SASL authentication ended. Part of the JSON contract (``sasl.detail.outcome``)."""
+
+    NOT_RUN = "not_run"
+    AUTHENTICATED = "authenticated"
+    WRONG_PASSWORD = "wrong_password"
+    UNKNOWN_USER = "unknown_user"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    SERVER_SIGNATURE_INVALID = "server_signature_invalid"
+    MECHANISM_UNSUPPORTED = "mechanism_unsupported"
+    NOT_SASL = "not_sasl"
+    NOT_CHECKED = "not_checked"
+    ERROR = "error"
+
+
 @dataclass(frozen=True)
 class SaslDetail:
     """SaslHandshake and SaslAuthenticate with the client's mechanism and credentials."""
@@ -232,8 +271,7 @@ class SaslDetail:
     mechanisms_source: str | None = None  # handshake | probed
     handshake_error: str | None = None
     authenticated: bool = False
-    outcome: str = "not_run"  # authenticated | wrong_password | unknown_user | invalid_credentials |
-    # server_signature_invalid | mechanism_unsupported | not_sasl | not_checked | error
+    outcome: SaslOutcome = SaslOutcome.NOT_RUN
     broker_message: str | None = None  # the broker's own error message or SCRAM server error
     scram_iterations: int | None = None
 
@@ -393,6 +431,9 @@ class ClientDetail:
 # --- probes --------------------------------------------------------------------
 
 
+NOT_DEEP: StageResult[Never] = StageResult.skipped("--deep was not given")  # one shared, frozen
+
+
 @dataclass(frozen=True)
 class AddressAttempt:
     """Everything tried on one resolved address of an endpoint."""
@@ -406,6 +447,7 @@ class AddressAttempt:
     metadata: StageResult[MetadataDetail]
     listener: StageResult[ListenerDetail] = field(
         default_factory=lambda: StageResult.skipped("no stage failed like a protocol mismatch"))
+    deep: StageResult[DeepDetail] = NOT_DEEP
 
     @property
     def works(self) -> bool:
@@ -440,6 +482,7 @@ class EndpointProbe:
     classification: Classification
     resolve: StageResult[ResolveDetail]
     attempts: tuple[AddressAttempt, ...] = ()
+    resolvers: StageResult[ResolversDetail] = NOT_DEEP
 
     @property
     def works(self) -> bool:
@@ -525,6 +568,7 @@ class Vantage:
     name: str
     hostname: str
     addresses: tuple[str, ...]
+    proxy_variables: tuple[str, ...] = ()  # HTTP(S)_PROXY / ALL_PROXY set here: names only, never values
 
 
 class Severity(StrEnum):
@@ -561,6 +605,8 @@ class Settings:
     resolver: str = "system"
     expect: Expectations = field(default_factory=Expectations)
     fail_on: Severity = Severity.ERROR  # the lowest severity that fails the run
+    deep: bool = False  # --deep: raw-packet probes and DNS asked per resolver
+    dns_servers: tuple[str, ...] = ()  # --dns-server: asked besides resolv.conf's (with --deep)
 
 
 JsonValue = str | int | float | bool | None | Sequence["JsonValue"] | Mapping[str, "JsonValue"]

@@ -9,9 +9,10 @@ run ends on time whatever the network does.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ from listencheck.address import (
 )
 from listencheck.config import ClientConfig
 from listencheck.deadline import Deadline
+from listencheck.deepmodels import ResolversDetail
 from listencheck.identity import judge_identity
 from listencheck.limits import (
     CLIENT_TIMEOUT_FACTOR,
@@ -65,7 +67,7 @@ from listencheck.probes.attempt import (
 from listencheck.probes.budget import stage_within_deadline
 from listencheck.probes.client import client_answer, client_result
 from listencheck.probes.resolve import Resolver, SystemResolver
-from listencheck.probes.worker import ClientWorker
+from listencheck.probes.worker import ClientWorker, running_worker
 from listencheck.progress import Observer, ProgressTracker
 from listencheck.redact import Redactor
 from listencheck.tls.settings import tls_settings
@@ -73,6 +75,7 @@ from listencheck.vantage import local_vantage
 
 if TYPE_CHECKING:
     from listencheck.brokerconfig.model import ConfigFile
+    from listencheck.probes.deep.prober import DeepProber
 
 DEFAULT_TIMEOUT = 3.0
 
@@ -110,6 +113,8 @@ class CheckOptions:
     broker_configs: tuple[ConfigFile, ...] = ()  # --broker-config files, already read
     topics: tuple[str, ...] = ()  # --topic: the topics to focus on; () = all topics
     topic_metadata: bool = True  # one bounded Metadata request for topics per bootstrap
+    deep: bool = False  # raw-packet probes where TCP failed or stalled; DNS asked per resolver
+    dns_servers: tuple[str, ...] = ()  # asked besides resolv.conf's nameservers (with deep)
 
     @property
     def run_deadline(self) -> float:
@@ -126,8 +131,8 @@ def run_check(options: CheckOptions, client_worker: ClientWorker | None = None,
     """Blocking entry point: run the whole check under its deadline.
 
     ``client_worker``: the client-library worker, when the caller forked it early
-    (see ``start_client_worker``); otherwise the run starts its own. Either way
-    the run stops it before returning.
+    (``client_worker_for``; the caller's ``with`` stops it); otherwise the run
+    starts its own and stops it before returning.
 
     Ctrl-C: asyncio.run cancels the main task on the first SIGINT; the run then
     returns what it has measured so far, marked ``interrupted`` (a second
@@ -135,11 +140,11 @@ def run_check(options: CheckOptions, client_worker: ClientWorker | None = None,
     """
     results: list[CheckResult] = []
 
-    async def main() -> None:
+    async def main(worker: ClientWorker | None) -> None:
         # Keep the result out of the task's return value: asyncio.run formats the
         # main task's repr when it restores the SIGINT handler, and the repr of a
         # report with hundreds of brokers costs a noticeable fraction of a second.
-        run = _Run(options, client_worker or start_client_worker(options), observer)
+        run = _Run(options, worker, observer)
         try:
             results.append(await run.check())
         except asyncio.CancelledError:
@@ -150,29 +155,21 @@ def run_check(options: CheckOptions, client_worker: ClientWorker | None = None,
         finally:
             run.close()
 
-    try:
-        asyncio.run(main())
-    finally:
-        if client_worker is not None:
-            client_worker.stop()
+    if client_worker is not None:
+        asyncio.run(main(client_worker))
+    else:
+        with client_worker_for(options) as worker:
+            asyncio.run(main(worker))
     return results[0]
 
 
-def start_client_worker(options: CheckOptions) -> ClientWorker | None:
-    """Fork the client-library worker for these options (None when not wanted)."""
+def client_worker_for(options: CheckOptions) -> contextlib.AbstractContextManager[ClientWorker | None]:
+    """The client-library worker for these options, stopped when the ``with`` ends (None when the
+    stage is not wanted)."""
     if not options.client_check:
-        return None
-    return ClientWorker.start([s.servers for s in options.bootstraps], options.config.librdkafka_conf(),
-                              client_timeout(options.timeout, options.run_deadline))
-
-
-async def check(options: CheckOptions, client_worker: ClientWorker | None = None) -> CheckResult:
-    """The whole check, from inside a running event loop."""
-    run = _Run(options, client_worker or start_client_worker(options))
-    try:
-        return await run.check()
-    finally:
-        run.close()
+        return contextlib.nullcontext()
+    return running_worker([s.servers for s in options.bootstraps], options.config.librdkafka_conf(),
+                          client_timeout(options.timeout, options.run_deadline))
 
 
 def connection_limit(wanted: int) -> int:
@@ -224,14 +221,22 @@ class _Run:
         self.resolutions = asyncio.Semaphore(MAX_RESOLUTIONS)
         self.redact: Callable[[str], str] = Redactor(options.config.secrets())
         self._probes: dict[Endpoint, asyncio.Task[EndpointProbe]] = {}
+        self._probes_done = 0
+        self._outcomes: dict[str, tuple[int, dict[int, bool | None]]] = {}  # bootstrap -> (probes done, ...)
         self._topic_results: dict[str, StageResult[TopicsDetail]] = {}
         self._unverified: dict[str, ClusterMetadata] = {}
         self.client_worker = client_worker
         self.progress = ProgressTracker(observer)
+        self.deep: DeepProber | None = None
+        if options.deep:
+            from listencheck.probes.deep.prober import DeepProber
+
+            self.deep = DeepProber(options.dns_servers)
 
     def close(self) -> None:
-        if self.client_worker is not None:
-            self.client_worker.stop()
+        """Release what the run opened itself (the deep probes' raw sockets)."""
+        if self.deep is not None:
+            self.deep.close()
 
     async def check(self) -> CheckResult:
         bootstraps = await asyncio.gather(*(self.bootstrap(spec) for spec in self.options.bootstraps))
@@ -247,6 +252,8 @@ class _Run:
             resolver=self.resolver.name,
             expect=options.expect,
             fail_on=options.fail_on,
+            deep=options.deep,
+            dns_servers=options.dns_servers if options.deep else (),
         )
         return CheckResult(
             started_at=_iso(self.started_wall),
@@ -269,18 +276,38 @@ class _Run:
         task = self._probes.get(endpoint)
         if task is None:
             task = asyncio.ensure_future(self._probe(endpoint))
+            task.add_done_callback(self._probe_done)
             task.add_done_callback(lambda _: self.progress.finished(endpoint))
             self._probes[endpoint] = task
         return task
 
+    def _probe_done(self, _: asyncio.Task[EndpointProbe]) -> None:
+        self._probes_done += 1
+
     async def _probe(self, endpoint: Endpoint) -> EndpointProbe:
         classification = classify_host(endpoint.host)
         resolved = await self._resolve(endpoint)
+        # --deep: every nameserver asked for the name while the addresses are probed.
+        resolvers = None if self.deep is None else asyncio.ensure_future(self._resolvers(endpoint, resolved))
         if not resolved.ok or resolved.detail is None:
-            return EndpointProbe(endpoint, classification, resolved)
+            if resolvers is None:
+                return EndpointProbe(endpoint, classification, resolved)
+            return EndpointProbe(endpoint, classification, resolved, resolvers=await resolvers)
         addresses = resolved.detail.addresses[:MAX_ADDRESSES_PER_HOST]
         attempts = await asyncio.gather(*(self._attempt(endpoint, a) for a in addresses))
-        return EndpointProbe(endpoint, classification, resolved, tuple(attempts))
+        if resolvers is None:
+            return EndpointProbe(endpoint, classification, resolved, tuple(attempts))
+        return EndpointProbe(endpoint, classification, resolved, tuple(attempts), await resolvers)
+
+    async def _resolvers(self, endpoint: Endpoint, resolved: StageResult[ResolveDetail]
+                         ) -> StageResult[ResolversDetail]:
+        assert self.deep is not None
+        if not await self._acquire(self.resolutions):
+            return StageResult.deadline_cut(None)
+        try:
+            return await self.deep.name(endpoint.host, resolved, self.deadline.budget())
+        finally:
+            self.resolutions.release()
 
     async def _resolve(self, endpoint: Endpoint) -> StageResult[ResolveDetail]:
         family = self.options.config.address_family
@@ -302,7 +329,11 @@ class _Run:
         if not await self._acquire(self.connections):
             return await probe_address(endpoint, address, self._expired_settings)
         try:
-            return await probe_address(endpoint, address, self.attempt_settings)
+            attempt = await probe_address(endpoint, address, self.attempt_settings)
+            if self.deep is not None:  # under the same slot: raw probes use sockets too
+                attempt = replace(attempt, deep=await self.deep.address(
+                    endpoint.port, attempt, self.deadline.budget()))
+            return attempt
         finally:
             self.connections.release()
 
@@ -455,6 +486,9 @@ class _Run:
         metadata = self._metadata(spec)
         if metadata is None:
             return None
+        cached = self._outcomes.get(spec.argument)
+        if cached is not None and cached[0] == self._probes_done:
+            return cached[1]  # the same object while no probe has finished since
         outcomes: dict[int, bool | None] = {}
         for advertised in self._probed(metadata):
             if _address_problem(advertised) is not None:
@@ -463,4 +497,5 @@ class _Run:
             task = self._probes.get(advertised.endpoint)
             done = task is not None and task.done() and not task.cancelled()
             outcomes[advertised.node_id] = task.result().works if done and task is not None else None
+        self._outcomes[spec.argument] = (self._probes_done, outcomes)
         return outcomes

@@ -27,6 +27,8 @@ class Stage(StrEnum):
     SASL = "sasl"
     METADATA = "metadata"
     LISTENER = "listener"  # the confirming probe: what the listener really speaks
+    DEEP = "deep"  # --deep: raw packets where TCP failed or a connection stalled (who dropped it, where)
+    RESOLVERS = "resolvers"  # --deep: the name asked of every nameserver the client may use
     IDENTITY = "identity"
     TOPICS = "topics"  # bounded topic metadata through the bootstrap: who leads which partitions
     CLIENT = "client"  # the real client library (librdkafka) with the user's settings
@@ -68,6 +70,7 @@ class StageSpec:
     broker_case: bool = True  # a JUnit test case per advertised broker
     applies: Callable[[str], bool] = _always  # for a security.protocol
     late: bool = False  # its findings are consequences of the others': listed after them
+    explains: bool = False  # runs only to explain another stage's failure, not tried in turn
 
     @property
     def header(self) -> str:
@@ -82,7 +85,9 @@ REGISTRY: tuple[StageSpec, ...] = (
     StageSpec(Stage.KAFKA, Scope.ATTEMPT, "Kafka", short="kafka"),
     StageSpec(Stage.SASL, Scope.ATTEMPT, "SASL", short="sasl", applies=_with_sasl),
     StageSpec(Stage.METADATA, Scope.ATTEMPT, "Metadata", "metadata", "md"),
-    StageSpec(Stage.LISTENER, Scope.ATTEMPT, "listener", broker_case=False),
+    StageSpec(Stage.LISTENER, Scope.ATTEMPT, "listener", broker_case=False, explains=True),
+    StageSpec(Stage.DEEP, Scope.ATTEMPT, "deep probes", broker_case=False, explains=True),
+    StageSpec(Stage.RESOLVERS, Scope.PROBE, "DNS per resolver", broker_case=False, explains=True),
     StageSpec(Stage.IDENTITY, Scope.BROKER, "identity"),
     # What fails on which partitions follows from the brokers' findings: listed after them.
     StageSpec(Stage.TOPICS, Scope.BOOTSTRAP, "topics", broker_case=False, late=True),
@@ -97,9 +102,9 @@ SPECS: dict[Stage, StageSpec] = {s.stage: s for s in REGISTRY}
 ORDER: dict[Stage, int] = {s.stage: i for i, s in enumerate(REGISTRY)}
 
 # The stages tried on every resolved address, in order; the first that fails ends the attempt.
-# (The confirming listener probe is not one of them: it runs only to explain a failure.)
+# (The confirming listener probe and the deep probes are not: they run only to explain a failure.)
 ATTEMPT_STAGES: tuple[Stage, ...] = tuple(
-    s.stage for s in REGISTRY if s.scope is Scope.ATTEMPT and s.stage is not Stage.LISTENER)
+    s.stage for s in REGISTRY if s.scope is Scope.ATTEMPT and not s.explains)
 # Every stage result kept per address (the JSON report writes each).
 ATTEMPT_RESULTS: tuple[Stage, ...] = tuple(s.stage for s in REGISTRY if s.scope is Scope.ATTEMPT)
 # What a host:port goes through, in order: resolution, then the attempt stages.

@@ -11,5 +11,6 @@ class ExitStatus(IntEnum):
     USAGE = 2  # bad arguments, unreadable file, invalid client property
     NO_BOOTSTRAP = 3  # no bootstrap server answered at all
     INTERNAL = 4  # a bug in listencheck: please report it
+    UNAVAILABLE = 5  # a command needs an optional extra that is not installed (demo: the lab extra)
     INTERRUPTED = 130  # Ctrl-C (SIGINT)
     TERMINATED = 143  # SIGTERM: a CI cancel or timeout, `docker stop`, the kubelet

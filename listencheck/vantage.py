@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+import os
 import socket
 from pathlib import Path
 
 from listencheck.models import Vantage
 
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
+
 
 def local_vantage(name: str | None = None) -> Vantage:
     hostname = socket.gethostname()
-    return Vantage(name or hostname, hostname, local_addresses())
+    proxies = tuple(v for v in PROXY_VARIABLES if os.environ.get(v))
+    return Vantage(name or hostname, hostname, local_addresses(), proxies)
 
 
 def local_addresses() -> tuple[str, ...]:

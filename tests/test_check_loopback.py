@@ -3,7 +3,7 @@
 Every finding that can be produced without name resolution is produced here for
 real, through the command line, and its code, severity, broker id and evidence
 are asserted. (Findings that need a resolver of their own are in the namespace
-lab tests, and in test_check_resolver.py through the library.)
+lab tests: tests/test_lab_scenarios.py and tests/test_lab_tls.py.)
 """
 
 from __future__ import annotations

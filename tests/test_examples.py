@@ -57,6 +57,8 @@ def test_captured_files_are_valid() -> None:
             validate(json.loads(text))
         elif name.endswith(".junit.xml"):
             parse_junit(text)
+        elif name.endswith(".html"):
+            assert text.startswith("<!DOCTYPE html>") and 'id="listencheck-report"' in text, name
         else:
             assert name.endswith((".txt", ".md")) and text.strip(), name
 

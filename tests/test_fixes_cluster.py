@@ -10,13 +10,16 @@ and the proposed addresses are pairwise distinct.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.cli import Run, check_json, run_cli
 from tests.support.mock_cluster import mock_cluster
+from tests.support.scripted import ScriptedKafka
 from tests.support.scripted_cluster import Cluster, scripted_cluster
+from tests.support.servers import closed_port
 
 
 def _mentions(text: str, address: str) -> bool:
@@ -176,3 +179,42 @@ def test_cli_platform_choices_match_the_renderers() -> None:
     from listencheck.fixes.platforms import PLATFORM_CHOICES
 
     assert CLI_CHOICES == PLATFORM_CHOICES
+
+
+def test_broker_config_file_gives_complete_values_and_a_diff(tmp_path: Path) -> None:
+    """--broker-config: the fix starts from the file (KRaft, CONTROLLER kept) and diffs it."""
+    closed = closed_port()
+    config = tmp_path / "server.properties"
+    with ScriptedKafka() as script:
+        config.write_text(
+            "process.roles=broker,controller\nnode.id=1\ncontroller.quorum.voters=1@localhost:9093\n"
+            "listeners=PLAINTEXT://:9092,CONTROLLER://:9093\ncontroller.listener.names=CONTROLLER\n"
+            f"advertised.listeners=PLAINTEXT://127.0.0.1:{closed}\n")
+        script.brokers = [(1, "127.0.0.1", closed)]
+        run = check_json("--broker-config", str(config), script.address)
+        text = run_cli(["check", "--no-color", "--timeout", "2", "--broker-config", str(config),
+                        script.address])
+        port = script.port
+    (fix,) = run.report["fixes"]
+    assert (fix["kind"], fix["listener"]) == ("readvertise", "PLAINTEXT")
+    assert fix["advertised"] == f"127.0.0.1:{port}"
+    assert fix["placeholder_names"] is False and fix["config_source"] is not None
+    assert fix["settings"] == {"advertised.listeners": f"PLAINTEXT://127.0.0.1:{port}"}
+    diff = fix["diff"]
+    assert f"-advertised.listeners=PLAINTEXT://127.0.0.1:{closed}" in diff
+    assert f"+advertised.listeners=PLAINTEXT://127.0.0.1:{port}" in diff
+    assert diff.count("\n-") == 1  # one changed line, nothing else
+    assert [r["platform"] for r in fix["renderings"]] == ["properties"]
+    assert "diff of" in text.stdout and f"+advertised.listeners=PLAINTEXT://127.0.0.1:{port}" in text.stdout
+
+
+def test_each_fix_names_the_problems_it_resolves() -> None:
+    with scripted_cluster(_internal({2, 3})) as cluster:
+        run = check_json(cluster.address(1))
+    problems = {p["id"]: p for p in run.report["problems"]}
+    for fix in run.report["fixes"]:
+        assert fix["problems"], fix
+        for problem_id in fix["problems"]:
+            problem = problems[problem_id]
+            assert problem["broker_id"] == fix["broker_id"]
+            assert set(problem["codes"]) & set(fix["codes"])

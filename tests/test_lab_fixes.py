@@ -80,7 +80,8 @@ def publish_dual_stack(lab: Lab, host: Host, port: int, target: str, target_port
 def nodeport(lab: Lab, broker: Broker) -> dict[str, Host]:
     """A pod behind a Kubernetes NodePort; the client reaches the node, never the pod network."""
     nodes, pods = lab.network("nodes"), lab.network("pods")
-    node, pod, client = lab.host("node"), lab.host("kafka-0"), lab.host("client")
+    node, pod = lab.host("node"), lab.host("kafka-0")
+    client = lab.host("client", hosts={"my-cluster-kafka-bootstrap.example": [NODE_IP]})
     nodes.attach(node, NODE_IP)
     nodes.attach(client, CLIENT_IP)
     pods.attach(node, "10.96.0.1")
@@ -206,3 +207,15 @@ def test_mock_cluster_with_one_broker_dropped_gets_a_fix_for_that_broker_only(la
     assert finding["evidence"]["reason"] == "timeout"
     assert {f["broker_id"] for f in run.findings() if f["severity"] == "error"} == {dropped["node_id"]}
     assert_no_foreign_address(run, owners)
+
+
+def test_a_bootstrap_service_is_never_proposed_as_one_brokers_address(lab: Lab) -> None:
+    """Strimzi's my-cluster-kafka-bootstrap spreads clients over every broker: even when it
+    reached the only broker, it is no broker's own address."""
+    hosts = nodeport(lab, Broker(((9092, f"{POD_IP}:9092"),), {30092: 9092}))
+    run = hosts["client"].check("my-cluster-kafka-bootstrap.example:30092")
+    finding = run.one("ADVERTISED_UNREACHABLE", 111)
+    assert "bootstrap_path" not in finding["evidence"]
+    assert "my-cluster-kafka-bootstrap.example:30092" not in finding["fix"]
+    (fix,) = run.report["fixes"]
+    assert fix["advertised"] == "BROKER_111_EXTERNAL_HOST:PORT" and fix["placeholder_address"] is True

@@ -9,6 +9,7 @@ import pytest
 
 from listencheck.catalogue import CATALOGUE
 from listencheck.codes import FindingCode
+from listencheck.deepmodels import DeepDetail, ResolversDetail
 from listencheck.models import (
     AddressAttempt,
     Finding,
@@ -50,8 +51,10 @@ def test_attempt_stages_are_exactly_the_attempt_result_fields() -> None:
 
 def test_detail_types_come_from_the_typed_fields() -> None:
     expected = {Stage.TCP: TcpDetail, Stage.TLS: TlsDetail, Stage.KAFKA: KafkaDetail,
-                Stage.SASL: SaslDetail, Stage.METADATA: MetadataDetail, Stage.LISTENER: ListenerDetail}
+                Stage.SASL: SaslDetail, Stage.METADATA: MetadataDetail, Stage.LISTENER: ListenerDetail,
+                Stage.DEEP: DeepDetail}
     assert {s: detail_type(s) for s in ATTEMPT_RESULTS} == expected
+    assert detail_type(Stage.RESOLVERS) is ResolversDetail
     assert detail_type(Stage.RUN) is None
 
 

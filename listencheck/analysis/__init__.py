@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 from listencheck import __version__
+from listencheck.analysis import deep_rules
 from listencheck.analysis.bootstrap_rules import bootstrap_findings, cross_bootstrap_findings
 from listencheck.analysis.broker_rules import broker_findings
 from listencheck.analysis.client_rules import client_findings
@@ -17,6 +19,7 @@ from listencheck.analysis.context import BootstrapContext, context_for, new_find
 from listencheck.analysis.controller_rules import controller_findings, superseded
 from listencheck.analysis.expectation_rules import advertised_expectation_findings, expectation_findings
 from listencheck.analysis.fix_rules import broker_fixes
+from listencheck.analysis.headline import headline
 from listencheck.analysis.health_rules import health_findings
 from listencheck.analysis.problems import group
 from listencheck.analysis.resolution_rules import resolution_findings
@@ -61,10 +64,12 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
         findings.extend(expectation_findings(ctx))
         findings.extend(readback_findings(ctx))
         findings.extend(readback_rule_findings(ctx))
+        findings.extend(deep_rules.deep_findings(ctx))
     findings.extend(cross_bootstrap_findings(contexts))
     findings.extend(given_config_findings(result))
     findings.extend(advertised_expectation_findings(result))
     findings.extend(_run_findings(result))
+    findings.extend(deep_rules.run_findings(result))
     findings = superseded(findings)
     order = {b.argument: i for i, b in enumerate(result.bootstraps)}
     codes = {code: i for i, code in enumerate(CATALOGUE)}  # symptoms before address kinds
@@ -133,6 +138,7 @@ def _run_findings(result: CheckResult) -> Iterator[Finding]:
         for stage in [probe.resolve] + [a.result(s) for a in probe.attempts for s in ATTEMPT_STAGES]
         if stage.status is StageStatus.NOT_RUN and stage.reason is Reason.DEADLINE
     )
+    yield from _proxy_findings(result)
     if result.deadline_hit and skipped:
         yield new_finding(
             FindingCode.RUN_INCOMPLETE, Severity.WARNING, Subject.run(),
@@ -144,7 +150,24 @@ def _run_findings(result: CheckResult) -> Iterator[Finding]:
         )
 
 
-_FAILURE_STATUS = {"usage": ExitStatus.USAGE, "interrupted": ExitStatus.INTERRUPTED,
+def _proxy_findings(result: CheckResult) -> Iterator[Finding]:
+    """Proxy variables set while something does not work: said once, since clients ignore them."""
+    proxies = result.vantage.proxy_variables
+    failing = any(not p.works for b in result.bootstraps for p in [*b.servers, *(x.probe for x in b.brokers)])
+    if proxies and failing:
+        yield new_finding(
+            FindingCode.PROXY_IGNORED, Severity.INFO, Subject.run(),
+            f"{', '.join(proxies)} {'is' if len(proxies) == 1 else 'are'} set here, but Kafka clients do "
+            f"not use HTTP proxies: they connect to every broker directly, so the failures above are "
+            f"what your client sees, proxy or not.",
+            "Reach the brokers directly (a route, a VPN, a listener advertised on a network this client "
+            "is on); a tunnel needs one forwarded port per broker and advertised addresses that match.",
+            {"variables": list(proxies)},
+        )
+
+
+_FAILURE_STATUS = {"usage": ExitStatus.USAGE, "unavailable": ExitStatus.UNAVAILABLE,
+                   "interrupted": ExitStatus.INTERRUPTED,
                    "terminated": ExitStatus.TERMINATED, "internal": ExitStatus.INTERNAL}
 
 
@@ -153,8 +176,9 @@ def verdict_for(result: CheckResult, findings: tuple[Finding, ...],
     """Exit status and summary; ``settings.fail_on`` decides which severities fail the run."""
     counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
     fail_on = result.settings.fail_on
-    failing = sum(1 for p in (group(findings) if problems is None else problems)
-                  if p.severity.at_least(fail_on))
+    failing_problems = [p for p in (group(findings) if problems is None else problems)
+                        if p.severity.at_least(fail_on)]
+    failing = len(failing_problems)
     if result.failure is not None:  # nothing was measured: the failure is the whole story
         code = _FAILURE_STATUS.get(result.failure.kind, ExitStatus.INTERNAL)
         return Verdict(int(code), 0, 0, 0, f"{result.failure.kind}: {result.failure.message}")
@@ -167,12 +191,11 @@ def verdict_for(result: CheckResult, findings: tuple[Finding, ...],
     elif counts[Severity.ERROR]:
         code = ExitStatus.ERROR_FINDINGS
         unmet_only = all(f.stage is Stage.EXPECTATIONS for f in findings if f.severity is Severity.ERROR)
-        summary = ("the cluster does not meet the expectations: see the errors above" if unmet_only
-                   else f"clients will fail: fix the {_count(failing, 'problem')} above")
+        summary = ("the cluster does not meet the expectations: " if unmet_only else "") + \
+            _first_problem(failing_problems)
     elif counts[Severity.WARNING] and Severity.WARNING.at_least(fail_on):
         code = ExitStatus.ERROR_FINDINGS
-        summary = (f"warnings fail this check (--fail-on warning): fix the "
-                   f"{_count(failing, 'problem')} above")
+        summary = "warnings fail this check (--fail-on warning): " + _first_problem(failing_problems)
     else:
         code, summary = ExitStatus.OK, "every advertised listener works from here"
         if result.settings.expect != Expectations():
@@ -181,6 +204,14 @@ def verdict_for(result: CheckResult, findings: tuple[Finding, ...],
                 f"{_count(counts[Severity.WARNING], 'warning')}, {_count(counts[Severity.INFO], 'note')})")
     return Verdict(int(code), counts[Severity.ERROR], counts[Severity.WARNING],
                    counts[Severity.INFO], summary, failing)
+
+
+def _first_problem(problems: list[Problem]) -> str:
+    """The verdict names what is wrong: the first problem, and how many more there are."""
+    if not problems:
+        return "see the findings above"
+    more = len(problems) - 1
+    return headline(problems[0].headline) + (f", and {_count(more, 'more problem')}" if more else "")
 
 
 def _no_metadata(result: CheckResult, findings: tuple[Finding, ...]) -> str:
@@ -204,5 +235,9 @@ def build_report(result: CheckResult, platform: str = AUTO) -> Report:
     given = given_brokers(result)
     fixes = tuple(fix for b in result.bootstraps for fix in broker_fixes(
         context_for(result, b), findings, platform, known_configs(b, given)))
+    fixes = tuple(dataclasses.replace(fix, problems=tuple(
+        p.id for p in problems
+        if p.subject.bootstrap == fix.bootstrap and p.subject.broker_id == fix.broker_id
+        and set(p.codes) & set(fix.codes))) for fix in fixes)
     return Report(__version__, result, findings, verdict_for(result, findings, problems), fixes,
                   problems=problems)

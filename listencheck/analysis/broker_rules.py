@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from listencheck.address import AddressKind
+from listencheck.address import AddressKind, is_container_id
 from listencheck.analysis import advice
 from listencheck.analysis.context import (
     BootstrapContext,
@@ -248,7 +248,21 @@ def _address_kinds(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Findi
             advice.wildcard_fix(ctx, adv),
             base,
         )
-    if kinds.has(AddressKind.INTERNAL_NAME):
+    if kinds.has(AddressKind.INTERNAL_NAME) and is_container_id(adv.host):
+        yield ctx.finding(
+            FindingCode.ADVERTISED_CONTAINER_ID, NOTE if works else ERR, ctx.broker(adv.node_id, where),
+            f"Broker {adv.node_id} advertises {adv.host}, a Docker container id: the host name Kafka "
+            f"uses inside a container when advertised.listeners leaves the host empty (or is unset)"
+            + ("; it works from here, but only where that container's name resolves." if works else
+               "; only the container itself can resolve it, and it fails from here."),
+            f"Set the host in advertised.listeners explicitly for broker {adv.node_id}, e.g. "
+            f"KAFKA_ADVERTISED_LISTENERS=PLAINTEXT://BROKER_{adv.node_id}_HOST:{adv.port} with the name "
+            f"clients use (the Compose service name for clients on the same Docker network, "
+            f"localhost or the Docker host's name with the published port for others). "
+            f"BROKER_{adv.node_id}_HOST is a placeholder.",
+            base | {"classification": kinds.sorted_kinds(), "container_id": adv.host},
+        )
+    elif kinds.has(AddressKind.INTERNAL_NAME):
         k8s = kinds.has(AddressKind.KUBERNETES_SERVICE)
         label = "Kubernetes service name" if k8s else "network-internal name"
         yield ctx.finding(

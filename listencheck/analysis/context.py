@@ -6,6 +6,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from listencheck.address import Endpoint, ip_literal, is_private_ip
+from listencheck.brokerconfig.readback import given_brokers, known_configs
 from listencheck.catalogue import spec
 from listencheck.codes import FindingCode
 from listencheck.config import uses_tls
@@ -98,9 +99,12 @@ def new_finding(
 def context_for(result: CheckResult, bootstrap: BootstrapCheck) -> BootstrapContext:
     md = bootstrap.metadata
     source = next((s.endpoint for s in bootstrap.servers if md and str(s.endpoint) == md.source), None)
+    # A new listener's port must be free on every broker whose configuration is known.
+    configured = known_configs(bootstrap, given_brokers(result)).values()
+    taken = {port for config in configured for port in config.ports_in_use}
     return BootstrapContext(
         result, bootstrap, source, md.source_address if md else None,
-        result.settings.security_protocol, plan_addresses(result, bootstrap),
+        result.settings.security_protocol, plan_addresses(result, bootstrap, taken),
     )
 
 

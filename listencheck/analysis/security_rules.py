@@ -21,10 +21,13 @@ from listencheck.models import (
     JsonValue,
     ListenerDetail,
     SaslDetail,
+    SaslOutcome,
     Severity,
     StageResult,
     Subject,
     TlsDetail,
+    TlsFailure,
+    VerifyCode,
 )
 from listencheck.stages import Stage
 from listencheck.tls.certificates import parse_iso
@@ -32,9 +35,9 @@ from listencheck.tls.hostnames import match_name
 
 ERR, WARN, NOTE = Severity.ERROR, Severity.WARNING, Severity.INFO
 EXPIRY_WARNING_DAYS = 30
-_TIME_ERRORS = (9, 10)  # X509_V_ERR_CERT_NOT_YET_VALID, X509_V_ERR_CERT_HAS_EXPIRED
-_AUTH_OUTCOMES = ("unknown_user", "wrong_password", "invalid_credentials", "server_signature_invalid",
-                  "error", "not_sasl")
+_TIME_ERRORS = (VerifyCode.CERT_NOT_YET_VALID, VerifyCode.CERT_HAS_EXPIRED)
+_AUTH_OUTCOMES = (SaslOutcome.UNKNOWN_USER, SaslOutcome.WRONG_PASSWORD, SaslOutcome.INVALID_CREDENTIALS,
+                  SaslOutcome.SERVER_SIGNATURE_INVALID, SaslOutcome.ERROR, SaslOutcome.NOT_SASL)
 
 
 @dataclass(frozen=True)
@@ -191,7 +194,8 @@ def _tls(
 ) -> Iterator[Finding]:
     evidence = where.evidence() | {"tls_version": d.protocol, "cipher": d.cipher,
                                    "certificate": _cert_evidence(d.certificate)}
-    if d.failure in ("alert", "closed", "timeout", "not_tls", "rejected"):
+    if d.failure in (TlsFailure.ALERT, TlsFailure.CLOSED, TlsFailure.TIMEOUT, TlsFailure.NOT_TLS,
+                     TlsFailure.REJECTED):
         yield _handshake(ctx, where, stage, d, evidence)
         return
     cert = d.certificate
@@ -232,7 +236,7 @@ def _handshake(ctx: BootstrapContext, where: _Where, stage: StageResult[TlsDetai
     if d.client_certificate and any(a in alert for a in ("certificate", "unknown ca", "handshake failure")):
         fix = ("The broker refused the client certificate: have it signed by a CA in the broker's "
                "ssl.truststore (and not expired), and check ssl.certificate.location / ssl.key.location.")
-    elif d.failure == "timeout":
+    elif d.failure is TlsFailure.TIMEOUT:
         fix = ("Nothing answered the TLS handshake: check that this port is the broker's TLS listener "
                "(a plaintext listener would have been recognised) and that no proxy holds the connection.")
     else:
@@ -247,7 +251,8 @@ def _handshake(ctx: BootstrapContext, where: _Where, stage: StageResult[TlsDetai
 
 
 def _trust_fix(d: TlsDetail, cert: CertificateInfo) -> str:
-    if d.verify_code in (20, 21) and not cert.self_signed:
+    if d.verify_code in (VerifyCode.UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+                         VerifyCode.UNABLE_TO_VERIFY_LEAF_SIGNATURE) and not cert.self_signed:
         what = (f"the certificate was issued by '{cert.issuer}', which is not in the client's trust "
                 f"store ({d.trust_store}), or the broker does not send the intermediate certificate")
     elif cert.self_signed:
@@ -398,7 +403,7 @@ def _sasl(
         "outcome": d.outcome, "broker_message": d.broker_message,
         "message": message,
     }
-    if d.outcome == "not_checked":
+    if d.outcome is SaslOutcome.NOT_CHECKED:
         yield ctx.finding(
             FindingCode.SASL_NOT_CHECKED, NOTE, where.subject,
             f"{where.who} enables {d.mechanism}; listencheck does not authenticate with it, so it "
@@ -406,7 +411,7 @@ def _sasl(
             "Read the client library result below: it authenticates with your settings.",
             evidence,
         )
-    elif d.outcome == "mechanism_unsupported":
+    elif d.outcome is SaslOutcome.MECHANISM_UNSUPPORTED:
         enabled = ", ".join(d.enabled_mechanisms) or "unknown"
         how = ("asked one mechanism at a time" if d.mechanisms_source == "probed"
                else "its SaslHandshake answer")

@@ -14,6 +14,7 @@ from listencheck import __version__
 from listencheck.compare.matrix import Comparison, Row, RowStatus
 from listencheck.compare.reports import Observation
 from listencheck.models import JsonValue
+from listencheck.render.printable import printable_tree
 
 SCHEMA_VERSION = "1.0"
 KIND = "listencheck-compare"
@@ -30,6 +31,8 @@ _DIAGNOSIS_MARK = {"works_only_from": RowStatus.DIFFERS, "resolves_differently":
 
 def render_compare_text(comparison: Comparison, color: bool = False, width: int = 120,
                         ascii_only: bool = False) -> str:
+    # Host names, vantage names and messages come from report files: nothing reaches the terminal raw.
+    comparison = printable_tree(comparison)
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=color,
                       color_system="standard" if color else None, no_color=not color,

@@ -83,6 +83,8 @@ def plan_addresses(result: CheckResult, bootstrap: BootstrapCheck,
     md = bootstrap.metadata
     brokers = md.detail.brokers if md is not None else ()
     path = bootstrap_path(bootstrap)
+    if path is not None and shared_entry(path.used.host):
+        path = None  # a bootstrap service or load balancer spreads clients over every broker
     owners, unattributed = _owners(bootstrap, path)
     taken = _ports_seen(result) | set(taken_ports)
     used = bootstrap_source(bootstrap)
@@ -146,6 +148,12 @@ def _shared_host(used: Endpoint | None, path: BootstrapPath | None) -> str | Non
     if path is not None and path.kind in (PathKind.NODE_PORT, PathKind.PORT_MAPPING):
         return used.host
     return None
+
+
+def shared_entry(host: str) -> bool:
+    """A name made to reach any broker (Strimzi's ``*-kafka-bootstrap`` service, a
+    ``bootstrap.`` DNS name): never one broker's own address, even when it reached one."""
+    return any("bootstrap" in label for label in host.lower().split("."))
 
 
 def _local(host: str) -> bool:

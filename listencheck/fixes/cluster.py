@@ -26,6 +26,7 @@ class BrokerFix:
     renderings: tuple[RenderedFix, ...]
     config_source: str | None  # where the broker's configuration came from; None: unknown
     diff: str | None = None
+    problems: tuple[str, ...] = ()  # the ids of the problems (report.problems) this change fixes
 
     @property
     def config_path(self) -> str | None:

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from listencheck.errors import ListencheckError
+from listencheck.errors import Unavailable
 
 
-class LabUnavailable(ListencheckError):
+class LabUnavailable(Unavailable):
     """The Tansu broker binary cannot be found."""
 
 

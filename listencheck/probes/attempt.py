@@ -25,10 +25,12 @@ from listencheck.models import (
     MetadataDetail,
     Reason,
     SaslDetail,
+    SaslOutcome,
     StageResult,
     StageStatus,
     TcpDetail,
     TlsDetail,
+    TlsFailure,
     TopicsDetail,
 )
 from listencheck.probes import kafka, listener, sasl, tcp, tls, topics
@@ -41,9 +43,9 @@ from listencheck.tls.settings import TlsSettings, bare_probe_context
 T = TypeVar("T")
 
 SILENT_CONFIRM_S = 0.5  # confirming probe of a listener that stayed silent (see _confirm)
-_MISMATCH_TLS_FAILURES = ("not_tls", "timeout", "closed")
+_MISMATCH_TLS_FAILURES = (TlsFailure.NOT_TLS, TlsFailure.TIMEOUT, TlsFailure.CLOSED)
 _MISMATCH_KAFKA_ANSWERS = ("tls", "closed", "silent")
-_MISMATCH_SASL_OUTCOMES = ("not_sasl", "mechanism_unsupported", "error")
+_MISMATCH_SASL_OUTCOMES = (SaslOutcome.NOT_SASL, SaslOutcome.MECHANISM_UNSUPPORTED, SaslOutcome.ERROR)
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ async def probe_topics(
     return stages.topics
 
 
-UNVERIFIED_RETRY_FAILURES = ("verify", "hostname")
+UNVERIFIED_RETRY_FAILURES = (TlsFailure.VERIFY, TlsFailure.HOSTNAME)
 
 
 async def probe_metadata_unverified(

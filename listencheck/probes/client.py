@@ -36,19 +36,24 @@ async def client_result(
     """The library's verdict for ``bootstrap``, as soon as it is certain, or at ``budget`` seconds.
 
     ``own`` tells, per advertised broker, whether listencheck's own probe reached it
-    (see ``settled``); ``patience``: how long the library may try a broker that
-    both fail on before it counts as not reached.
+    (see ``settled``), and returns the same object while nothing changed; ``patience``:
+    how long the library may try a broker that both fail on before it counts as not
+    reached.
     """
     start = time.monotonic()
     builder = FactsBuilder()
+    judged: tuple[object, object, bool] | None = None  # what ``settled`` last saw (it is O(brokers))
     while True:
         died = worker.done.is_set()
         facts = builder.consume(worker.events(bootstrap))
         if worker.abandoned is not None and not facts.finished:
             return StageResult.skipped(worker.abandoned)
-        waited = time.monotonic() - worker.started
-        if settled(facts, own(), waited, patience):
-            return _redacted(library_verdict(facts, elapsed_ms(worker.started)), redact)
+        outcomes, waited = own(), time.monotonic() - worker.started
+        patient = waited >= patience
+        if judged is None or facts is not judged[0] or outcomes is not judged[1] or patient != judged[2]:
+            judged = (facts, outcomes, patient)
+            if settled(facts, outcomes, waited, patience):
+                return _redacted(library_verdict(facts, elapsed_ms(worker.started)), redact)
         if died:
             return _crashed(worker, redact)
         if time.monotonic() - start > budget:
@@ -65,7 +70,13 @@ def client_answer(
         return _redacted(library_verdict(facts, elapsed_ms(worker.started)), redact)
     if worker.abandoned is not None:
         return StageResult.skipped(worker.abandoned)
-    return _crashed(worker, redact) if worker.done.is_set() else None
+    return _crashed(worker, redact) if worker.done.is_set() and not _interrupted(worker) else None
+
+
+def _interrupted(worker: ClientWorker) -> bool:
+    """The worker ended by the Ctrl-C that also interrupts the run (a terminal signals the group)."""
+    status = worker.exit_status
+    return status is not None and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGINT
 
 
 def _redacted(result: StageResult[ClientDetail], redact: Callable[[str], str]) -> StageResult[ClientDetail]:

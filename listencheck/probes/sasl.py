@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from listencheck.config import ClientConfig
 from listencheck.deadline import elapsed_ms
-from listencheck.models import Reason, SaslDetail, StageError, StageResult, StageStatus
+from listencheck.models import Reason, SaslDetail, SaslOutcome, StageError, StageResult, StageStatus
 from listencheck.probes.dial import Clock
 from listencheck.protocol.connection import ExchangeError, KafkaExchange, PeerSilent
 from listencheck.protocol.messages import (
@@ -51,7 +51,7 @@ async def authenticate(
         return StageResult.failure(
             elapsed_ms(start), Reason.UNSUPPORTED,
             "the broker does not offer SaslHandshake v1 and SaslAuthenticate (Kafka before 1.0)",
-            replace(detail, outcome="error"))
+            replace(detail, outcome=SaslOutcome.ERROR))
     try:
         reader = await exchange.request(ApiKey.SASL_HANDSHAKE, 1, encode_sasl_handshake(mechanism),
                                         clock.left())
@@ -65,7 +65,7 @@ async def authenticate(
         message = (f"{mechanism} is enabled on the broker; listencheck does not authenticate with "
                    f"{mechanism} (not checked), the client library stage does")
         return StageResult(StageStatus.SKIPPED, round(elapsed_ms(start), 2),
-                           replace(detail, outcome="not_checked"),
+                           replace(detail, outcome=SaslOutcome.NOT_CHECKED),
                            StageError(Reason.UNSUPPORTED, message))
     password = config.get("sasl.password")
     try:
@@ -76,7 +76,8 @@ async def authenticate(
         reason = Reason.TIMEOUT if isinstance(exc, PeerSilent) else Reason.CLOSED
         return StageResult.failure(
             elapsed_ms(start), reason,
-            f"SaslAuthenticate got no answer: {type(exc).__name__}", replace(detail, outcome="error"))
+            f"SaslAuthenticate got no answer: {type(exc).__name__}",
+            replace(detail, outcome=SaslOutcome.ERROR))
 
 
 async def _plain(start: float, detail: SaslDetail, exchange: KafkaExchange, version: int,
@@ -85,7 +86,8 @@ async def _plain(start: float, detail: SaslDetail, exchange: KafkaExchange, vers
     answer = await _send(exchange, version, token, clock)
     if answer.error_code:
         return _auth_failed(start, detail, answer, None)
-    return StageResult.passed(elapsed_ms(start), replace(detail, authenticated=True, outcome="authenticated"))
+    return StageResult.passed(elapsed_ms(start),
+                              replace(detail, authenticated=True, outcome=SaslOutcome.AUTHENTICATED))
 
 
 async def _scram(start: float, detail: SaslDetail, exchange: KafkaExchange, version: int,
@@ -113,13 +115,14 @@ async def _scram(start: float, detail: SaslDetail, exchange: KafkaExchange, vers
             elapsed_ms(start), Reason.AUTH_FAILED,
             "the broker's SCRAM server signature does not verify: it does not hold this user's "
             "credentials (or something between you and it answers in its place)",
-            replace(detail, outcome="server_signature_invalid"))
-    return StageResult.passed(elapsed_ms(start), replace(detail, authenticated=True, outcome="authenticated"))
+            replace(detail, outcome=SaslOutcome.SERVER_SIGNATURE_INVALID))
+    return StageResult.passed(elapsed_ms(start),
+                              replace(detail, authenticated=True, outcome=SaslOutcome.AUTHENTICATED))
 
 
 def _malformed(start: float, detail: SaslDetail, which: str, exc: ScramError) -> StageResult[SaslDetail]:
     return StageResult.failure(elapsed_ms(start), Reason.PROTOCOL_ERROR, f"invalid SCRAM {which}: {exc}",
-                               replace(detail, outcome="error"))
+                               replace(detail, outcome=SaslOutcome.ERROR))
 
 
 async def _send(
@@ -146,19 +149,19 @@ def _auth_failed(start: float, detail: SaslDetail, answer: SaslAuthenticateRespo
         replace(detail, outcome=outcome, broker_message=broker_says))
 
 
-def auth_outcome(message: str | None, scram_error: str | None) -> str:
+def auth_outcome(message: str | None, scram_error: str | None) -> SaslOutcome:
     """What the broker says went wrong: RFC 5802 server errors first, then its message."""
     if scram_error == "unknown-user":
-        return "unknown_user"
+        return SaslOutcome.UNKNOWN_USER
     if scram_error == "invalid-proof":
-        return "wrong_password"
+        return SaslOutcome.WRONG_PASSWORD
     text = (message or "").lower()
     if any(k in text for k in ("unknown user", "unknown-user", "no such user", "user not found",
                                "user does not exist")):
-        return "unknown_user"
+        return SaslOutcome.UNKNOWN_USER
     if any(k in text for k in ("invalid password", "wrong password", "incorrect password", "invalid-proof")):
-        return "wrong_password"
-    return "invalid_credentials"
+        return SaslOutcome.WRONG_PASSWORD
+    return SaslOutcome.INVALID_CREDENTIALS
 
 
 def _handshake_refused(start: float, detail: SaslDetail, code: int) -> StageResult[SaslDetail]:
@@ -168,15 +171,15 @@ def _handshake_refused(start: float, detail: SaslDetail, code: int) -> StageResu
         return StageResult.failure(
             elapsed_ms(start), Reason.MECHANISM_UNSUPPORTED,
             f"the broker does not enable {detail.mechanism} (enabled: {enabled})",
-            replace(detail, handshake_error=name, outcome="mechanism_unsupported"))
+            replace(detail, handshake_error=name, outcome=SaslOutcome.MECHANISM_UNSUPPORTED))
     if code == ILLEGAL_SASL_STATE:
         return StageResult.failure(
             elapsed_ms(start), Reason.BROKER_ERROR,
             f"the broker refused SaslHandshake with {name}: this listener does not expect SASL",
-            replace(detail, handshake_error=name, outcome="not_sasl"))
+            replace(detail, handshake_error=name, outcome=SaslOutcome.NOT_SASL))
     return StageResult.failure(elapsed_ms(start), Reason.BROKER_ERROR,
                                f"SaslHandshake failed with {name}",
-                               replace(detail, handshake_error=name, outcome="error"))
+                               replace(detail, handshake_error=name, outcome=SaslOutcome.ERROR))
 
 
 async def _handshake_lost(start: float, detail: SaslDetail, exc: Exception, redial: Redial,
@@ -190,11 +193,11 @@ async def _handshake_lost(start: float, detail: SaslDetail, exc: Exception, redi
             f"the broker {what} in answer to SaslHandshake({detail.mechanism}); asked one by one, "
             f"it accepts {', '.join(enabled)}",
             replace(detail, enabled_mechanisms=enabled, mechanisms_source="probed",
-                    handshake_error="closed", outcome="mechanism_unsupported"))
+                    handshake_error="closed", outcome=SaslOutcome.MECHANISM_UNSUPPORTED))
     return StageResult.failure(
         elapsed_ms(start), Reason.CLOSED if what.startswith("closed") else Reason.TIMEOUT,
         f"the broker {what} in answer to SaslHandshake({detail.mechanism})",
-        replace(detail, handshake_error="closed", outcome="error"))
+        replace(detail, handshake_error="closed", outcome=SaslOutcome.ERROR))
 
 
 async def probe_mechanisms(redial: Redial, clock: Clock, skip: str = "") -> tuple[str, ...]:

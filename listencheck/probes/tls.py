@@ -16,7 +16,7 @@ import time
 from dataclasses import replace
 
 from listencheck.deadline import elapsed_ms
-from listencheck.models import Reason, StageResult, TlsDetail
+from listencheck.models import Reason, StageResult, TlsDetail, TlsFailure
 from listencheck.probes.dial import Clock, Target, dial
 from listencheck.probes.tcp import Connection
 from listencheck.protocol.connection import tls_alert
@@ -49,7 +49,7 @@ async def handshake(
         )
     except ssl.SSLCertVerificationError as exc:
         detail = replace(base, verified=False, verify_code=exc.verify_code,
-                         verify_error=exc.verify_message, failure="verify")
+                         verify_error=exc.verify_message, failure=TlsFailure.VERIFY)
         detail = await _inspect(target, settings, detail, clock)
         return StageResult.failure(
             elapsed_ms(start), Reason.TLS_FAILED, f"certificate verify failed: {exc.verify_message}",
@@ -62,7 +62,7 @@ async def handshake(
         return StageResult.failure(
             elapsed_ms(start), Reason.TIMEOUT,
             f"no TLS handshake within {timeout:.1f}s: the peer accepted the connection but did not "
-            f"answer the TLS ClientHello", replace(base, failure="timeout")), None
+            f"answer the TLS ClientHello", replace(base, failure=TlsFailure.TIMEOUT)), None
     except (ConnectionError, OSError, EOFError) as exc:
         return _closed(start, base, exc), None
     try:
@@ -79,7 +79,7 @@ async def handshake(
     problem = _name_problem(detail, settings)
     if problem:
         return StageResult.failure(elapsed_ms(start), Reason.TLS_FAILED, problem,
-                                   replace(detail, failure="hostname")), None
+                                   replace(detail, failure=TlsFailure.HOSTNAME)), None
     return StageResult.passed(elapsed_ms(start), detail), (reader, writer)
 
 
@@ -105,7 +105,7 @@ async def session_refusal(target: Target, settings: TlsSettings, timeout: float)
 
 def rejected_after_handshake(tls: StageResult[TlsDetail], alert: str, ms: float) -> StageResult[TlsDetail]:
     """TLS 1.3: the server's verdict on the client certificate arrives after the handshake."""
-    detail = replace(tls.detail or TlsDetail(), failure="rejected", alert=alert)
+    detail = replace(tls.detail or TlsDetail(), failure=TlsFailure.REJECTED, alert=alert)
     return StageResult.failure(
         (tls.elapsed_ms or 0.0) + ms, Reason.TLS_FAILED,
         f"the broker ended the TLS session right after the handshake: {alert}", detail)
@@ -177,18 +177,18 @@ def _refused(start: float, base: TlsDetail, exc: ssl.SSLError) -> StageResult[Tl
         return StageResult.failure(
             elapsed_ms(start), Reason.NOT_TLS,
             f"the peer answered the TLS ClientHello with something that is not TLS ({alert})",
-            replace(base, failure="not_tls", alert=alert))
+            replace(base, failure=TlsFailure.NOT_TLS, alert=alert))
     if reason == "UNEXPECTED_EOF_WHILE_READING":
         return StageResult.failure(
             elapsed_ms(start), Reason.CLOSED, "the peer closed the connection during the TLS handshake",
-            replace(base, failure="closed", alert=alert))
+            replace(base, failure=TlsFailure.CLOSED, alert=alert))
     return StageResult.failure(
         elapsed_ms(start), Reason.TLS_FAILED, f"TLS handshake failed: {alert}",
-        replace(base, failure="alert", alert=alert))
+        replace(base, failure=TlsFailure.ALERT, alert=alert))
 
 
 def _closed(start: float, base: TlsDetail, exc: BaseException) -> StageResult[TlsDetail]:
     return StageResult.failure(
         elapsed_ms(start), Reason.CLOSED,
         f"the peer closed the connection during the TLS handshake ({type(exc).__name__})",
-        replace(base, failure="closed"))
+        replace(base, failure=TlsFailure.CLOSED))

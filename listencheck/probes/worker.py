@@ -25,7 +25,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 MAX_LOG_LINES = 20
@@ -35,6 +35,19 @@ PR_SET_PDEATHSIG = 1
 
 
 Event = dict[str, object]  # one JSON line from the worker: {"bootstrap", "event", ...}
+
+
+@contextlib.contextmanager
+def running_worker(
+    bootstraps: list[str], conf: Mapping[str, str], timeout: float
+) -> Iterator[ClientWorker | None]:
+    """The one owner of a worker: forked on entry, stopped (killed if need be, and reaped) on exit."""
+    worker = ClientWorker.start(bootstraps, conf, timeout)
+    try:
+        yield worker
+    finally:
+        if worker is not None:
+            worker.stop()
 
 
 class ClientWorker:

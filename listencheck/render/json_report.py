@@ -33,7 +33,7 @@ from listencheck.protocol.messages import error_name
 from listencheck.render.lint_report import broker_to_json
 from listencheck.stages import ATTEMPT_RESULTS
 
-SCHEMA_VERSION = "1.14"
+SCHEMA_VERSION = "1.18"
 
 
 def render_json(report: Report) -> str:
@@ -108,6 +108,7 @@ def fix_to_json(fix: BrokerFix) -> dict[str, JsonValue]:
         "bootstrap": fix.bootstrap,
         "broker_id": fix.broker_id,
         "codes": list(fix.codes),
+        "problems": list(fix.problems),
         "kind": change.kind.value,
         "listener": change.listener,
         "bind": change.bind if change.kind.value == "add_listener" else None,
@@ -224,6 +225,7 @@ def _probe(p: EndpointProbe) -> dict[str, JsonValue]:
         "works": p.works,
         "resolve": stage_to_json(p.resolve),
         "attempts": [_attempt(a) for a in p.attempts],
+        "resolvers": stage_to_json(p.resolvers),
     }
 
 

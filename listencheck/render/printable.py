@@ -71,28 +71,49 @@ def _plain_mapping(mapping: dict[object, object]) -> bool:
             and all(type(v) is tuple and all(type(x) is int for x in v) for v in mapping.values()))
 
 
+_SCALARS = (type(None), bool, int, float)
+
+
+def _init_fields(cls: type) -> tuple[str, ...] | None:
+    """The fields a dataclass is rebuilt from (None: not a dataclass, or one without text)."""
+    try:
+        return _FIELDS[cls]
+    except KeyError:
+        pass
+    names = None
+    if dataclasses.is_dataclass(cls) and not _textless(cls):
+        names = tuple(f.name for f in dataclasses.fields(cls) if f.init)
+    _FIELDS[cls] = names
+    return names
+
+
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
 def _clean(value: object, memo: dict[int, object]) -> object:
-    if isinstance(value, Enum) or value is None or isinstance(value, (bool, int, float)):
+    cls = type(value)
+    if cls is str:
+        return printable(value)  # type: ignore[arg-type]
+    if cls in _SCALARS or isinstance(value, Enum):
         return value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type) and _textless(type(value)):
-        return value
+    names = _init_fields(cls)
+    if names is None and dataclasses.is_dataclass(cls):
+        return value  # a dataclass holding no text
     if isinstance(value, str):
         return printable(value)
     key = id(value)
     if key in memo:
         return memo[key]
     result: object = value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    if names is not None:
         changes = {}
-        for f in dataclasses.fields(value):
-            if not f.init:
-                continue
-            old = getattr(value, f.name)
+        for name in names:
+            old = getattr(value, name)
             new = _clean(old, memo)
             if new is not old:
-                changes[f.name] = new
+                changes[name] = new
         if changes:
-            result = dataclasses.replace(value, **changes)
+            result = dataclasses.replace(value, **changes)  # type: ignore[type-var]
     elif isinstance(value, (tuple, list, frozenset, set)):
         if _all_textless(value):
             return value

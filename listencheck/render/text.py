@@ -7,6 +7,7 @@ the output encoding cannot show check marks.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich import box
@@ -29,6 +30,7 @@ from listencheck.models import (
     StageStatus,
 )
 from listencheck.protocol.messages import error_name
+from listencheck.render.deep_text import deep_hint, deep_lines
 from listencheck.render.evidence import evidence_lines
 from listencheck.render.fixes_text import print_fixes
 from listencheck.render.printable import printable_tree
@@ -73,9 +75,15 @@ def render_text(report: Report, options: TextOptions = TextOptions()) -> str:
         _header(console, report)
         for bootstrap in report.result.bootstraps:
             _bootstrap(console, bootstrap, marks, report, options.verbosity)
+    if options.verbosity >= 1:
+        _deep(console, report)
     _problems(console, report, marks, options.verbosity)
     if options.verbosity >= 0:
         print_fixes(console, report.fixes, options.verbosity)
+    hint = deep_hint(report.result)
+    if hint and options.verbosity >= 0:
+        console.print()
+        console.print(Text(hint, style="dim"))
     _verdict(console, report, marks)
     text = "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
     return _to_ascii(text) if options.ascii_only else text
@@ -128,10 +136,10 @@ def _bootstrap(console: Console, b: BootstrapCheck, marks: _Marks, report: Repor
     protocol = report.result.settings.security_protocol
     if verbosity >= 1 or md is None or not md.verified:
         _print_fitting(console, _servers_table(b.servers, marks, protocol),
-                       _servers_stacked(b.servers, marks, protocol))
+                       lambda: _servers_stacked(b.servers, marks, protocol))
     if md is not None and b.brokers:
         _print_fitting(console, _brokers_table(b.brokers, marks, protocol, verbosity),
-                       _brokers_stacked(b.brokers, marks, protocol, verbosity))
+                       lambda: _brokers_stacked(b.brokers, marks, protocol, verbosity))
         _listener_tables(console, b, report, verbosity)
     _client_line(console, b.client, marks)
     if verbosity >= 1 or (b.topics.detail is not None and b.topics.detail.requested):
@@ -184,14 +192,52 @@ def _listener_tables(console: Console, b: BootstrapCheck, report: Report, verbos
             console.print(Text(line))
 
 
-def _print_fitting(console: Console, table: Table, stacked: list[Group]) -> None:
+def _print_fitting(console: Console, table: Table, stacked: Callable[[], list[Group]]) -> None:
     """The table when it fits the width without cutting a cell, else one block per row."""
+    if table.row_count > DIRECT_ROWS and (lines := _direct(table, console.width)) is not None:
+        console.print(lines)
+        return
     if _narrowest(table) <= console.width:
         console.print(table)
         return
-    for block in stacked:
+    for block in stacked():
         console.print()
         console.print(block)
+
+
+# rich lays a table out at ~0.5 ms a row (measure, wrap, pad every cell): a 1,000-broker table
+# took most of a second. Past this many rows, a table whose every cell fits on one line is
+# written directly, exactly as rich would write it (tests/test_text_large_tables.py compares them).
+DIRECT_ROWS = 100
+
+
+def _direct(table: Table, width: int) -> Text | None:
+    """``table`` (box SIMPLE_HEAD, pad_edge off) as rich prints it, if nothing needs wrapping."""
+    columns = [[c if isinstance(c, Text) else Text(str(c)) for c in column.cells] for column in table.columns]
+    if any("\n" in cell.plain for cells in columns for cell in cells):
+        return None
+    widths = [max([len(str(column.header)), column.min_width or 0, *(c.cell_len for c in cells)])
+              for column, cells in zip(table.columns, columns, strict=True)]
+    if sum(widths) + 3 * (len(widths) - 1) + 2 > width:
+        return None
+    last = len(widths) - 1
+    out = Text("\n ")
+    for i, (column, size) in enumerate(zip(table.columns, widths, strict=True)):
+        out.append(" " if i else "", style="bold")  # the cell's own padding is part of the header
+        out.append(str(column.header).ljust(size), style="bold")
+        if i < last:
+            out.append(" ", style="bold")
+            out.append(" ")
+    out.append(" \n " + "─" * (sum(widths) + 3 * last) + " \n")
+    for row in range(table.row_count):
+        out.append(" ")
+        for i, size in enumerate(widths):
+            cell = columns[i][row].copy()
+            cell.pad_right(size - cell.cell_len)  # in the cell's own style, as rich pads it
+            out.append("   " if i else "")
+            out.append(cell)
+        out.append(" \n")
+    return out
 
 
 def _narrowest(table: Table) -> int:
@@ -420,12 +466,23 @@ def _problem_head(console: Console, problem: Problem, marks: _Marks) -> None:
     ))
 
 
+def _deep(console: Console, report: Report) -> None:
+    lines = deep_lines(report.result)
+    if lines:
+        console.print()
+        console.print(Text("Deep probes", style="bold"))
+        for line in lines:
+            console.print(Padding(Text(line, style="dim"), (0, 0, 0, 2)))
+
+
 def _verdict(console: Console, report: Report, marks: _Marks) -> None:
+    """One line, never wrapped (the terminal may fold it): `tail -1` is the verdict."""
     v = report.verdict
     console.print()
     if v.exit_code == 0:
-        console.print(Text(f"{marks.ok} PASS: {v.summary}", style="bold green"))
+        line = Text(f"{marks.ok} PASS: {v.summary}", style="bold green")
     elif report.result.interrupted:
-        console.print(Text(f"{marks.sev[Severity.WARNING]} INTERRUPTED: {v.summary}", style="bold yellow"))
+        line = Text(f"{marks.sev[Severity.WARNING]} INTERRUPTED: {v.summary}", style="bold yellow")
     else:
-        console.print(Text(f"{marks.fail} FAIL: {v.summary}", style="bold red"))
+        line = Text(f"{marks.fail} FAIL: {v.summary}", style="bold red")
+    console.print(line, soft_wrap=True)

@@ -1,0 +1,1 @@
+"""Deep probes (``check --deep``): raw packets (scapy) and DNS asked per resolver."""
