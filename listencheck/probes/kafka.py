@@ -153,6 +153,13 @@ def _cut_short(exc: ExchangeError, timeout: float) -> tuple[Reason, str] | None:
     return Reason.PROTOCOL_ERROR, f"{got}: the peer {how} the connection"
 
 
+def exchange_reason(exc: ExchangeError) -> Reason:
+    """Why a request after the connection got no usable answer: silence, a hang-up, or garbage."""
+    if isinstance(exc, PeerSilent):
+        return Reason.TIMEOUT
+    return Reason.CLOSED if isinstance(exc, PeerClosed) else Reason.PROTOCOL_ERROR
+
+
 async def fetch_metadata(
     exchange: KafkaExchange, versions: ApiVersionsResponse, timeout: float,
     endpoint_host: str, endpoint_port: int,
@@ -169,9 +176,7 @@ async def fetch_metadata(
         reader = await exchange.request(ApiKey.METADATA, version, encode_metadata_request(version), timeout)
         response, brokers = _decode_brokers(reader.rest(), version)
     except ExchangeError as exc:
-        reason = Reason.TIMEOUT if isinstance(exc, PeerSilent) else (
-            Reason.CLOSED if isinstance(exc, PeerClosed) else Reason.PROTOCOL_ERROR)
-        return StageResult.failure(elapsed_ms(start), reason, f"Metadata v{version}: {exc}")
+        return StageResult.failure(elapsed_ms(start), exchange_reason(exc), f"Metadata v{version}: {exc}")
     except DecodeError as exc:
         return StageResult.failure(
             elapsed_ms(start), Reason.PROTOCOL_ERROR, f"Metadata v{version} response: {exc}"

@@ -8,13 +8,12 @@ import time
 from listencheck.deadline import elapsed_ms
 from listencheck.limits import MAX_PARTITIONS, MAX_TOPICS
 from listencheck.models import Reason, StageResult, TopicsDetail
+from listencheck.probes.kafka import exchange_reason
 from listencheck.probes.topic_configs import fetch_min_insync
 from listencheck.protocol.connection import (
     MAX_TOPICS_FRAME_BYTES,
     ExchangeError,
     KafkaExchange,
-    PeerClosed,
-    PeerSilent,
 )
 from listencheck.protocol.messages import ApiKey, ApiVersionsResponse, encode_metadata_request, error_name
 from listencheck.protocol.topics import TopicsAnswer, decode_topics
@@ -39,9 +38,8 @@ async def fetch_topics(
         reader = await exchange.request(ApiKey.METADATA, version, body, timeout, MAX_TOPICS_FRAME_BYTES)
         answer = await asyncio.to_thread(_decode, reader, version)
     except ExchangeError as exc:
-        reason = Reason.TIMEOUT if isinstance(exc, PeerSilent) else (
-            Reason.CLOSED if isinstance(exc, PeerClosed) else Reason.PROTOCOL_ERROR)
-        return StageResult.failure(elapsed_ms(start), reason, f"Metadata v{version} for topics: {exc}")
+        return StageResult.failure(elapsed_ms(start), exchange_reason(exc),
+                                   f"Metadata v{version} for topics: {exc}")
     except DecodeError as exc:
         return StageResult.failure(
             elapsed_ms(start), Reason.PROTOCOL_ERROR, f"Metadata v{version} response with topics: {exc}")
