@@ -217,13 +217,12 @@ class _Observer:
         self.emit({"event": "error", "node": node, "code": code, "message": message[:500]})
 
     def answered(self, node: int, future: Any) -> None:
-        """A request to ``node`` came back: from the broker itself, or librdkafka gave up."""
+        """A request to ``node`` came back from the broker itself (an error it sent counts: the
+        connection worked). librdkafka giving up is reported once the retries are over."""
         try:
             future.result()
         except Exception as exc:
-            code = error_code(exc)
-            if code in NOT_REACHED:
-                self.emit({"event": "not_reached", "node": node, "code": code})
+            if error_code(exc) in NOT_REACHED:
                 return
         self.emit({"event": "reached", "node": node})
 
@@ -302,28 +301,48 @@ def _talk_to_each_broker(client: Any, observer: _Observer, timeout: float) -> li
     """Make librdkafka connect to every broker it learned, as an application eventually will.
 
     DescribeConfigs for a BROKER resource is sent to that very broker, so each
-    request needs a working connection to it. Returns [node id, librdkafka error]
-    for the brokers it could not talk to.
+    request needs a working connection to it. A request that fails on a broken
+    connection (``_TRANSPORT``) is sent again while time remains, as an
+    application's retries would: librdkafka tries the broker's next address on
+    each reconnection, so a name whose IPv4 address refuses and whose IPv6
+    address works is reached on a later attempt, whichever it tried first.
+    Returns [node id, librdkafka error] for the brokers it could not talk to.
     """
-    from confluent_kafka.admin import ConfigResource, ResourceType  # type: ignore[attr-defined]
-
+    end = time.monotonic() + timeout
     nodes = sorted({int(str(b[0])) for b in observer.brokers})
-    futures = {}
-    for node_id in nodes:  # one resource per call: librdkafka refuses two broker resources
-        resource = ConfigResource(ResourceType.BROKER, str(node_id))
-        future = client.describe_configs([resource], request_timeout=timeout)[resource]
-        future.add_done_callback(lambda f, n=node_id: observer.answered(n, f))
-        futures[node_id] = future
+    futures = {node_id: _ask_broker(client, observer, node_id, timeout) for node_id in nodes}
     failed: list[list[object]] = []
-    end = time.monotonic() + timeout + 1.0
-    for node_id, future in futures.items():
+    while futures:
+        node_id, future = next(iter(futures.items()))
+        del futures[node_id]
         try:
-            future.result(timeout=max(0.0, end - time.monotonic()))
+            future.result(timeout=max(0.0, end + 1.0 - time.monotonic()))
+            continue
         except Exception as exc:
             code = error_code(exc)
-            if code in NOT_REACHED or code == type(exc).__name__:  # or a future that never resolved
-                failed.append([node_id, code])
-    return failed
+            if code not in NOT_REACHED and code != type(exc).__name__:
+                continue  # the broker itself answered with an error: the connection worked
+        left = end - time.monotonic()
+        if code == RETRIED and left > RETRY_PAUSE_S:
+            time.sleep(RETRY_PAUSE_S)
+            futures[node_id] = _ask_broker(client, observer, node_id, left)
+        else:  # librdkafka gave up, or the future never resolved
+            observer.emit({"event": "not_reached", "node": node_id, "code": code})
+            failed.append([node_id, code])
+    return sorted(failed, key=lambda f: str(f[0]))
+
+
+RETRIED = "_TRANSPORT"  # the connection broke: another attempt may take another address
+RETRY_PAUSE_S = 0.05
+
+
+def _ask_broker(client: Any, observer: _Observer, node_id: int, timeout: float) -> Any:
+    from confluent_kafka.admin import ConfigResource, ResourceType  # type: ignore[attr-defined]
+
+    resource = ConfigResource(ResourceType.BROKER, str(node_id))
+    future = client.describe_configs([resource], request_timeout=timeout)[resource]
+    future.add_done_callback(lambda f: observer.answered(node_id, f))
+    return future
 
 
 def _die_with_parent() -> None:
