@@ -166,11 +166,6 @@ def _proxy_findings(result: CheckResult) -> Iterator[Finding]:
         )
 
 
-_FAILURE_STATUS = {"usage": ExitStatus.USAGE, "unavailable": ExitStatus.UNAVAILABLE,
-                   "interrupted": ExitStatus.INTERRUPTED,
-                   "terminated": ExitStatus.TERMINATED, "internal": ExitStatus.INTERNAL}
-
-
 def verdict_for(result: CheckResult, findings: tuple[Finding, ...],
                 problems: tuple[Problem, ...] | None = None) -> Verdict:
     """Exit status and summary; ``settings.fail_on`` decides which severities fail the run."""
@@ -180,7 +175,7 @@ def verdict_for(result: CheckResult, findings: tuple[Finding, ...],
                         if p.severity.at_least(fail_on)]
     failing = len(failing_problems)
     if result.failure is not None:  # nothing was measured: the failure is the whole story
-        code = _FAILURE_STATUS.get(result.failure.kind, ExitStatus.INTERNAL)
+        code = result.failure.kind.status
         return Verdict(int(code), 0, 0, 0, f"{result.failure.kind}: {result.failure.message}")
     if result.interrupted:
         code = ExitStatus.TERMINATED if result.stopped_by == "SIGTERM" else ExitStatus.INTERRUPTED

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from listencheck.analysis.context import BootstrapContext, family_of
+from listencheck.analysis.context import BootstrapContext
 from listencheck.codes import FindingCode
 from listencheck.models import EndpointProbe, Finding, Severity
+from listencheck.vocabulary import IpFamily, ResolveSource
 
 
 def resolution_findings(ctx: BootstrapContext) -> Iterator[Finding]:
@@ -24,10 +25,9 @@ def resolution_findings(ctx: BootstrapContext) -> Iterator[Finding]:
 
 def _disagreement(ctx: BootstrapContext, probe: EndpointProbe) -> Finding | None:
     detail = probe.resolve.detail
-    if detail is None or detail.dns is None or detail.source == "literal":
+    if detail is None or detail.dns is None or detail.source is ResolveSource.LITERAL:
         return None
-    wanted = {"v4": "ipv4", "v6": "ipv6"}.get(detail.family)
-    dns = {a for a in detail.dns.addresses if wanted is None or family_of(a) == wanted}
+    dns = {a for a in detail.dns.addresses if detail.family.allows(IpFamily.of(a).version)}
     gai = set(detail.addresses)
     if not dns or gai == dns:
         return None

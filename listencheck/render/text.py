@@ -24,6 +24,7 @@ from listencheck.models import (
     BrokerCheck,
     EndpointProbe,
     Problem,
+    Reason,
     Report,
     Severity,
     StageResult,
@@ -35,6 +36,7 @@ from listencheck.render.evidence import evidence_lines
 from listencheck.render.fixes_text import print_fixes
 from listencheck.render.printable import printable_tree
 from listencheck.stages import ATTEMPT_STAGES, SPECS, Stage, probe_stages
+from listencheck.vocabulary import ResolveSource
 
 
 @dataclass(frozen=True)
@@ -328,7 +330,8 @@ def _resolved(probe: EndpointProbe, marks: _Marks) -> Text:
     if r.ok and r.detail is not None:
         addrs = r.detail.addresses
         shown = ", ".join(addrs[:2]) + (f" +{len(addrs) - 2}" if len(addrs) > 2 else "")
-        return Text(shown if r.detail.source == "literal" else f"{marks.ok} {shown}", style="green")
+        literal = r.detail.source is ResolveSource.LITERAL
+        return Text(shown if literal else f"{marks.ok} {shown}", style="green")
     return _cell(r, marks)
 
 
@@ -341,7 +344,8 @@ def _cell(stage: StageResult[object], marks: _Marks) -> Text:
     if stage.status is StageStatus.SKIPPED:
         return Text(marks.skip, style="dim")
     reason = stage.error.reason.value if stage.error else ""
-    return Text(marks.skip if reason == "upstream_failed" else f"{marks.skip} {reason}", style="dim")
+    return Text(marks.skip if stage.reason is Reason.UPSTREAM_FAILED else f"{marks.skip} {reason}",
+                style="dim")
 
 
 def _kafka_cell(probe: EndpointProbe, marks: _Marks) -> Text:
