@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from listencheck.brokerconfig.envvars import BITNAMI_ALIASES, BITNAMI_PREFIX
 from listencheck.brokerconfig.model import ListenerConfig, Platform, SourceKind
 from listencheck.brokerconfig.redpanda import UNNAMED
 from listencheck.fixes.change import CURRENT, ChangeKind, ListenerChange
@@ -103,9 +104,15 @@ def _unwritten(config: ListenerConfig, key: str) -> bool:
 
 
 def _bitnami(change: ListenerChange) -> RenderedFix:
-    lines = _environment(change, Platform.BITNAMI, "KAFKA_CFG_") + _tail(change)
-    lines.append("Bitnami applies only KAFKA_CFG_* variables to server.properties; KAFKA_LISTENERS "
-                 "without CFG_ is ignored.")
+    config = change.config
+    written = config.source("listeners").key if config is not None else None
+    # A file that uses the image's legacy aliases (KAFKA_LISTENERS) keeps them: they override KAFKA_CFG_.
+    prefix = "KAFKA_" if written in BITNAMI_ALIASES else BITNAMI_PREFIX
+    lines = _environment(change, Platform.BITNAMI, prefix) + _tail(change)
+    lines.append("Bitnami applies KAFKA_CFG_* variables (and a few legacy names such as KAFKA_LISTENERS, "
+                 "which override their KAFKA_CFG_ twin: keep one spelling); other KAFKA_* settings, "
+                 "KAFKA_CONTROLLER_LISTENER_NAMES among them, are ignored. The image sets no listener "
+                 "of its own.")
     return RenderedFix(Platform.BITNAMI, "environment", "\n".join(lines))
 
 
