@@ -36,7 +36,7 @@ from listencheck.render.evidence import evidence_lines
 from listencheck.render.fixes_text import print_fixes
 from listencheck.render.printable import printable_tree
 from listencheck.stages import ATTEMPT_STAGES, SPECS, Stage, probe_stages
-from listencheck.vocabulary import ResolveSource
+from listencheck.vocabulary import AddressFamily, ResolveSource
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,12 @@ def _header(console: Console, report: Report) -> None:
             f" · security.protocol={r.settings.security_protocol}",
         )
     )
+    family = r.settings.address_family
+    rules = [f"broker.address.family={family}"] if family is not AddressFamily.ANY else []
+    if r.settings.dns_lookup:
+        rules.append(f"client.dns.lookup={r.settings.dns_lookup} (the Java client's rules)")
+    if rules:
+        console.print(Text(f"names resolved as with {', '.join(rules)}", style="dim"))
     if r.settings.resolver != "system":
         console.print(Text(f"names resolved by: {r.settings.resolver} (not the system resolver)",
                            style="dim"))
@@ -330,6 +336,10 @@ def _resolved(probe: EndpointProbe, marks: _Marks) -> Text:
     if r.ok and r.detail is not None:
         addrs = r.detail.addresses
         shown = ", ".join(addrs[:2]) + (f" +{len(addrs) - 2}" if len(addrs) > 2 else "")
+        if r.detail.not_tried:
+            shown += f" ({len(r.detail.not_tried)} not tried)"
+        if any(c.name != probe.endpoint.host for c in r.detail.canonical):
+            shown += " as " + ", ".join(dict.fromkeys(c.name for c in r.detail.canonical))
         literal = r.detail.source is ResolveSource.LITERAL
         return Text(shown if literal else f"{marks.ok} {shown}", style="green")
     return _cell(r, marks)
