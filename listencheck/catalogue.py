@@ -46,6 +46,10 @@ _KAFKA_CONFIG = _KAFKA_SRC + "config/KafkaConfigValidator.java"  # validateListe
 _KAFKA_ABSTRACT_CONFIG = _KAFKA_SRC + "config/AbstractKafkaConfig.java"
 _KAFKA_ENDPOINTS = _KAFKA_SRC + "utils/EndpointUtils.java"  # listenerListToEndpoints: names, ports, protocols
 _KAFKA_LISTENERS_DOC = "https://kafka.apache.org/documentation/#brokerconfigs_advertised.listeners"
+_CLIENT_UTILS = ("https://github.com/apache/kafka/blob/trunk/clients/src/main/java/org/apache/kafka/"
+                 "clients/ClientUtils.java")
+_KIP235 = "https://cwiki.apache.org/confluence/display/KAFKA/KIP-235%3A+Add+DNS+alias+support+for+secured+connection"
+_LIBRDKAFKA_CONF = "https://github.com/confluentinc/librdkafka/blob/master/CONFIGURATION.md"
 # kafka_create_alias_environment_variables, kafka_server_unify_conf, kafka_validate
 _BITNAMI_LIBKAFKA = ("https://github.com/bitnami/containers/blob/main/bitnami/kafka/4.0/debian-12/rootfs/opt/"
                      "bitnami/scripts/libkafka.sh")
@@ -484,6 +488,40 @@ _SPECS = (
         "answer.",
         "getaddrinfo addresses, /etc/hosts entries, DNS A/AAAA records, CNAME chain.",
         "Remove the stale /etc/hosts entry or fix the DNS record so that both agree.",
+    ),
+    FindingSpec(
+        FindingCode.ADDRESS_FAMILY_EXCLUDED, Stage.RESOLVE,
+        "The client's address-family rule leaves out addresses of a name", (ERR, WARN),
+        "The name has addresses this client never tries. broker.address.family=v4/v6 (librdkafka) "
+        "keeps one family. A Java client (client.dns.lookup given) keeps only the family of the "
+        "first address, and the JVM puts IPv4 first by default (java.net.preferIPv6Addresses=false; "
+        "ClientUtils.filterPreferredAddresses). Error when nothing is left to try; warning when "
+        "every address it tries fails (the others were not tried).",
+        "the host, the rule (broker.address.family or client.dns.lookup), the addresses tried and "
+        "those left out, and which clients the rule applies to.",
+        "librdkafka: broker.address.family=any, or the family the broker listens on. Java: "
+        "-Djava.net.preferIPv6Addresses=true prefers IPv6. Or give the name records (and the broker "
+        "a listening address) of the family the client uses.",
+        (_CLIENT_UTILS, _LIBRDKAFKA_CONF),
+    ),
+    FindingSpec(
+        FindingCode.BOOTSTRAP_CANONICAL_NAME, Stage.RESOLVE,
+        "Java client connects to the bootstrap under its reverse DNS name", (ERR, NOTE),
+        "With client.dns.lookup=resolve_canonical_bootstrap_servers_only a Java client replaces "
+        "each bootstrap address by InetAddress.getCanonicalHostName(): the reverse DNS (PTR) name "
+        "when that name resolves back to the address, else the address itself. TLS host name "
+        "verification and Kerberos (service principal kafka/NAME) then use that name, so a PTR "
+        "record naming an internal host, or none at all, breaks them. Error when the bootstrap "
+        "fails from here under that name (or Kerberos would get an IP address); informational "
+        "when it works. librdkafka has no client.dns.lookup: librdkafka-based clients resolve the "
+        "bootstrap name as given.",
+        "per bootstrap address: its PTR name, whether it resolves back, the name used and its "
+        "addresses; the stage that failed; the clients it applies to.",
+        "Give each bootstrap address a PTR record naming a host that resolves back to it and that "
+        "the broker certificate and Kerberos principal carry; or drop "
+        "client.dns.lookup=resolve_canonical_bootstrap_servers_only (use_all_dns_ips is the "
+        "default) unless Kerberos needs canonical names.",
+        (_CLIENT_UTILS, _KIP235),
     ),
     FindingSpec(
         FindingCode.CLIENT_METADATA_FAILED, Stage.CLIENT,

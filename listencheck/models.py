@@ -148,15 +148,44 @@ class DnsAnswer:
         return self.a + self.aaaa
 
 
+class DnsLookup(StrEnum):
+    """The Java client's client.dns.lookup (librdkafka has no such setting). Part of the JSON contract."""
+
+    USE_ALL_DNS_IPS = "use_all_dns_ips"  # the default since Kafka 2.6 (KIP-602)
+    RESOLVE_CANONICAL = "resolve_canonical_bootstrap_servers_only"
+    DEFAULT = "default"  # before Kafka 3.0: the first address only
+
+
+@dataclass(frozen=True)
+class CanonicalName:
+    """One bootstrap address turned into the name a Java client connects to under
+    client.dns.lookup=resolve_canonical_bootstrap_servers_only (InetAddress.getCanonicalHostName)."""
+
+    address: str  # an address of the bootstrap host
+    ptr: str | None  # its reverse DNS name (None: no PTR answer)
+    confirmed: bool  # the PTR name resolves back to the address (the JVM's anti-spoofing check)
+    name: str  # what the client uses: the PTR name when confirmed, else the address itself
+    addresses: tuple[str, ...]  # what the client tries for that name
+    ptr_addresses: tuple[str, ...] = ()  # what the PTR name resolves to here
+
+
 @dataclass(frozen=True)
 class ResolveDetail:
     """What resolving a host gave, and where the answer came from."""
 
-    addresses: tuple[str, ...]  # what getaddrinfo returned, in the order a client tries them
+    addresses: tuple[str, ...]  # the addresses this client tries, in its order
     source: str  # literal | hosts | resolver | static_table
     hosts_file: tuple[str, ...] = ()  # addresses /etc/hosts gives for the name
     dns: DnsAnswer | None = None
     family: str = "any"  # broker.address.family: any | v4 | v6
+    not_tried: tuple[str, ...] = ()  # addresses of the name this client leaves out (family rules)
+    lookup: DnsLookup | None = None  # client.dns.lookup (a Java client's rules); None: librdkafka's
+    canonical: tuple[CanonicalName, ...] = ()  # resolve_canonical_bootstrap_servers_only, bootstrap only
+
+    def server_name(self, address: str, host: str) -> str:
+        """The host name a client verifies and authenticates against when it connects to
+        ``address``: the canonical name that led to it, else ``host`` itself."""
+        return next((c.name for c in self.canonical if address in c.addresses), host)
 
 
 @dataclass(frozen=True)
@@ -607,6 +636,8 @@ class Settings:
     fail_on: Severity = Severity.ERROR  # the lowest severity that fails the run
     deep: bool = False  # --deep: raw-packet probes and DNS asked per resolver
     dns_servers: tuple[str, ...] = ()  # --dns-server: asked besides resolv.conf's (with --deep)
+    address_family: str = "any"  # broker.address.family (librdkafka)
+    dns_lookup: DnsLookup | None = None  # client.dns.lookup (Java client); None: not given
 
 
 JsonValue = str | int | float | bool | None | Sequence["JsonValue"] | Mapping[str, "JsonValue"]

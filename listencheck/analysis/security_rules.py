@@ -94,9 +94,11 @@ def _endpoints(ctx: BootstrapContext) -> Iterator[_Where]:
         for b in ctx.bootstrap.brokers if not b.address_problem]
     candidates += [(s, ctx.server(str(s.endpoint))) for s in ctx.bootstrap.servers]
     for probe, subject in candidates:
-        if probe.endpoint in seen or probe.chosen is None:
+        # One probe per host:port, except a bootstrap server resolved to canonical names.
+        key = (probe.endpoint, bool(probe.resolve.detail and probe.resolve.detail.canonical))
+        if key in seen or probe.chosen is None:
             continue
-        seen.add(probe.endpoint)
+        seen.add(key)
         yield _Where(probe, probe.chosen, subject)
 
 
