@@ -31,6 +31,9 @@ class FindingSpec:
     # What kind of address the subject advertises: at an error it explains the subject's failing
     # stage, and the two are one problem (listencheck/analysis/problems.py).
     classifies: bool = False
+    # An evidence key naming one cause shared by several subjects (a router's certificate): the
+    # findings of this code with the same value there are one problem (analysis/problems.py).
+    same_cause: str | None = None
 
 
 _LISTENERS_DOC = "https://www.confluent.io/blog/kafka-listeners-explained/"
@@ -295,6 +298,59 @@ _SPECS = (
         "Configure ssl.certificate.location and ssl.key.location (and ssl.key.password) with a "
         "certificate signed by a CA in the broker's ssl.truststore.",
         (_SECURITY_DOC,),
+    ),
+    FindingSpec(
+        FindingCode.TLS_ROUTER_DEFAULT_CERTIFICATE, Stage.TLS,
+        "A router's default certificate instead of the broker's (SNI routing)", (ERR, WARN),
+        "The certificate shown for the server name (SNI) the client sends names neither that host, "
+        "nor the bootstrap host, nor any advertised broker: a router in front (Kubernetes ingress, "
+        "OpenShift route, HAProxy, nginx stream, a cloud load balancer) answers instead of the broker, "
+        "because it does not know the name or terminates TLS itself instead of passing it through. "
+        "Recognised by a well-known default certificate (ingress-nginx's 'Kubernetes Ingress "
+        "Controller Fake Certificate', Traefik's, the OpenShift router's) or by an answer that depends "
+        "on the server name: another name at the same address and port, or a handshake without any "
+        "server name, gets a different certificate. Reported instead of the hostname, trust and date "
+        "checks of that certificate, which are the router's. A warning when the client verifies "
+        "neither the certificate nor the host name.",
+        "the server name sent, the certificate's names, subject, issuer and fingerprint, the router "
+        "it belongs to when known, the other names at the same address that got another certificate, "
+        "and what a handshake without a server name showed.",
+        "Pass TLS through to the broker for every advertised name: ingress-nginx needs "
+        "--enable-ssl-passthrough on the controller and nginx.ingress.kubernetes.io/ssl-passthrough: "
+        "\"true\" on the Ingress; an OpenShift Route needs tls.termination: passthrough; Strimzi's ingress "
+        "or route listener gives the bootstrap and every broker its own host name; HAProxy routes with "
+        "req.ssl_sni (mode tcp, tcp-request inspect-delay), nginx stream with ssl_preread. Do not turn "
+        "verification off: the client would talk to the router's default backend, and some clients "
+        "stop sending the server name once hostname verification is off.",
+        ("https://www.rfc-editor.org/rfc/rfc6066#section-3",
+         "https://kubernetes.github.io/ingress-nginx/user-guide/tls/#ssl-passthrough",
+         "https://kubernetes.github.io/ingress-nginx/user-guide/tls/#default-ssl-certificate",
+         "https://strimzi.io/blog/2019/05/23/accessing-kafka-part-5/",
+         "https://strimzi.io/blog/2019/04/30/accessing-kafka-part-3/",
+         "https://docs.haproxy.org/2.6/configuration.html#7.3.5-req.ssl_sni",
+         "https://nginx.org/en/docs/stream/ngx_stream_ssl_preread_module.html"),
+        same_cause="certificate_sha256",
+    ),
+    FindingSpec(
+        FindingCode.TLS_SNI_WRONG_BROKER, Stage.TLS,
+        "Server name routed to another broker", (ERR, WARN),
+        "The certificate shown for a broker's advertised name (sent as SNI) is another advertised "
+        "broker's: it names that broker's host and not this one. A router in front (ingress, route, "
+        "HAProxy req.ssl_sni, nginx ssl_preread) sends this name to the wrong broker, or the broker "
+        "serves another broker's keystore. Clients that verify the host name are refused; clients "
+        "that do not send this broker's requests to the other one (NOT_LEADER_OR_FOLLOWER, endless "
+        "metadata refreshes). A warning when the client verifies neither the certificate nor the "
+        "host name.",
+        "the server name sent, the certificate's names, the broker id and host it names, whether "
+        "the listener answers by server name (a handshake without one).",
+        "Correct the router's rule for that name so each advertised name reaches its own broker "
+        "(Ingress or Route host per broker, Strimzi's configuration.brokers[].host, HAProxy "
+        "use_backend on req.ssl_sni, nginx's map on $ssl_preread_server_name); if the routing is "
+        "right, give the broker its own certificate.",
+        ("https://www.rfc-editor.org/rfc/rfc6066#section-3",
+         "https://strimzi.io/blog/2019/05/23/accessing-kafka-part-5/",
+         "https://docs.haproxy.org/2.6/configuration.html#7.3.5-req.ssl_sni",
+         "https://nginx.org/en/docs/stream/ngx_stream_ssl_preread_module.html"),
     ),
     FindingSpec(
         FindingCode.SASL_MECHANISM_UNSUPPORTED, Stage.SASL,

@@ -224,6 +224,18 @@ class NameMatch:
     note: str | None = None  # trailing_dot | wildcard_depth | ip_not_in_sans | dns_only_ip | not_listed
 
 
+@dataclass(frozen=True)
+class ServerNameProbe:
+    """The same listener asked again with no server name (SNI): does its answer depend on the name?
+
+    Made only when the certificate shown for the advertised name does not name it.
+    """
+
+    certificate: CertificateInfo | None  # what it showed with no SNI (None: no handshake)
+    depends_on_server_name: bool | None  # a different certificate than for the name (None: unknown)
+    error: str | None = None  # why the handshake without SNI did not complete
+
+
 class TlsFailure(StrEnum):
     """How a TLS handshake failed. Part of the JSON contract (``tls.detail.failure``)."""
 
@@ -264,6 +276,8 @@ class TlsDetail:
     client_certificate: bool = False  # a client certificate was configured (mTLS)
     failure: TlsFailure | None = None
     alert: str | None = None  # the TLS alert or error the peer caused, as OpenSSL names it
+    server_name: str | None = None  # the SNI sent: the host as advertised; None for an IP (RFC 6066)
+    without_server_name: ServerNameProbe | None = None  # asked only when the certificate misses the name
 
 
 @dataclass(frozen=True)
