@@ -303,7 +303,7 @@ def _address_kinds(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Findi
             FindingCode.ADVERTISED_DOCKER_HOST_ALIAS, NOTE if works else ERR, ctx.broker(adv.node_id, where),
             f"Broker {adv.node_id} advertises the Docker host alias {adv.host}; it {outcome}"
             + ("." if works else " (this client has no host-gateway mapping for it)."),
-            advice.docker_alias_fix(adv),
+            advice.docker_alias_fix(adv, ctx),
             base,
         )
     if kinds.has(AddressKind.TUNNEL):
