@@ -638,6 +638,9 @@ class BootstrapCheck:
     client: StageResult[ClientDetail]
     topics: StageResult[TopicsDetail] = field(
         default_factory=lambda: StageResult.skipped("topic metadata was not requested"))
+    # The reverse DNS name of the address the bootstrap answered on: asked only when a broker
+    # advertises a short name that does not resolve here (is it the machine's own name?).
+    source_name: str | None = None
 
     @property
     def answered(self) -> bool:

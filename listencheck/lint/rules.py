@@ -353,6 +353,8 @@ def published_ports(b: ListenerConfig, config: ConfigFile) -> Iterator[ConfigFin
         kinds = classify_host(adv.host)
         if kinds.has(AddressKind.INTERNAL_NAME) and not kinds.has(AddressKind.IP_LITERAL):
             continue  # another container's or network's name: not through the host
+        if kinds.has(AddressKind.TUNNEL):
+            continue  # the tunnel's public port, forwarded by its agent: never a port of this host
         listener = b.listener(adv.name)
         matching = [p for p in b.published_ports if p.host_port == adv.port]
         published = (

@@ -196,7 +196,7 @@ async def canonical_names(
 
 
 async def _canonical(address: str, port: int, deadline: float) -> CanonicalName:
-    ptr = await _reverse(address, port, deadline - time.monotonic())
+    ptr = await reverse_name(address, port, deadline - time.monotonic())
     if ptr is None or ip_literal(ptr) is not None:
         return CanonicalName(address, None, False, address, (address,))
     forward, _ = await _getaddrinfo(ptr, port, AddressFamily.ANY, max(deadline - time.monotonic(), 0.05))
@@ -206,7 +206,7 @@ async def _canonical(address: str, port: int, deadline: float) -> CanonicalName:
     return CanonicalName(address, ptr, True, ptr, tried, forward)
 
 
-async def _reverse(address: str, port: int, timeout: float) -> str | None:
+async def reverse_name(address: str, port: int, timeout: float) -> str | None:
     """The name getnameinfo gives an address (/etc/hosts, then PTR), or None."""
     def lookup() -> str:
         sockaddr: tuple[str, int] | tuple[str, int, int, int] = (
