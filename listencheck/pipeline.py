@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from listencheck.address import (
     Endpoint,
@@ -28,7 +28,6 @@ from listencheck.address import (
 )
 from listencheck.config import ClientConfig
 from listencheck.deadline import Deadline
-from listencheck.deepmodels import ResolversDetail
 from listencheck.identity import judge_identity
 from listencheck.limits import (
     CLIENT_TIMEOUT_FACTOR,
@@ -68,16 +67,17 @@ from listencheck.probes.attempt import (
 )
 from listencheck.probes.budget import stage_within_deadline
 from listencheck.probes.client import client_answer, client_result
+from listencheck.probes.extra import ExtraProbes, ProbeRunner
 from listencheck.probes.resolve import Resolver, SystemResolver, reverse_name
 from listencheck.probes.worker import ClientWorker, running_worker
 from listencheck.progress import Observer, ProgressTracker
 from listencheck.redact import Redactor
+from listencheck.stages import Stage
 from listencheck.tls.settings import tls_settings
 from listencheck.vantage import local_vantage
 
 if TYPE_CHECKING:
     from listencheck.brokerconfig.model import ConfigFile
-    from listencheck.probes.deep.prober import DeepProber
 
 DEFAULT_TIMEOUT = 3.0
 
@@ -197,6 +197,11 @@ def _address_problem(advertised: AdvertisedBroker) -> str | None:
     return host_problem(advertised.host) or port_problem(advertised.port)
 
 
+async def _results(tasks: Mapping[Stage, Awaitable[StageResult[object]]]) -> dict[str, Any]:
+    """The probed-after stages' results, as the model's keyword arguments (field = stage name)."""
+    return {stage.value: await task for stage, task in tasks.items()}
+
+
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -230,16 +235,11 @@ class _Run:
         self._unverified: dict[str, ClusterMetadata] = {}
         self.client_worker = client_worker
         self.progress = ProgressTracker(observer)
-        self.deep: DeepProber | None = None
-        if options.deep:
-            from listencheck.probes.deep.prober import DeepProber
-
-            self.deep = DeepProber(options.dns_servers)
+        self.extras = ExtraProbes(options)  # the registry's probed-after stages (--deep's)
 
     def close(self) -> None:
         """Release what the run opened itself (the deep probes' raw sockets)."""
-        if self.deep is not None:
-            self.deep.close()
+        self.extras.close()
 
     async def check(self) -> CheckResult:
         bootstraps = await asyncio.gather(*(self.bootstrap(spec) for spec in self.options.bootstraps))
@@ -298,29 +298,27 @@ class _Run:
     async def _probe(self, endpoint: Endpoint, canonical: bool = False) -> EndpointProbe:
         classification = classify_host(endpoint.host)
         resolved = await self._resolve(endpoint, canonical)
-        # --deep: every nameserver asked for the name while the addresses are probed.
-        resolvers = None if self.deep is None else asyncio.ensure_future(self._resolvers(endpoint, resolved))
+        # Probed-after stages of the host:port (--deep: every nameserver asked for the name) run
+        # while the addresses are probed.
+        extras = {stage: asyncio.ensure_future(self._probe_extra(run, endpoint, resolved))
+                  for stage, run in self.extras.probe}
         if not resolved.ok or resolved.detail is None:
-            if resolvers is None:
-                return EndpointProbe(endpoint, classification, resolved)
-            return EndpointProbe(endpoint, classification, resolved, resolvers=await resolvers)
+            return EndpointProbe(endpoint, classification, resolved, **await _results(extras))
         detail = resolved.detail
         addresses = detail.addresses[:MAX_ADDRESSES_PER_HOST]
         # Under a canonical name, TLS and SASL see that name, as the Java client's do.
         attempts = await asyncio.gather(*(
             self._attempt(replace(endpoint, host=detail.server_name(a, endpoint.host)), a)
             for a in addresses))
-        if resolvers is None:
-            return EndpointProbe(endpoint, classification, resolved, tuple(attempts))
-        return EndpointProbe(endpoint, classification, resolved, tuple(attempts), await resolvers)
+        return EndpointProbe(endpoint, classification, resolved, tuple(attempts), **await _results(extras))
 
-    async def _resolvers(self, endpoint: Endpoint, resolved: StageResult[ResolveDetail]
-                         ) -> StageResult[ResolversDetail]:
-        assert self.deep is not None
+    async def _probe_extra(self, run: ProbeRunner, endpoint: Endpoint, resolved: StageResult[ResolveDetail]
+                           ) -> StageResult[object]:
+        """A probed-after stage of a host:port, under a name-resolution slot (it asks about the name)."""
         if not await self._acquire(self.resolutions):
             return StageResult.deadline_cut(None)
         try:
-            return await self.deep.name(endpoint.host, resolved, self.deadline.budget())
+            return await run(endpoint.host, resolved, self.deadline.budget())
         finally:
             self.resolutions.release()
 
@@ -348,9 +346,9 @@ class _Run:
             return await probe_address(endpoint, address, self._expired_settings)
         try:
             attempt = await probe_address(endpoint, address, self.attempt_settings)
-            if self.deep is not None:  # under the same slot: raw probes use sockets too
-                attempt = replace(attempt, deep=await self.deep.address(
-                    endpoint.port, attempt, self.deadline.budget()))
+            for stage, run in self.extras.attempt:  # under the same slot: they use sockets too
+                result = await run(endpoint.port, attempt, self.deadline.budget())
+                attempt = replace(attempt, **{stage.value: result})  # type: ignore[arg-type]
             return attempt
         finally:
             self.connections.release()

@@ -61,6 +61,23 @@ def _with_sasl(protocol: str) -> bool:
 
 
 @dataclass(frozen=True)
+class ProbeRef:
+    """A stage probed after the ordinary ones, on what they found (``explains`` stages).
+
+    ``factory.for_run`` in ``module`` is called once per run with the run's CheckOptions (when
+    the option named ``option`` is set, or always without one) and closed at the end; the pipeline calls its ``method``
+    for every resolved address (Scope.ATTEMPT: ``(port, attempt, budget)``) or every host:port
+    (Scope.PROBE: ``(host, resolved, budget)``) and stores the StageResult in the model field
+    named after the stage. One factory may serve several stages.
+    """
+
+    module: str
+    factory: str
+    method: str
+    option: str | None = None  # the CheckOptions field that turns the stage on (None: always on)
+
+
+@dataclass(frozen=True)
 class StageSpec:
     stage: Stage
     scope: Scope
@@ -71,32 +88,43 @@ class StageSpec:
     applies: Callable[[str], bool] = _always  # for a security.protocol
     late: bool = False  # its findings are consequences of the others': listed after them
     explains: bool = False  # runs only to explain another stage's failure, not tried in turn
+    rules: tuple[str, ...] = ()  # its rules modules (listencheck.analysis.<name>, each with RULES)
+    probe: ProbeRef | None = None  # run by the pipeline's generic dispatch (see ProbeRef)
 
     @property
     def header(self) -> str:
         return self.column or self.label
 
 
+_DEEP = "listencheck.probes.deep.prober"
+
 REGISTRY: tuple[StageSpec, ...] = (
-    StageSpec(Stage.ADDRESS, Scope.BROKER, "address"),
-    StageSpec(Stage.RESOLVE, Scope.PROBE, "DNS", "resolves to", "dns"),
+    # The advertised address itself (its kind, duplicates) and every symptom of a broker's probe.
+    StageSpec(Stage.ADDRESS, Scope.BROKER, "address", rules=("broker_rules",)),
+    StageSpec(Stage.RESOLVE, Scope.PROBE, "DNS", "resolves to", "dns", rules=("resolution_rules",)),
     StageSpec(Stage.TCP, Scope.ATTEMPT, "TCP", short="tcp"),
-    StageSpec(Stage.TLS, Scope.ATTEMPT, "TLS", short="tls", applies=_with_tls),
-    StageSpec(Stage.KAFKA, Scope.ATTEMPT, "Kafka", short="kafka"),
+    # TLS and SASL, and protocol mismatches found by the confirming listener probe.
+    StageSpec(Stage.TLS, Scope.ATTEMPT, "TLS", short="tls", applies=_with_tls, rules=("security_rules",)),
+    StageSpec(Stage.KAFKA, Scope.ATTEMPT, "Kafka", short="kafka", rules=("controller_rules",)),
     StageSpec(Stage.SASL, Scope.ATTEMPT, "SASL", short="sasl", applies=_with_sasl),
-    StageSpec(Stage.METADATA, Scope.ATTEMPT, "Metadata", "metadata", "md"),
+    # The bootstrap servers' failures at any stage, and bootstraps that reach different clusters.
+    StageSpec(Stage.METADATA, Scope.ATTEMPT, "Metadata", "metadata", "md", rules=("bootstrap_rules",)),
     StageSpec(Stage.LISTENER, Scope.ATTEMPT, "listener", broker_case=False, explains=True),
-    StageSpec(Stage.DEEP, Scope.ATTEMPT, "deep probes", broker_case=False, explains=True),
-    StageSpec(Stage.RESOLVERS, Scope.PROBE, "DNS per resolver", broker_case=False, explains=True),
+    StageSpec(Stage.DEEP, Scope.ATTEMPT, "deep probes", broker_case=False, explains=True,
+              rules=("deep_rules",), probe=ProbeRef(_DEEP, "DeepProber", "address", "deep")),
+    StageSpec(Stage.RESOLVERS, Scope.PROBE, "DNS per resolver", broker_case=False, explains=True,
+              probe=ProbeRef(_DEEP, "DeepProber", "name", "deep")),
     StageSpec(Stage.IDENTITY, Scope.BROKER, "identity"),
     # What fails on which partitions follows from the brokers' findings: listed after them.
-    StageSpec(Stage.TOPICS, Scope.BOOTSTRAP, "topics", broker_case=False, late=True),
+    StageSpec(Stage.TOPICS, Scope.BOOTSTRAP, "topics", broker_case=False, late=True,
+              rules=("topic_rules", "health_rules")),
     # The client library reaches each broker or not: a JUnit case per broker.
-    StageSpec(Stage.CLIENT, Scope.BOOTSTRAP, "client library", late=True),
+    StageSpec(Stage.CLIENT, Scope.BOOTSTRAP, "client library", late=True, rules=("client_rules",)),
     StageSpec(Stage.CLUSTER, Scope.BOOTSTRAP, "one cluster", broker_case=False),
-    StageSpec(Stage.CONFIG, Scope.BROKER, "configuration", broker_case=False),
-    StageSpec(Stage.EXPECTATIONS, Scope.BOOTSTRAP, "expectations", broker_case=False),
-    StageSpec(Stage.RUN, Scope.RUN, "run", broker_case=False, late=True),
+    StageSpec(Stage.CONFIG, Scope.BROKER, "configuration", broker_case=False, rules=("config_rules",)),
+    StageSpec(Stage.EXPECTATIONS, Scope.BOOTSTRAP, "expectations", broker_case=False,
+              rules=("expectation_rules",)),
+    StageSpec(Stage.RUN, Scope.RUN, "run", broker_case=False, late=True, rules=("run_rules",)),
 )
 SPECS: dict[Stage, StageSpec] = {s.stage: s for s in REGISTRY}
 ORDER: dict[Stage, int] = {s.stage: i for i, s in enumerate(REGISTRY)}

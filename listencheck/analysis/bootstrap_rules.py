@@ -13,6 +13,7 @@ from listencheck.analysis.context import (
     new_finding,
     resolve_evidence,
 )
+from listencheck.analysis.rule import Rules
 from listencheck.analysis.security_rules import reported_here
 from listencheck.codes import FindingCode
 from listencheck.models import EndpointProbe, Finding, JsonValue, KafkaAnswer, Severity, Subject
@@ -152,3 +153,6 @@ def cross_bootstrap_findings(contexts: list[BootstrapContext]) -> Iterator[Findi
             "Check that every bootstrap argument points at the same cluster, if that was intended.",
             {"clusters": {cid: args for cid, args in clusters.items()}},
         )
+
+
+RULES = Rules(bootstrap=(bootstrap_findings,), across=(cross_bootstrap_findings,))

@@ -27,6 +27,7 @@ from listencheck.analysis.context import (
 )
 from listencheck.analysis.java_client import java
 from listencheck.analysis.machine_name import machine_name
+from listencheck.analysis.rule import Rules
 from listencheck.analysis.security_rules import reported_here
 from listencheck.codes import FindingCode
 from listencheck.models import BrokerCheck, EndpointProbe, Finding, JsonValue, Reason, Severity
@@ -366,3 +367,6 @@ def _duplicates(ctx: BootstrapContext) -> Iterator[Finding]:
 
 
 __all__ = ["broker_findings"]
+
+
+RULES = Rules(bootstrap=(broker_findings,))

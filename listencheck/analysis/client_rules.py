@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 
 from listencheck.analysis.context import BootstrapContext
+from listencheck.analysis.rule import Rules
 from listencheck.codes import FindingCode
 from listencheck.models import ClientDetail, Finding, Severity
 
@@ -112,3 +113,6 @@ def _client_unreachable(
             {"library": detail.library, "error": code, "also_found_by_listencheck": [],
              "log": list(detail.log)},
         )
+
+
+RULES = Rules(bootstrap=(client_findings,))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from listencheck.analysis.context import BootstrapContext, new_finding
+from listencheck.analysis.rule import Rules
 from listencheck.brokerconfig.model import ConfigFile, FileKind
 from listencheck.brokerconfig.readback import broker_configs, given_brokers
 from listencheck.codes import FindingCode
@@ -93,3 +94,6 @@ def given_config_findings(result: CheckResult) -> Iterator[Finding]:
                 {**f.evidence, "file": f.source.path, "line": f.source.line, "broker": f.broker,
                  "node_id": broker.node_id if broker else None},
             )
+
+
+RULES = Rules(bootstrap=(readback_findings, readback_rule_findings), run=(given_config_findings,))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from listencheck.analysis.context import BootstrapContext
+from listencheck.analysis.rule import Rules
 from listencheck.codes import FindingCode
 from listencheck.models import EndpointProbe, Finding, JsonValue, Severity
 
@@ -69,3 +70,5 @@ def _finding(ctx: BootstrapContext, address: str, apis: tuple[int, ...], broker_
     subject = ctx.server(address) if broker_id is None else ctx.broker(broker_id, address)
     return ctx.finding(FindingCode.LISTENER_IS_CONTROLLER, Severity.ERROR, subject, message, fix, evidence)
 
+
+RULES = Rules(bootstrap=(controller_findings,))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from listencheck.analysis.context import BootstrapContext, new_finding
+from listencheck.analysis.rule import Rules
 from listencheck.codes import FindingCode
 from listencheck.deepmodels import (
     Answer,
@@ -242,3 +243,5 @@ def _disagree(ctx: BootstrapContext, detail: ResolversDetail, subject: Subject) 
          "answers": {a.nameserver: {"status": a.status, "addresses": list(a.addresses)}
                      for a in detail.answers}})
 
+
+RULES = Rules(bootstrap=(deep_findings,), run=(run_findings,))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from listencheck.analysis.context import BootstrapContext, new_finding
+from listencheck.analysis.rule import Rules
 from listencheck.codes import FindingCode
 from listencheck.models import CheckResult, Finding, JsonValue, Severity, Subject
 
@@ -75,3 +76,6 @@ def _normal(address: str) -> str:
     """host:port compared as DNS compares names: any case, trailing dot ignored."""
     host, _, port = address.rpartition(":")
     return f"{host.lower().removesuffix('.')}:{port}"
+
+
+RULES = Rules(bootstrap=(expectation_findings,), run=(advertised_expectation_findings,))

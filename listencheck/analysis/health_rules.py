@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from listencheck.analysis.context import BootstrapContext, new_finding
+from listencheck.analysis.rule import Rules
 from listencheck.codes import FindingCode
 from listencheck.models import (
     Finding,
@@ -335,3 +336,6 @@ def _leadership(subject: Subject, scan: _Scan) -> Iterator[Finding]:
          "preferred_share": round(preferred_share, 3),
          "leaders": {str(b): n for b, n in sorted(led.items())}},
     )
+
+
+RULES = Rules(bootstrap=(health_findings,))

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from listencheck.address import ip_literal
 from listencheck.analysis.context import BootstrapContext, failed_stage, unfinished
+from listencheck.analysis.rule import Rules
 from listencheck.codes import FindingCode
 from listencheck.models import CanonicalName, DnsLookup, EndpointProbe, Finding, JsonValue, Severity
 from listencheck.vocabulary import AddressFamily, IpFamily, ResolveSource
@@ -148,3 +149,6 @@ def _kerberos(probe: EndpointProbe) -> bool:
     """The client authenticates with GSSAPI (as the SASL stage recorded it)."""
     return any(a.sasl.detail is not None and a.sasl.detail.mechanism.upper() == "GSSAPI"
                for a in probe.attempts)
+
+
+RULES = Rules(bootstrap=(resolution_findings,))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from listencheck.analysis.context import BootstrapContext
 from listencheck.analysis.java_client import java
+from listencheck.analysis.rule import Rules
 from listencheck.analysis.sni_rules import Place, sni_finding
 from listencheck.codes import FindingCode
 from listencheck.config import uses_sasl, uses_tls
@@ -472,3 +473,6 @@ def _auth_fix(d: SaslDetail) -> str:
     }.get(d.outcome, f"Check sasl.username and sasl.password for user {user}; if they are right, create "
                      f"or reset the user on the broker ({create}). The broker does not say which one is "
                      f"wrong.")
+
+
+RULES = Rules(bootstrap=(security_findings,))

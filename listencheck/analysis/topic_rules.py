@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from listencheck.analysis.context import BootstrapContext
+from listencheck.analysis.rule import Rules
 from listencheck.codes import FindingCode
 from listencheck.models import Finding, JsonValue, Severity, TopicsDetail
 from listencheck.protocol.messages import error_name
@@ -150,3 +151,6 @@ def _unknown_topics(ctx: BootstrapContext, detail: TopicsDetail) -> Iterator[Fin
                 "client Describe on it (TOPIC_AUTHORIZATION_FAILED).",
                 {"topic": topic.name, "error": error_name(topic.error_code)},
             )
+
+
+RULES = Rules(bootstrap=(topic_findings,))

@@ -10,8 +10,9 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from enum import Enum
+from typing import Any
 
 from listencheck.brokerconfig.model import ListenerConfig, SourceKind
 from listencheck.brokerconfig.readback import BrokerListenerConfig, broker_configs, given_brokers
@@ -32,7 +33,9 @@ from listencheck.models import (
 )
 from listencheck.protocol.messages import error_name
 from listencheck.render.lint_report import broker_to_json
-from listencheck.stages import ATTEMPT_RESULTS
+from listencheck.stages import ATTEMPT_RESULTS, Stage
+
+STAGE_NAMES = frozenset(s.value for s in Stage)
 
 SCHEMA_VERSION = "1.20"
 
@@ -180,11 +183,11 @@ def _bootstrap(b: BootstrapCheck, given: tuple[ListenerConfig, ...]) -> dict[str
     return {
         "argument": b.argument,
         "answered": b.answered,
-        "servers": [_probe(p) for p in b.servers],
-        "metadata": metadata,
-        "brokers": [_broker(x, c) for x, c in zip(b.brokers, broker_configs(b, given), strict=True)],
-        "client": stage_to_json(b.client),
-        "topics": _topics_stage(b),
+        **_in_field_order(b, {
+            "servers": [_probe(p) for p in b.servers],
+            "metadata": metadata,
+            "brokers": [_broker(x, c) for x, c in zip(b.brokers, broker_configs(b, given), strict=True)],
+        }),
     }
 
 
@@ -197,8 +200,7 @@ def _broker(b: BrokerCheck, known: BrokerListenerConfig) -> dict[str, JsonValue]
         "rack": adv.rack,
         "address": adv.address,
         "address_problem": b.address_problem,
-        "probe": _probe(b.probe),
-        "identity": stage_to_json(b.identity),
+        **_in_field_order(b, {"probe": _probe(b.probe)}),
         "listener_config": _listener_config(known),
     }
 
@@ -225,10 +227,24 @@ def _probe(p: EndpointProbe) -> dict[str, JsonValue]:
             "tunnel_service": p.classification.tunnel_service,
         },
         "works": p.works,
-        "resolve": stage_to_json(p.resolve),
-        "attempts": [_attempt(a) for a in p.attempts],
-        "resolvers": stage_to_json(p.resolvers),
+        **_in_field_order(p, {"attempts": [_attempt(a) for a in p.attempts]}),
     }
+
+
+Holder = BootstrapCheck | BrokerCheck | EndpointProbe  # the models that hold stage results besides attempts
+
+
+def _in_field_order(model: Holder, values: dict[str, JsonValue]) -> dict[str, JsonValue]:
+    """``values`` and every stage result ``model`` holds (a field named after its stage), in the
+    model's field order: a new stage's field is written with no change here."""
+    out: dict[str, JsonValue] = {}
+    for name in field_names(type(model)):
+        if name in values:
+            out[name] = values[name]
+        elif name in STAGE_NAMES:
+            custom = _STAGE_JSON.get(Stage(name))
+            out[name] = custom(model) if custom else stage_to_json(getattr(model, name))
+    return out
 
 
 def _attempt(a: AddressAttempt) -> dict[str, JsonValue]:
@@ -277,7 +293,7 @@ def _topics(d: TopicsDetail, failing: frozenset[int] = frozenset()) -> dict[str,
     }
 
 
-def _topics_stage(b: BootstrapCheck) -> dict[str, JsonValue]:
+def _topics_stage(b: BootstrapCheck) -> JsonValue:
     stage = stage_to_json(b.topics)
     if b.topics.detail is not None:
         stage["detail"] = _topics(b.topics.detail, b.failing_broker_ids)
@@ -317,3 +333,17 @@ def _plain(value: object) -> JsonValue:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return str(value)
+
+
+# Stages whose result needs more than stage_to_json, given the model holding it.
+_STAGE_JSON: dict[Stage, Callable[[Any], JsonValue]] = {Stage.TOPICS: _topics_stage}
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def field_names(owner: type[Holder]) -> tuple[str, ...]:
+    names = _FIELDS.get(owner)
+    if names is None:
+        names = _FIELDS[owner] = tuple(f.name for f in dataclasses.fields(owner))
+    return names

@@ -12,6 +12,7 @@ probes carry on), and raw sockets are opened once per address family.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from listencheck.address import ip_literal
 from listencheck.deadline import elapsed_ms
@@ -20,6 +21,9 @@ from listencheck.models import AddressAttempt, Reason, ResolveDetail, StageResul
 from listencheck.probes.blocking import run_blocking
 from listencheck.probes.deep.raw import RawChannel, RawUnavailable, family_of
 from listencheck.probes.resolve import is_localhost_name
+
+if TYPE_CHECKING:
+    from listencheck.pipeline import CheckOptions
 
 NO_RAW_NOTE = (
     "raw sockets are not allowed here (no root and no CAP_NET_RAW): the SYN probe, the TCP "
@@ -37,6 +41,11 @@ class DeepProber:
         self._channels: dict[int, RawChannel] = {}
         self._raw_allowed: bool | None = None
         self._scapy_ready = False
+
+    @classmethod
+    def for_run(cls, options: CheckOptions) -> DeepProber:
+        """The run's prober (the stage registry's factory for the deep and resolvers stages)."""
+        return cls(options.dns_servers)
 
     def close(self) -> None:
         for channel in self._channels.values():
