@@ -65,10 +65,10 @@ class ProbeRef:
     """A stage probed after the ordinary ones, on what they found (``explains`` stages).
 
     ``factory.for_run`` in ``module`` is called once per run with the run's CheckOptions (when
-    the option named ``option`` is set, or always without one) and closed at the end; the pipeline calls its ``method``
-    for every resolved address (Scope.ATTEMPT: ``(port, attempt, budget)``) or every host:port
-    (Scope.PROBE: ``(host, resolved, budget)``) and stores the StageResult in the model field
-    named after the stage. One factory may serve several stages.
+    the option named ``option`` is set, or always without one) and closed at the end; the
+    pipeline calls its ``method`` for every resolved address (Scope.ATTEMPT: ``(port, attempt,
+    budget)``) or every host:port (Scope.PROBE: ``(host, resolved, budget)``) and stores the
+    StageResult in the model field named after the stage. One factory may serve several stages.
     """
 
     module: str
