@@ -410,10 +410,8 @@ def _problems(console: Console, report: Report, marks: _Marks, verbosity: int) -
         problem = group[0]
         _problem_head(console, problem, marks)
         console.print(Padding(Text(problem.headline), (0, 0, 0, 3)))
-        for index in problem.findings[1:]:
-            also = findings[index]
-            console.print(Padding(Text(f"{also.code}: {spec(also.code).title}", style="dim"),
-                                  (0, 0, 0, 3)))
+        for code in problem.codes[1:]:  # each code once, also when the problem spans subjects
+            console.print(Padding(Text(f"{code}: {spec(code).title}", style="dim"), (0, 0, 0, 3)))
         fix = "as above" if problem.fix == previous_fix else problem.fix
         previous_fix = problem.fix
         console.print(Padding(Text.assemble(("fix: ", "bold"), fix), (0, 0, 0, 3)))
