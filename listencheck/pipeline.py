@@ -42,6 +42,7 @@ from listencheck.limits import (
 from listencheck.models import (
     AddressAttempt,
     AdvertisedBroker,
+    BalancerDetail,
     BootstrapCheck,
     BrokerCheck,
     CheckResult,
@@ -64,6 +65,7 @@ from listencheck.probes.attempt import (
     probe_metadata_unverified,
     probe_topics,
 )
+from listencheck.probes.balancer import sample_bootstrap, sampling_skipped
 from listencheck.probes.budget import stage_within_deadline
 from listencheck.probes.client import client_answer, client_result
 from listencheck.probes.resolve import Resolver, SystemResolver
@@ -224,6 +226,7 @@ class _Run:
         self._probes_done = 0
         self._outcomes: dict[str, tuple[int, dict[int, bool | None]]] = {}  # bootstrap -> (probes done, ...)
         self._topic_results: dict[str, StageResult[TopicsDetail]] = {}
+        self._balancer_results: dict[str, StageResult[BalancerDetail]] = {}
         self._unverified: dict[str, ClusterMetadata] = {}
         self.client_worker = client_worker
         self.progress = ProgressTracker(observer)
@@ -362,6 +365,7 @@ class _Run:
         else:
             self._limit_client(metadata)
             topics_task = asyncio.ensure_future(self._topics(spec))
+            balancer_task = asyncio.ensure_future(self._balancer(spec, metadata))
             usable = [b.endpoint for b in self._probed(metadata) if _address_problem(b) is None]
             self.progress.brokers(usable)
             await asyncio.gather(*(self.probe(e) for e in usable))
@@ -371,6 +375,7 @@ class _Run:
             finally:
                 self.progress.client(waiting=False)
             self._topic_results[spec.argument] = await topics_task
+            self._balancer_results[spec.argument] = await balancer_task
         return self.assemble(spec, client)
 
     async def _topics(self, spec: BootstrapSpec) -> StageResult[TopicsDetail]:
@@ -387,6 +392,14 @@ class _Run:
             return await probe_topics(source.endpoint, address, self.attempt_settings, self.options.topics)
         finally:
             self.connections.release()
+
+    async def _balancer(self, spec: BootstrapSpec, metadata: ClusterMetadata) -> StageResult[BalancerDetail]:
+        """A few more connections to the bootstrap server that answered: which broker each reaches."""
+        endpoint = next((e for e in spec.endpoints if str(e) == metadata.source), None)
+        if endpoint is None:
+            return StageResult.skipped("the metadata did not come from a listed bootstrap server")
+        return await sample_bootstrap(endpoint, metadata, self.attempt_settings,
+                                      lambda: self._acquire(self.connections), self.connections.release)
 
     def _limit_client(self, metadata: ClusterMetadata) -> None:
         """librdkafka starts a thread per advertised broker (~45 KiB each): past the broker
@@ -407,7 +420,11 @@ class _Run:
             if metadata is not None and self.options.topic_metadata else
             StageResult.not_run(Reason.UPSTREAM_FAILED, "no bootstrap server answered")
             if self.options.topic_metadata else StageResult.skipped("topic metadata was not requested"))
-        return BootstrapCheck(spec.argument, servers, metadata, brokers, client, topics)
+        balancer = self._balancer_results.get(spec.argument) or (
+            StageResult.not_run(Reason.UPSTREAM_FAILED, "no bootstrap server answered") if metadata is None
+            else sampling_skipped(metadata) or StageResult.not_run(
+                Reason.INTERRUPTED, "the run was interrupted before the bootstrap was sampled"))
+        return BootstrapCheck(spec.argument, servers, metadata, brokers, client, topics, balancer)
 
     def _metadata(self, spec: BootstrapSpec) -> ClusterMetadata | None:
         for server in (self._finished(e) for e in spec.endpoints):

@@ -18,6 +18,7 @@ from listencheck.brokerconfig.readback import BrokerListenerConfig, broker_confi
 from listencheck.fixes.cluster import BrokerFix
 from listencheck.models import (
     AddressAttempt,
+    BalancerDetail,
     BootstrapCheck,
     BrokerCheck,
     EndpointProbe,
@@ -33,7 +34,7 @@ from listencheck.protocol.messages import error_name
 from listencheck.render.lint_report import broker_to_json
 from listencheck.stages import ATTEMPT_RESULTS
 
-SCHEMA_VERSION = "1.18"
+SCHEMA_VERSION = "1.19"
 
 
 def render_json(report: Report) -> str:
@@ -184,6 +185,7 @@ def _bootstrap(b: BootstrapCheck, given: tuple[ListenerConfig, ...]) -> dict[str
         "brokers": [_broker(x, c) for x, c in zip(b.brokers, broker_configs(b, given), strict=True)],
         "client": stage_to_json(b.client),
         "topics": _topics_stage(b),
+        "balancer": stage_to_json(b.balancer),
     }
 
 
@@ -275,6 +277,12 @@ def _topics(d: TopicsDetail, failing: frozenset[int] = frozenset()) -> dict[str,
     }
 
 
+def _balancer(d: BalancerDetail) -> dict[str, JsonValue]:
+    return {"address": d.address, "host": d.host, "port": d.port, "ip": d.ip,
+            "responders": list(d.responders), "brokers_reached": list(d.broker_ids),
+            "balanced": d.balanced}
+
+
 def _topics_stage(b: BootstrapCheck) -> dict[str, JsonValue]:
     stage = stage_to_json(b.topics)
     if b.topics.detail is not None:
@@ -288,6 +296,8 @@ def stage_to_json(stage: StageResult[object]) -> dict[str, JsonValue]:
         detail = _metadata(stage.detail)
     elif isinstance(stage.detail, TopicsDetail):
         detail = _topics(stage.detail)
+    elif isinstance(stage.detail, BalancerDetail):
+        detail = _balancer(stage.detail)
     else:
         detail = _plain(stage.detail) if stage.detail is not None else None
     return {
