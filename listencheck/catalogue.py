@@ -49,6 +49,9 @@ _KAFKA_CONFIG = _KAFKA_SRC + "config/KafkaConfigValidator.java"  # validateListe
 _KAFKA_ABSTRACT_CONFIG = _KAFKA_SRC + "config/AbstractKafkaConfig.java"
 _KAFKA_ENDPOINTS = _KAFKA_SRC + "utils/EndpointUtils.java"  # listenerListToEndpoints: names, ports, protocols
 _KAFKA_LISTENERS_DOC = "https://kafka.apache.org/documentation/#brokerconfigs_advertised.listeners"
+# kafka_create_alias_environment_variables, kafka_server_unify_conf, kafka_validate
+_BITNAMI_LIBKAFKA = ("https://github.com/bitnami/containers/blob/main/bitnami/kafka/4.0/debian-12/rootfs/opt/"
+                     "bitnami/scripts/libkafka.sh")
 _KIP103 = "https://cwiki.apache.org/confluence/display/KAFKA/KIP-103%3A+Separation+of+Internal+and+External+traffic"
 _PROTOCOL_ERRORS = "https://kafka.apache.org/protocol#protocol_error_codes"
 _CFK_LOAD_BALANCERS = "https://docs.confluent.io/operator/current/co-loadbalancers.html"
@@ -887,7 +890,7 @@ _SPECS = (
         "which of the checks, the listener names involved, file and line.",
         "Keep CONTROLLER in listeners (controller nodes) and out of advertised.listeners (nodes with "
         "the broker role).",
-        (_KAFKA_CONFIG, "https://kafka.apache.org/documentation/#kraft_role"),
+        (_KAFKA_CONFIG, "https://kafka.apache.org/documentation/#kraft_role", _BITNAMI_LIBKAFKA),
     ),
     FindingSpec(
         FindingCode.CONFIG_INTER_BROKER_NOT_A_LISTENER, Stage.CONFIG,
@@ -942,13 +945,17 @@ _SPECS = (
     FindingSpec(
         FindingCode.CONFIG_BITNAMI_WITHOUT_CFG, Stage.CONFIG,
         "Bitnami variable without KAFKA_CFG_", (ERR, WARN),
-        "The bitnami/kafka image turns only KAFKA_CFG_* variables into server.properties; a Kafka "
-        "setting written as KAFKA_* (the cp-kafka and apache/kafka convention) is silently ignored. "
-        "Error for listener settings (the broker then runs with the image's defaults), warning "
-        "otherwise.",
+        "The bitnami/kafka image turns only KAFKA_CFG_* variables into server.properties, plus a "
+        "fixed list of legacy KAFKA_* names its setup script maps onto their KAFKA_CFG_ twins "
+        "(KAFKA_LISTENERS, KAFKA_ADVERTISED_LISTENERS, KAFKA_LISTENER_SECURITY_PROTOCOL_MAP, "
+        "KAFKA_INTER_BROKER_LISTENER_NAME, KAFKA_PROCESS_ROLES, KAFKA_NODE_ID, ...; they override "
+        "the twin). Any other Kafka setting written as KAFKA_* (the cp-kafka and apache/kafka "
+        "convention), KAFKA_CONTROLLER_LISTENER_NAMES among them, is silently ignored. Error for "
+        "listener settings (the image sets no listener of its own: the broker runs without it), "
+        "warning otherwise.",
         "the variable, the setting it was meant to be.",
         "Rename KAFKA_X to KAFKA_CFG_X.",
-        ("https://github.com/bitnami/containers/tree/main/bitnami/kafka#configuration",),
+        ("https://github.com/bitnami/containers/tree/main/bitnami/kafka#configuration", _BITNAMI_LIBKAFKA),
     ),
     FindingSpec(
         FindingCode.CONFIG_STRIMZI_FORBIDDEN_OPTION, Stage.CONFIG,

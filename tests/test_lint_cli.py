@@ -31,7 +31,7 @@ def test_healthy_files_exit_0_and_json_matches_the_schema() -> None:
     assert [f["kind"] for f in report["files"]] == ["properties", "strimzi", "redpanda"]
     redpanda = report["files"][2]["brokers"][0]["listeners"]
     protocols = {r["name"]: r["security_protocol"] for r in redpanda}
-    assert protocols == {"INTERNAL": "PLAINTEXT", "EXTERNAL": "SASL_SSL"}
+    assert protocols == {"internal": "PLAINTEXT", "external": "SASL_SSL"}  # as written: case-sensitive
 
 
 def test_every_corpus_file_gives_schema_valid_json() -> None:

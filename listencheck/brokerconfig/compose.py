@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from listencheck.brokerconfig.envvars import environment_settings
+from listencheck.brokerconfig.envvars import bitnami_defaults, environment_settings
 from listencheck.brokerconfig.model import (
     DEFAULT_SOURCE,
     BrokerConfigError,
@@ -103,6 +103,8 @@ def _broker(
             settings = tuple(setting(k, v, image_default) for k, v in APACHE_KAFKA_DEFAULTS)
         if platform is Platform.CP_KAFKA:
             settings += cp_kafka_derived_listeners(settings, path, service.line)
+        if platform is Platform.BITNAMI:
+            settings += bitnami_defaults(settings, path, service.line)
     aliases = [name] + [
         a for a in (_text(service.get(k), variables) for k in ("hostname", "container_name")) if a
     ]

@@ -213,17 +213,18 @@ class ListenerConfig:
     def __post_init__(self) -> None:
         listeners = self.value("listeners")
         advertised = self.value("advertised.listeners")
+        upper = not self.case_sensitive_names
         object.__setattr__(
             self,
             "listeners",
-            parse_listeners(listeners, self.source("listeners")) if listeners is not None else (),
+            parse_listeners(listeners, self.source("listeners"), upper) if listeners is not None else (),
         )
         object.__setattr__(
             self,
             "advertised",
             tuple(
                 AdvertisedListener(x.name, x.host, x.port, x.source)
-                for x in parse_listeners(advertised, self.source("advertised.listeners"))
+                for x in parse_listeners(advertised, self.source("advertised.listeners"), upper)
             )
             if advertised is not None
             else None,
@@ -246,6 +247,18 @@ class ListenerConfig:
     def source(self, key: str) -> Source:
         s = self.get(key)
         return s.source if s is not None else DEFAULT_SOURCE
+
+    # --- listener names --------------------------------------------------------
+
+    @property
+    def case_sensitive_names(self) -> bool:
+        """Redpanda matches listener names as written (``internal`` is not ``INTERNAL``);
+        Kafka upper-cases them (``ListenerName.normalised``)."""
+        return self.platform is Platform.REDPANDA
+
+    def listener_name(self, name: str) -> str:
+        """``name`` as this broker compares listener names."""
+        return name if self.case_sensitive_names else name.upper()
 
     # --- identity and mode ---------------------------------------------------
 
@@ -281,7 +294,7 @@ class ListenerConfig:
 
     @property
     def controller_listener_names(self) -> tuple[str, ...]:
-        return tuple(n.upper() for n in _csv(self.value("controller.listener.names") or ""))
+        return tuple(self.listener_name(n) for n in _csv(self.value("controller.listener.names") or ""))
 
     @property
     def protocol_map_explicit(self) -> bool:
@@ -297,7 +310,8 @@ class ListenerConfig:
         """
         raw = self.value("listener.security.protocol.map")
         if raw is not None:
-            return parse_protocol_map(raw, self.source("listener.security.protocol.map"))
+            return parse_protocol_map(raw, self.source("listener.security.protocol.map"),
+                                      not self.case_sensitive_names)
         mapping: dict[str, str] = dict(DEFAULT_PROTOCOL_MAP)
         if self.is_kraft:
             names = list(self.controller_listener_names) + [x.name for x in self.listeners]
@@ -308,7 +322,7 @@ class ListenerConfig:
 
     def security_protocol(self, listener_name: str) -> str | None:
         """The security protocol of a listener name, or None when the map lacks it."""
-        return self.protocol_map.get(listener_name.upper())
+        return self.protocol_map.get(self.listener_name(listener_name))
 
     @property
     def inter_broker_listener_name(self) -> str | None:
@@ -327,10 +341,10 @@ class ListenerConfig:
     # --- listeners -----------------------------------------------------------
 
     def listener(self, name: str) -> Listener | None:
-        return next((x for x in self.listeners if x.name == name.upper()), None)
+        return next((x for x in self.listeners if x.name == self.listener_name(name)), None)
 
     def advertised_listener(self, name: str) -> AdvertisedListener | None:
-        return next((x for x in self.effective_advertised if x.name == name.upper()), None)
+        return next((x for x in self.effective_advertised if x.name == self.listener_name(name)), None)
 
     @property
     def effective_advertised(self) -> tuple[AdvertisedListener, ...]:
@@ -349,7 +363,7 @@ class ListenerConfig:
 
     def roles(self, listener_name: str) -> frozenset[ListenerRole]:
         """Which traffic a listener serves: controllers, the other brokers, clients."""
-        name = listener_name.upper()
+        name = self.listener_name(listener_name)
         if name in self.controller_listener_names:
             return frozenset({ListenerRole.CONTROLLER})
         roles = {ListenerRole.CLIENTS}
@@ -389,8 +403,9 @@ class ListenerConfig:
 _ENDPOINT = re.compile(r"^(?P<name>[^:/\s]*)://\[?(?P<host>[0-9A-Za-z\-%._:]*?)\]?:(?P<port>-?\d+)$")
 
 
-def parse_listeners(raw: str, source: Source = DEFAULT_SOURCE) -> tuple[Listener, ...]:
-    """Parse a ``listeners``-style value; listener names are upper-cased as Kafka does."""
+def parse_listeners(raw: str, source: Source = DEFAULT_SOURCE, upper: bool = True) -> tuple[Listener, ...]:
+    """Parse a ``listeners``-style value; listener names are upper-cased as Kafka does (unless
+    ``upper`` is false: Redpanda keeps them as written)."""
     out = []
     for item in _csv(raw):
         m = _ENDPOINT.match(item)
@@ -403,12 +418,13 @@ def parse_listeners(raw: str, source: Source = DEFAULT_SOURCE) -> tuple[Listener
             raise BrokerConfigError(
                 f"{_key(source)}: port {port} of {item!r} is out of range", source.path, source.line
             )
-        out.append(Listener(m["name"].upper(), m["host"], port, source))
+        out.append(Listener(m["name"].upper() if upper else m["name"], m["host"], port, source))
     return tuple(out)
 
 
-def parse_protocol_map(raw: str, source: Source = DEFAULT_SOURCE) -> Mapping[str, str]:
-    """Parse ``NAME:PROTOCOL,...``; names upper-cased, protocols kept as written (upper)."""
+def parse_protocol_map(raw: str, source: Source = DEFAULT_SOURCE, upper: bool = True) -> Mapping[str, str]:
+    """Parse ``NAME:PROTOCOL,...``; names upper-cased (unless ``upper`` is false), protocols
+    upper-cased."""
     mapping: dict[str, str] = {}
     for item in _csv(raw):
         name, sep, protocol = item.partition(":")
@@ -416,7 +432,7 @@ def parse_protocol_map(raw: str, source: Source = DEFAULT_SOURCE) -> Mapping[str
             raise BrokerConfigError(
                 f"{_key(source)}: {item!r} is not NAME:PROTOCOL", source.path, source.line
             )
-        mapping[name.strip().upper()] = protocol.strip().upper()
+        mapping[name.strip().upper() if upper else name.strip()] = protocol.strip().upper()
     return mapping
 
 

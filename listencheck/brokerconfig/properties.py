@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
-from listencheck.brokerconfig.envvars import environment_settings
+from listencheck.brokerconfig.envvars import bitnami_defaults, environment_settings
 from listencheck.brokerconfig.model import (
     BrokerConfigError,
     ConfigFile,
@@ -78,6 +78,8 @@ def read_env(text: str, path: str) -> ConfigFile:
     env = parse_env(text, path)
     platform = Platform.BITNAMI if any(n.startswith("KAFKA_CFG_") for n, _, _ in env) else None
     applied, ignored = environment_settings(env, platform)
+    if platform is Platform.BITNAMI:
+        applied += bitnami_defaults(applied, path, None)
     name = PurePath(path).name
     return ConfigFile(
         path,

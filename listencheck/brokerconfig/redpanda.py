@@ -2,7 +2,9 @@
 
 Redpanda names listeners in ``kafka_api`` and ``advertised_kafka_api`` (an unnamed one is
 the default listener); TLS comes from ``kafka_api_tls``, SASL from a listener's
-``authentication_method``. Translated to Kafka's keys so the same rules apply.
+``authentication_method``. Translated to Kafka's keys so the same rules apply. Listener
+names stay as written: Redpanda matches them case-sensitively (an ``advertised_kafka_api``
+entry named ``External`` belongs to no ``kafka_api`` entry named ``external``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from listencheck.brokerconfig.model import (
 )
 from listencheck.brokerconfig.yamlnodes import Node
 
-UNNAMED = "DEFAULT"  # Kafka needs a name; Redpanda's default listener has none
+UNNAMED = "DEFAULT"  # Kafka needs a name; Redpanda's default listener has none (never written back)
 _FLAGS = {
     "--kafka-addr": "listeners",
     "--advertise-kafka-addr": "advertised.listeners",
@@ -68,7 +70,7 @@ def read_redpanda_yaml(root: Node, path: str) -> ConfigFile:
         raise BrokerConfigError("no redpanda: section (is this redpanda.yaml?)", path, root.line)
     settings: list[Setting] = []
     tls = {
-        (_text(e.get("name")) or "").upper() or UNNAMED
+        _text(e.get("name")) or UNNAMED
         for e in _listish(node.get("kafka_api_tls"))
         if (_text(e.get("enabled")) or "").lower() == "true"
     }
@@ -79,7 +81,7 @@ def read_redpanda_yaml(root: Node, path: str) -> ConfigFile:
             continue
         entries = []
         for entry in _listish(section):
-            name = (_text(entry.get("name")) or "").upper() or UNNAMED
+            name = _text(entry.get("name")) or UNNAMED
             host = _text(entry.get("address")) or ""
             port = _text(entry.get("port")) or "9092"
             entries.append(f"{name}://{_bracket(host)}:{port}")
@@ -121,7 +123,7 @@ def _named(entry: str) -> str:
     entry = entry.strip()
     if "://" in entry:
         name, rest = entry.split("://", 1)
-        return f"{name.upper() or UNNAMED}://{rest}"
+        return f"{name or UNNAMED}://{rest}"
     return f"{UNNAMED}://{entry}"
 
 

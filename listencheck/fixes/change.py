@@ -195,9 +195,10 @@ def _complemented(config: ListenerConfig, failing: str) -> AdvertisedListener | 
 def _free_name(config: ListenerConfig) -> str:
     taken = {x.name for x in config.listeners} | {x.name for x in config.effective_advertised}
     taken |= set(config.protocol_map) | set(config.controller_listener_names)
-    name, n = NEW_LISTENER, 2
+    base = NEW_LISTENER if not config.case_sensitive_names else NEW_LISTENER.lower()  # Redpanda's style
+    name, n = base, 2
     while name in taken:
-        name, n = f"{NEW_LISTENER}_{n}", n + 1
+        name, n = f"{base}_{n}", n + 1
     return name
 
 

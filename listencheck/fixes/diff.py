@@ -12,8 +12,9 @@ from __future__ import annotations
 import difflib
 import re
 
-from listencheck.brokerconfig.model import ListenerConfig, SourceKind
-from listencheck.fixes.change import ListenerChange
+from listencheck.brokerconfig.envvars import BITNAMI_PREFIX
+from listencheck.brokerconfig.model import ListenerConfig, Platform, SourceKind
+from listencheck.fixes.change import KEYS, ListenerChange
 from listencheck.fixes.platforms import env_name
 
 _QUOTES = "\"'"
@@ -34,10 +35,11 @@ def unified_diff(change: ListenerChange, path: str, text: str) -> str | None:
 def patched(change: ListenerChange, path: str, text: str) -> str | None:
     """``text`` with ``change`` applied, or None when the configuration is not from ``path``."""
     config = change.config
-    if config is None or not _from(config, path, "listeners"):
+    anchor_key = _anchor(config, path) if config is not None else None
+    if config is None or anchor_key is None:
         return None
     lines = text.splitlines(keepends=True)
-    anchor = config.source("listeners")
+    anchor = config.source(anchor_key)
     assert anchor.line is not None and anchor.key is not None
     inserted = 0
     for key, value in change.new_values().items():
@@ -47,7 +49,7 @@ def patched(change: ListenerChange, path: str, text: str) -> str | None:
             lines[index] = _rewrite(lines[index], source.key, _keep_interpolation(
                 lines[index], source.key, config.value(key) or "", value))
         else:
-            written = _spelling(anchor.key, key)
+            written = _spelling(anchor.key, anchor_key, key, config)
             template = lines[anchor.line - 1]
             lines.insert(anchor.line + inserted, _rewrite(template, anchor.key, value, written))
             inserted += 1
@@ -61,23 +63,45 @@ def _from(config: ListenerConfig, path: str, key: str) -> bool:
             and s.source.line is not None)
 
 
-def _spelling(anchor_key: str, key: str) -> str:
-    """``key`` as this file spells settings, judged from how it spells ``listeners``."""
-    if anchor_key == "listeners":
-        return key
-    upper = anchor_key.upper()
-    prefix = anchor_key[: len(anchor_key) - len("LISTENERS")] if upper.endswith("LISTENERS") else "KAFKA_"
-    return env_name(key, prefix)
+def _anchor(config: ListenerConfig, path: str) -> str | None:
+    """The setting new lines go after: a listener setting written in ``path`` (``listeners``
+    first), else the last setting written there (an image whose listeners are its defaults)."""
+    for key in KEYS:
+        if _from(config, path, key):
+            return key
+    written = [s.key for s in config.settings if _from(config, path, s.key) and config.get(s.key) is s]
+    return written[-1] if written else None
+
+
+def _spelling(written: str, anchor_key: str, key: str, config: ListenerConfig) -> str:
+    """``key`` as this file spells settings, judged from how it spells the anchor setting."""
+    if written == anchor_key:
+        return key  # server.properties
+    suffix = env_name(anchor_key, "")
+    fallback = BITNAMI_PREFIX if config.platform is Platform.BITNAMI else "KAFKA_"
+    prefix = written[: len(written) - len(suffix)] if written.upper().endswith(suffix) else fallback
+    return env_name(key, prefix or fallback)
 
 
 def _keep_interpolation(line: str, written: str, old: str, new: str) -> str:
     """``new`` as the file would write it: a value written with ``${VAR}`` keeps its variables
-    when the fix only appends to it."""
+    when the fix leaves the entries that hold them unchanged (it appends, or replaces another
+    entry)."""
     match = re.search(rf"{re.escape(written)}\s*[=:]\s*(.*)$", line.rstrip("\r\n"))
-    if match is None or "${" not in match.group(1) or not new.startswith(old):
+    if match is None or "${" not in match.group(1):
         return new
     raw = match.group(1).strip().strip(_QUOTES)
-    return raw + new[len(old):]
+    if new.startswith(old):
+        return raw + new[len(old):]
+    old_entries, new_entries = old.split(","), new.split(",")
+    if len(old_entries) != len(new_entries):
+        return new
+    for before, after in zip(old_entries, new_entries, strict=True):
+        if before != after:
+            if raw.count(before) != 1:
+                return new  # the changed entry is itself interpolated, or ambiguous
+            raw = raw.replace(before, after)
+    return raw
 
 
 def _rewrite(line: str, written: str, value: str, new_key: str | None = None) -> str:
@@ -102,14 +126,26 @@ def _publish(change: ListenerChange, config: ListenerConfig, path: str, lines: l
     """Point the host port at the new listener: re-point an existing mapping, or add one."""
     publish = change.publish
     ports = config.published_ports
-    if publish is None or not ports or not publish.host_port.isdigit():
-        return
-    known = [p for p in ports if p.source.path == path and p.source.line is not None]
-    if not known:
+    if publish is None or ports is None or not publish.host_port.isdigit():
         return
 
     def index(line: int) -> int:
         return line - 1 + (inserted if line > anchor_line else 0)
+
+    known = [p for p in ports if p.source.path == path and p.source.line is not None]
+    if not ports:  # a Compose service that publishes nothing yet: give it a ports: list
+        service = config.origin
+        if service.path != path or service.line is None or service.line >= len(lines):
+            return
+        i = index(service.line)
+        child = lines[i + 1]
+        indent = child[: len(child) - len(child.lstrip())]
+        ending = child[len(child.rstrip("\r\n")):] or "\n"
+        lines[i + 1:i + 1] = [f"{indent}ports:{ending}",
+                              f'{indent}  - "{publish.host_port}:{publish.container_port}"{ending}']
+        return
+    if not known:
+        return
 
     same = [p for p in known if str(p.host_port) == publish.host_port]
     if same:

@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from listencheck.brokerconfig.envvars import BITNAMI_ALIASES, BITNAMI_PREFIX
 from listencheck.brokerconfig.model import ListenerConfig, Platform, SourceKind
+from listencheck.brokerconfig.redpanda import UNNAMED
 from listencheck.fixes.change import CURRENT, ChangeKind, ListenerChange
 from listencheck.fixes.paths import NODE_PORT_RANGE
 
@@ -102,9 +104,15 @@ def _unwritten(config: ListenerConfig, key: str) -> bool:
 
 
 def _bitnami(change: ListenerChange) -> RenderedFix:
-    lines = _environment(change, Platform.BITNAMI, "KAFKA_CFG_") + _tail(change)
-    lines.append("Bitnami applies only KAFKA_CFG_* variables to server.properties; KAFKA_LISTENERS "
-                 "without CFG_ is ignored.")
+    config = change.config
+    written = config.source("listeners").key if config is not None else None
+    # A file that uses the image's legacy aliases (KAFKA_LISTENERS) keeps them: they override KAFKA_CFG_.
+    prefix = "KAFKA_" if written in BITNAMI_ALIASES else BITNAMI_PREFIX
+    lines = _environment(change, Platform.BITNAMI, prefix) + _tail(change)
+    lines.append("Bitnami applies KAFKA_CFG_* variables (and a few legacy names such as KAFKA_LISTENERS, "
+                 "which override their KAFKA_CFG_ twin: keep one spelling); other KAFKA_* settings, "
+                 "KAFKA_CONTROLLER_LISTENER_NAMES among them, are ignored. The image sets no listener "
+                 "of its own.")
     return RenderedFix(Platform.BITNAMI, "environment", "\n".join(lines))
 
 
@@ -146,17 +154,29 @@ def _strimzi(change: ListenerChange) -> RenderedFix:
     return RenderedFix(Platform.STRIMZI, "yaml", "\n".join(lines))
 
 
+def redpanda_name(change: ListenerChange) -> str:
+    """The listener's name as redpanda.yaml writes it: a Redpanda configuration's own name as it is
+    (Redpanda matches names case-sensitively), a Kafka or placeholder name in Redpanda's lower case."""
+    config = change.config
+    if config is not None and config.case_sensitive_names:
+        return change.listener
+    return change.listener.lower()
+
+
 def _redpanda(change: ListenerChange) -> RenderedFix:
     host, _, port = change.advertised.rpartition(":")
-    name = change.listener.lower()
+    name = redpanda_name(change)
     if change.kind is ChangeKind.READVERTISE:
+        unnamed = name == UNNAMED
         lines = [
             "redpanda:",
-            f"  advertised_kafka_api:  # the entry named {name} (now {change.keeps_address}):",
-            f"    - name: {name}",
-            f"      address: {host}",
+            f"  advertised_kafka_api:  # the {'unnamed entry' if unnamed else f'entry named {name}'} "
+            f"(now {change.keeps_address}):",
+            *([] if unnamed else [f"    - name: {name}"]),
+            f"    {'- ' if unnamed else '  '}address: {host}",
             f"      port: {port}",
-            f"(rpk / command line: {name}://{change.advertised} in --advertise-kafka-addr.)",
+            f"(rpk / command line: {'' if unnamed else f'{name}://'}{change.advertised} in "
+            f"--advertise-kafka-addr.)",
         ]
         return RenderedFix(Platform.REDPANDA, "yaml", "\n".join(lines + _tail(change, properties=False)))
     lines = [

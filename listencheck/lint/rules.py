@@ -229,16 +229,21 @@ def advertised_host_problems(b: ListenerConfig, _: ConfigFile) -> Iterator[Confi
             )
 
 
+_BITNAMI_REFUSES = (" (bitnami/kafka's own validation refuses to start it: the image has no default "
+                    "controller listener)")
+
+
 def controller_listener_misplaced(b: ListenerConfig, _: ConfigFile) -> Iterator[ConfigFinding]:
     if not b.is_kraft:
         return
     controllers = set(b.controller_listener_names)
     names = [x.name for x in b.listeners]
+    bitnami = _BITNAMI_REFUSES if b.platform is Platform.BITNAMI else ""
     if not controllers:
         yield ConfigFinding(
             FindingCode.CONFIG_CONTROLLER_LISTENER_MISPLACED,
             ERR,
-            "process.roles is set (KRaft) but controller.listener.names is empty",
+            "process.roles is set (KRaft) but controller.listener.names is empty" + bitnami,
             "Set controller.listener.names=CONTROLLER and give it a listener (controller nodes) and "
             "a listener.security.protocol.map entry.",
             b.name,
@@ -274,7 +279,7 @@ def controller_listener_misplaced(b: ListenerConfig, _: ConfigFile) -> Iterator[
             FindingCode.CONFIG_CONTROLLER_LISTENER_MISPLACED,
             ERR,
             f"controller.listener.names has {', '.join(missing)}, which listeners does not bind, on a node "
-            f"with the controller role",
+            f"with the controller role" + bitnami,
             f"Add {missing[0]}://:{b.free_port(9093)} to listeners.",
             b.name,
             b.source("controller.listener.names"),
@@ -415,8 +420,9 @@ def bitnami_without_cfg(b: ListenerConfig, _: ConfigFile) -> Iterator[ConfigFind
             FindingCode.CONFIG_BITNAMI_WITHOUT_CFG,
             ERR if listener_key else WARN,
             f"{s.source.key} is ignored by the Bitnami image: it reads Kafka settings only from "
-            f"KAFKA_CFG_* variables"
-            + (", so the broker runs with its default listeners" if listener_key else ""),
+            f"KAFKA_CFG_* variables (and a fixed list of legacy names such as KAFKA_LISTENERS, which "
+            f"does not include this one)"
+            + (f", so the broker runs without this {s.key}" if listener_key else ""),
             f"Rename it to KAFKA_CFG_{(s.source.key or '')[len('KAFKA_') :]}.",
             b.name,
             s.source,

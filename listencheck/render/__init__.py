@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from listencheck.models import Report
+if TYPE_CHECKING:  # the models cost ~40 ms to import: not before the client-library worker is forked
+    from listencheck.models import Report
 
 
 @dataclass(frozen=True)
