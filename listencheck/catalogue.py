@@ -34,6 +34,9 @@ class FindingSpec:
     # Findings of these codes at the brokers this finding's evidence names (``broker_ids``) are
     # consequences of it: they join its problem instead of standing alone.
     gathers: tuple[FindingCode, ...] = ()
+    # An evidence key naming one cause shared by several subjects (a router's certificate): the
+    # findings of this code with the same value there are one problem (analysis/problems.py).
+    same_cause: str | None = None
 
 
 _LISTENERS_DOC = "https://www.confluent.io/blog/kafka-listeners-explained/"
@@ -49,6 +52,10 @@ _KAFKA_CONFIG = _KAFKA_SRC + "config/KafkaConfigValidator.java"  # validateListe
 _KAFKA_ABSTRACT_CONFIG = _KAFKA_SRC + "config/AbstractKafkaConfig.java"
 _KAFKA_ENDPOINTS = _KAFKA_SRC + "utils/EndpointUtils.java"  # listenerListToEndpoints: names, ports, protocols
 _KAFKA_LISTENERS_DOC = "https://kafka.apache.org/documentation/#brokerconfigs_advertised.listeners"
+_CLIENT_UTILS = ("https://github.com/apache/kafka/blob/trunk/clients/src/main/java/org/apache/kafka/"
+                 "clients/ClientUtils.java")
+_KIP235 = "https://cwiki.apache.org/confluence/display/KAFKA/KIP-235%3A+Add+DNS+alias+support+for+secured+connection"
+_LIBRDKAFKA_CONF = "https://github.com/confluentinc/librdkafka/blob/master/CONFIGURATION.md"
 # kafka_create_alias_environment_variables, kafka_server_unify_conf, kafka_validate
 _BITNAMI_LIBKAFKA = ("https://github.com/bitnami/containers/blob/main/bitnami/kafka/4.0/debian-12/rootfs/opt/"
                      "bitnami/scripts/libkafka.sh")
@@ -347,6 +354,59 @@ _SPECS = (
         (_SECURITY_DOC,),
     ),
     FindingSpec(
+        FindingCode.TLS_ROUTER_DEFAULT_CERTIFICATE, Stage.TLS,
+        "A router's default certificate instead of the broker's (SNI routing)", (ERR, WARN),
+        "The certificate shown for the server name (SNI) the client sends names neither that host, "
+        "nor the bootstrap host, nor any advertised broker: a router in front (Kubernetes ingress, "
+        "OpenShift route, HAProxy, nginx stream, a cloud load balancer) answers instead of the broker, "
+        "because it does not know the name or terminates TLS itself instead of passing it through. "
+        "Recognised by a well-known default certificate (ingress-nginx's 'Kubernetes Ingress "
+        "Controller Fake Certificate', Traefik's, the OpenShift router's) or by an answer that depends "
+        "on the server name: another name at the same address and port, or a handshake without any "
+        "server name, gets a different certificate. Reported instead of the hostname, trust and date "
+        "checks of that certificate, which are the router's. A warning when the client verifies "
+        "neither the certificate nor the host name.",
+        "the server name sent, the certificate's names, subject, issuer and fingerprint, the router "
+        "it belongs to when known, the other names at the same address that got another certificate, "
+        "and what a handshake without a server name showed.",
+        "Pass TLS through to the broker for every advertised name: ingress-nginx needs "
+        "--enable-ssl-passthrough on the controller and nginx.ingress.kubernetes.io/ssl-passthrough: "
+        "\"true\" on the Ingress; an OpenShift Route needs tls.termination: passthrough; Strimzi's ingress "
+        "or route listener gives the bootstrap and every broker its own host name; HAProxy routes with "
+        "req.ssl_sni (mode tcp, tcp-request inspect-delay), nginx stream with ssl_preread. Do not turn "
+        "verification off: the client would talk to the router's default backend, and some clients "
+        "stop sending the server name once hostname verification is off.",
+        ("https://www.rfc-editor.org/rfc/rfc6066#section-3",
+         "https://kubernetes.github.io/ingress-nginx/user-guide/tls/#ssl-passthrough",
+         "https://kubernetes.github.io/ingress-nginx/user-guide/tls/#default-ssl-certificate",
+         "https://strimzi.io/blog/2019/05/23/accessing-kafka-part-5/",
+         "https://strimzi.io/blog/2019/04/30/accessing-kafka-part-3/",
+         "https://docs.haproxy.org/2.6/configuration.html#7.3.5-req.ssl_sni",
+         "https://nginx.org/en/docs/stream/ngx_stream_ssl_preread_module.html"),
+        same_cause="certificate_sha256",
+    ),
+    FindingSpec(
+        FindingCode.TLS_SNI_WRONG_BROKER, Stage.TLS,
+        "Server name routed to another broker", (ERR, WARN),
+        "The certificate shown for a broker's advertised name (sent as SNI) is another advertised "
+        "broker's: it names that broker's host and not this one. A router in front (ingress, route, "
+        "HAProxy req.ssl_sni, nginx ssl_preread) sends this name to the wrong broker, or the broker "
+        "serves another broker's keystore. Clients that verify the host name are refused; clients "
+        "that do not send this broker's requests to the other one (NOT_LEADER_OR_FOLLOWER, endless "
+        "metadata refreshes). A warning when the client verifies neither the certificate nor the "
+        "host name.",
+        "the server name sent, the certificate's names, the broker id and host it names, whether "
+        "the listener answers by server name (a handshake without one).",
+        "Correct the router's rule for that name so each advertised name reaches its own broker "
+        "(Ingress or Route host per broker, Strimzi's configuration.brokers[].host, HAProxy "
+        "use_backend on req.ssl_sni, nginx's map on $ssl_preread_server_name); if the routing is "
+        "right, give the broker its own certificate.",
+        ("https://www.rfc-editor.org/rfc/rfc6066#section-3",
+         "https://strimzi.io/blog/2019/05/23/accessing-kafka-part-5/",
+         "https://docs.haproxy.org/2.6/configuration.html#7.3.5-req.ssl_sni",
+         "https://nginx.org/en/docs/stream/ngx_stream_ssl_preread_module.html"),
+    ),
+    FindingSpec(
         FindingCode.SASL_MECHANISM_UNSUPPORTED, Stage.SASL,
         "Broker does not enable the client's SASL mechanism", (ERR,),
         "SaslHandshake for the configured sasl.mechanism was refused. Apache Kafka answers "
@@ -538,6 +598,40 @@ _SPECS = (
         "answer.",
         "getaddrinfo addresses, /etc/hosts entries, DNS A/AAAA records, CNAME chain.",
         "Remove the stale /etc/hosts entry or fix the DNS record so that both agree.",
+    ),
+    FindingSpec(
+        FindingCode.ADDRESS_FAMILY_EXCLUDED, Stage.RESOLVE,
+        "The client's address-family rule leaves out addresses of a name", (ERR, WARN),
+        "The name has addresses this client never tries. broker.address.family=v4/v6 (librdkafka) "
+        "keeps one family. A Java client (client.dns.lookup given) keeps only the family of the "
+        "first address, and the JVM puts IPv4 first by default (java.net.preferIPv6Addresses=false; "
+        "ClientUtils.filterPreferredAddresses). Error when nothing is left to try; warning when "
+        "every address it tries fails (the others were not tried).",
+        "the host, the rule (broker.address.family or client.dns.lookup), the addresses tried and "
+        "those left out, and which clients the rule applies to.",
+        "librdkafka: broker.address.family=any, or the family the broker listens on. Java: "
+        "-Djava.net.preferIPv6Addresses=true prefers IPv6. Or give the name records (and the broker "
+        "a listening address) of the family the client uses.",
+        (_CLIENT_UTILS, _LIBRDKAFKA_CONF),
+    ),
+    FindingSpec(
+        FindingCode.BOOTSTRAP_CANONICAL_NAME, Stage.RESOLVE,
+        "Java client connects to the bootstrap under its reverse DNS name", (ERR, NOTE),
+        "With client.dns.lookup=resolve_canonical_bootstrap_servers_only a Java client replaces "
+        "each bootstrap address by InetAddress.getCanonicalHostName(): the reverse DNS (PTR) name "
+        "when that name resolves back to the address, else the address itself. TLS host name "
+        "verification and Kerberos (service principal kafka/NAME) then use that name, so a PTR "
+        "record naming an internal host, or none at all, breaks them. Error when the bootstrap "
+        "fails from here under that name (or Kerberos would get an IP address); informational "
+        "when it works. librdkafka has no client.dns.lookup: librdkafka-based clients resolve the "
+        "bootstrap name as given.",
+        "per bootstrap address: its PTR name, whether it resolves back, the name used and its "
+        "addresses; the stage that failed; the clients it applies to.",
+        "Give each bootstrap address a PTR record naming a host that resolves back to it and that "
+        "the broker certificate and Kerberos principal carry; or drop "
+        "client.dns.lookup=resolve_canonical_bootstrap_servers_only (use_all_dns_ips is the "
+        "default) unless Kerberos needs canonical names.",
+        (_CLIENT_UTILS, _KIP235),
     ),
     FindingSpec(
         FindingCode.CLIENT_METADATA_FAILED, Stage.CLIENT,

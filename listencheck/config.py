@@ -16,16 +16,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from listencheck.errors import ConfigError, UsageError
+from listencheck.models import DnsLookup
 
 # Java client properties with no effect on connectivity: accepted and ignored.
 IGNORED_JAVA_PROPERTIES = frozenset(
     {
         "key.serializer", "value.serializer", "key.deserializer", "value.deserializer",
-        "client.dns.lookup", "basic.auth.credentials.source", "basic.auth.user.info",
+        "basic.auth.credentials.source", "basic.auth.user.info",
         "schema.registry.url", "sasl.login.callback.handler.class",
         "sasl.client.callback.handler.class", "ssl.truststore.type",
     }
 )
+
+# Java-only properties listencheck honours itself (the resolve stage follows them); never given
+# to librdkafka, which has no such setting.
+JAVA_RESOLUTION_PROPERTIES = frozenset({"client.dns.lookup"})
+DNS_LOOKUPS = ("use_all_dns_ips", "resolve_canonical_bootstrap_servers_only", "default")
 
 # Java-only properties that do matter and have a librdkafka equivalent.
 JAVA_HINTS = {
@@ -61,6 +67,13 @@ class ClientConfig:
     properties: Mapping[str, str] = field(default_factory=dict)
     ignored: tuple[str, ...] = ()
     origins: Mapping[str, str] = field(default_factory=dict)  # property -> FILE:LINE it came from
+    java: Mapping[str, str] = field(default_factory=dict)  # JAVA_RESOLUTION_PROPERTIES given
+
+    @property
+    def dns_lookup(self) -> DnsLookup | None:
+        """client.dns.lookup when given: the resolve stage then follows the Java client."""
+        value = self.java.get("client.dns.lookup")
+        return DnsLookup(value) if value else None
 
     def get(self, key: str, default: str = "") -> str:
         return self.properties.get(key, default)
@@ -111,7 +124,7 @@ class ClientConfig:
         return tuple(v for k, v in self.properties.items() if is_secret_property(k) and v)
 
     def property_names(self) -> tuple[str, ...]:
-        return tuple(sorted(self.properties))
+        return tuple(sorted({*self.properties, *self.java}))
 
     def librdkafka_conf(self) -> dict[str, str]:
         return dict(self.properties)
@@ -156,9 +169,12 @@ def translate_java(raw: Mapping[str, str], origins: Mapping[str, str] | None = N
 
 def _translate_java(raw: Mapping[str, str], origins: Mapping[str, str]) -> ClientConfig:
     props: dict[str, str] = {}
+    java: dict[str, str] = {}
     ignored: list[str] = []
     for key, value in raw.items():
-        if key in IGNORED_JAVA_PROPERTIES:
+        if key in JAVA_RESOLUTION_PROPERTIES:
+            java[key] = _dns_lookup(key, value)
+        elif key in IGNORED_JAVA_PROPERTIES:
             ignored.append(key)
         elif key == "sasl.jaas.config":
             props.update(_from_jaas(value))
@@ -174,7 +190,15 @@ def _translate_java(raw: Mapping[str, str], origins: Mapping[str, str]) -> Clien
             f"invalid value {protocol!r} for property 'security.protocol': "
             f"expected one of {', '.join(SECURITY_PROTOCOLS)}"
         )
-    return ClientConfig(props, tuple(sorted(ignored)), origins)
+    return ClientConfig(props, tuple(sorted(ignored)), origins, java)
+
+
+def _dns_lookup(key: str, value: str) -> str:
+    lowered = value.strip().lower()
+    if lowered not in DNS_LOOKUPS:
+        raise ConfigError(f"invalid value {value!r} for property {key!r}: expected one of "
+                          f"{', '.join(DNS_LOOKUPS)}")
+    return lowered
 
 
 def _from_jaas(value: str) -> dict[str, str]:

@@ -148,15 +148,44 @@ class DnsAnswer:
         return self.a + self.aaaa
 
 
+class DnsLookup(StrEnum):
+    """The Java client's client.dns.lookup (librdkafka has no such setting). Part of the JSON contract."""
+
+    USE_ALL_DNS_IPS = "use_all_dns_ips"  # the default since Kafka 2.6 (KIP-602)
+    RESOLVE_CANONICAL = "resolve_canonical_bootstrap_servers_only"
+    DEFAULT = "default"  # before Kafka 3.0: the first address only
+
+
+@dataclass(frozen=True)
+class CanonicalName:
+    """One bootstrap address turned into the name a Java client connects to under
+    client.dns.lookup=resolve_canonical_bootstrap_servers_only (InetAddress.getCanonicalHostName)."""
+
+    address: str  # an address of the bootstrap host
+    ptr: str | None  # its reverse DNS name (None: no PTR answer)
+    confirmed: bool  # the PTR name resolves back to the address (the JVM's anti-spoofing check)
+    name: str  # what the client uses: the PTR name when confirmed, else the address itself
+    addresses: tuple[str, ...]  # what the client tries for that name
+    ptr_addresses: tuple[str, ...] = ()  # what the PTR name resolves to here
+
+
 @dataclass(frozen=True)
 class ResolveDetail:
     """What resolving a host gave, and where the answer came from."""
 
-    addresses: tuple[str, ...]  # what getaddrinfo returned, in the order a client tries them
+    addresses: tuple[str, ...]  # the addresses this client tries, in its order
     source: str  # literal | hosts | resolver | static_table
     hosts_file: tuple[str, ...] = ()  # addresses /etc/hosts gives for the name
     dns: DnsAnswer | None = None
     family: str = "any"  # broker.address.family: any | v4 | v6
+    not_tried: tuple[str, ...] = ()  # addresses of the name this client leaves out (family rules)
+    lookup: DnsLookup | None = None  # client.dns.lookup (a Java client's rules); None: librdkafka's
+    canonical: tuple[CanonicalName, ...] = ()  # resolve_canonical_bootstrap_servers_only, bootstrap only
+
+    def server_name(self, address: str, host: str) -> str:
+        """The host name a client verifies and authenticates against when it connects to
+        ``address``: the canonical name that led to it, else ``host`` itself."""
+        return next((c.name for c in self.canonical if address in c.addresses), host)
 
 
 @dataclass(frozen=True)
@@ -193,6 +222,18 @@ class NameMatch:
     matched: bool
     matched_by: str | None = None  # e.g. "DNS:*.example.com", "IP:10.0.0.5", "CN:broker"
     note: str | None = None  # trailing_dot | wildcard_depth | ip_not_in_sans | dns_only_ip | not_listed
+
+
+@dataclass(frozen=True)
+class ServerNameProbe:
+    """The same listener asked again with no server name (SNI): does its answer depend on the name?
+
+    Made only when the certificate shown for the advertised name does not name it.
+    """
+
+    certificate: CertificateInfo | None  # what it showed with no SNI (None: no handshake)
+    depends_on_server_name: bool | None  # a different certificate than for the name (None: unknown)
+    error: str | None = None  # why the handshake without SNI did not complete
 
 
 class TlsFailure(StrEnum):
@@ -235,6 +276,8 @@ class TlsDetail:
     client_certificate: bool = False  # a client certificate was configured (mTLS)
     failure: TlsFailure | None = None
     alert: str | None = None  # the TLS alert or error the peer caused, as OpenSSL names it
+    server_name: str | None = None  # the SNI sent: the host as advertised; None for an IP (RFC 6066)
+    without_server_name: ServerNameProbe | None = None  # asked only when the certificate misses the name
 
 
 @dataclass(frozen=True)
@@ -637,6 +680,8 @@ class Settings:
     fail_on: Severity = Severity.ERROR  # the lowest severity that fails the run
     deep: bool = False  # --deep: raw-packet probes and DNS asked per resolver
     dns_servers: tuple[str, ...] = ()  # --dns-server: asked besides resolv.conf's (with --deep)
+    address_family: str = "any"  # broker.address.family (librdkafka)
+    dns_lookup: DnsLookup | None = None  # client.dns.lookup (Java client); None: not given
 
 
 JsonValue = str | int | float | bool | None | Sequence["JsonValue"] | Mapping[str, "JsonValue"]

@@ -48,6 +48,7 @@ from listencheck.models import (
     CheckResult,
     ClientDetail,
     ClusterMetadata,
+    DnsLookup,
     EndpointProbe,
     Expectations,
     IdentityDetail,
@@ -222,7 +223,7 @@ class _Run:
         self.connections = asyncio.Semaphore(max(1, attempts))
         self.resolutions = asyncio.Semaphore(MAX_RESOLUTIONS)
         self.redact: Callable[[str], str] = Redactor(options.config.secrets())
-        self._probes: dict[Endpoint, asyncio.Task[EndpointProbe]] = {}
+        self._probes: dict[tuple[Endpoint, bool], asyncio.Task[EndpointProbe]] = {}
         self._probes_done = 0
         self._outcomes: dict[str, tuple[int, dict[int, bool | None]]] = {}  # bootstrap -> (probes done, ...)
         self._topic_results: dict[str, StageResult[TopicsDetail]] = {}
@@ -257,6 +258,8 @@ class _Run:
             fail_on=options.fail_on,
             deep=options.deep,
             dns_servers=options.dns_servers if options.deep else (),
+            address_family=options.config.address_family,
+            dns_lookup=options.config.dns_lookup,
         )
         return CheckResult(
             started_at=_iso(self.started_wall),
@@ -274,30 +277,40 @@ class _Run:
         """Everything measured so far, after an interruption; the rest marked interrupted."""
         return tuple(self.assemble(spec, self._client_so_far(spec)) for spec in self.options.bootstraps)
 
-    def probe(self, endpoint: Endpoint) -> asyncio.Task[EndpointProbe]:
+    def _key(self, endpoint: Endpoint, bootstrap: bool) -> tuple[Endpoint, bool]:
+        """Probes are shared per host:port; a bootstrap server under client.dns.lookup=
+        resolve_canonical_bootstrap_servers_only is resolved differently, so apart."""
+        return endpoint, bootstrap and self.options.config.dns_lookup is DnsLookup.RESOLVE_CANONICAL
+
+    def probe(self, endpoint: Endpoint, bootstrap: bool = False) -> asyncio.Task[EndpointProbe]:
         """The probe of ``endpoint``, started once and shared by everyone who asks."""
-        task = self._probes.get(endpoint)
+        key = self._key(endpoint, bootstrap)
+        task = self._probes.get(key)
         if task is None:
-            task = asyncio.ensure_future(self._probe(endpoint))
+            task = asyncio.ensure_future(self._probe(endpoint, canonical=key[1]))
             task.add_done_callback(self._probe_done)
             task.add_done_callback(lambda _: self.progress.finished(endpoint))
-            self._probes[endpoint] = task
+            self._probes[key] = task
         return task
 
     def _probe_done(self, _: asyncio.Task[EndpointProbe]) -> None:
         self._probes_done += 1
 
-    async def _probe(self, endpoint: Endpoint) -> EndpointProbe:
+    async def _probe(self, endpoint: Endpoint, canonical: bool = False) -> EndpointProbe:
         classification = classify_host(endpoint.host)
-        resolved = await self._resolve(endpoint)
+        resolved = await self._resolve(endpoint, canonical)
         # --deep: every nameserver asked for the name while the addresses are probed.
         resolvers = None if self.deep is None else asyncio.ensure_future(self._resolvers(endpoint, resolved))
         if not resolved.ok or resolved.detail is None:
             if resolvers is None:
                 return EndpointProbe(endpoint, classification, resolved)
             return EndpointProbe(endpoint, classification, resolved, resolvers=await resolvers)
-        addresses = resolved.detail.addresses[:MAX_ADDRESSES_PER_HOST]
-        attempts = await asyncio.gather(*(self._attempt(endpoint, a) for a in addresses))
+        detail = resolved.detail
+        addresses = detail.addresses[:MAX_ADDRESSES_PER_HOST]
+        # Under a canonical name, TLS and SASL see that name, as the Java client's do.
+        attempts = await asyncio.gather(*(
+            self._attempt(replace(endpoint, host=detail.server_name(a, endpoint.host)), a)
+            for a in addresses))
         if resolvers is None:
             return EndpointProbe(endpoint, classification, resolved, tuple(attempts))
         return EndpointProbe(endpoint, classification, resolved, tuple(attempts), await resolvers)
@@ -312,14 +325,17 @@ class _Run:
         finally:
             self.resolutions.release()
 
-    async def _resolve(self, endpoint: Endpoint) -> StageResult[ResolveDetail]:
+    async def _resolve(self, endpoint: Endpoint, canonical: bool = False) -> StageResult[ResolveDetail]:
         family = self.options.config.address_family
+        lookup = self.options.config.dns_lookup
+        if lookup is DnsLookup.RESOLVE_CANONICAL and not canonical:
+            lookup = DnsLookup.USE_ALL_DNS_IPS  # after the bootstrap, the same as use_all_dns_ips
 
         def resolve(deadline: Deadline) -> Awaitable[StageResult[ResolveDetail]]:
-            return stage_within_deadline(
-                deadline, lambda budget: self.resolver.resolve(endpoint.host, endpoint.port, family, budget))
+            return stage_within_deadline(deadline, lambda budget: self.resolver.resolve(
+                endpoint.host, endpoint.port, family, budget, lookup, canonical))
 
-        if ip_literal(endpoint.host) is not None:
+        if ip_literal(endpoint.host) is not None and not canonical:
             return await resolve(self.deadline)  # nothing to look up: no slot needed
         if not await self._acquire(self.resolutions):
             return await resolve(self._expired_settings.deadline)
@@ -354,7 +370,7 @@ class _Run:
     async def bootstrap(self, spec: BootstrapSpec) -> BootstrapCheck:
         client_task = asyncio.ensure_future(self._client_check(spec))
         self.progress.servers(spec.endpoints)
-        await asyncio.gather(*(self.probe(e) for e in spec.endpoints))
+        await asyncio.gather(*(self.probe(e, bootstrap=True) for e in spec.endpoints))
         metadata = self._metadata(spec) or await self._metadata_unverified(spec)
         if metadata is None:
             # No bootstrap server answered us: the client library cannot do better, and
@@ -382,7 +398,7 @@ class _Run:
         """Topic metadata over this listener, from the bootstrap server that answered."""
         if not self.options.topic_metadata:
             return StageResult.skipped("topic metadata was not requested")
-        source = next((s for s in map(self._finished, spec.endpoints) if s.metadata is not None), None)
+        source = next((s for s in map(self._server, spec.endpoints) if s.metadata is not None), None)
         if source is None or source.chosen is None:
             return StageResult.not_run(Reason.UPSTREAM_FAILED, "no bootstrap server answered")
         address = source.chosen.address
@@ -412,7 +428,7 @@ class _Run:
 
     def assemble(self, spec: BootstrapSpec, client: StageResult[ClientDetail]) -> BootstrapCheck:
         """The bootstrap's result from the probes that finished (all of them, unless interrupted)."""
-        servers = tuple(self._finished(e) for e in spec.endpoints)
+        servers = tuple(self._server(e) for e in spec.endpoints)
         metadata = self._metadata(spec)
         brokers = tuple(self._broker(b, metadata) for b in self._probed(metadata)) if metadata else ()
         topics = self._topic_results.get(spec.argument) or (
@@ -427,7 +443,7 @@ class _Run:
         return BootstrapCheck(spec.argument, servers, metadata, brokers, client, topics, balancer)
 
     def _metadata(self, spec: BootstrapSpec) -> ClusterMetadata | None:
-        for server in (self._finished(e) for e in spec.endpoints):
+        for server in (self._server(e) for e in spec.endpoints):
             if server.chosen is not None and server.metadata is not None:
                 return ClusterMetadata(str(server.endpoint), server.chosen.address, server.metadata)
         return self._unverified.get(spec.argument)
@@ -435,7 +451,7 @@ class _Run:
     async def _metadata_unverified(self, spec: BootstrapSpec) -> ClusterMetadata | None:
         """When every bootstrap server failed TLS verification only: their metadata read without
         it, so the advertised listeners are still learned and probed (marked unverified)."""
-        for server in map(self._finished, spec.endpoints):
+        for server in map(self._server, spec.endpoints):
             attempt = server.chosen
             tls = attempt.tls.detail if attempt is not None else None
             if attempt is None or tls is None or tls.failure not in UNVERIFIED_RETRY_FAILURES:
@@ -457,8 +473,12 @@ class _Run:
     def _probed(metadata: ClusterMetadata) -> tuple[AdvertisedBroker, ...]:
         return metadata.detail.brokers[:MAX_BROKERS]  # the analysis reports any rest
 
-    def _finished(self, endpoint: Endpoint) -> EndpointProbe:
-        task = self._probes.get(endpoint)
+    def _server(self, endpoint: Endpoint) -> EndpointProbe:
+        """A bootstrap server's probe."""
+        return self._finished(endpoint, bootstrap=True)
+
+    def _finished(self, endpoint: Endpoint, bootstrap: bool = False) -> EndpointProbe:
+        task = self._probes.get(self._key(endpoint, bootstrap))
         if task is not None and task.done() and not task.cancelled():
             return task.result()
         return EndpointProbe(endpoint, classify_host(endpoint.host), StageResult.not_run(
@@ -511,7 +531,7 @@ class _Run:
             if _address_problem(advertised) is not None:
                 outcomes[advertised.node_id] = False
                 continue
-            task = self._probes.get(advertised.endpoint)
+            task = self._probes.get(self._key(advertised.endpoint, False))
             done = task is not None and task.done() and not task.cancelled()
             outcomes[advertised.node_id] = task.result().works if done and task is not None else None
         self._outcomes[spec.argument] = (self._probes_done, outcomes)

@@ -55,6 +55,7 @@ def test_healthy_ssl_listener(tansu: BrokerFactory, tls_fronts: TlsFronts, pki: 
     assert detail["certificate"]["issuer"] == "CN=listencheck test CA"
     assert detail["name_match"] == {"name": "localhost", "kind": "dns", "matched": True,
                                     "matched_by": "DNS:localhost", "note": None}
+    assert detail["server_name"] == "localhost" and detail["without_server_name"] is None
     assert run.report["bootstraps"][0]["client"]["status"] == "ok"
 
 
@@ -113,6 +114,10 @@ def test_ip_advertised_certificate_with_ip_san_works_here(
     assert run.code == 0, run.stdout
     note = run.one("TLS_IP_ADVERTISED", 111)
     assert note["severity"] == "info"
+    # The server name is the host as given or advertised, never an IP (RFC 6066).
+    assert attempt(run)["tls"]["detail"]["server_name"] == "localhost"
+    assert attempt(run, broker=True)["tls"]["detail"]["server_name"] is None
+    assert note["evidence"]["server_name"] is None
     assert note["evidence"]["matched_by"] == "IP:127.0.0.1"
     assert "#3801" in note["message"]
     # librdkafka (bundled OpenSSL 3) matches the iPAddress name when it must verify the IP.

@@ -100,3 +100,31 @@ def test_derived_settings() -> None:
     config = ClientConfig({"security.protocol": "sasl_ssl", "broker.address.family": "v4"})
     assert config.uses_tls and config.uses_sasl and config.address_family == "v4"
     assert ClientConfig().security_protocol == "PLAINTEXT"
+
+
+def test_client_dns_lookup_is_kept_for_the_resolve_stage_and_not_given_to_librdkafka(tmp_path: Path) -> None:
+    path = write(tmp_path, "client.dns.lookup=Resolve_Canonical_Bootstrap_Servers_Only\n")
+    config = load_config([path], ["broker.address.family=v4"])
+    assert config.dns_lookup == "resolve_canonical_bootstrap_servers_only"
+    assert "client.dns.lookup" not in config.librdkafka_conf()
+    assert config.property_names() == ("broker.address.family", "client.dns.lookup")
+    validate_with_client_library(config, QUIET)  # librdkafka never sees it
+    assert load_config([], []).dns_lookup is None
+
+
+def test_client_dns_lookup_value_is_checked_with_its_origin(tmp_path: Path) -> None:
+    path = write(tmp_path, "security.protocol=PLAINTEXT\nclient.dns.lookup=all\n")
+    with pytest.raises(ConfigError, match=r"client.properties:2: invalid value 'all' for property "
+                                          r"'client.dns.lookup': expected one of use_all_dns_ips"):
+        load_config([path], [])
+
+
+def test_java_address_rules() -> None:
+    from listencheck.models import DnsLookup
+    from listencheck.probes.resolve import java_addresses
+
+    both = ("fd00::1", "10.0.0.1", "fd00::2", "10.0.0.2")
+    v4, v6 = ("10.0.0.1", "10.0.0.2"), ("fd00::1", "fd00::2")
+    assert java_addresses(both, DnsLookup.USE_ALL_DNS_IPS) == (v4, v6)
+    assert java_addresses(both, DnsLookup.DEFAULT) == (("10.0.0.1",), ("10.0.0.2", "fd00::1", "fd00::2"))
+    assert java_addresses(("fd00::1",), DnsLookup.USE_ALL_DNS_IPS) == (("fd00::1",), ())

@@ -57,3 +57,18 @@ def test_the_client_library_failing_on_the_same_broker_follows_from_its_symptom(
 def test_an_address_kind_without_a_failing_stage_stands_alone() -> None:
     findings = (_f(C.ADVERTISED_WILDCARD, ERR, B1), _f(C.TLS_CERT_EXPIRING, WARN, B1))
     assert [p.codes for p in group(findings)] == [(C.ADVERTISED_WILDCARD,), (C.TLS_CERT_EXPIRING,)]
+
+
+def test_one_routers_certificate_shown_to_several_brokers_is_one_problem() -> None:
+    router = {"certificate_sha256": "ab" * 32}
+    findings = (_f(C.TLS_ROUTER_DEFAULT_CERTIFICATE, ERR, SERVER, router),
+                _f(C.TLS_ROUTER_DEFAULT_CERTIFICATE, ERR, B1, router),
+                _f(C.CLIENT_BROKER_UNREACHABLE, ERR, B1,
+                   {"also_found_by_listencheck": ["TLS_ROUTER_DEFAULT_CERTIFICATE"]}),
+                _f(C.TLS_ROUTER_DEFAULT_CERTIFICATE, ERR, B2, {"certificate_sha256": "cd" * 32}))
+    problems = group(findings)
+    assert [p.codes for p in problems] == [
+        (C.TLS_ROUTER_DEFAULT_CERTIFICATE, C.CLIENT_BROKER_UNREACHABLE),
+        (C.TLS_ROUTER_DEFAULT_CERTIFICATE,)]  # another certificate: another cause
+    assert problems[0].findings == (0, 1, 2) and problems[0].subject == SERVER
+    assert problems[0].headline.endswith("The same holds for broker 1 (kafka:9092).")

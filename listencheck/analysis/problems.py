@@ -3,13 +3,16 @@
 A problem is what a person fixes once. A finding whose catalogue entry
 ``gathers`` codes (a load balancer advertised by brokers) takes the findings of
 those codes at its own subject and at the brokers its evidence names: one cause
-seen at several places. At one subject (a broker, a bootstrap server), the first error of a
-probe stage is the symptom; an error that says what kind of address was
-advertised (catalogue ``classifies``) explains that same symptom, and the
-client library failing on that broker (CLIENT_BROKER_UNREACHABLE naming
-listencheck's own codes) follows from it. Those become one problem with the
-symptom's message and fix (a gathered symptom brings them to the gathering
-problem). Every other finding is a problem of its own. Pure: no I/O.
+seen at several places (a gathered symptom brings what joins it along). At one
+subject (a broker, a bootstrap server), the first error of a probe stage is the symptom; an error that says
+what kind of address was advertised (catalogue ``classifies``) explains that
+same symptom, and the client library failing on that broker
+(CLIENT_BROKER_UNREACHABLE naming listencheck's own codes) follows from it.
+Those become one problem with the symptom's message and fix. Across subjects,
+findings whose catalogue entry names a shared cause (``same_cause``: one
+router's default certificate shown for every broker) are one problem too, about
+the first subject and naming the others. Every other finding is a problem of its
+own. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ def group(findings: tuple[Finding, ...]) -> tuple[Problem, ...]:
         if joined:
             members.setdefault(owner.get(symptom, symptom), [symptom]).extend(joined)
             taken.update(joined)
+    also = _same_cause(findings, members, taken)
     problems: list[Problem] = []
     for index, finding in enumerate(findings):
         if index in taken:
@@ -52,10 +56,13 @@ def group(findings: tuple[Finding, ...]) -> tuple[Problem, ...]:
         if len(group_of) == 1:
             problems.append(Problem.single(number, index, finding))
             continue
+        codes = tuple(dict.fromkeys(findings[i].code for i in group_of))
+        headline = finding.message
+        if index in also:
+            headline += f" The same holds for {', '.join(also[index])}."
         problems.append(Problem(
             f"P{number}", finding.severity, finding.subject, finding.stage,
-            tuple(dict.fromkeys(findings[i].code for i in group_of)), finding.message, finding.fix,
-            tuple(group_of)))
+            codes, headline, finding.fix, tuple(group_of)))
     return tuple(problems)
 
 
@@ -69,6 +76,31 @@ def _gathered(findings: tuple[Finding, ...], finding: Finding) -> list[int]:
     ids = named if isinstance(named, list) else []
     return [i for i, f in enumerate(findings) if f.code in codes and (
         f.subject == finding.subject or (f.bootstrap == finding.bootstrap and f.broker_id in ids))]
+
+
+def _same_cause(findings: tuple[Finding, ...], members: dict[int, list[int]],
+                taken: set[int]) -> dict[int, list[str]]:
+    """Fold problems with one shared cause into the first; returns the other subjects' names."""
+    first: dict[tuple[FindingCode, str], int] = {}
+    also: dict[int, list[str]] = {}
+    for index, finding in enumerate(findings):
+        key = spec(finding.code).same_cause
+        value = finding.evidence.get(key) if key else None
+        if index in taken or not isinstance(value, str):
+            continue
+        head = first.setdefault((finding.code, value), index)
+        if head == index:
+            continue
+        members.setdefault(head, [head]).extend(members.pop(index, [index]))
+        taken.add(index)
+        also.setdefault(head, []).append(_named(finding.subject))
+    return also
+
+
+def _named(subject: Subject) -> str:
+    if subject.broker_id is not None:
+        return f"broker {subject.broker_id}" + (f" ({subject.address})" if subject.address else "")
+    return subject.address or subject.bootstrap or "the run"
 
 
 def _is_symptom(finding: Finding) -> bool:

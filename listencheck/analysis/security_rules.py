@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from listencheck.analysis.context import BootstrapContext
 from listencheck.analysis.java_client import java
+from listencheck.analysis.sni_rules import Place, sni_finding
 from listencheck.codes import FindingCode
 from listencheck.config import uses_sasl, uses_tls
 from listencheck.models import (
@@ -94,9 +95,11 @@ def _endpoints(ctx: BootstrapContext) -> Iterator[_Where]:
         for b in ctx.bootstrap.brokers if not b.address_problem]
     candidates += [(s, ctx.server(str(s.endpoint))) for s in ctx.bootstrap.servers]
     for probe, subject in candidates:
-        if probe.endpoint in seen or probe.chosen is None:
+        # One probe per host:port, except a bootstrap server resolved to canonical names.
+        key = (probe.endpoint, bool(probe.resolve.detail and probe.resolve.detail.canonical))
+        if key in seen or probe.chosen is None:
             continue
-        seen.add(probe.endpoint)
+        seen.add(key)
         yield _Where(probe, probe.chosen, subject)
 
 
@@ -193,6 +196,7 @@ def _tls(
     ctx: BootstrapContext, where: _Where, stage: StageResult[TlsDetail], d: TlsDetail
 ) -> Iterator[Finding]:
     evidence = where.evidence() | {"tls_version": d.protocol, "cipher": d.cipher,
+                                   "server_name": d.server_name,
                                    "certificate": _cert_evidence(d.certificate)}
     if d.failure in (TlsFailure.ALERT, TlsFailure.CLOSED, TlsFailure.TIMEOUT, TlsFailure.NOT_TLS,
                      TlsFailure.REJECTED):
@@ -200,6 +204,11 @@ def _tls(
         return
     cert = d.certificate
     if cert is None:
+        return
+    routed = sni_finding(ctx, Place(where.subject, where.who, where.probe, where.attempt.address), d, cert,
+                         evidence)
+    if routed is not None:  # the router's certificate: its trust, dates and names are not the broker's
+        yield routed
         return
     verifying = d.certificate_verification
     yield from _validity(ctx, where, cert, verifying, evidence)
@@ -315,7 +324,9 @@ def _names(ctx: BootstrapContext, where: _Where, d: TlsDetail, cert: Certificate
     names = evidence | {"advertised_host": match.name, "dns_names": list(cert.dns_names),
                         "ip_addresses": list(cert.ip_addresses), "common_name": cert.common_name,
                         "matched_by": match.matched_by, "note": match.note,
-                        "hostname_verification": d.hostname_checked is not None}
+                        "hostname_verification": d.hostname_checked is not None,
+                        "depends_on_server_name": d.without_server_name.depends_on_server_name
+                        if d.without_server_name else None}
     host = where.probe.endpoint.host
     if match.kind == "ip":
         if match.matched:
@@ -342,7 +353,7 @@ def _names(ctx: BootstrapContext, where: _Where, d: TlsDetail, cert: Certificate
         yield ctx.finding(
             FindingCode.TLS_HOSTNAME_MISMATCH, severity, where.subject,
             f"{where.who}: the certificate does not name the advertised host {match.name}"
-            f"{_why_not(ctx, match.note, cert)}{off}.",
+            f"{_why_not(ctx, match.note, cert)}{off}.{_by_name(d)}",
             _hostname_fix(match.name, where),
             names,
         )
@@ -370,6 +381,15 @@ def _why_not(ctx: BootstrapContext, note: str | None, cert: CertificateInfo) -> 
         parts.append(f"; the bootstrap host {source.host} is in the certificate, but clients check "
                      f"the advertised host for every connection after the first")
     return "".join(parts)
+
+
+def _by_name(d: TlsDetail) -> str:
+    """What the handshake without a server name showed, when it differs."""
+    blind = d.without_server_name
+    if blind is None or not blind.depends_on_server_name or blind.certificate is None:
+        return ""
+    return (f" Without a server name (SNI) the same address shows another certificate "
+            f"({blind.certificate.subject}): something in front answers by server name.")
 
 
 def _hostname_fix(name: str, where: _Where) -> str:

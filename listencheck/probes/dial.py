@@ -26,12 +26,16 @@ class Target:
         return None if ip_literal(name.strip("[]")) is not None else name
 
 
-async def dial(target: Target, context: ssl.SSLContext | None, timeout: float) -> KafkaExchange:
-    """Connect (and handshake, with ``context``); raises OSError, ssl.SSLError or TimeoutError."""
+async def dial(target: Target, context: ssl.SSLContext | None, timeout: float,
+               send_sni: bool = True) -> KafkaExchange:
+    """Connect (and handshake, with ``context``); raises OSError, ssl.SSLError or TimeoutError.
+
+    ``send_sni=False``: the ClientHello carries no server name, whatever the host.
+    """
     reader, writer = await asyncio.wait_for(
         asyncio.open_connection(
             target.address, target.port, ssl=context,
-            server_hostname=target.sni if context is not None else None,
+            server_hostname=target.sni if context is not None and send_sni else None,
             ssl_handshake_timeout=max(timeout, 0.01) if context is not None else None,
         ),
         timeout,

@@ -12,12 +12,13 @@ import asyncio
 import socket
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
 from listencheck.address import ip_literal
 from listencheck.deadline import elapsed_ms
-from listencheck.models import DnsAnswer, Reason, ResolveDetail, StageResult
+from listencheck.models import CanonicalName, DnsAnswer, DnsLookup, Reason, ResolveDetail, StageResult
 from listencheck.probes.blocking import run_blocking
 
 # Seconds DNS may still take, for the explanation, once getaddrinfo has resolved the name.
@@ -40,7 +41,8 @@ class Resolver(Protocol):
     name: str
 
     async def resolve(
-        self, host: str, port: int, family: str, timeout: float
+        self, host: str, port: int, family: str, timeout: float,
+        lookup: DnsLookup | None = None, canonical: bool = False,
     ) -> StageResult[ResolveDetail]: ...
 
 
@@ -59,7 +61,7 @@ def literal_result(host: str, family: str) -> StageResult[ResolveDetail] | None:
     if wanted and ip.version != wanted:
         return StageResult.failure(
             0.0, Reason.NO_ADDRESS, f"{host} is IPv{ip.version} but broker.address.family={family}",
-            ResolveDetail((), "literal", family=family),
+            ResolveDetail((), "literal", family=family, not_tried=(str(ip),)),
         )
     return StageResult.passed(0.0, detail)
 
@@ -74,23 +76,43 @@ class SystemResolver:
         self._hosts: dict[str, tuple[str, ...]] | None = None
 
     async def resolve(
-        self, host: str, port: int, family: str, timeout: float
+        self, host: str, port: int, family: str, timeout: float,
+        lookup: DnsLookup | None = None, canonical: bool = False,
     ) -> StageResult[ResolveDetail]:
-        literal = literal_result(host, family)
-        if literal is not None:
-            return literal
+        """The addresses this client tries for ``host``: getaddrinfo's answer for
+        broker.address.family, narrowed by a Java client's rules when ``lookup`` is given;
+        ``canonical``: a bootstrap host under resolve_canonical_bootstrap_servers_only."""
+        start = time.monotonic()
+        result = literal_result(host, family) or await self._lookup(host, port, family, timeout)
+        result = java_rules(result, lookup)
+        if not canonical or not result.ok or result.detail is None:
+            return result
+        names = await canonical_names(result.detail.addresses, port, start + timeout)
+        detail = replace(result.detail, canonical=names, not_tried=(),
+                         addresses=tuple(dict.fromkeys(a for c in names for a in c.addresses)))
+        return StageResult.passed(elapsed_ms(start), detail)
+
+    async def _lookup(self, host: str, port: int, family: str, timeout: float) -> StageResult[ResolveDetail]:
         start = time.monotonic()
         ask_dns = not is_localhost_name(host)
         gai_task = asyncio.ensure_future(_getaddrinfo(host, port, family, timeout))
+        # With a family setting, every family too: what the setting leaves out.
+        all_task = (asyncio.ensure_future(_getaddrinfo(host, port, "any", timeout))
+                    if family != "any" else None)
         dns_task = asyncio.ensure_future(query_dns(host, timeout)) if ask_dns else None
         addresses, gai_error = await gai_task
+        every = (await all_task)[0] if all_task is not None else addresses
         dns = await _explanation(dns_task, resolved=bool(addresses))
         hosts_file = self.hosts_entries(host, family)
         source = "hosts" if hosts_file else "resolver"
-        detail = ResolveDetail(addresses, source, hosts_file, dns, family)
+        left_out = tuple(a for a in every if a not in addresses)
+        detail = ResolveDetail(addresses, source, hosts_file, dns, family, left_out)
         if addresses:
             return StageResult.passed(elapsed_ms(start), detail)
         reason, message = gai_error or (Reason.NO_ADDRESS, "no address returned")
+        if left_out:
+            reason, message = Reason.NO_ADDRESS, (
+                f"{host} has only {_family_name(left_out[0])} addresses and broker.address.family={family}")
         if reason is Reason.SERVFAIL and dns is not None and dns.status == "TIMEOUT":
             # glibc's EAI_AGAIN covers a nameserver that never answers: DNS tells which it was.
             reason, message = Reason.TIMEOUT, f"{message}: the nameservers did not answer"
@@ -113,8 +135,13 @@ class StaticResolver:
         self.description = description
 
     async def resolve(
-        self, host: str, port: int, family: str, timeout: float
+        self, host: str, port: int, family: str, timeout: float,
+        lookup: DnsLookup | None = None, canonical: bool = False,
     ) -> StageResult[ResolveDetail]:
+        """The table's answer (a Java client's rules apply; reverse DNS is not simulated)."""
+        return java_rules(self._answer(host, family), lookup)
+
+    def _answer(self, host: str, family: str) -> StageResult[ResolveDetail]:
         literal = literal_result(host, family)
         if literal is not None:
             return literal
@@ -125,6 +152,79 @@ class StaticResolver:
             0.0, Reason.NXDOMAIN, f"{host}: {self.description}",
             ResolveDetail((), "static_table", family=family),
         )
+
+
+def java_rules(result: StageResult[ResolveDetail], lookup: DnsLookup | None) -> StageResult[ResolveDetail]:
+    """The addresses a Java client tries, when client.dns.lookup says the client is one.
+
+    The JVM orders a name's addresses IPv4 first (java.net.preferIPv6Addresses=false, its
+    default); the client keeps the first address's family only (ClientUtils.resolve:
+    filterPreferredAddresses) and tries those in turn; ``default`` (before Kafka 3.0)
+    tried the first address only.
+    """
+    detail = result.detail
+    if lookup is None or detail is None:
+        return result
+    if not detail.addresses:
+        return replace(result, detail=replace(detail, lookup=lookup))
+    tried, left_out = java_addresses(detail.addresses, lookup)
+    return replace(result, detail=replace(detail, addresses=tried, lookup=lookup,
+                                          not_tried=tuple(dict.fromkeys(left_out + detail.not_tried))))
+
+
+def java_addresses(addresses: tuple[str, ...], lookup: DnsLookup) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(tried, left out) of ``addresses`` for a Java client with this client.dns.lookup."""
+    ordered = sorted(addresses, key=lambda a: _version(a) != 4)  # stable: IPv4 first
+    if not ordered:
+        return (), ()
+    if lookup is DnsLookup.DEFAULT:
+        tried = ordered[:1]
+    else:
+        tried = [a for a in ordered if _version(a) == _version(ordered[0])]
+    return tuple(tried), tuple(a for a in ordered if a not in tried)
+
+
+async def canonical_names(
+    addresses: tuple[str, ...], port: int, deadline: float
+) -> tuple[CanonicalName, ...]:
+    """Each bootstrap address as InetAddress.getCanonicalHostName() names it: the reverse DNS
+    name when it resolves back to the address (the JVM's anti-spoofing check), else the
+    address itself (ClientUtils.parseAndValidateAddresses)."""
+    return tuple(await asyncio.gather(*(_canonical(a, port, deadline) for a in addresses)))
+
+
+async def _canonical(address: str, port: int, deadline: float) -> CanonicalName:
+    ptr = await _reverse(address, port, deadline - time.monotonic())
+    if ptr is None or ip_literal(ptr) is not None:
+        return CanonicalName(address, None, False, address, (address,))
+    forward, _ = await _getaddrinfo(ptr, port, "any", max(deadline - time.monotonic(), 0.05))
+    if address not in forward:
+        return CanonicalName(address, ptr, False, address, (address,), forward)
+    tried, _ = java_addresses(forward, DnsLookup.USE_ALL_DNS_IPS)
+    return CanonicalName(address, ptr, True, ptr, tried, forward)
+
+
+async def _reverse(address: str, port: int, timeout: float) -> str | None:
+    """The name getnameinfo gives an address (/etc/hosts, then PTR), or None."""
+    def lookup() -> str:
+        sockaddr: tuple[str, int] | tuple[str, int, int, int] = (
+            (address, port, 0, 0) if _version(address) == 6 else (address, port))
+        return socket.getnameinfo(sockaddr, socket.NI_NAMEREQD)[0]
+
+    try:
+        name = await run_blocking(lookup, max(timeout, 0.05), name="listencheck-getnameinfo")
+    except (TimeoutError, OSError, UnicodeError, ValueError):
+        return None
+    return name.rstrip(".") or None
+
+
+def _version(address: str) -> int:
+    ip = ip_literal(address.split("%")[0])
+    return ip.version if ip is not None else 4
+
+
+def _family_name(address: str) -> str:
+    return f"IPv{_version(address)}"
 
 
 async def _getaddrinfo(

@@ -6,6 +6,12 @@ advertised name by listencheck.tls.hostnames (unless
 ssl.endpoint.identification.algorithm=none). The certificate is read even when
 it is refused (a second handshake that verifies nothing), and when the client
 does not verify, whether it would have is still found out.
+
+The server name (SNI) sent is the advertised host (the bootstrap host for a
+bootstrap server), never an IP literal (RFC 6066), as librdkafka does. When the
+certificate shown does not name that host, one more handshake without any
+server name tells whether the listener's answer depends on the name (an SNI
+router in front, such as an ingress or route in passthrough mode).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import time
 from dataclasses import replace
 
 from listencheck.deadline import elapsed_ms
-from listencheck.models import Reason, StageResult, TlsDetail, TlsFailure
+from listencheck.models import Reason, ServerNameProbe, StageResult, TlsDetail, TlsFailure
 from listencheck.probes.dial import Clock, Target, dial
 from listencheck.probes.tcp import Connection
 from listencheck.protocol.connection import tls_alert
@@ -40,6 +46,7 @@ async def handshake(
         trust_store=settings.trust_store,
         hostname_checked=target.host if settings.hostname_verification else None,
         client_certificate=settings.client_certificate,
+        server_name=target.sni,
     )
     try:
         await asyncio.wait_for(
@@ -50,7 +57,7 @@ async def handshake(
     except ssl.SSLCertVerificationError as exc:
         detail = replace(base, verified=False, verify_code=exc.verify_code,
                          verify_error=exc.verify_message, failure=TlsFailure.VERIFY)
-        detail = await _inspect(target, settings, detail, clock)
+        detail = await _by_name(target, settings, await _inspect(target, settings, detail, clock), clock)
         return StageResult.failure(
             elapsed_ms(start), Reason.TLS_FAILED, f"certificate verify failed: {exc.verify_message}",
             detail), None
@@ -76,6 +83,7 @@ async def handshake(
         detail = replace(detail, verified=True)
     else:
         detail = await _would_verify(target, settings, detail, clock)
+    detail = await _by_name(target, settings, detail, clock)
     problem = _name_problem(detail, settings)
     if problem:
         return StageResult.failure(elapsed_ms(start), Reason.TLS_FAILED, problem,
@@ -156,6 +164,27 @@ async def _inspect(target: Target, settings: TlsSettings, detail: TlsDetail, clo
     finally:
         await exchange.close()
     return inspected
+
+
+async def _by_name(target: Target, settings: TlsSettings, detail: TlsDetail, clock: Clock) -> TlsDetail:
+    """The certificate misses the name: does the listener answer differently with no name at all?"""
+    match, cert = detail.name_match, detail.certificate
+    if match is None or match.matched or cert is None or detail.server_name is None or clock.expired:
+        return detail
+    try:
+        exchange = await dial(target, settings.inspect, clock.left(), send_sni=False)
+    except (OSError, TimeoutError, ssl.SSLError) as exc:
+        error = tls_alert(exc) if isinstance(exc, ssl.SSLError) else type(exc).__name__
+        return replace(detail, without_server_name=ServerNameProbe(None, None, error))
+    try:
+        der = exchange.ssl_object.getpeercert(binary_form=True) if exchange.ssl_object else None
+    except ValueError:
+        der = None
+    finally:
+        await exchange.close()
+    other = certificate_info(der) if der else None
+    depends = None if other is None else other.sha256 != cert.sha256
+    return replace(detail, without_server_name=ServerNameProbe(other, depends))
 
 
 async def _would_verify(target: Target, settings: TlsSettings, detail: TlsDetail, clock: Clock) -> TlsDetail:

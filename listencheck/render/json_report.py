@@ -34,7 +34,7 @@ from listencheck.protocol.messages import error_name
 from listencheck.render.lint_report import broker_to_json
 from listencheck.stages import ATTEMPT_RESULTS
 
-SCHEMA_VERSION = "1.19"
+SCHEMA_VERSION = "1.21"
 
 
 def render_json(report: Report) -> str:

@@ -108,6 +108,12 @@ def _header(console: Console, report: Report) -> None:
             f" · security.protocol={r.settings.security_protocol}",
         )
     )
+    family = r.settings.address_family
+    rules = [f"broker.address.family={family}"] if family != "any" else []
+    if r.settings.dns_lookup:
+        rules.append(f"client.dns.lookup={r.settings.dns_lookup} (the Java client's rules)")
+    if rules:
+        console.print(Text(f"names resolved as with {', '.join(rules)}", style="dim"))
     if r.settings.resolver != "system":
         console.print(Text(f"names resolved by: {r.settings.resolver} (not the system resolver)",
                            style="dim"))
@@ -341,6 +347,10 @@ def _resolved(probe: EndpointProbe, marks: _Marks) -> Text:
     if r.ok and r.detail is not None:
         addrs = r.detail.addresses
         shown = ", ".join(addrs[:2]) + (f" +{len(addrs) - 2}" if len(addrs) > 2 else "")
+        if r.detail.not_tried:
+            shown += f" ({len(r.detail.not_tried)} not tried)"
+        if any(c.name != probe.endpoint.host for c in r.detail.canonical):
+            shown += " as " + ", ".join(dict.fromkeys(c.name for c in r.detail.canonical))
         return Text(shown if r.detail.source == "literal" else f"{marks.ok} {shown}", style="green")
     return _cell(r, marks)
 

@@ -21,6 +21,7 @@ leftover runs never collide; leftovers of dead runs are swept at start.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import re
 import secrets
@@ -49,6 +50,7 @@ class Records:
     aaaa: dict[str, list[str]] = field(default_factory=dict)
     cname: dict[str, str] = field(default_factory=dict)
     servfail: list[str] = field(default_factory=list)  # names whose lookup fails upstream
+    ptr: dict[str, str] = field(default_factory=dict)  # address -> reverse DNS name (over host-record's)
 
     def dnsmasq_args(self) -> list[str]:
         args = []
@@ -58,6 +60,8 @@ class Records:
             args += [f"--host-record={name},{ip}" for ip in addresses]
         for alias, target in self.cname.items():
             args.append(f"--cname={alias},{target}")
+        for address, name in self.ptr.items():
+            args.append(f"--ptr-record={ipaddress.ip_address(address).reverse_pointer},{name}")
         for name in self.servfail:
             # Forward to a server that is not there: dnsmasq answers SERVFAIL/REFUSED.
             args.append(f"--server=/{name}/127.0.0.254")

@@ -1,0 +1,128 @@
+"""An SNI router in a lab host: HAProxy routing TLS by server name to TLS-terminated brokers.
+
+What a Kubernetes ingress or OpenShift route in passthrough mode does for Strimzi:
+every broker name resolves to the router's one address and port, and the router
+reads the server name (SNI) in the ClientHello (``req.ssl_sni``) to pick the
+broker. Behind it, each broker terminates TLS itself (socat OPENSSL-LISTEN with
+the broker's own certificate) in front of a scripted Kafka broker with its own id.
+
+Misconfigurations are made with the same parts: a name routed to the wrong
+broker, an unknown name sent to the router's default backend (a TLS terminator
+with the router's default certificate, as ingress-nginx answers unknown hosts),
+or the router terminating TLS itself with its default certificate (passthrough
+off). Everything runs inside the lab host; processes belong to the lab and are
+stopped by pid with it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.lab import Host, Records
+from tests.lab.netns import in_namespace
+from tests.support.scripted_cluster import Cluster, scripted_cluster
+from tests.support.tls import Ca, Issued
+
+DOMAIN = "kafka.lab.test"
+BOOTSTRAP = f"bootstrap.{DOMAIN}"
+ROUTER_PORT = 9093
+# ingress-nginx's self-signed default: what an unknown host (or a terminating ingress) shows.
+FAKE_CN = "Kubernetes Ingress Controller Fake Certificate"
+
+
+def broker_name(node_id: int) -> str:
+    return f"b{node_id}.{DOMAIN}"
+
+
+@dataclass
+class SniLab:
+    """Brokers 1..n behind their own TLS fronts, and the pieces to route to them."""
+
+    host: Host
+    ca: Ca
+    cluster: Cluster
+    fake: Issued  # the router's default certificate
+    fronts: dict[int, int] = field(default_factory=dict)  # node id -> its TLS front's port
+    default_front: int = 0  # a TLS terminator with the router's default certificate
+
+    @property
+    def bootstrap(self) -> str:
+        return f"{BOOTSTRAP}:{ROUTER_PORT}"
+
+    def passthrough(self) -> dict[str, int]:
+        """The right routes: each broker's name to its broker, the bootstrap name to broker 1."""
+        routes = {broker_name(n): port for n, port in self.fronts.items()}
+        routes[BOOTSTRAP] = self.fronts[min(self.fronts)]
+        return routes
+
+    def route(self, routes: Mapping[str, int], default: int | None = None) -> None:
+        """HAProxy on the router port, passing TLS through by SNI; unknown names to ``default``."""
+        lines = [_HEAD, f"frontend sni\n    bind 127.0.0.1:{ROUTER_PORT}",
+                 "    tcp-request inspect-delay 5s",
+                 "    tcp-request content accept if { req.ssl_hello_type 1 }"]
+        backends = []
+        for i, (name, port) in enumerate(sorted(routes.items())):
+            lines.append(f"    use_backend be{i} if {{ req.ssl_sni -i {name} }}")
+            backends.append(f"backend be{i}\n    server s{i} 127.0.0.1:{port}")
+        if default is not None:
+            lines.append("    default_backend fallback")
+            backends.append(f"backend fallback\n    server d 127.0.0.1:{default}")
+        else:
+            lines.append("    tcp-request content reject")
+        self._haproxy("\n".join(lines + backends))
+
+    def terminate(self, backend_node: int = 1) -> None:
+        """The router terminates TLS with its default certificate (no passthrough)."""
+        fake = self.fake
+        combined = self.host.lab.workdir / "router-default.pem"
+        combined.write_bytes(fake.cert.read_bytes() + fake.key.read_bytes())
+        broker = self.cluster.brokers[backend_node]
+        self._haproxy("\n".join([
+            _HEAD, f"frontend tls\n    bind 127.0.0.1:{ROUTER_PORT} ssl crt {combined}",
+            "    default_backend plain", f"backend plain\n    server s 127.0.0.1:{broker.port}"]))
+
+    def _haproxy(self, config: str) -> None:
+        path = self.host.lab.workdir / f"{self.host.ns}-haproxy.cfg"
+        path.write_text(config + "\n")
+        self.host.lab.spawn(self.host, ["haproxy", "-db", "-f", str(path)], f"{self.host.ns}-haproxy")
+        self.host.wait_port("127.0.0.1", ROUTER_PORT, timeout=20)
+
+
+_HEAD = """global
+    maxconn 256
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s"""
+
+
+@contextlib.contextmanager
+def sni_lab(host: Host, workdir: Path, ids: tuple[int, ...] = (1, 2, 3)) -> Iterator[SniLab]:
+    """Scripted brokers advertising ``bN.kafka.lab.test:9093`` behind per-broker TLS fronts."""
+    names = [BOOTSTRAP, "ingress.local", *(broker_name(n) for n in ids)]
+    host.use_dns(Records(a={name: ["127.0.0.1"] for name in names}))
+    ca = Ca(workdir / "pki")
+    with contextlib.ExitStack() as stack:
+        cluster = in_namespace(host.ns, lambda: stack.enter_context(
+            scripted_cluster(lambda n, _port: (broker_name(n), ROUTER_PORT), ids)))
+        fake = Ca(workdir / "router-ca", name="Acme Co").issue(
+            "router-default", dns=["ingress.local"], cn=FAKE_CN)
+        lab = SniLab(host, ca, cluster, fake)
+        for node_id, broker in cluster.brokers.items():
+            # Strimzi's broker certificates name the broker and the bootstrap service.
+            cert = ca.issue(f"broker-{node_id}", dns=[broker_name(node_id), BOOTSTRAP])
+            lab.fronts[node_id] = _front(host, cert, 19000 + node_id, broker.port)
+        lab.default_front = _front(host, fake, 19999, 19998)  # nothing behind it
+        yield lab
+
+
+def _front(host: Host, cert: Issued, port: int, backend: int) -> int:
+    host.lab.spawn(host, ["socat", f"OPENSSL-LISTEN:{port},bind=127.0.0.1,cert={cert.cert},"
+                                   f"key={cert.key},verify=0,fork,reuseaddr",
+                          f"TCP:127.0.0.1:{backend}"], f"{host.ns}-tls-{port}")
+    host.wait_port("127.0.0.1", port, timeout=20)
+    return port

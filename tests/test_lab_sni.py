@@ -1,0 +1,142 @@
+"""SNI-routed TLS listeners for real: HAProxy (req.ssl_sni) in front of TLS-terminated brokers.
+
+Every name (bootstrap and brokers 1-3) resolves to the router's one address and
+port inside a lab host; the router passes each connection through to the broker
+its server name belongs to, as an ingress or OpenShift route in passthrough mode
+does for Strimzi. Then the same router done wrong three ways.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.lab import Lab
+from tests.lab.sni import BOOTSTRAP, FAKE_CN, ROUTER_PORT, SniLab, broker_name, sni_lab
+from tests.support.cli import Run
+from tests.support.prereq import need_commands
+from tests.support.rdkafka import librdkafka_metadata
+
+TLS_CODES = {"TLS_HOSTNAME_MISMATCH", "TLS_UNTRUSTED_CERTIFICATE", "TLS_ROUTER_DEFAULT_CERTIFICATE",
+             "TLS_SNI_WRONG_BROKER", "TLS_CERT_EXPIRED"}
+
+
+@pytest.fixture
+def sni(lab: Lab, tmp_path: Path) -> Iterator[SniLab]:
+    need_commands("haproxy")
+    with sni_lab(lab.host("client"), tmp_path) as built:
+        yield built
+
+
+def check(s: SniLab, *extra: str, target: str | None = None) -> Run:
+    return s.host.check(target or s.bootstrap, "-X", "security.protocol=SSL", "-X",
+                        f"ssl.ca.location={s.ca.pem}", *extra, timeout="3")
+
+
+def tls_of(run: Run, node_id: int | None = None) -> Any:
+    b = run.report["bootstraps"][0]
+    probe = b["servers"][0] if node_id is None else \
+        next(x["probe"] for x in b["brokers"] if x["node_id"] == node_id)
+    return probe["attempts"][0]["tls"]["detail"]
+
+
+def ssl_settings(s: SniLab, **extra: str) -> dict[str, str]:
+    return {"security.protocol": "SSL", "ssl.ca.location": str(s.ca.pem), **extra}
+
+
+def test_passthrough_routes_every_name_to_its_broker(sni: SniLab) -> None:
+    sni.route(sni.passthrough())  # unknown names and no name at all: refused
+    run = check(sni)
+    assert run.code == 0, run.stdout
+    assert not TLS_CODES & set(run.codes())
+    assert tls_of(run)["server_name"] == BOOTSTRAP  # the bootstrap host for the bootstrap
+    for node_id in (1, 2, 3):
+        detail = tls_of(run, node_id)
+        assert detail["server_name"] == broker_name(node_id)  # the advertised host, as SNI
+        assert detail["certificate"]["common_name"] == f"broker-{node_id}"
+        assert detail["without_server_name"] is None  # no extra handshake when all is well
+    # librdkafka sends the name even with hostname verification off (the router refuses
+    # connections without one, so this proves it): such a client keeps working here.
+    for extra in ({}, {"ssl.endpoint.identification.algorithm": "none"}):
+        rdkafka = librdkafka_metadata(sni.bootstrap, ssl_settings(sni, **extra), sni.host.prefix)
+        assert "error_code" not in rdkafka and not rdkafka["unreachable"], rdkafka
+    assert check(sni, "-X", "ssl.endpoint.identification.algorithm=none").code == 0
+
+
+def test_an_ip_is_never_sent_as_server_name(sni: SniLab) -> None:
+    sni.route(sni.passthrough())
+    run = check(sni, target=f"127.0.0.1:{ROUTER_PORT}")
+    detail = tls_of(run)
+    assert detail["server_name"] is None  # RFC 6066: no IP literal in server_name...
+    assert detail["failure"] == "closed"  # ...so the router, which routes by name, hangs up
+    assert run.code == 3, run.stdout
+
+
+def test_an_unknown_name_gets_the_routers_default_certificate(sni: SniLab) -> None:
+    routes = sni.passthrough()
+    del routes[broker_name(2)]  # the Ingress for broker 2 is missing
+    sni.route(routes, default=sni.default_front)
+    run = check(sni)
+    assert run.code == 1, run.stdout
+    finding = run.one("TLS_ROUTER_DEFAULT_CERTIFICATE", 2)
+    assert finding["severity"] == "error"
+    evidence = finding["evidence"]
+    assert evidence["server_name"] == broker_name(2)
+    assert evidence["router_default"] == "ingress-nginx's default (fake) certificate"
+    assert {n["host"] for n in evidence["same_address_other_names"]} == {
+        BOOTSTRAP, broker_name(1), broker_name(3)}
+    assert "names DNS:ingress.local" in finding["message"]
+    assert "picks the destination by server name" in finding["message"]
+    assert "--enable-ssl-passthrough" in finding["fix"] and "tls.termination: passthrough" in finding["fix"]
+    assert "stop sending the server name" in finding["fix"]
+    # The router's certificate is not judged as the broker's: one diagnosis, not three.
+    assert not {"TLS_HOSTNAME_MISMATCH", "TLS_UNTRUSTED_CERTIFICATE"} & set(run.codes())
+    problem = next(p for p in run.report["problems"] if "TLS_ROUTER_DEFAULT_CERTIFICATE" in p["codes"])
+    assert problem["codes"] == ["TLS_ROUTER_DEFAULT_CERTIFICATE", "CLIENT_BROKER_UNREACHABLE"]
+    for node_id in (1, 3):
+        assert tls_of(run, node_id)["verified"] is True
+
+
+def test_a_router_that_terminates_tls_shows_its_default_certificate_for_every_name(sni: SniLab) -> None:
+    sni.terminate()  # passthrough off: the router's own certificate for every name
+    run = check(sni)
+    assert run.code == 1, run.stdout
+    defaults = run.findings("TLS_ROUTER_DEFAULT_CERTIFICATE")
+    assert {f["address"] for f in defaults} == {sni.bootstrap, *(f"{broker_name(n)}:{ROUTER_PORT}"
+                                                                for n in (1, 2, 3))}
+    assert len({f["evidence"]["certificate_sha256"] for f in defaults}) == 1
+    broker = run.one("TLS_ROUTER_DEFAULT_CERTIFICATE", 1)
+    assert "terminates TLS itself" in broker["message"]
+    assert FAKE_CN in broker["evidence"]["certificate"]["subject"]
+    # One cause, one problem: the router's certificate, shown to every name.
+    grouped = [p for p in run.report["problems"] if "TLS_ROUTER_DEFAULT_CERTIFICATE" in p["codes"]]
+    assert len(grouped) == 1, grouped
+    assert "The same holds for broker 1" in grouped[0]["headline"]
+    assert len(grouped[0]["findings"]) >= 4
+    assert not {"TLS_HOSTNAME_MISMATCH", "TLS_UNTRUSTED_CERTIFICATE"} & set(run.codes())
+    text = sni.host.text(sni.bootstrap, "-X", "security.protocol=SSL", "-X", f"ssl.ca.location={sni.ca.pem}",
+                         timeout="3")
+    assert "TLS_ROUTER_DEFAULT_CERTIFICATE" in text.stdout
+    assert text.stdout.count("The same holds for") == 1
+
+
+def test_a_name_routed_to_the_wrong_broker(sni: SniLab) -> None:
+    routes = sni.passthrough()
+    routes[broker_name(2)] = sni.fronts[1]  # broker 2's name sent to broker 1
+    sni.route(routes, default=sni.default_front)
+    run = check(sni)
+    assert run.code == 1, run.stdout
+    finding = run.one("TLS_SNI_WRONG_BROKER", 2)
+    evidence = finding["evidence"]
+    assert evidence["other_broker_id"] == 1 and evidence["other_broker_host"] == broker_name(1)
+    assert evidence["server_name"] == broker_name(2)
+    # With no server name the router's default answers: the listener answers by name.
+    assert evidence["without_server_name"]["depends_on_server_name"] is True
+    assert FAKE_CN in evidence["without_server_name"]["certificate_subject"]
+    assert "sends b2.kafka.lab.test to broker 1" in finding["message"]
+    assert "TLS_HOSTNAME_MISMATCH" not in run.codes()
+    assert "TLS_ROUTER_DEFAULT_CERTIFICATE" not in run.codes()
+
