@@ -211,6 +211,14 @@ def is_container_id(host: str) -> bool:
     return _CONTAINER_ID.fullmatch(host.lower().rstrip(".")) is not None
 
 
+def may_be_machine_name(host: str) -> bool:
+    """A short host name (one label, not a container id, not localhost): possibly what `hostname`
+    returns on the broker's machine, which Kafka advertises when the advertised host is empty."""
+    name = host.lower().rstrip(".")
+    return (bool(name) and "." not in name and ":" not in name and name != "localhost"
+            and not is_container_id(name) and ip_literal(name) is None)
+
+
 def classify_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> set[AddressKind]:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped

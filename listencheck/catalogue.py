@@ -483,6 +483,27 @@ _SPECS = (
         classifies=True,
     ),
     FindingSpec(
+        FindingCode.ADVERTISED_MACHINE_NAME, Stage.ADDRESS,
+        "Broker advertises its machine's own host name", (ERR, NOTE),
+        "The advertised host is a short name (one label, not a container id) that is the broker "
+        "machine's own host name: Kafka advertises InetAddress.getLocalHost().getCanonicalHostName() "
+        "when advertised.listeners is unset (listeners=PLAINTEXT://:9092) or leaves the host empty, "
+        "and on a machine whose /etc/hosts lacks its full name that is what `hostname` returns, "
+        "which only that machine resolves. A short name alone could as well be a Docker Compose "
+        "service or a Kubernetes short name (ADVERTISED_INTERNAL_NAME), so this cause is named only "
+        "on a signal: the bootstrap address reverses to a full name whose first label is the "
+        "advertised host; the broker's configuration (read back or --broker-config) leaves the "
+        "advertised host empty; or the name is this machine's own and the bootstrap answered on a "
+        "local address. Error when it fails from here, informational when it works.",
+        "the name, the signals seen (reverse_dns, broker_config, this_machine), the full name from "
+        "reverse DNS and the setting that leaves the host empty, and whether it answered from here.",
+        "Set advertised.listeners with an explicit host clients resolve (the machine's full DNS "
+        "name or its address), or give the machine its full name in /etc/hosts so the default "
+        "canonical name is one DNS knows.",
+        (_KAFKA_LISTENERS_DOC,),
+        classifies=True,
+    ),
+    FindingSpec(
         FindingCode.ADVERTISED_DOCKER_HOST_ALIAS, Stage.ADDRESS,
         "Broker advertises a Docker host alias", (ERR, NOTE),
         "host.docker.internal (or gateway.docker.internal) is advertised. It exists inside "

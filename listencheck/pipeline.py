@@ -22,6 +22,7 @@ from listencheck.address import (
     classify_host,
     host_problem,
     ip_literal,
+    may_be_machine_name,
     parse_bootstrap,
     port_problem,
 )
@@ -69,7 +70,7 @@ from listencheck.probes.attempt import (
 from listencheck.probes.balancer import sample_bootstrap, sampling_skipped
 from listencheck.probes.budget import stage_within_deadline
 from listencheck.probes.client import client_answer, client_result
-from listencheck.probes.resolve import Resolver, SystemResolver
+from listencheck.probes.resolve import Resolver, SystemResolver, reverse_name
 from listencheck.probes.worker import ClientWorker, running_worker
 from listencheck.progress import Observer, ProgressTracker
 from listencheck.redact import Redactor
@@ -228,6 +229,7 @@ class _Run:
         self._outcomes: dict[str, tuple[int, dict[int, bool | None]]] = {}  # bootstrap -> (probes done, ...)
         self._topic_results: dict[str, StageResult[TopicsDetail]] = {}
         self._balancer_results: dict[str, StageResult[BalancerDetail]] = {}
+        self._source_names: dict[str, str | None] = {}
         self._unverified: dict[str, ClusterMetadata] = {}
         self.client_worker = client_worker
         self.progress = ProgressTracker(observer)
@@ -385,6 +387,7 @@ class _Run:
             usable = [b.endpoint for b in self._probed(metadata) if _address_problem(b) is None]
             self.progress.brokers(usable)
             await asyncio.gather(*(self.probe(e) for e in usable))
+            name_task = asyncio.ensure_future(self._source_name(metadata))
             self.progress.client(waiting=True)
             try:
                 client = await client_task
@@ -392,7 +395,21 @@ class _Run:
                 self.progress.client(waiting=False)
             self._topic_results[spec.argument] = await topics_task
             self._balancer_results[spec.argument] = await balancer_task
+            self._source_names[spec.argument] = await name_task
         return self.assemble(spec, client)
+
+    async def _source_name(self, metadata: ClusterMetadata) -> str | None:
+        """The bootstrap address's reverse DNS name, when a broker advertises a short name that
+        does not resolve here: the machine's own name has its full name there."""
+        if not any(may_be_machine_name(b.host) and self._finished(b.endpoint).resolve.failed
+                   for b in self._probed(metadata) if _address_problem(b) is None):
+            return None
+        if not isinstance(self.resolver, SystemResolver):
+            return None  # a static table (the demo) sends no query
+        budget = min(self.options.timeout, self.deadline.remaining)
+        if budget <= 0:
+            return None
+        return await reverse_name(metadata.source_address, 0, budget)
 
     async def _topics(self, spec: BootstrapSpec) -> StageResult[TopicsDetail]:
         """Topic metadata over this listener, from the bootstrap server that answered."""
@@ -440,7 +457,8 @@ class _Run:
             StageResult.not_run(Reason.UPSTREAM_FAILED, "no bootstrap server answered") if metadata is None
             else sampling_skipped(metadata) or StageResult.not_run(
                 Reason.INTERRUPTED, "the run was interrupted before the bootstrap was sampled"))
-        return BootstrapCheck(spec.argument, servers, metadata, brokers, client, topics, balancer)
+        return BootstrapCheck(spec.argument, servers, metadata, brokers, client, topics,
+                              balancer=balancer, source_name=self._source_names.get(spec.argument))
 
     def _metadata(self, spec: BootstrapSpec) -> ClusterMetadata | None:
         for server in (self._server(e) for e in spec.endpoints):

@@ -11,7 +11,7 @@ import pytest
 
 from tests.lab import Host, Lab, Records
 from tests.lab.scenarios import Lan, lan
-from tests.support.cli import Run
+from tests.support.cli import Run, run_cli
 from tests.support.tls import Ca
 
 pytestmark = pytest.mark.tansu
@@ -116,3 +116,56 @@ def test_canonical_bootstrap_that_works_is_information(lab: Lab) -> None:
     # Advertised brokers are resolved as under use_all_dns_ips: no canonical names there.
     broker = run.report["bootstraps"][0]["brokers"][0]["probe"]["resolve"]["detail"]
     assert broker["canonical"] == [] and broker["lookup"] == "use_all_dns_ips"
+
+
+# --- the broker machine's own name (advertised host left empty, no container) -------------
+
+MACHINE = "kafka-node-7"
+FULL = f"{MACHINE}.corp.example"
+
+
+def _machine_broker(lab: Lab, records: Records) -> Lan:
+    """A broker on a machine that knows itself by its short name only (its /etc/hosts), and
+    advertises it: what Kafka does with listeners=PLAINTEXT://:9092 and no advertised.listeners."""
+    net = lan(lab, laptop_records=records)
+    net.server.set_hosts({MACHINE: [SERVER4]})
+    net.server.broker("0.0.0.0", 9092, f"{MACHINE}:9092")
+    return net
+
+
+def test_machine_name_told_by_reverse_dns(lab: Lab) -> None:
+    net = _machine_broker(lab, Records(a={FULL: [SERVER4]}))  # host-record: PTR 10.50.0.10 -> FULL
+    run = net.laptop.check(f"{SERVER4}:9092")
+    assert run.code == 1
+    finding = run.one("ADVERTISED_MACHINE_NAME", 111)
+    assert finding["severity"] == "error"
+    assert finding["evidence"]["signals"] == ["reverse_dns"] and finding["evidence"]["full_name"] == FULL
+    assert f"reverses to {FULL}" in finding["message"]
+    assert f"advertised.listeners=LISTENER://{FULL}:9092" in finding["fix"]
+    assert "ADVERTISED_INTERNAL_NAME" not in run.codes() and "ADVERTISED_CONTAINER_ID" not in run.codes()
+    # On the machine itself the name resolves (its /etc/hosts) and is its own host name.
+    inside = run_cli(["check", "--format", "json", "--timeout", "1", "127.0.0.1:9092"],
+                     [*net.server.prefix, "unshare", "--uts", "--", "sh", "-c",
+                      f'hostname {MACHINE} && exec "$@"', "sh"])
+    mine = inside.one("ADVERTISED_MACHINE_NAME", 111)
+    assert mine["severity"] == "info" and mine["evidence"]["signals"] == ["this_machine"]
+
+
+def test_machine_name_told_by_the_broker_config(lab: Lab, tmp_path: Path) -> None:
+    net = _machine_broker(lab, Records())  # no reverse DNS: only the configuration tells
+    config = tmp_path / "server.properties"
+    config.write_text("node.id=111\nprocess.roles=broker,controller\nlisteners=PLAINTEXT://:9092\n")
+    run = net.laptop.check(f"{SERVER4}:9092", "--broker-config", str(config))
+    finding = run.one("ADVERTISED_MACHINE_NAME", 111)
+    assert finding["evidence"]["signals"] == ["broker_config"]
+    assert finding["evidence"]["setting"] == "listeners=PLAINTEXT://:9092 without advertised.listeners"
+    assert "advertised.listeners=PLAINTEXT://BROKER_111_HOST:9092" in finding["fix"]
+
+
+def test_short_name_without_a_signal_stays_an_internal_name(lab: Lab) -> None:
+    """A Compose service name looks the same: without a signal the cause is not guessed."""
+    net = _machine_broker(lab, Records())
+    run = net.laptop.check(f"{SERVER4}:9092")
+    assert "ADVERTISED_MACHINE_NAME" not in run.codes()
+    internal = run.one("ADVERTISED_INTERNAL_NAME", 111)
+    assert "the broker machine's own host name" in internal["evidence"]["could_be"]

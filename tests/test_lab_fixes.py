@@ -7,6 +7,10 @@ rebuilds the topology from the fixed description, checks again (it must pass) an
 real producer deliver a message from the client's namespace. Tansu serves one listener
 per process, so a broker with two listeners is two Tansu processes of one cluster (as in
 tests/lab/scenarios.py).
+
+The configuration-driven loops (Docker host alias, internal name from the host, the broken
+Compose file) give the broker's own file with --broker-config, apply the unified diff the
+report prints to a copy of it with `patch`, and restart the brokers from the patched file.
 """
 
 from __future__ import annotations
@@ -18,9 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+import yaml
+
 from tests.lab import Host, Lab, Records
+from tests.lab.deployments import COMPOSE_BROKEN, LAB_ENV, NGROK_ADDRESS, build_compose, read_compose
 from tests.lab.scenarios import compose, lan
-from tests.support.cli import Run
+from tests.support.cli import Run, run_cli
 from tests.support.mock_cluster import mock_cluster
 from tests.test_fixes_cluster import assert_no_foreign_address
 
@@ -55,7 +63,8 @@ def apply(broker: Broker, fix: dict[str, Any]) -> Broker:
 def docker(lab: Lab, broker: Broker) -> dict[str, Host]:
     """A broker container on a Docker network, the Docker host publishing its ports, an app."""
     net = lab.network("docker")
-    kafka, host, app = lab.host("kafka"), lab.host("host"), lab.host("app")
+    kafka, host = lab.host("kafka"), lab.host("host")
+    app = lab.host("app", hosts={"host.docker.internal": [HOST_IP]})  # extra_hosts: host-gateway
     net.attach(kafka, KAFKA_IP)
     net.attach(host, HOST_IP)
     net.attach(app, APP_IP)
@@ -219,3 +228,176 @@ def test_a_bootstrap_service_is_never_proposed_as_one_brokers_address(lab: Lab) 
     assert "my-cluster-kafka-bootstrap.example:30092" not in finding["fix"]
     (fix,) = run.report["fixes"]
     assert fix["advertised"] == "BROKER_111_EXTERNAL_HOST:PORT" and fix["placeholder_address"] is True
+
+
+# --- closed loops through the broker's own configuration file -----------------------------
+
+
+def apply_diff(path: Path, diff: str) -> None:
+    """What the user does with the printed diff: patch the file."""
+    proc = subprocess.run(["patch", "--no-backup-if-mismatch", "-u", str(path)], input=diff,
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def _entries(value: str) -> dict[str, tuple[str, int]]:
+    out = {}
+    for item in value.split(","):
+        name, _, address = item.strip().partition("://")
+        host, _, port = address.rpartition(":")
+        out[name.upper()] = (host, int(port))
+    return out
+
+
+def broker_from(settings: dict[str, str], publish: dict[int, int]) -> Broker:
+    """The brokers a configuration starts: one Tansu per advertised listener, bound where its
+    listener binds (the controller listener is not advertised)."""
+    binds = _entries(settings["listeners"])
+    advertised = _entries(settings["advertised.listeners"])
+    return Broker(tuple((binds[name][1], f"{host}:{port}") for name, (host, port) in advertised.items()),
+                  publish)
+
+
+def read_properties(path: Path) -> dict[str, str]:
+    lines = [ln.strip() for ln in path.read_text().splitlines() if "=" in ln and not ln.startswith("#")]
+    return dict(ln.split("=", 1) for ln in lines)  # type: ignore[misc]
+
+
+def read_compose_broker(path: Path, service: str = "kafka") -> Broker:
+    spec = yaml.safe_load(path.read_text())["services"][service]
+    env = {k: str(v) for k, v in spec["environment"].items()}
+    settings = {"listeners": env["KAFKA_LISTENERS"],
+                "advertised.listeners": env["KAFKA_ADVERTISED_LISTENERS"]}
+    publish = {int(h): int(c) for h, _, c in (str(p).rpartition(":") for p in spec.get("ports", []))}
+    return broker_from(settings, publish)
+
+
+ALIAS_PROPERTIES = """\
+process.roles=broker,controller
+node.id=111
+controller.quorum.voters=111@localhost:9093
+controller.listener.names=CONTROLLER
+listeners=PLAINTEXT://0.0.0.0:9092,DOCKER://0.0.0.0:29092,CONTROLLER://0.0.0.0:9093
+advertised.listeners=PLAINTEXT://kafka:9092,DOCKER://host.docker.internal:29092
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,DOCKER:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+"""
+
+
+def test_docker_host_alias_seen_from_the_host_fix_closes_the_loop(lab: Lab, tmp_path: Path) -> None:
+    """Issue 11: the broker advertises host.docker.internal:29092 (published -p 29092:29092) for
+    containers; the Docker host itself cannot resolve the alias. The fix adds a listener advertised
+    on localhost at a new port and leaves the alias listener to the containers."""
+    props = tmp_path / "server.properties"
+    props.write_text(ALIAS_PROPERTIES)
+    broken = broker_from(read_properties(props), {29092: 29092})
+    before = docker(lab, broken)["host"].check("--broker-config", str(props), "localhost:29092")
+    assert before.code == 1, before.stdout
+    finding = before.one("ADVERTISED_DOCKER_HOST_ALIAS", 111)
+    assert "This client is on the Docker host" in finding["fix"]
+    assert "localhost:29093" in finding["fix"] and "-p 29093:29093" in finding["fix"]
+    (fix,) = before.report["fixes"]
+    assert (fix["kind"], fix["listener"], fix["advertised"]) == ("add_listener", "EXTERNAL",
+                                                                  "localhost:29093")
+    assert fix["publish"] == {"host_port": "29093", "container_port": 29093}
+    assert fix["placeholder_names"] is False and fix["diff"] is not None
+    assert "CONTROLLER://0.0.0.0:9093" in fix["settings"]["listeners"]  # KRaft-safe
+    apply_diff(props, fix["diff"])
+    fixed = broker_from(read_properties(props), {29092: 29092, 29093: 29093})  # + docker run -p 29093:29093
+    lab.teardown()
+    hosts = docker(lab, fixed)
+    after = hosts["host"].check("--broker-config", str(props), "localhost:29093")
+    assert after.code == 0, after.stdout
+    assert after.report["fixes"] == []
+    assert produce(hosts["host"], "localhost:29093") == "delivered"
+    # Containers still reach the broker through the alias, which the fix left alone.
+    app = hosts["app"].check("host.docker.internal:29092")
+    assert app.code == 0, app.stdout
+
+
+INTERNAL_NAME_COMPOSE = """\
+services:
+  kafka:
+    image: apache/kafka:3.9.0
+    hostname: kafka
+    ports:
+      - "9092:9092"
+    environment:
+      KAFKA_NODE_ID: 111
+      KAFKA_PROCESS_ROLES: broker,controller
+      KAFKA_CONTROLLER_QUORUM_VOTERS: 111@kafka:9093
+      KAFKA_CONTROLLER_LISTENER_NAMES: CONTROLLER
+      KAFKA_LISTENERS: PLAINTEXT://0.0.0.0:9092,CONTROLLER://0.0.0.0:9093
+      KAFKA_ADVERTISED_LISTENERS: PLAINTEXT://kafka:9092
+      KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+      KAFKA_INTER_BROKER_LISTENER_NAME: PLAINTEXT
+      KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: 1
+      KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: 1
+      KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: 1
+  app:
+    image: example/app
+"""
+
+
+def test_internal_name_seen_from_the_host_compose_diff_closes_the_loop(lab: Lab, tmp_path: Path) -> None:
+    """The Compose service name kafka:9092, advertised to a client on the Docker host (through
+    the published localhost:9092): the printed diff of the Compose file, applied, fixes it."""
+    path = tmp_path / "compose.yaml"
+    path.write_text(INTERNAL_NAME_COMPOSE)
+    host = docker(lab, read_compose_broker(path))["host"]
+    before = host.check("--broker-config", str(path), "localhost:9092")
+    assert before.code == 1, before.stdout
+    assert before.one("ADVERTISED_INTERNAL_NAME", 111)["severity"] == "error"
+    (fix,) = before.report["fixes"]
+    assert (fix["kind"], fix["listener"], fix["advertised"]) == ("add_listener", "EXTERNAL", "localhost:9092")
+    diff = fix["diff"]
+    assert '-      - "9092:9092"' in diff and '+      - "9092:29092"' in diff  # the host port, re-pointed
+    assert ("+      KAFKA_LISTENERS: PLAINTEXT://0.0.0.0:9092,CONTROLLER://0.0.0.0:9093,"
+            "EXTERNAL://0.0.0.0:29092") in diff
+    apply_diff(path, diff)
+    lab.teardown()
+    hosts = docker(lab, read_compose_broker(path))
+    after = hosts["host"].check("--broker-config", str(path), "localhost:9092")
+    assert after.code == 0, after.stdout
+    assert after.report["fixes"] == []
+    assert produce(hosts["host"], "localhost:9092") == "delivered"
+    app = hosts["app"].check("kafka:9092")  # the Compose network keeps its listener
+    assert app.code == 0, app.stdout
+
+
+def test_broken_compose_file_fix_closes_the_loop(lab: Lab, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """docker/compose.broken.yaml checked from its sidecar with the file given: the diff fixes
+    the broker (localhost:9092 -> kafka:9092, the ${NGROK_ADDRESS} interpolation kept) and the
+    lint finding names the sidecar's missing extra_hosts; both applied, the stack passes."""
+    monkeypatch.setenv("NGROK_ADDRESS", NGROK_ADDRESS)  # Compose interpolates it for the broker too
+    path = tmp_path / "compose.yaml"
+    path.write_text(COMPOSE_BROKEN.read_text())
+
+    def sidecar_check(stack_path: Path) -> tuple[Any, Run]:
+        stack = build_compose(lab, read_compose(stack_path, LAB_ENV))
+        return stack, run_cli([*stack.spec.sidecar_command, "--format", "json", "--broker-config",
+                               str(stack_path)], stack.sidecar.prefix)
+
+    _, before = sidecar_check(path)
+    assert before.code == 1, before.stdout
+    (fix,) = before.report["fixes"]
+    assert (fix["kind"], fix["replaces"], fix["advertised"]) == ("readvertise", "localhost:9092",
+                                                                  "kafka:9092")
+    assert "PLAINTEXT_NGROK://${NGROK_ADDRESS:-4.tcp.ngrok.io:18028}" in fix["diff"]
+    extra = before.one("CONFIG_HOST_ALIAS_NO_EXTRA_HOSTS")
+    assert extra["evidence"]["client"] == "listencheck"
+    assert 'extra_hosts: ["host.docker.internal:host-gateway"]' in extra["fix"]
+    unpublished = before.findings("CONFIG_ADVERTISED_PORT_UNPUBLISHED")
+    # Only the loopback listener: a tunnel's public port is never published on the host.
+    assert [f["evidence"]["listener"] for f in unpublished] == ["PLAINTEXT"]
+    apply_diff(path, fix["diff"])
+    text = path.read_text().replace("  listencheck:\n", "  listencheck:\n    extra_hosts:\n"
+                                    '      - "host.docker.internal:host-gateway"\n', 1)
+    path.write_text(text)
+    lab.teardown()
+    stack, after = sidecar_check(path)
+    assert after.code == 0, after.stdout
+    assert after.report["fixes"] == [] and not [f for f in after.findings() if f["severity"] == "error"]
+    for bootstrap in ("kafka:9092", "kafka:29092"):
+        assert produce(stack.sidecar, bootstrap) == "delivered", bootstrap

@@ -83,3 +83,11 @@ def test_secret_values_are_never_printed(tmp_path: Path) -> None:
         run = run_cli(["lint", *args, str(compose)])
         assert run.code == 1
         assert "hunter2" not in run.stdout + run.stderr
+
+
+def test_the_shipped_compose_file_lints_clean() -> None:
+    """Its PLAINTEXT_NGROK listener advertises the tunnel's public address: the tunnel agent
+    forwards it, so no host port has to be published for it (was CONFIG_ADVERTISED_PORT_UNPUBLISHED)."""
+    compose = Path(__file__).resolve().parents[1] / "docker" / "compose.yaml"
+    run = run_cli(["lint", str(compose)])
+    assert run.code == 0, run.stdout

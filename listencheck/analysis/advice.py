@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from listencheck.address import DOCKER_HOST_ALIASES, AddressKind, classify_host
 from listencheck.analysis.context import BootstrapContext, all_private
+from listencheck.fixes.addresses import Origin, Proposal
 from listencheck.fixes.paths import NODE_PORT_RANGE, PathKind
-from listencheck.models import AdvertisedBroker, EndpointProbe, Reason
+from listencheck.models import AdvertisedBroker, EndpointProbe, KafkaAnswer, Reason
+from listencheck.vocabulary import DnsStatus
 
 
 def listener_per_audience(
@@ -89,8 +91,40 @@ def _local(host: str) -> bool:
     return AddressKind.LOOPBACK in classify_host(host).kinds
 
 
-def docker_alias_fix(broker: AdvertisedBroker) -> str:
+def host_alias_proposal(ctx: BootstrapContext, broker: AdvertisedBroker) -> Proposal | None:
+    """For a client on the Docker host itself (it reached this broker through a port published on
+    its loopback), the address a new listener advertises: a free port on that loopback host. The
+    port it used stays with the alias listener: containers reach that listener through it too."""
+    path = ctx.path_to(broker.node_id)
+    if path is None or path.kind is not PathKind.LOCAL_FORWARD:
+        return None
+    port = ctx.proposal(broker.node_id).listener_port
+    return Proposal(broker.node_id, path.used.host, str(port), Origin.NEW_PORT, port)
+
+
+def docker_alias_fix(broker: AdvertisedBroker, ctx: BootstrapContext | None = None) -> str:
     host = broker.host
+    on_host = host_alias_proposal(ctx, broker) if ctx is not None else None
+    if on_host is not None and ctx is not None:
+        path = ctx.path_to(broker.node_id)
+        assert path is not None
+        port = on_host.listener_port
+        return (
+            f"This client is on the Docker host (it reached broker {broker.node_id} at {path.used}, a "
+            f"port published on this host), where {host} does not exist: it exists only inside "
+            f"containers (Docker Desktop, or extra_hosts: [\"{host}:host-gateway\"] on Linux; Docker "
+            f"Desktop for Windows also writes it into the Windows hosts file, so there it resolves on "
+            f"the host too). Keep the {host} listener for containers, which reach it through "
+            f"published port {path.used.port}, and add a listener to broker {broker.node_id} for "
+            f"clients on this host, advertised as {on_host.address} (keep every listener it has, "
+            f"CONTROLLER included on KRaft nodes):\n"
+            f"  listeners=<current>,EXTERNAL://0.0.0.0:{port}\n"
+            f"  advertised.listeners=<current>,EXTERNAL://{on_host.address}\n"
+            f"  listener.security.protocol.map=<current>,EXTERNAL:{ctx.security_protocol}\n"
+            f"Publish port {port} (-p {port}:{port}) and bootstrap clients on this host from "
+            f"{on_host.address}."
+            + _other_brokers(ctx, broker.node_id)
+        )
     return (
         f"{host} exists only inside containers: on Docker Desktop, and on Linux only in "
         f"containers started with extra_hosts: [\"{host}:host-gateway\"] "
@@ -108,7 +142,7 @@ def unresolvable_fix(ctx: BootstrapContext, broker: AdvertisedBroker, probe: End
     kinds = probe.classification
     host = broker.host
     if kinds.has(AddressKind.DOCKER_HOST_ALIAS):
-        return docker_alias_fix(broker)
+        return docker_alias_fix(broker, ctx)
     if kinds.has(AddressKind.KUBERNETES_SERVICE):
         return (
             f"{host} resolves only inside the Kubernetes cluster. Clients outside need a listener "
@@ -269,7 +303,7 @@ def stale_hosts_line(probe: EndpointProbe) -> str | None:
     dns = resolved.dns
     if set(dns.addresses) - set(resolved.addresses):
         return f"DNS says {', '.join(dns.addresses)}"
-    if dns.status in ("NXDOMAIN", "NODATA"):
+    if dns.status in (DnsStatus.NXDOMAIN, DnsStatus.NODATA):
         return "DNS does not know this name"
     return None
 
@@ -324,8 +358,8 @@ def wildcard_fix(ctx: BootstrapContext, broker: AdvertisedBroker) -> str:
     )
 
 
-def not_kafka_fix(broker: AdvertisedBroker, answer: str) -> str:
-    if answer == "tls":
+def not_kafka_fix(broker: AdvertisedBroker, answer: KafkaAnswer) -> str:
+    if answer is KafkaAnswer.TLS:
         return (
             f"{broker.address} speaks TLS: set security.protocol=SSL (or SASL_SSL) in the client, "
             f"or advertise the broker's plaintext listener."

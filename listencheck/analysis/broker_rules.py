@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from listencheck.address import AddressKind, is_container_id
+from listencheck.address import AddressKind, is_container_id, may_be_machine_name
 from listencheck.analysis import advice
 from listencheck.analysis.context import (
     BootstrapContext,
@@ -26,10 +26,12 @@ from listencheck.analysis.context import (
     unfinished,
 )
 from listencheck.analysis.java_client import java
+from listencheck.analysis.machine_name import machine_name
 from listencheck.analysis.security_rules import reported_here
 from listencheck.codes import FindingCode
 from listencheck.models import BrokerCheck, EndpointProbe, Finding, JsonValue, Reason, Severity
 from listencheck.stages import Stage
+from listencheck.vocabulary import DnsStatus, ResolveSource
 
 ERR, WARN, NOTE = Severity.ERROR, Severity.WARNING, Severity.INFO
 
@@ -43,6 +45,12 @@ def broker_findings(ctx: BootstrapContext) -> Iterator[Finding]:
         yield from _symptoms(ctx, broker)
         if not unfinished(broker.probe):  # a probe cut short cannot say how the address fares
             yield from _address_kinds(ctx, broker)
+
+
+# A short name without a signal of its origin (see analysis/machine_name.py): said, not guessed.
+SHORT_NAME_CAUSES = ("a Docker Compose service or container name, or the broker machine's own host name "
+                     "(advertised host left empty); no reverse DNS of the bootstrap address or broker "
+                     "configuration here tells which")
 
 
 def _base(broker: BrokerCheck) -> dict[str, JsonValue]:
@@ -149,7 +157,7 @@ def _symptoms(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Finding]:
 def _resolved_from(probe: EndpointProbe) -> dict[str, JsonValue]:
     """Where the name's addresses came from, when /etc/hosts gave them (DNS may disagree)."""
     detail = probe.resolve.detail
-    if detail is None or detail.source != "hosts":
+    if detail is None or detail.source is not ResolveSource.HOSTS:
         return {}
     evidence = resolve_evidence(probe)
     return {key: evidence[key] for key in ("source", "hosts_file", "dns") if key in evidence}
@@ -159,14 +167,14 @@ def _resolve_reason(probe: EndpointProbe) -> str:
     r = probe.resolve
     dns = r.detail.dns if r.detail else None
     reason = r.error.reason.value if r.error else "failed"
-    if dns and dns.status == "NOERROR" and dns.addresses:
+    if dns and dns.status is DnsStatus.NOERROR and dns.addresses:
         # Seen with very large answers (100+ records): DNS delivers them, glibc's getaddrinfo
         # (what clients use) gives up on them.
         return (f"{reason}, although DNS answers {len(dns.addresses)} address(es): the system "
                 f"resolver that clients use rejects that answer")
     if dns and "CNAME chain is too long" in (dns.message or ""):
         return f"{reason}; DNS says {dns.status}: a CNAME chain that loops or never ends"
-    return f"{reason}; DNS says {dns.status}" if dns and dns.status != "NOERROR" else reason
+    return f"{reason}; DNS says {dns.status}" if dns and dns.status is not DnsStatus.NOERROR else reason
 
 
 def _reasons(broker: BrokerCheck) -> str:
@@ -262,6 +270,22 @@ def _address_kinds(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Findi
             f"BROKER_{adv.node_id}_HOST is a placeholder.",
             base | {"classification": kinds.sorted_kinds(), "container_id": adv.host},
         )
+    elif kinds.has(AddressKind.INTERNAL_NAME) and (machine := machine_name(ctx, broker)) is not None:
+        full = machine.full_name
+        yield ctx.finding(
+            FindingCode.ADVERTISED_MACHINE_NAME, NOTE if works else ERR, ctx.broker(adv.node_id, where),
+            f"Broker {adv.node_id} advertises {adv.host}, the broker machine's own host name "
+            f"({machine.reasons(ctx)}): Kafka advertises it when the advertised host is empty"
+            + ("; it works from here, but only where that name resolves." if works else
+               "; only the broker's machine resolves it, and it fails from here."),
+            f"Set the host in advertised.listeners explicitly for broker {adv.node_id}: "
+            f"advertised.listeners={machine.listener or 'LISTENER'}://{full or f'BROKER_{adv.node_id}_HOST'}"
+            f":{adv.port}" + (f" ({full} is the name reverse DNS gives the bootstrap address)" if full else
+                              f" (BROKER_{adv.node_id}_HOST: a name or address clients resolve and reach)")
+            + ", or give the machine its full name in /etc/hosts (hostname -f) so the default is a "
+              "name DNS knows.",
+            base | {"classification": kinds.sorted_kinds(), **machine.evidence()},
+        )
     elif kinds.has(AddressKind.INTERNAL_NAME):
         k8s = kinds.has(AddressKind.KUBERNETES_SERVICE)
         label = "Kubernetes service name" if k8s else "network-internal name"
@@ -272,14 +296,15 @@ def _address_kinds(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Findi
                "; it fails from here."),
             advice.listener_per_audience(ctx, adv, "PLAINTEXT", docker=not k8s) if works else
             advice.unresolvable_fix(ctx, adv, probe),
-            base | {"classification": kinds.sorted_kinds()},
+            base | {"classification": kinds.sorted_kinds()} | (
+                {"could_be": SHORT_NAME_CAUSES} if may_be_machine_name(adv.host) else {}),
         )
     if kinds.has(AddressKind.DOCKER_HOST_ALIAS):
         yield ctx.finding(
             FindingCode.ADVERTISED_DOCKER_HOST_ALIAS, NOTE if works else ERR, ctx.broker(adv.node_id, where),
             f"Broker {adv.node_id} advertises the Docker host alias {adv.host}; it {outcome}"
             + ("." if works else " (this client has no host-gateway mapping for it)."),
-            advice.docker_alias_fix(adv),
+            advice.docker_alias_fix(adv, ctx),
             base,
         )
     if kinds.has(AddressKind.TUNNEL):

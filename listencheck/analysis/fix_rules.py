@@ -5,7 +5,10 @@ host gets its advertised address changed (``readvertise``); a broker whose addre
 name or address this client cannot use gets a listener for this audience
 (``add_listener``), at its own external address from the cluster's address plan.
 Tunnels and the Docker host alias are fixed elsewhere (the tunnel's current address, the
-client's host-gateway mapping), so they get no broker change here.
+client's host-gateway mapping), so they get no broker change here; except a Docker host alias
+seen from the Docker host itself (reached through a published port on its loopback): there
+the alias never resolves, and clients on the host need a listener advertised on localhost,
+at a new port (the used one stays with the alias listener, for containers).
 """
 
 from __future__ import annotations
@@ -40,7 +43,9 @@ def broker_fixes(ctx: BootstrapContext, findings: tuple[Finding, ...], platform:
     for broker in ctx.bootstrap.brokers:
         node = broker.advertised.node_id
         mine = codes.get(node, set()) & (ADD_LISTENER_CODES | READVERTISE_CODES)
-        if not mine or any(broker.probe.classification.has(k) for k in _ELSEWHERE):
+        on_docker_host = (broker.probe.classification.has(AddressKind.DOCKER_HOST_ALIAS)
+                          and advice.host_alias_proposal(ctx, broker.advertised) is not None)
+        if not mine or (any(broker.probe.classification.has(k) for k in _ELSEWHERE) and not on_docker_host):
             continue
         config = (configs or {}).get(node)
         change = _change(ctx, broker, mine, config)
@@ -53,6 +58,9 @@ def _change(ctx: BootstrapContext, broker: BrokerCheck, codes: set[str],
             config: ListenerConfig | None) -> ListenerChange:
     adv = broker.advertised
     protocol = ctx.security_protocol
+    on_docker_host = advice.host_alias_proposal(ctx, adv)
+    if on_docker_host is not None and broker.probe.classification.has(AddressKind.DOCKER_HOST_ALIAS):
+        return add_listener(adv.node_id, adv.address, on_docker_host, protocol, config)
     path = ctx.path_to(adv.node_id)
     if path is not None and advice.wrong_port(ctx, adv):
         return readvertise(adv.node_id, adv.address, f"{adv.host}:{path.used.port}", protocol, config)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from listencheck.address import AddressKind, classify_host
 from listencheck.brokerconfig.model import (
     AdvertisedListener,
     ListenerConfig,
@@ -122,6 +123,9 @@ class ListenerChange:
         if config is not None:
             for listener in config.listeners:
                 rows.append((listener.name, _audience(config, listener.name)))
+        elif classify_host(self.keeps_address.rpartition(":")[0]).has(AddressKind.DOCKER_HOST_ALIAS):
+            rows.append((self.keeps, f"containers on the Docker host, through its published port "
+                                     f"({self.keeps_address})"))
         else:
             rows.append((self.keeps, f"clients on the broker's own network ({self.keeps_address}) and "
                                      f"the other brokers"))

@@ -21,6 +21,7 @@ from listencheck.brokerconfig.model import (
     Platform,
     Setting,
     Source,
+    SourceKind,
 )
 from listencheck.catalogue import spec
 from listencheck.codes import FindingCode
@@ -352,6 +353,8 @@ def published_ports(b: ListenerConfig, config: ConfigFile) -> Iterator[ConfigFin
         kinds = classify_host(adv.host)
         if kinds.has(AddressKind.INTERNAL_NAME) and not kinds.has(AddressKind.IP_LITERAL):
             continue  # another container's or network's name: not through the host
+        if kinds.has(AddressKind.TUNNEL):
+            continue  # the tunnel's public port, forwarded by its agent: never a port of this host
         listener = b.listener(adv.name)
         matching = [p for p in b.published_ports if p.host_port == adv.port]
         published = (
@@ -522,7 +525,7 @@ def _duplicate_node_ids(config: ConfigFile) -> Iterator[ConfigFinding]:
     seen: dict[int, ListenerConfig] = {}
     for b in config.brokers:
         node_id = b.node_id
-        if node_id is None or b.source("node.id").kind.value == "default":
+        if node_id is None or b.source("node.id").kind is SourceKind.DEFAULT:
             continue
         first = seen.setdefault(node_id, b)
         if first is not b:
