@@ -15,9 +15,18 @@ from typing import Any
 import pytest
 
 from tests.lab import Lab
-from tests.lab.sni import BOOTSTRAP, FAKE_CN, ROUTER_PORT, SniLab, broker_name, sni_lab
+from tests.lab.sni import (
+    BOOTSTRAP,
+    DEFAULT_CN,
+    FAKE_CN,
+    NGINX_STREAM,
+    ROUTER_PORT,
+    SniLab,
+    broker_name,
+    sni_lab,
+)
 from tests.support.cli import Run
-from tests.support.prereq import need_commands
+from tests.support.prereq import need, need_commands
 from tests.support.rdkafka import librdkafka_metadata
 
 TLS_CODES = {"TLS_HOSTNAME_MISMATCH", "TLS_UNTRUSTED_CERTIFICATE", "TLS_ROUTER_DEFAULT_CERTIFICATE",
@@ -85,13 +94,17 @@ def test_an_unknown_name_gets_the_routers_default_certificate(sni: SniLab) -> No
     assert finding["severity"] == "error"
     evidence = finding["evidence"]
     assert evidence["server_name"] == broker_name(2)
-    assert evidence["router_default"] == "ingress-nginx's default (fake) certificate"
+    # Not a certificate known by name: told by the other names at the same address and port.
+    assert evidence["router_default"] is None
     assert {n["host"] for n in evidence["same_address_other_names"]} == {
         BOOTSTRAP, broker_name(1), broker_name(3)}
-    assert "names DNS:ingress.local" in finding["message"]
+    assert "names DNS:router.lab.test" in finding["message"]
     assert "picks the destination by server name" in finding["message"]
-    assert "--enable-ssl-passthrough" in finding["fix"] and "tls.termination: passthrough" in finding["fix"]
-    assert "stop sending the server name" in finding["fix"]
+    fix = finding["fix"]
+    assert "--enable-ssl-passthrough" in fix and "tls.termination: passthrough" in fix
+    assert "req.ssl_sni -i b2.kafka.lab.test" in fix and "ssl_preread" in fix
+    assert "configuration.brokers[].host" in fix and "managed service" in fix
+    assert "stop sending the server name" in fix
     # The router's certificate is not judged as the broker's: one diagnosis, not three.
     assert not {"TLS_HOSTNAME_MISMATCH", "TLS_UNTRUSTED_CERTIFICATE"} & set(run.codes())
     problem = next(p for p in run.report["problems"] if "TLS_ROUTER_DEFAULT_CERTIFICATE" in p["codes"])
@@ -111,6 +124,8 @@ def test_a_router_that_terminates_tls_shows_its_default_certificate_for_every_na
     broker = run.one("TLS_ROUTER_DEFAULT_CERTIFICATE", 1)
     assert "terminates TLS itself" in broker["message"]
     assert FAKE_CN in broker["evidence"]["certificate"]["subject"]
+    assert broker["evidence"]["router_default"] == "ingress-nginx's default (fake) certificate"
+    assert "--enable-ssl-passthrough" in broker["fix"] and "req.ssl_sni" not in broker["fix"]
     # One cause, one problem: the router's certificate, shown to every name.
     grouped = [p for p in run.report["problems"] if "TLS_ROUTER_DEFAULT_CERTIFICATE" in p["codes"]]
     assert len(grouped) == 1, grouped
@@ -135,8 +150,24 @@ def test_a_name_routed_to_the_wrong_broker(sni: SniLab) -> None:
     assert evidence["server_name"] == broker_name(2)
     # With no server name the router's default answers: the listener answers by name.
     assert evidence["without_server_name"]["depends_on_server_name"] is True
-    assert FAKE_CN in evidence["without_server_name"]["certificate_subject"]
+    assert DEFAULT_CN in evidence["without_server_name"]["certificate_subject"]
     assert "sends b2.kafka.lab.test to broker 1" in finding["message"]
     assert "TLS_HOSTNAME_MISMATCH" not in run.codes()
     assert "TLS_ROUTER_DEFAULT_CERTIFICATE" not in run.codes()
 
+
+
+def test_nginx_ssl_preread_passes_through_and_sends_unknown_names_to_its_default(sni: SniLab) -> None:
+    need_commands("nginx")
+    need(Path(NGINX_STREAM).exists(), "nginx stream module not installed (libnginx-mod-stream)")
+    routes = sni.passthrough()
+    del routes[broker_name(3)]
+    sni.route_nginx(routes, default=sni.default_front)
+    run = check(sni)
+    assert run.code == 1, run.stdout
+    finding = run.one("TLS_ROUTER_DEFAULT_CERTIFICATE", 3)
+    assert DEFAULT_CN in finding["evidence"]["certificate"]["subject"]
+    assert finding["evidence"]["server_name"] == broker_name(3)
+    assert {c for c in run.codes() if c.startswith("TLS_")} == {"TLS_ROUTER_DEFAULT_CERTIFICATE"}
+    for node_id in (1, 2):
+        assert tls_of(run, node_id)["verified"] is True

@@ -25,6 +25,7 @@ from listencheck.models import (
     EndpointProbe,
     Finding,
     JsonValue,
+    NameKind,
     Severity,
     Subject,
     TlsDetail,
@@ -53,7 +54,7 @@ def sni_finding(ctx: BootstrapContext, place: Place, d: TlsDetail, cert: Certifi
                 evidence: dict[str, JsonValue]) -> Finding | None:
     """A router's default certificate, or another broker's: else None (an ordinary name problem)."""
     match = d.name_match
-    if match is None or match.matched or match.kind != "dns":
+    if match is None or match.matched or match.kind is not NameKind.DNS:
         return None
     host = _norm(place.probe.endpoint.host)
     brokers = {_norm(b.advertised.host): b.advertised.node_id for b in ctx.bootstrap.brokers}
@@ -147,24 +148,43 @@ def _default(ctx: BootstrapContext, place: Place, d: TlsDetail, cert: Certificat
                    f"know {sni}, or it terminates TLS itself instead of passing it through.")
     return ctx.finding(
         FindingCode.TLS_ROUTER_DEFAULT_CERTIFICATE, severity, place.subject, " ".join(why),
-        _default_fix(sni, place.probe.endpoint.port), evidence)
+        _default_fix(sni, known), evidence)
 
 
-def _default_fix(sni: str, port: int) -> str:
-    return (f"Make the router pass TLS for {sni} through to the broker that advertises it, and "
-            f"advertise only names the router knows. ingress-nginx: start the controller with "
-            f"--enable-ssl-passthrough and annotate the Ingress for {sni} with "
-            f"nginx.ingress.kubernetes.io/ssl-passthrough: \"true\" (without both it terminates TLS "
-            f"with its fake certificate). OpenShift: a Route for {sni} with tls.termination: passthrough. "
-            f"Strimzi: a listener of type ingress (configuration.bootstrap.host and one "
-            f"configuration.brokers[].host per broker, each a name that resolves to the ingress) or "
-            f"type route; the operator then advertises those names. HAProxy: mode tcp, "
-            f"tcp-request inspect-delay and use_backend <broker> if {{ req.ssl_sni -i {sni} }}; "
-            f"nginx stream: ssl_preread on with a map from $ssl_preread_server_name {sni} to the "
-            f"broker. Do not switch certificate or hostname verification off to get past this: the "
-            f"client would talk to the router's default backend, not to the broker, and some clients "
-            f"stop sending the server name once hostname verification is off, so no router can route "
-            f"them (librdkafka 2.x keeps sending it).")
+_INGRESS_NGINX = ("ingress-nginx: start the controller with --enable-ssl-passthrough and annotate the "
+                  "Ingress for {sni} with nginx.ingress.kubernetes.io/ssl-passthrough: \"true\" (without "
+                  "both it terminates TLS with its fake certificate).")
+_OPENSHIFT = "OpenShift: a Route for {sni} with tls.termination: passthrough."
+_TRAEFIK = "Traefik: an IngressRouteTCP matching HostSNI(`{sni}`) with tls.passthrough: true."
+_STRIMZI = ("Strimzi: a listener of type ingress (configuration.bootstrap.host and one "
+            "configuration.brokers[].host per broker, each a name that resolves to the ingress) or type "
+            "route; the operator then creates the passthrough rules and advertises those names.")
+_PROXIES = ("HAProxy: mode tcp, tcp-request inspect-delay and use_backend <broker> if "
+            "{{ req.ssl_sni -i {sni} }}; nginx stream: ssl_preread on with a map from "
+            "$ssl_preread_server_name {sni} to the broker.")
+_BY_ROUTER = {
+    "ingress-nginx's default (fake) certificate": (_INGRESS_NGINX, _STRIMZI),
+    "the OpenShift router's default certificate": (_OPENSHIFT, _STRIMZI),
+    "Traefik's default certificate": (_TRAEFIK,),
+}
+
+
+def _default_fix(sni: str, known: str | None) -> str:
+    """The router's own steps when it is recognised, else every common router's."""
+    steps = _BY_ROUTER.get(known or "", (_INGRESS_NGINX, _OPENSHIFT, _STRIMZI, _PROXIES))
+    return " ".join([
+        f"Make the router pass TLS for {sni} through to the broker that advertises it, and advertise "
+        f"only names the router knows.",
+        *(step.format(sni=sni) for step in steps),
+        "If the router is not yours (a managed service), connect with the names it gives: the "
+        "bootstrap host exactly as given, and DNS that resolves every broker name to the endpoint "
+        "(a private DNS zone for a private endpoint); an IP or an alias of your own sends a name "
+        "the router does not know.",
+        "Do not switch certificate or hostname verification off to get past this: the client would "
+        "talk to the router's default backend, not to the broker, and some clients stop sending the "
+        "server name once hostname verification is off, so no router can route them (librdkafka 2.x "
+        "keeps sending it).",
+    ])
 
 
 def _wrong_broker(ctx: BootstrapContext, place: Place, d: TlsDetail, others: list[tuple[int, str]],

@@ -13,8 +13,9 @@ from collections import Counter
 from collections.abc import Iterable
 from enum import Enum
 
-from listencheck.brokerconfig.model import ListenerConfig
+from listencheck.brokerconfig.model import ListenerConfig, SourceKind
 from listencheck.brokerconfig.readback import BrokerListenerConfig, broker_configs, given_brokers
+from listencheck.fixes.change import ChangeKind
 from listencheck.fixes.cluster import BrokerFix
 from listencheck.models import (
     AddressAttempt,
@@ -111,7 +112,7 @@ def fix_to_json(fix: BrokerFix) -> dict[str, JsonValue]:
         "problems": list(fix.problems),
         "kind": change.kind.value,
         "listener": change.listener,
-        "bind": change.bind if change.kind.value == "add_listener" else None,
+        "bind": change.bind if change.kind is ChangeKind.ADD_LISTENER else None,
         "advertised": change.advertised,
         "replaces": change.keeps_address,
         "protocol": change.protocol,
@@ -204,11 +205,12 @@ def _broker(b: BrokerCheck, known: BrokerListenerConfig) -> dict[str, JsonValue]
 
 def _listener_config(known: BrokerListenerConfig) -> dict[str, JsonValue]:
     config = known.config
-    source = None if config is None else config.origin.kind.value
+    kind = None if config is None else config.origin.kind
+    source = SourceKind.FILE if kind in (SourceKind.FILE, SourceKind.DEFAULT) else kind
     return {
         "readback": known.status.value if known.status else None,
         "error": known.error,
-        "source": "file" if source in ("file", "default") else source,
+        "source": source,
         "config": broker_to_json(config, known.landed_port, known.landed_host) if config else None,
     }
 

@@ -24,6 +24,7 @@ from listencheck.models import (
     BrokerCheck,
     EndpointProbe,
     Problem,
+    Reason,
     Report,
     Severity,
     StageResult,
@@ -35,6 +36,7 @@ from listencheck.render.evidence import evidence_lines
 from listencheck.render.fixes_text import print_fixes
 from listencheck.render.printable import printable_tree
 from listencheck.stages import ATTEMPT_STAGES, SPECS, Stage, probe_stages
+from listencheck.vocabulary import AddressFamily, ResolveSource
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ def _header(console: Console, report: Report) -> None:
         )
     )
     family = r.settings.address_family
-    rules = [f"broker.address.family={family}"] if family != "any" else []
+    rules = [f"broker.address.family={family}"] if family is not AddressFamily.ANY else []
     if r.settings.dns_lookup:
         rules.append(f"client.dns.lookup={r.settings.dns_lookup} (the Java client's rules)")
     if rules:
@@ -338,7 +340,8 @@ def _resolved(probe: EndpointProbe, marks: _Marks) -> Text:
             shown += f" ({len(r.detail.not_tried)} not tried)"
         if any(c.name != probe.endpoint.host for c in r.detail.canonical):
             shown += " as " + ", ".join(dict.fromkeys(c.name for c in r.detail.canonical))
-        return Text(shown if r.detail.source == "literal" else f"{marks.ok} {shown}", style="green")
+        literal = r.detail.source is ResolveSource.LITERAL
+        return Text(shown if literal else f"{marks.ok} {shown}", style="green")
     return _cell(r, marks)
 
 
@@ -351,7 +354,8 @@ def _cell(stage: StageResult[object], marks: _Marks) -> Text:
     if stage.status is StageStatus.SKIPPED:
         return Text(marks.skip, style="dim")
     reason = stage.error.reason.value if stage.error else ""
-    return Text(marks.skip if reason == "upstream_failed" else f"{marks.skip} {reason}", style="dim")
+    return Text(marks.skip if stage.reason is Reason.UPSTREAM_FAILED else f"{marks.skip} {reason}",
+                style="dim")
 
 
 def _kafka_cell(probe: EndpointProbe, marks: _Marks) -> Text:

@@ -2,16 +2,16 @@
 
 What a Kubernetes ingress or OpenShift route in passthrough mode does for Strimzi:
 every broker name resolves to the router's one address and port, and the router
-reads the server name (SNI) in the ClientHello (``req.ssl_sni``) to pick the
-broker. Behind it, each broker terminates TLS itself (socat OPENSSL-LISTEN with
-the broker's own certificate) in front of a scripted Kafka broker with its own id.
+reads the server name (SNI) in the ClientHello (HAProxy ``req.ssl_sni``, or nginx
+stream ``ssl_preread``) to pick the broker. Behind it, each broker terminates TLS
+itself (socat OPENSSL-LISTEN with the broker's own certificate) in front of a
+scripted Kafka broker with its own id.
 
 Misconfigurations are made with the same parts: a name routed to the wrong
-broker, an unknown name sent to the router's default backend (a TLS terminator
-with the router's default certificate, as ingress-nginx answers unknown hosts),
-or the router terminating TLS itself with its default certificate (passthrough
-off). Everything runs inside the lab host; processes belong to the lab and are
-stopped by pid with it.
+broker, an unknown name sent to the router's default route (a TLS terminator
+with a certificate of its own), or the router terminating TLS itself (passthrough
+off) with ingress-nginx's fake certificate. Everything runs inside the lab host;
+processes belong to the lab and are stopped by pid with it.
 """
 
 from __future__ import annotations
@@ -29,8 +29,11 @@ from tests.support.tls import Ca, Issued
 DOMAIN = "kafka.lab.test"
 BOOTSTRAP = f"bootstrap.{DOMAIN}"
 ROUTER_PORT = 9093
-# ingress-nginx's self-signed default: what an unknown host (or a terminating ingress) shows.
+NGINX_STREAM = "/usr/lib/nginx/modules/ngx_stream_module.so"  # Debian's libnginx-mod-stream
+# ingress-nginx's self-signed default: what a terminating ingress shows for every name.
 FAKE_CN = "Kubernetes Ingress Controller Fake Certificate"
+# What an operator puts on a HAProxy or nginx default route: nothing listencheck knows by name.
+DEFAULT_CN = "router default"
 
 
 def broker_name(node_id: int) -> str:
@@ -44,9 +47,9 @@ class SniLab:
     host: Host
     ca: Ca
     cluster: Cluster
-    fake: Issued  # the router's default certificate
+    fake: Issued  # ingress-nginx's default certificate, shown when the router terminates TLS
     fronts: dict[int, int] = field(default_factory=dict)  # node id -> its TLS front's port
-    default_front: int = 0  # a TLS terminator with the router's default certificate
+    default_front: int = 0  # the default route: a TLS terminator with a certificate of its own
 
     @property
     def bootstrap(self) -> str:
@@ -73,6 +76,33 @@ class SniLab:
         else:
             lines.append("    tcp-request content reject")
         self._haproxy("\n".join(lines + backends))
+
+    def route_nginx(self, routes: Mapping[str, int], default: int) -> None:
+        """The same passthrough with nginx stream: ssl_preread and a map of server names."""
+        work = self.host.lab.workdir / f"{self.host.ns}-nginx"
+        work.mkdir(exist_ok=True)
+        entries = "\n".join(f"        {name} 127.0.0.1:{port};" for name, port in sorted(routes.items()))
+        config = work / "nginx.conf"
+        config.write_text(f"""load_module {NGINX_STREAM};
+daemon off;
+master_process off;
+pid {work}/nginx.pid;
+error_log {work}/error.log info;
+events {{ worker_connections 256; }}
+stream {{
+    map $ssl_preread_server_name $broker {{
+{entries}
+        default 127.0.0.1:{default};
+    }}
+    server {{
+        listen 127.0.0.1:{ROUTER_PORT};
+        ssl_preread on;
+        proxy_pass $broker;
+    }}
+}}
+""")
+        self.host.lab.spawn(self.host, ["nginx", "-p", str(work), "-c", str(config)], f"{self.host.ns}-nginx")
+        self.host.wait_port("127.0.0.1", ROUTER_PORT, timeout=20)
 
     def terminate(self, backend_node: int = 1) -> None:
         """The router terminates TLS with its default certificate (no passthrough)."""
@@ -103,7 +133,7 @@ defaults
 @contextlib.contextmanager
 def sni_lab(host: Host, workdir: Path, ids: tuple[int, ...] = (1, 2, 3)) -> Iterator[SniLab]:
     """Scripted brokers advertising ``bN.kafka.lab.test:9093`` behind per-broker TLS fronts."""
-    names = [BOOTSTRAP, "ingress.local", *(broker_name(n) for n in ids)]
+    names = [BOOTSTRAP, *(broker_name(n) for n in ids)]
     host.use_dns(Records(a={name: ["127.0.0.1"] for name in names}))
     ca = Ca(workdir / "pki")
     with contextlib.ExitStack() as stack:
@@ -116,7 +146,9 @@ def sni_lab(host: Host, workdir: Path, ids: tuple[int, ...] = (1, 2, 3)) -> Iter
             # Strimzi's broker certificates name the broker and the bootstrap service.
             cert = ca.issue(f"broker-{node_id}", dns=[broker_name(node_id), BOOTSTRAP])
             lab.fronts[node_id] = _front(host, cert, 19000 + node_id, broker.port)
-        lab.default_front = _front(host, fake, 19999, 19998)  # nothing behind it
+        default = Ca(workdir / "default-ca", name="router CA").issue(
+            "router-fallback", dns=["router.lab.test"], cn=DEFAULT_CN)
+        lab.default_front = _front(host, default, 19999, 19998)  # nothing behind it
         yield lab
 
 
