@@ -20,7 +20,7 @@ import click
 
 from listencheck import __version__
 from listencheck.errors import ListencheckError, Unavailable, UsageError
-from listencheck.status import ExitStatus
+from listencheck.status import ExitStatus, RunFailureKind
 from listencheck.terminal import Terminal
 
 if TYPE_CHECKING:
@@ -353,6 +353,7 @@ def _with_diffs(report: Report) -> Report:
 def _run_and_print(session: Session, run: CheckRun, worker: ClientWorker | None = None) -> int:
     """Run (with --wait: until it passes), write every output, return the exit status."""
     from listencheck.analysis import build_report
+    from listencheck.models import WaitEnd
     from listencheck.pipeline import run_check
     from listencheck.render.live import live_status, wanted
     from listencheck.wait import until_passing, with_wait
@@ -361,7 +362,7 @@ def _run_and_print(session: Session, run: CheckRun, worker: ClientWorker | None 
         waited = until_passing(lambda: build_report(_stopped(run_check(run.check)), run.platform), run.wait_s,
                                session.say, passes=run.wait_passes)
         report = waited.report
-        if waited.record.outcome == "interrupted" and not report.result.interrupted:
+        if waited.record.outcome is WaitEnd.INTERRUPTED and not report.result.interrupted:
             # Cancelled between attempts: the last complete attempt, marked as cut short.
             report = build_report(_stopped(replace(report.result, interrupted=True)), run.platform)
         report = with_wait(report, waited.record)
@@ -404,7 +405,7 @@ def _write_outputs(session: Session, report: Report, run: CheckRun) -> None:
             terminal.emit(session.mask(RENDERERS[target.fmt](report, on_stdout)))
 
 
-def _write_failure(session: Session, kind: str, message: str) -> None:
+def _write_failure(session: Session, kind: RunFailureKind, message: str) -> None:
     """The document of a run that ended without a report, in every format that was asked for
     except text (whose stdout stays empty: the one line on stderr says it). Never raises."""
     from listencheck.failure import failure_report
@@ -461,21 +462,21 @@ def run(args: Sequence[str], terminal: Terminal) -> int:
         return int(exc.exit_code)
     except click.ClickException as exc:
         _usage_error(session, exc)
-        _write_failure(session, "usage", session.mask(exc.format_message()))
+        _write_failure(session, RunFailureKind.USAGE, session.mask(exc.format_message()))
         return ExitStatus.USAGE
     except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
         by = signals.stop_signal()
         session.say(f"listencheck: interrupted ({by})")
-        _write_failure(session, "terminated" if by == "SIGTERM" else "interrupted",
+        _write_failure(session, RunFailureKind.TERMINATED if by == "SIGTERM" else RunFailureKind.INTERRUPTED,
                        f"cancelled by {by} before any result")
         return signals.exit_status(by)
     except Unavailable as exc:
         session.say(f"listencheck: {exc}")
-        _write_failure(session, "unavailable", session.mask(str(exc)))
+        _write_failure(session, RunFailureKind.UNAVAILABLE, session.mask(str(exc)))
         return ExitStatus.UNAVAILABLE
     except ListencheckError as exc:
         session.say(f"listencheck: error: {exc}")
-        _write_failure(session, "usage", session.mask(str(exc)))
+        _write_failure(session, RunFailureKind.USAGE, session.mask(str(exc)))
         return ExitStatus.USAGE
     except BrokenPipeError:
         return ExitStatus.OK
@@ -484,7 +485,7 @@ def run(args: Sequence[str], terminal: Terminal) -> int:
             raise
         message = session.mask(f"{type(exc).__name__}: {exc}")
         session.say(f"listencheck: internal error: {message} (set LISTENCHECK_DEBUG=1 for the traceback)")
-        _write_failure(session, "internal", message)
+        _write_failure(session, RunFailureKind.INTERNAL, message)
         return ExitStatus.INTERNAL
 
 

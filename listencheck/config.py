@@ -17,6 +17,7 @@ from pathlib import Path
 
 from listencheck.errors import ConfigError, UsageError
 from listencheck.models import DnsLookup
+from listencheck.vocabulary import AddressFamily
 
 # Java client properties with no effect on connectivity: accepted and ignored.
 IGNORED_JAVA_PROPERTIES = frozenset(
@@ -111,9 +112,8 @@ class ClientConfig:
                                          "ssl.keystore.location"))
 
     @property
-    def address_family(self) -> str:
-        family = self.get("broker.address.family", "any").lower()
-        return family if family in ("any", "v4", "v6") else "any"
+    def address_family(self) -> AddressFamily:
+        return AddressFamily.setting(self.get("broker.address.family", "any"))
 
     @property
     def client_id(self) -> str:

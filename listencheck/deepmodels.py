@@ -9,32 +9,44 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from listencheck.vocabulary import AddressFamily, DnsStatus, ResolveSource
+
+
+class IcmpKind(StrEnum):
+    """What an ICMP error says about the path."""
+
+    ADMIN = "admin"  # administratively prohibited: a firewall rejects
+    ROUTING = "routing"  # no route, host or network unreachable
+    PORT = "port"  # the host says nothing listens (port or protocol unreachable)
+    MTU = "mtu"  # fragmentation needed, packet too big
+    OTHER = "other"
+
 # (family, type, code) -> plain words, and what kind of answer it is.
-ICMP_NAMES: dict[tuple[int, int, int], tuple[str, str]] = {
-    (4, 3, 0): ("network unreachable", "routing"),
-    (4, 3, 1): ("host unreachable", "routing"),
-    (4, 3, 2): ("protocol unreachable", "port"),
-    (4, 3, 3): ("port unreachable", "port"),
-    (4, 3, 4): ("fragmentation needed", "mtu"),
-    (4, 3, 6): ("destination network unknown", "routing"),
-    (4, 3, 7): ("destination host unknown", "routing"),
-    (4, 3, 9): ("network administratively prohibited", "admin"),
-    (4, 3, 10): ("host administratively prohibited", "admin"),
-    (4, 3, 13): ("communication administratively prohibited", "admin"),
-    (6, 1, 0): ("no route to destination", "routing"),
-    (6, 1, 1): ("communication administratively prohibited", "admin"),
-    (6, 1, 2): ("beyond scope of source address", "routing"),
-    (6, 1, 3): ("address unreachable", "routing"),
-    (6, 1, 4): ("port unreachable", "port"),
-    (6, 1, 5): ("source address failed ingress/egress policy", "admin"),
-    (6, 1, 6): ("reject route to destination", "admin"),
-    (6, 2, 0): ("packet too big", "mtu"),
+ICMP_NAMES: dict[tuple[int, int, int], tuple[str, IcmpKind]] = {
+    (4, 3, 0): ("network unreachable", IcmpKind.ROUTING),
+    (4, 3, 1): ("host unreachable", IcmpKind.ROUTING),
+    (4, 3, 2): ("protocol unreachable", IcmpKind.PORT),
+    (4, 3, 3): ("port unreachable", IcmpKind.PORT),
+    (4, 3, 4): ("fragmentation needed", IcmpKind.MTU),
+    (4, 3, 6): ("destination network unknown", IcmpKind.ROUTING),
+    (4, 3, 7): ("destination host unknown", IcmpKind.ROUTING),
+    (4, 3, 9): ("network administratively prohibited", IcmpKind.ADMIN),
+    (4, 3, 10): ("host administratively prohibited", IcmpKind.ADMIN),
+    (4, 3, 13): ("communication administratively prohibited", IcmpKind.ADMIN),
+    (6, 1, 0): ("no route to destination", IcmpKind.ROUTING),
+    (6, 1, 1): ("communication administratively prohibited", IcmpKind.ADMIN),
+    (6, 1, 2): ("beyond scope of source address", IcmpKind.ROUTING),
+    (6, 1, 3): ("address unreachable", IcmpKind.ROUTING),
+    (6, 1, 4): ("port unreachable", IcmpKind.PORT),
+    (6, 1, 5): ("source address failed ingress/egress policy", IcmpKind.ADMIN),
+    (6, 1, 6): ("reject route to destination", IcmpKind.ADMIN),
+    (6, 2, 0): ("packet too big", IcmpKind.MTU),
 }
 
 
-def icmp_name(family: int, icmp_type: int, code: int) -> tuple[str, str]:
-    """Plain words for an ICMP error, and its kind: admin | routing | port | mtu | other."""
-    return ICMP_NAMES.get((family, icmp_type, code), (f"ICMP type {icmp_type} code {code}", "other"))
+def icmp_name(family: int, icmp_type: int, code: int) -> tuple[str, IcmpKind]:
+    """Plain words for an ICMP error, and its kind."""
+    return ICMP_NAMES.get((family, icmp_type, code), (f"ICMP type {icmp_type} code {code}", IcmpKind.OTHER))
 
 
 class Answer(StrEnum):
@@ -125,16 +137,23 @@ class DeepDetail:
     notes: tuple[str, ...] = ()
 
 
+class NameserverOrigin(StrEnum):
+    """Where a nameserver the deep probes asked was configured."""
+
+    RESOLV_CONF = "resolv.conf"
+    DNS_SERVER = "--dns-server"
+
+
 @dataclass(frozen=True)
 class ResolverAnswer:
     """One nameserver, asked directly for one name."""
 
     nameserver: str
-    status: str  # NOERROR | NXDOMAIN | NODATA | SERVFAIL | REFUSED | TIMEOUT | ERROR
+    status: DnsStatus
     a: tuple[str, ...] = ()
     aaaa: tuple[str, ...] = ()
     elapsed_ms: float | None = None
-    configured_by: str = "resolv.conf"  # resolv.conf | --dns-server
+    configured_by: NameserverOrigin = NameserverOrigin.RESOLV_CONF
     message: str | None = None
 
     @property
@@ -149,11 +168,10 @@ class ResolversDetail:
     name: str
     answers: tuple[ResolverAnswer, ...]
     client_used: tuple[str, ...]  # getaddrinfo's answer, in the order a client tries it
-    client_source: str  # hosts | resolver (where getaddrinfo's answer came from)
-    family_picks: tuple[tuple[str, str | None], ...] = ()  # broker.address.family -> first address
+    client_source: ResolveSource  # where getaddrinfo's answer came from
+    family_picks: tuple[tuple[AddressFamily, str | None], ...] = ()  # broker.address.family -> first address
 
     @property
     def disagree(self) -> bool:
-        final = ("NOERROR", "NODATA", "NXDOMAIN")  # an answer, not a failure to get one
-        answered = {frozenset(a.addresses) for a in self.answers if a.status in final}
+        answered = {frozenset(a.addresses) for a in self.answers if a.status.answered}
         return len(answered) > 1

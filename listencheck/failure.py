@@ -10,19 +10,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from listencheck.models import CheckResult, Report, RunFailure, Settings
+from listencheck.status import RunFailureKind
 
-KINDS = ("usage", "interrupted", "terminated", "internal", "unavailable")
 
-
-def failure_report(kind: str, message: str, vantage: str | None = None) -> Report:
+def failure_report(kind: RunFailureKind, message: str, vantage: str | None = None) -> Report:
     """An empty report whose verdict (exit status and summary) is the failure."""
     from listencheck.analysis import build_report
     from listencheck.vantage import local_vantage
 
-    if kind not in KINDS:
-        raise ValueError(f"unknown failure kind {kind!r}")
+    kind = RunFailureKind(kind)  # ValueError for an unknown kind
     now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    stopped_by = {"interrupted": "SIGINT", "terminated": "SIGTERM"}.get(kind)
+    stopped_by = {RunFailureKind.INTERRUPTED: "SIGINT", RunFailureKind.TERMINATED: "SIGTERM"}.get(kind)
     result = CheckResult(
         started_at=now, finished_at=now, duration_ms=0.0, vantage=local_vantage(vantage),
         settings=Settings(timeout_s=0.0, deadline_s=0.0, security_protocol="PLAINTEXT", client_properties=()),

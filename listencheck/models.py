@@ -17,6 +17,8 @@ from listencheck.address import Classification, Endpoint
 from listencheck.codes import FindingCode
 from listencheck.deepmodels import DeepDetail, ResolversDetail
 from listencheck.stages import ATTEMPT_STAGES, Stage
+from listencheck.status import RunFailureKind
+from listencheck.vocabulary import AddressFamily, DnsStatus, IpFamily, ResolveSource, TrustStore
 
 if TYPE_CHECKING:
     from listencheck.brokerconfig.model import ConfigFile
@@ -136,7 +138,7 @@ class StageResult(Generic[D]):
 class DnsAnswer:
     """What DNS itself says about a name (dnspython), for the explanation."""
 
-    status: str  # NOERROR, NXDOMAIN, NODATA, SERVFAIL, TIMEOUT, NO_NAMESERVERS, ERROR
+    status: DnsStatus
     a: tuple[str, ...] = ()
     aaaa: tuple[str, ...] = ()
     cname_chain: tuple[str, ...] = ()
@@ -174,10 +176,10 @@ class ResolveDetail:
     """What resolving a host gave, and where the answer came from."""
 
     addresses: tuple[str, ...]  # the addresses this client tries, in its order
-    source: str  # literal | hosts | resolver | static_table
+    source: ResolveSource
     hosts_file: tuple[str, ...] = ()  # addresses /etc/hosts gives for the name
     dns: DnsAnswer | None = None
-    family: str = "any"  # broker.address.family: any | v4 | v6
+    family: AddressFamily = AddressFamily.ANY  # broker.address.family
     not_tried: tuple[str, ...] = ()  # addresses of the name this client leaves out (family rules)
     lookup: DnsLookup | None = None  # client.dns.lookup (a Java client's rules); None: librdkafka's
     canonical: tuple[CanonicalName, ...] = ()  # resolve_canonical_bootstrap_servers_only, bootstrap only
@@ -213,15 +215,32 @@ class CertificateInfo:
     self_signed: bool
 
 
+class NameKind(StrEnum):
+    """What kind of name a client checks a certificate for."""
+
+    DNS = "dns"
+    IP = "ip"
+
+
+class MatchNote(StrEnum):
+    """Why a name does not match a certificate (when more than "not listed" is known)."""
+
+    TRAILING_DOT = "trailing_dot"
+    WILDCARD_DEPTH = "wildcard_depth"  # a wildcard covers one label only
+    IP_NOT_IN_SANS = "ip_not_in_sans"
+    DNS_ONLY_IP = "dns_only_ip"  # the address is in the certificate as a DNS name, not an IP SAN
+    NOT_LISTED = "not_listed"
+
+
 @dataclass(frozen=True)
 class NameMatch:
     """How a host name (as advertised) matches a certificate, by the rules clients apply."""
 
     name: str
-    kind: str  # dns | ip
+    kind: NameKind
     matched: bool
     matched_by: str | None = None  # e.g. "DNS:*.example.com", "IP:10.0.0.5", "CN:broker"
-    note: str | None = None  # trailing_dot | wildcard_depth | ip_not_in_sans | dns_only_ip | not_listed
+    note: MatchNote | None = None
 
 
 @dataclass(frozen=True)
@@ -266,7 +285,7 @@ class TlsDetail:
     protocol: str | None = None  # TLSv1.3
     cipher: str | None = None
     certificate_verification: bool = True  # enable.ssl.certificate.verification
-    trust_store: str = "system"  # ssl.ca.location | ssl.ca.pem | system
+    trust_store: TrustStore = "system"
     verified: bool | None = None  # the chain verifies against the trust store (None: unknown)
     verify_code: int | None = None  # OpenSSL X509_V_ERR_* code
     verify_error: str | None = None  # OpenSSL's message, as the client prints it
@@ -280,11 +299,26 @@ class TlsDetail:
     without_server_name: ServerNameProbe | None = None  # asked only when the certificate misses the name
 
 
+class KafkaAnswer(StrEnum):
+    """What answered an ApiVersions request. Part of the JSON contract (``kafka.detail.answer``)."""
+
+    KAFKA = "kafka"
+    HTTP = "http"
+    TLS = "tls"
+    SSH = "ssh"
+    BANNER = "banner"  # a server that greets first (SMTP, POP3, IMAP)
+    TEXT = "text"  # printable text of another protocol
+    UNKNOWN = "unknown"
+    SILENT = "silent"  # accepted the connection, said nothing
+    CLOSED = "closed"  # closed or reset the connection without answering
+    MALFORMED = "malformed"  # a Kafka-like frame that does not decode, or was cut short
+
+
 @dataclass(frozen=True)
 class KafkaDetail:
     """Answer to an ApiVersions request: Kafka or not, and what it speaks."""
 
-    answer: str  # kafka | http | tls | ssh | unknown | silent | closed
+    answer: KafkaAnswer
     api_versions: dict[str, tuple[int, int]] = field(default_factory=dict)
     preview: str | None = None  # first bytes of a non-Kafka answer, escaped
 
@@ -304,6 +338,13 @@ class SaslOutcome(StrEnum):
     ERROR = "error"
 
 
+class MechanismsSource(StrEnum):
+    """How the broker's SASL mechanisms were learnt."""
+
+    HANDSHAKE = "handshake"  # the SaslHandshake answer lists them
+    PROBED = "probed"  # asked one mechanism at a time
+
+
 @dataclass(frozen=True)
 class SaslDetail:
     """SaslHandshake and SaslAuthenticate with the client's mechanism and credentials."""
@@ -311,7 +352,7 @@ class SaslDetail:
     mechanism: str
     username: str | None = None  # never the password
     enabled_mechanisms: tuple[str, ...] = ()
-    mechanisms_source: str | None = None  # handshake | probed
+    mechanisms_source: MechanismsSource | None = None
     handshake_error: str | None = None
     authenticated: bool = False
     outcome: SaslOutcome = SaslOutcome.NOT_RUN
@@ -373,6 +414,13 @@ class ConfigReadback:
     node_id: int | None = None  # the broker the answer is for
 
 
+class ResponderIdSource(StrEnum):
+    """How the id of the broker that answered a Metadata request is known."""
+
+    DESCRIBE_CONFIGS = "describe_configs"  # it answered DescribeConfigs for its own id
+    UNVERIFIED = "unverified"
+
+
 @dataclass(frozen=True)
 class MetadataDetail:
     """Metadata fetched through one address, and who answered it."""
@@ -382,7 +430,7 @@ class MetadataDetail:
     controller_id: int
     brokers: tuple[AdvertisedBroker, ...]
     responder_id: int | None = None  # the broker that answered, when it says so
-    responder_id_source: str = "unverified"  # describe_configs | unverified
+    responder_id_source: ResponderIdSource = ResponderIdSource.UNVERIFIED
     config_readback: ConfigReadback | None = None  # the responder's own listener configuration
 
 
@@ -459,6 +507,34 @@ class IdentityDetail:
 
 
 @dataclass(frozen=True)
+class BalancerDetail:
+    """Which broker answered each of a few connections to one bootstrap address.
+
+    Different broker ids behind one address mean a load balancer (or round-robin
+    DNAT) spreads connections over the brokers: fine for bootstrapping, wrong as
+    an advertised address.
+    """
+
+    host: str  # the bootstrap server sampled
+    port: int
+    ip: str  # the address it was reached on
+    responders: tuple[int | None, ...]  # per connection, the broker that named itself (None: unknown)
+
+    @property
+    def address(self) -> str:
+        return str(Endpoint(self.host, self.port))
+
+    @property
+    def broker_ids(self) -> tuple[int, ...]:
+        """The distinct brokers reached, in the order first seen."""
+        return tuple(dict.fromkeys(r for r in self.responders if r is not None))
+
+    @property
+    def balanced(self) -> bool:
+        return len(self.broker_ids) > 1
+
+
+@dataclass(frozen=True)
 class ClientDetail:
     """What the real client library (librdkafka) saw with the user's settings."""
 
@@ -482,7 +558,7 @@ class AddressAttempt:
     """Everything tried on one resolved address of an endpoint."""
 
     address: str
-    family: str  # ipv4 | ipv6
+    family: IpFamily
     tcp: StageResult[TcpDetail]
     tls: StageResult[TlsDetail]
     kafka: StageResult[KafkaDetail]
@@ -590,6 +666,8 @@ class BootstrapCheck:
     client: StageResult[ClientDetail]
     topics: StageResult[TopicsDetail] = field(
         default_factory=lambda: StageResult.skipped("topic metadata was not requested"))
+    balancer: StageResult[BalancerDetail] = field(
+        default_factory=lambda: StageResult.skipped("the bootstrap was not sampled for a load balancer"))
     # The reverse DNS name of the address the bootstrap answered on: asked only when a broker
     # advertises a short name that does not resolve here (is it the machine's own name?).
     source_name: str | None = None
@@ -653,7 +731,7 @@ class Settings:
     fail_on: Severity = Severity.ERROR  # the lowest severity that fails the run
     deep: bool = False  # --deep: raw-packet probes and DNS asked per resolver
     dns_servers: tuple[str, ...] = ()  # --dns-server: asked besides resolv.conf's (with --deep)
-    address_family: str = "any"  # broker.address.family (librdkafka)
+    address_family: AddressFamily = AddressFamily.ANY  # broker.address.family (librdkafka)
     dns_lookup: DnsLookup | None = None  # client.dns.lookup (Java client); None: not given
 
 
@@ -796,8 +874,16 @@ class CheckResult:
 class RunFailure:
     """Why a run has no measurements: it could not start, or was cancelled before it measured."""
 
-    kind: str  # usage | interrupted | terminated | internal
+    kind: RunFailureKind
     message: str
+
+
+class WaitEnd(StrEnum):
+    """How ``--wait`` ended. Part of the JSON contract (``wait.outcome``)."""
+
+    READY = "ready"
+    TIMED_OUT = "timed_out"
+    INTERRUPTED = "interrupted"
 
 
 @dataclass(frozen=True)
@@ -810,7 +896,7 @@ class WaitRecord:
     consecutive_passes: int  # passing attempts in a row at the end
     first_pass: int | None  # number of the first attempt that passed
     ready_after_ms: float | None  # from the first attempt's start until ready; None if never
-    outcome: str  # ready | timed_out | interrupted
+    outcome: WaitEnd
 
 
 @dataclass(frozen=True)

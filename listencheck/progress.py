@@ -9,13 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from listencheck.address import Endpoint
 
 
+class Phase(StrEnum):
+    """What a run is busy with, as the status line names it."""
+
+    BOOTSTRAP = "bootstrap"
+    BROKERS = "brokers"
+    CLIENT = "client library"
+    DONE = "done"
+
+
 @dataclass(frozen=True)
 class Progress:
-    stage: str  # bootstrap | brokers | client library | done
+    stage: Phase
     brokers_done: int
     brokers_total: int
     waiting_for: tuple[str, ...]  # addresses still being probed, or the client library
@@ -56,13 +66,13 @@ class ProgressTracker:
         pending_servers = sorted(str(e) for e in self._servers - self._done - self._brokers)
         pending_brokers = sorted(str(e) for e in self._brokers - self._done)
         if pending_servers and not self._brokers:
-            stage, waiting = "bootstrap", tuple(pending_servers)
+            stage, waiting = Phase.BOOTSTRAP, tuple(pending_servers)
         elif pending_brokers or pending_servers:
-            stage, waiting = "brokers", tuple(pending_brokers or pending_servers)
+            stage, waiting = Phase.BROKERS, tuple(pending_brokers or pending_servers)
         elif self._clients > 0:
-            stage, waiting = "client library", (CLIENT_LIBRARY,)
+            stage, waiting = Phase.CLIENT, (CLIENT_LIBRARY,)
         else:
-            stage, waiting = "done", ()
+            stage, waiting = Phase.DONE, ()
         return Progress(stage, brokers_done, len(self._brokers), waiting)
 
     def _tell(self) -> None:
@@ -72,11 +82,11 @@ class ProgressTracker:
 
 def progress_line(progress: Progress, shown: int = 2) -> str:
     """One line: `brokers 2/5 · waiting for kafka-1:9092, kafka-2:9092 +1`."""
-    parts = [progress.stage]
+    parts: list[str] = [progress.stage]
     if progress.brokers_total:
         parts[0] = (f"{progress.stage} {progress.brokers_done}/{progress.brokers_total}"
-                    if progress.stage == "brokers" else progress.stage)
-        if progress.stage != "brokers":
+                    if progress.stage is Phase.BROKERS else progress.stage)
+        if progress.stage is not Phase.BROKERS:
             parts.append(f"brokers {progress.brokers_done}/{progress.brokers_total}")
     waiting = progress.waiting_for
     if waiting:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 
 
 class ExitStatus(IntEnum):
@@ -14,3 +14,17 @@ class ExitStatus(IntEnum):
     UNAVAILABLE = 5  # a command needs an optional extra that is not installed (demo: the lab extra)
     INTERRUPTED = 130  # Ctrl-C (SIGINT)
     TERMINATED = 143  # SIGTERM: a CI cancel or timeout, `docker stop`, the kubelet
+
+
+class RunFailureKind(StrEnum):
+    """Why a run measured nothing. Part of the JSON contract (``failure.kind``)."""
+
+    USAGE = "usage"
+    UNAVAILABLE = "unavailable"  # an optional extra the run needs is missing
+    INTERRUPTED = "interrupted"
+    TERMINATED = "terminated"
+    INTERNAL = "internal"
+
+    @property
+    def status(self) -> ExitStatus:
+        return ExitStatus[self.name]

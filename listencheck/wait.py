@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from listencheck.models import Report, WaitRecord
+from listencheck.models import Report, WaitEnd, WaitRecord
 from listencheck.status import ExitStatus
 
 RETRY_INTERVAL = 1.0  # seconds between attempts; a failing attempt is usually fast
@@ -47,7 +47,7 @@ def until_passing(
     first_pass: int | None = None
     report: Report | None = None
 
-    def outcome(kind: str, ready_after: float | None = None) -> WaitOutcome:
+    def outcome(kind: WaitEnd, ready_after: float | None = None) -> WaitOutcome:
         assert report is not None
         return WaitOutcome(report, WaitRecord(
             wait_s, passes, number, streak, first_pass,
@@ -59,7 +59,7 @@ def until_passing(
             number += 1
             if report.result.interrupted:  # Ctrl-C during an attempt: the run returned what it had
                 streak = 0
-                return outcome("interrupted")
+                return outcome(WaitEnd.INTERRUPTED)
             elapsed = clock() - start
             if report.verdict.exit_code == 0:
                 streak += 1
@@ -68,7 +68,7 @@ def until_passing(
                     if number > 1:
                         progress(f"listencheck: attempt {number} passed after {elapsed:.1f}s"
                                  + (f" ({passes} passes in a row)" if passes > 1 else ""))
-                    return outcome("ready", elapsed)
+                    return outcome(WaitEnd.READY, elapsed)
             else:
                 streak = 0
             left = wait_s - elapsed
@@ -76,7 +76,7 @@ def until_passing(
                 state = (f"only {streak} of {passes} passes in a row" if streak else "still failing")
                 progress(f"listencheck: {state} after {number} attempt(s) in {elapsed:.1f}s "
                          f"(--wait {wait_s:g}); the report is the last attempt's")
-                return outcome("timed_out")
+                return outcome(WaitEnd.TIMED_OUT)
             pause = min(interval, left)
             if streak:
                 progress(f"listencheck: attempt {number} passed ({streak} of {passes} in a row); "
@@ -89,14 +89,14 @@ def until_passing(
         if report is None:
             raise
         streak = 0 if report.verdict.exit_code else streak
-        return outcome("interrupted")
+        return outcome(WaitEnd.INTERRUPTED)
 
 
 def with_wait(report: Report, record: WaitRecord) -> Report:
     """The report carrying its wait record; a passing report fails when the wait was not met
     (fewer consecutive passes than --wait-passes asked for)."""
     verdict = report.verdict
-    if verdict.exit_code == ExitStatus.OK and record.outcome == "timed_out":
+    if verdict.exit_code == ExitStatus.OK and record.outcome is WaitEnd.TIMED_OUT:
         verdict = dataclasses.replace(
             verdict, exit_code=int(ExitStatus.ERROR_FINDINGS),
             summary=f"not ready: {record.consecutive_passes} of {record.passes_required} passes in a row "

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from listencheck import __version__
 from listencheck.analysis import deep_rules
+from listencheck.analysis.balancer_rules import balancer_findings
 from listencheck.analysis.bootstrap_rules import bootstrap_findings, cross_bootstrap_findings
 from listencheck.analysis.broker_rules import broker_findings
 from listencheck.analysis.client_rules import client_findings
@@ -16,7 +17,7 @@ from listencheck.analysis.config_rules import (
     readback_rule_findings,
 )
 from listencheck.analysis.context import BootstrapContext, context_for, new_finding
-from listencheck.analysis.controller_rules import controller_findings, superseded
+from listencheck.analysis.controller_rules import controller_findings
 from listencheck.analysis.expectation_rules import advertised_expectation_findings, expectation_findings
 from listencheck.analysis.fix_rules import broker_fixes
 from listencheck.analysis.headline import headline
@@ -24,6 +25,7 @@ from listencheck.analysis.health_rules import health_findings
 from listencheck.analysis.problems import group
 from listencheck.analysis.resolution_rules import resolution_findings
 from listencheck.analysis.security_rules import security_findings
+from listencheck.analysis.suppress import settle
 from listencheck.analysis.topic_rules import topic_findings
 from listencheck.brokerconfig.readback import given_brokers, known_configs
 from listencheck.catalogue import CATALOGUE
@@ -54,9 +56,10 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
     for ctx in contexts:
         findings.extend(bootstrap_findings(ctx))
         findings.extend(broker_findings(ctx))
+        findings.extend(balancer_findings(ctx))
         findings.extend(security_findings(ctx))
         findings.extend(resolution_findings(ctx))
-        findings.extend(client_findings(ctx, findings))
+        findings.extend(client_findings(ctx))
         findings.extend(_limit_findings(ctx))
         findings.extend(topic_findings(ctx))
         findings.extend(health_findings(ctx))
@@ -70,7 +73,7 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
     findings.extend(advertised_expectation_findings(result))
     findings.extend(_run_findings(result))
     findings.extend(deep_rules.run_findings(result))
-    findings = superseded(findings)
+    findings = settle(result, findings)
     order = {b.argument: i for i, b in enumerate(result.bootstraps)}
     codes = {code: i for i, code in enumerate(CATALOGUE)}  # symptoms before address kinds
     return tuple(sorted(
@@ -166,11 +169,6 @@ def _proxy_findings(result: CheckResult) -> Iterator[Finding]:
         )
 
 
-_FAILURE_STATUS = {"usage": ExitStatus.USAGE, "unavailable": ExitStatus.UNAVAILABLE,
-                   "interrupted": ExitStatus.INTERRUPTED,
-                   "terminated": ExitStatus.TERMINATED, "internal": ExitStatus.INTERNAL}
-
-
 def verdict_for(result: CheckResult, findings: tuple[Finding, ...],
                 problems: tuple[Problem, ...] | None = None) -> Verdict:
     """Exit status and summary; ``settings.fail_on`` decides which severities fail the run."""
@@ -180,7 +178,7 @@ def verdict_for(result: CheckResult, findings: tuple[Finding, ...],
                         if p.severity.at_least(fail_on)]
     failing = len(failing_problems)
     if result.failure is not None:  # nothing was measured: the failure is the whole story
-        code = _FAILURE_STATUS.get(result.failure.kind, ExitStatus.INTERNAL)
+        code = result.failure.kind.status
         return Verdict(int(code), 0, 0, 0, f"{result.failure.kind}: {result.failure.message}")
     if result.interrupted:
         code = ExitStatus.TERMINATED if result.stopped_by == "SIGTERM" else ExitStatus.INTERRUPTED

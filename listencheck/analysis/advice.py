@@ -6,7 +6,8 @@ from listencheck.address import DOCKER_HOST_ALIASES, AddressKind, classify_host
 from listencheck.analysis.context import BootstrapContext, all_private
 from listencheck.fixes.addresses import Origin, Proposal
 from listencheck.fixes.paths import NODE_PORT_RANGE, PathKind
-from listencheck.models import AdvertisedBroker, EndpointProbe, Reason
+from listencheck.models import AdvertisedBroker, EndpointProbe, KafkaAnswer, Reason
+from listencheck.vocabulary import DnsStatus
 
 
 def listener_per_audience(
@@ -302,7 +303,7 @@ def stale_hosts_line(probe: EndpointProbe) -> str | None:
     dns = resolved.dns
     if set(dns.addresses) - set(resolved.addresses):
         return f"DNS says {', '.join(dns.addresses)}"
-    if dns.status in ("NXDOMAIN", "NODATA"):
+    if dns.status in (DnsStatus.NXDOMAIN, DnsStatus.NODATA):
         return "DNS does not know this name"
     return None
 
@@ -357,8 +358,8 @@ def wildcard_fix(ctx: BootstrapContext, broker: AdvertisedBroker) -> str:
     )
 
 
-def not_kafka_fix(broker: AdvertisedBroker, answer: str) -> str:
-    if answer == "tls":
+def not_kafka_fix(broker: AdvertisedBroker, answer: KafkaAnswer) -> str:
+    if answer is KafkaAnswer.TLS:
         return (
             f"{broker.address} speaks TLS: set security.protocol=SSL (or SASL_SSL) in the client, "
             f"or advertise the broker's plaintext listener."

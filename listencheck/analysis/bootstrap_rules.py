@@ -15,7 +15,7 @@ from listencheck.analysis.context import (
 )
 from listencheck.analysis.security_rules import reported_here
 from listencheck.codes import FindingCode
-from listencheck.models import EndpointProbe, Finding, JsonValue, Severity, Subject
+from listencheck.models import EndpointProbe, Finding, JsonValue, KafkaAnswer, Severity, Subject
 from listencheck.stages import Stage
 
 ERR, WARN, NOTE = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -76,7 +76,7 @@ def _server_finding(ctx: BootstrapContext, server: EndpointProbe, severity: Seve
             evidence["first_bytes"] = kafka.detail.preview
         hint = (
             "This port speaks TLS: set security.protocol=SSL (or SASL_SSL)."
-            if answer == "tls" else
+            if answer is KafkaAnswer.TLS else
             f"Point bootstrap.servers at the broker's Kafka listener; {address} is not one."
         )
         return ctx.finding(

@@ -31,6 +31,7 @@ from listencheck.analysis.security_rules import reported_here
 from listencheck.codes import FindingCode
 from listencheck.models import BrokerCheck, EndpointProbe, Finding, JsonValue, Reason, Severity
 from listencheck.stages import Stage
+from listencheck.vocabulary import DnsStatus, ResolveSource
 
 ERR, WARN, NOTE = Severity.ERROR, Severity.WARNING, Severity.INFO
 
@@ -156,7 +157,7 @@ def _symptoms(ctx: BootstrapContext, broker: BrokerCheck) -> Iterator[Finding]:
 def _resolved_from(probe: EndpointProbe) -> dict[str, JsonValue]:
     """Where the name's addresses came from, when /etc/hosts gave them (DNS may disagree)."""
     detail = probe.resolve.detail
-    if detail is None or detail.source != "hosts":
+    if detail is None or detail.source is not ResolveSource.HOSTS:
         return {}
     evidence = resolve_evidence(probe)
     return {key: evidence[key] for key in ("source", "hosts_file", "dns") if key in evidence}
@@ -166,14 +167,14 @@ def _resolve_reason(probe: EndpointProbe) -> str:
     r = probe.resolve
     dns = r.detail.dns if r.detail else None
     reason = r.error.reason.value if r.error else "failed"
-    if dns and dns.status == "NOERROR" and dns.addresses:
+    if dns and dns.status is DnsStatus.NOERROR and dns.addresses:
         # Seen with very large answers (100+ records): DNS delivers them, glibc's getaddrinfo
         # (what clients use) gives up on them.
         return (f"{reason}, although DNS answers {len(dns.addresses)} address(es): the system "
                 f"resolver that clients use rejects that answer")
     if dns and "CNAME chain is too long" in (dns.message or ""):
         return f"{reason}; DNS says {dns.status}: a CNAME chain that loops or never ends"
-    return f"{reason}; DNS says {dns.status}" if dns and dns.status != "NOERROR" else reason
+    return f"{reason}; DNS says {dns.status}" if dns and dns.status is not DnsStatus.NOERROR else reason
 
 
 def _reasons(broker: BrokerCheck) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 
 from listencheck.address import Endpoint, ip_literal, is_private_ip
@@ -19,6 +18,7 @@ from listencheck.models import (
     EndpointProbe,
     Finding,
     JsonValue,
+    KafkaAnswer,
     Reason,
     Severity,
     StageStatus,
@@ -161,15 +161,15 @@ def unfinished(probe: EndpointProbe) -> bool:
     return any(s.status is StageStatus.NOT_RUN and s.reason in _CUT for s in stages)
 
 
-def kafka_answer(attempt: AddressAttempt) -> str:
+def kafka_answer(attempt: AddressAttempt) -> KafkaAnswer:
     """What answered the Kafka request; a silent or closing port that a confirming probe found
     to complete a TLS handshake is named for what it is: tls."""
     detail = attempt.kafka.detail
-    answer = detail.answer if detail is not None else "unknown"
+    answer = detail.answer if detail is not None else KafkaAnswer.UNKNOWN
     listener = attempt.listener.detail
-    if answer in ("closed", "silent") and listener is not None and listener.speaks_tls \
+    if answer in (KafkaAnswer.CLOSED, KafkaAnswer.SILENT) and listener is not None and listener.speaks_tls \
             and not uses_tls(listener.configured_protocol):
-        return "tls"
+        return KafkaAnswer.TLS
     return answer
 
 
@@ -187,7 +187,3 @@ def failed_stage(probe: EndpointProbe) -> Stage | None:
 def all_private(addresses: tuple[str, ...]) -> bool:
     ips = [ip_literal(a.split("%")[0]) for a in addresses]
     return bool(ips) and all(ip is not None and is_private_ip(ip) for ip in ips)
-
-
-def family_of(address: str) -> str:
-    return "ipv6" if ipaddress.ip_address(address.split("%")[0]).version == 6 else "ipv4"

@@ -19,7 +19,6 @@ from listencheck.models import EndpointProbe, Finding, JsonValue, Severity
 # ControllerRegistration, AssignReplicasToDirs, UpdateRaftVoter: "listeners": ["controller"].
 CONTROLLER_ONLY_APIS = frozenset({52, 53, 54, 59, 62, 63, 70, 73, 82})
 CLIENT_APIS = frozenset({0, 3})  # Produce, Metadata: "listeners": ["zkBroker", "broker"]
-SUPERSEDED = frozenset({FindingCode.BOOTSTRAP_METADATA_FAILED, FindingCode.ADVERTISED_METADATA_FAILED})
 
 
 def controller_apis(probe: EndpointProbe) -> tuple[int, ...] | None:
@@ -70,8 +69,3 @@ def _finding(ctx: BootstrapContext, address: str, apis: tuple[int, ...], broker_
     subject = ctx.server(address) if broker_id is None else ctx.broker(broker_id, address)
     return ctx.finding(FindingCode.LISTENER_IS_CONTROLLER, Severity.ERROR, subject, message, fix, evidence)
 
-
-def superseded(findings: list[Finding]) -> list[Finding]:
-    """Drop the generic metadata failure of an address already named as a controller listener."""
-    controllers = {(f.bootstrap, f.address) for f in findings if f.code is FindingCode.LISTENER_IS_CONTROLLER}
-    return [f for f in findings if not (f.code in SUPERSEDED and (f.bootstrap, f.address) in controllers)]

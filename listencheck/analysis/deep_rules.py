@@ -13,8 +13,17 @@ from collections.abc import Iterator
 
 from listencheck.analysis.context import BootstrapContext, new_finding
 from listencheck.codes import FindingCode
-from listencheck.deepmodels import Answer, MtuDetail, PathDetail, ResolversDetail, Responder, icmp_name
+from listencheck.deepmodels import (
+    Answer,
+    IcmpKind,
+    MtuDetail,
+    PathDetail,
+    ResolversDetail,
+    Responder,
+    icmp_name,
+)
 from listencheck.models import CheckResult, EndpointProbe, Finding, JsonValue, Reason, Severity, Subject
+from listencheck.vocabulary import DnsStatus, ResolveSource
 
 ERR, WARN, NOTE = Severity.ERROR, Severity.WARNING, Severity.INFO
 
@@ -51,7 +60,7 @@ def run_findings(result: CheckResult) -> Iterator[Finding]:
     for probe in probes:
         detail = probe.resolvers.detail
         for answer in detail.answers if detail else ():
-            if answer.status == "TIMEOUT" and detail is not None and detail.name not in silent.get(
+            if answer.status is DnsStatus.TIMEOUT and detail is not None and detail.name not in silent.get(
                     answer.nameserver, []):
                 silent.setdefault(answer.nameserver, []).append(detail.name)
     for nameserver, names in silent.items():
@@ -135,7 +144,8 @@ def _icmp(ctx: BootstrapContext, path: PathDetail, target: str, evidence: dict[s
     family = 6 if ":" in path.address else 4
     name, kind = icmp_name(family, syn.icmp_type or 0, syn.icmp_code or 0)
     if syn.responder is Responder.HOST:
-        if kind in ("admin", "port", "routing"):  # a host does not call itself unreachable
+        # A host does not call itself unreachable:
+        if kind in (IcmpKind.ADMIN, IcmpKind.PORT, IcmpKind.ROUTING):
             yield ctx.finding(
                 FindingCode.PATH_FIREWALL_REJECTED, ERR, subject,
                 f"The host {path.address} itself rejects connections to port {path.port} with ICMP "
@@ -150,7 +160,7 @@ def _icmp(ctx: BootstrapContext, path: PathDetail, target: str, evidence: dict[s
                         f"network (ICMP {name} from this machine: no ARP/neighbour reply)",
                         evidence, subject)
         return
-    if kind == "routing":
+    if kind is IcmpKind.ROUTING:
         yield _no_route(ctx, path, target, f"{_at(syn.hop, syn.source)} answered ICMP {name}: it has "
                         f"no route to {path.address}", evidence, subject)
         return
@@ -218,12 +228,13 @@ def _disagree(ctx: BootstrapContext, detail: ResolversDetail, subject: Subject) 
         return ", ".join(addresses) if addresses else status
 
     answers = "; ".join(f"{a.nameserver} → {said(a.status, a.addresses)}" for a in detail.answers
-                        if a.status != "TIMEOUT")
+                        if a.status is not DnsStatus.TIMEOUT)
     used = ", ".join(detail.client_used) or "nothing"
+    origin = "/etc/hosts" if detail.client_source is ResolveSource.HOSTS else "the resolver"
     return ctx.finding(
         FindingCode.DNS_RESOLVERS_DISAGREE, WARN, subject,
         f"The nameservers this client uses give different answers for {detail.name} ({answers}); the "
-        f"client used {used} (from {'/etc/hosts' if detail.client_source == 'hosts' else 'the resolver'}), "
+        f"client used {used} (from {origin}), "
         f"so which address it gets depends on which nameserver answers first.",
         "Serve the same records from every nameserver in resolv.conf (a split-horizon zone must be the "
         "same for every resolver one client can ask), or list only the resolvers meant for this network.",

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from listencheck.address import ip_literal
-from listencheck.analysis.context import BootstrapContext, failed_stage, family_of, unfinished
+from listencheck.analysis.context import BootstrapContext, failed_stage, unfinished
 from listencheck.codes import FindingCode
 from listencheck.models import CanonicalName, DnsLookup, EndpointProbe, Finding, JsonValue, Severity
+from listencheck.vocabulary import AddressFamily, IpFamily, ResolveSource
 
 JAVA_ONLY = ("Java clients (kafka-clients and what is built on it: Spring, Kafka Streams, Connect); "
              "librdkafka-based clients (confluent-kafka, kcat, node-rdkafka) have no client.dns.lookup")
@@ -38,10 +39,9 @@ def resolution_findings(ctx: BootstrapContext) -> Iterator[Finding]:
 
 def _disagreement(ctx: BootstrapContext, probe: EndpointProbe) -> Finding | None:
     detail = probe.resolve.detail
-    if detail is None or detail.dns is None or detail.source == "literal":
+    if detail is None or detail.dns is None or detail.source is ResolveSource.LITERAL:
         return None
-    wanted = {"v4": "ipv4", "v6": "ipv6"}.get(detail.family)
-    dns = {a for a in detail.dns.addresses if wanted is None or family_of(a) == wanted}
+    dns = {a for a in detail.dns.addresses if detail.family.allows(IpFamily.of(a).version)}
     gai = set(detail.addresses) | set(detail.not_tried)
     if not dns or gai == dns:
         return None
@@ -85,7 +85,7 @@ def _family_excluded(ctx: BootstrapContext, probe: EndpointProbe) -> Finding | N
     fix = ("Java: start the JVM with -Djava.net.preferIPv6Addresses=true to try IPv6 first, or make "
            f"the broker reachable over {_families(tried)}." if java else
            f"Set broker.address.family=any (or the family {host} resolves to), or give {host} "
-           f"{'an IPv4' if detail.family == 'v4' else 'an IPv6'} address the broker listens on.")
+           f"{'an IPv4' if detail.family is AddressFamily.V4 else 'an IPv6'} address the broker listens on.")
     evidence: dict[str, JsonValue] = {
         "host": host, "tried": list(tried), "not_tried": list(left),
         "rule": f"client.dns.lookup={detail.lookup}" if java else f"broker.address.family={detail.family}",
@@ -96,7 +96,7 @@ def _family_excluded(ctx: BootstrapContext, probe: EndpointProbe) -> Finding | N
 
 
 def _families(addresses: tuple[str, ...]) -> str:
-    return "/".join(sorted({"IPv6" if family_of(a) == "ipv6" else "IPv4" for a in addresses}))
+    return "/".join(sorted({"IPv6" if IpFamily.of(a) is IpFamily.IPV6 else "IPv4" for a in addresses}))
 
 
 def _canonical(ctx: BootstrapContext, probe: EndpointProbe) -> Finding | None:
@@ -129,6 +129,12 @@ def _canonical(ctx: BootstrapContext, probe: EndpointProbe) -> Finding | None:
                       for c in detail.canonical],
         "applies_to": JAVA_ONLY,
     }
+    tls = probe.chosen.tls.detail if probe.chosen is not None else None
+    if tls is not None and tls.certificate is not None:
+        evidence["tls_server_name"] = tls.server_name
+        evidence["certificate_dns_names"] = list(tls.certificate.dns_names)
+        evidence["certificate_ip_addresses"] = list(tls.certificate.ip_addresses)
+        evidence["tls_verify_error"] = tls.verify_error
     severity = Severity.INFO if works and not kerberos else Severity.ERROR
     return ctx.finding(FindingCode.BOOTSTRAP_CANONICAL_NAME, severity, ctx.server(str(probe.endpoint)),
                        message, fix, evidence)

@@ -21,6 +21,9 @@ from listencheck.models import (
     Finding,
     JsonValue,
     ListenerDetail,
+    MatchNote,
+    MechanismsSource,
+    NameKind,
     SaslDetail,
     SaslOutcome,
     Severity,
@@ -222,7 +225,15 @@ def _tls(
             evidence | {"verify_code": d.verify_code, "verify_error": d.verify_error,
                         "trust_store": d.trust_store},
         )
-    yield from _names(ctx, where, d, cert, evidence)
+    if not _canonical(where):  # a canonical name's mismatch is BOOTSTRAP_CANONICAL_NAME's to explain
+        yield from _names(ctx, where, d, cert, evidence)
+
+
+def _canonical(where: _Where) -> bool:
+    """The address was reached under a bootstrap's canonical name, not under its own host."""
+    detail = where.probe.resolve.detail
+    host = where.probe.endpoint.host
+    return detail is not None and detail.server_name(where.attempt.address, host) != host
 
 
 def _handshake(ctx: BootstrapContext, where: _Where, stage: StageResult[TlsDetail], d: TlsDetail,
@@ -328,7 +339,7 @@ def _names(ctx: BootstrapContext, where: _Where, d: TlsDetail, cert: Certificate
                         "depends_on_server_name": d.without_server_name.depends_on_server_name
                         if d.without_server_name else None}
     host = where.probe.endpoint.host
-    if match.kind == "ip":
+    if match.kind is NameKind.IP:
         if match.matched:
             yield ctx.finding(
                 FindingCode.TLS_IP_ADVERTISED, NOTE, where.subject,
@@ -340,7 +351,7 @@ def _names(ctx: BootstrapContext, where: _Where, d: TlsDetail, cert: Certificate
             )
             return
         spelled = " (it has the IP as a DNS name, which IP verification ignores)" \
-            if match.note == "dns_only_ip" else ""
+            if match.note is MatchNote.DNS_ONLY_IP else ""
         yield ctx.finding(
             FindingCode.TLS_IP_ADVERTISED, severity, where.subject,
             f"{where.who} is advertised by IP address {host}, but its certificate lists no such "
@@ -358,7 +369,7 @@ def _names(ctx: BootstrapContext, where: _Where, d: TlsDetail, cert: Certificate
             names,
         )
         return
-    if match.note == "trailing_dot":
+    if match.note is MatchNote.TRAILING_DOT:
         yield ctx.finding(
             FindingCode.TLS_TRAILING_DOT, WARN, where.subject,
             f"{where.who} is advertised as {host} (trailing dot). The certificate matches "
@@ -370,11 +381,11 @@ def _names(ctx: BootstrapContext, where: _Where, d: TlsDetail, cert: Certificate
         )
 
 
-def _why_not(ctx: BootstrapContext, note: str | None, cert: CertificateInfo) -> str:
+def _why_not(ctx: BootstrapContext, note: MatchNote | None, cert: CertificateInfo) -> str:
     listed = ", ".join([f"DNS:{n}" for n in cert.dns_names] + [f"IP:{i}" for i in cert.ip_addresses])
     listed = listed or f"no subjectAltName, CN={cert.common_name}"
     parts = [f" (it lists {listed})"]
-    if note == "wildcard_depth":
+    if note is MatchNote.WILDCARD_DEPTH:
         parts.append("; a wildcard covers exactly one label, not the advertised depth")
     source = ctx.source
     if source is not None and match_name(source.host, cert).matched:
@@ -434,7 +445,7 @@ def _sasl(
         )
     elif d.outcome is SaslOutcome.MECHANISM_UNSUPPORTED:
         enabled = ", ".join(d.enabled_mechanisms) or "unknown"
-        how = ("asked one mechanism at a time" if d.mechanisms_source == "probed"
+        how = ("asked one mechanism at a time" if d.mechanisms_source is MechanismsSource.PROBED
                else "its SaslHandshake answer")
         yield ctx.finding(
             FindingCode.SASL_MECHANISM_UNSUPPORTED, ERR, where.subject,

@@ -25,6 +25,7 @@ from listencheck.models import (
     EndpointProbe,
     Finding,
     JsonValue,
+    NameKind,
     Severity,
     Subject,
     TlsDetail,
@@ -53,7 +54,7 @@ def sni_finding(ctx: BootstrapContext, place: Place, d: TlsDetail, cert: Certifi
                 evidence: dict[str, JsonValue]) -> Finding | None:
     """A router's default certificate, or another broker's: else None (an ordinary name problem)."""
     match = d.name_match
-    if match is None or match.matched or match.kind != "dns":
+    if match is None or match.matched or match.kind is not NameKind.DNS:
         return None
     host = _norm(place.probe.endpoint.host)
     brokers = {_norm(b.advertised.host): b.advertised.node_id for b in ctx.bootstrap.brokers}

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from listencheck.address import Endpoint, parse_endpoint
-from listencheck.compare.reports import Observation, VantageReport
+from listencheck.compare.reports import FailedAt, Observation, VantageReport
 from listencheck.errors import UsageError
+from listencheck.stages import Stage
 
 FIRST_SPARE_PORT = 29092
 
@@ -145,9 +146,9 @@ def _differs(row: Row, works: tuple[str, ...], fails: tuple[str, ...], rows: tup
     stages = {o.stage for o in failing.values()}
     how = "; ".join(f"{name}: {o.result}" for name, o in failing.items())
     only = ", ".join(works)
-    if stages == {"resolve"}:
+    if stages == {Stage.RESOLVE}:
         verb = f"resolves only from {only}"
-    elif stages <= {"tcp"}:
+    elif stages <= {Stage.TCP}:
         verb = f"is reachable only from {only}"
     else:
         verb = f"works only from {only}"
@@ -169,12 +170,12 @@ def _differs(row: Row, works: tuple[str, ...], fails: tuple[str, ...], rows: tup
     return Diagnosis("works_only_from", message, fix, row.address, row.node_id, works, fails)
 
 
-def _why(kinds: tuple[str, ...], stages: set[str | None]) -> str:
+def _why(kinds: tuple[str, ...], stages: set[FailedAt | None]) -> str:
     if "loopback" in kinds:
         return " (a loopback address: it means each client's own machine)"
     if "tunnel" in kinds:
         return " (a tunnel address)"
-    if stages == {"resolve"}:
+    if stages == {Stage.RESOLVE}:
         if "kubernetes_service" in kinds:
             return " (a Kubernetes service name: it resolves only inside the cluster)"
         if "docker_host_alias" in kinds:
@@ -183,12 +184,12 @@ def _why(kinds: tuple[str, ...], stages: set[str | None]) -> str:
             return (" (a network-internal name, such as a Compose service name: it resolves only inside "
                     "its network)")
         return " (DNS or /etc/hosts differ between these places)"
-    if stages <= {"tcp"}:
+    if stages <= {Stage.TCP}:
         return " (routes, firewalls or published ports differ between these places)"
-    if "identity" in stages:
+    if Stage.IDENTITY in stages:
         return (" (it leads to a different broker or cluster from some places: a port forward or DNS "
                 "record differs)")
-    if "kafka" in stages:
+    if Stage.KAFKA in stages:
         return " (another service answers on that address from some places)"
     return ""
 

@@ -12,15 +12,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from listencheck.errors import UsageError
-from listencheck.stages import ATTEMPT_STAGES
+from listencheck.stages import ATTEMPT_STAGES, Stage
 
 SUPPORTED_MAJOR = 1
 _VERSION = re.compile(r"^(\d+)\.(\d+)$")
-_STAGES = tuple(s.value for s in ATTEMPT_STAGES)  # their keys in a report's attempts
 T = TypeVar("T")
+# Where an address fails: a stage, or "not_run" (the report was cut short before any stage failed).
+FailedAt = Stage | Literal["not_run"]
 
 
 class ReportError(UsageError):
@@ -38,7 +39,7 @@ class Observation:
     bootstrap: str  # the argument it was advertised through
     source: str | None  # the bootstrap server that answered (host:port)
     ok: bool
-    stage: str | None  # the first stage that failed, or None
+    stage: FailedAt | None  # the first stage that failed, or None
     reason: str | None  # why (nxdomain, refused, http, wrong_cluster, ...)
     resolved: tuple[str, ...]
     kinds: tuple[str, ...]  # address classification
@@ -178,28 +179,28 @@ def _observation(doc: _Doc, broker: Any, where: str, bootstrap: str, source: str
 
 
 def _failure(doc: _Doc, broker: dict[str, Any], probe: dict[str, Any], resolve: dict[str, Any],
-             where: str) -> tuple[str | None, str | None]:
+             where: str) -> tuple[FailedAt | None, str | None]:
     """The first stage that failed as a client would use the address, and why."""
     if broker.get("address_problem"):
-        return "address", "invalid_address"
+        return Stage.ADDRESS, "invalid_address"
     if doc.get("status", str, resolve, f"{where}.probe.resolve") != "ok":
-        return "resolve", _reason(resolve)
+        return Stage.RESOLVE, _reason(resolve)
     attempts = doc.get("attempts", list, probe, f"{where}.probe")
     if not attempts:
-        return "resolve", "no_address"
+        return Stage.RESOLVE, "no_address"
     chosen = next((a for a in attempts if isinstance(a, dict) and a.get("works")), attempts[0])
     if not chosen.get("works"):
-        for stage in _STAGES:
+        for stage in ATTEMPT_STAGES:
             result = chosen.get(stage) or {}
             if result.get("status") == "failed":
-                answer = (result.get("detail") or {}).get("answer") if stage == "kafka" else None
+                answer = (result.get("detail") or {}).get("answer") if stage is Stage.KAFKA else None
                 return stage, answer if isinstance(answer, str) and answer != "kafka" else _reason(result)
         first: dict[str, Any] = next(
-            (chosen[s] for s in _STAGES if (chosen.get(s) or {}).get("status") == "not_run"), {})
+            (chosen[s] for s in ATTEMPT_STAGES if (chosen.get(s) or {}).get("status") == "not_run"), {})
         return "not_run", _reason(first)
     identity = doc.get("identity", dict, broker, where)
     if identity.get("status") == "failed":
-        return "identity", _reason(identity)
+        return Stage.IDENTITY, _reason(identity)
     return None, None
 
 

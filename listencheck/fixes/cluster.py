@@ -33,8 +33,8 @@ class BrokerFix:
         config = self.change.config
         if config is None:
             return None
-        source = config.source("listeners")
-        return source.path if source.kind is SourceKind.FILE else None
+        origin = config.origin  # the file, also when its listeners are the image's defaults
+        return origin.path if origin.kind is SourceKind.FILE else None
 
 
 def with_diffs(fixes: tuple[BrokerFix, ...], texts: Mapping[str, str]) -> tuple[BrokerFix, ...]:

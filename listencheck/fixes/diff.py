@@ -1,4 +1,5 @@
-"""The fix as a unified diff of the file the user gave (server.properties, .env, Compose).
+"""The fix as a unified diff of the file the user gave (server.properties, .env, Compose; a
+Strimzi Kafka resource and redpanda.yaml through listencheck.fixes.yamldiff).
 
 Each changed setting is rewritten on its own line, in the file's own spelling
 (``listeners=``, ``KAFKA_LISTENERS:``, ``- KAFKA_CFG_LISTENERS=``, quotes kept); a
@@ -16,6 +17,7 @@ from listencheck.brokerconfig.envvars import BITNAMI_PREFIX
 from listencheck.brokerconfig.model import ListenerConfig, Platform, SourceKind
 from listencheck.fixes.change import KEYS, ListenerChange
 from listencheck.fixes.platforms import env_name
+from listencheck.fixes.yamldiff import redpanda_patched, strimzi_patched
 
 _QUOTES = "\"'"
 
@@ -35,8 +37,16 @@ def unified_diff(change: ListenerChange, path: str, text: str) -> str | None:
 def patched(change: ListenerChange, path: str, text: str) -> str | None:
     """``text`` with ``change`` applied, or None when the configuration is not from ``path``."""
     config = change.config
-    anchor_key = _anchor(config, path) if config is not None else None
-    if config is None or anchor_key is None:
+    if config is None:
+        return None
+    if config.platform is Platform.STRIMZI:
+        return strimzi_patched(change, path, text) if config.origin.path == path else None
+    yaml_file = (config.source("listeners").key or "").startswith("redpanda.")
+    if config.platform is Platform.REDPANDA and yaml_file:
+        return redpanda_patched(change, path, text) if config.origin.path == path else None
+    flags = config.platform is Platform.REDPANDA  # --kafka-addr / --advertise-kafka-addr
+    anchor_key = _anchor(config, path)
+    if anchor_key is None:
         return None
     lines = text.splitlines(keepends=True)
     anchor = config.source(anchor_key)
@@ -44,7 +54,15 @@ def patched(change: ListenerChange, path: str, text: str) -> str | None:
     inserted = 0
     for key, value in change.new_values().items():
         source = config.source(key)
-        if _from(config, path, key) and source.line is not None and source.key is not None:
+        if flags and _from(config, path, key) and source.line is not None and source.key is not None:
+            start = source.line - 1 + (inserted if source.line > anchor.line else 0)
+            # The flag's line: the command starts there (a list item per word or per flag).
+            index = next((i for i in range(start, min(len(lines), start + 40))
+                          if re.search(rf"{re.escape(source.key)}(?:=|\s)", lines[i])), start)
+            lines[index] = _rewrite_flag(lines[index], source.key, value)
+        elif flags:
+            continue  # a flag's protocol map is implied (no TLS, no SASL): nothing to write
+        elif _from(config, path, key) and source.line is not None and source.key is not None:
             index = source.line - 1 + (inserted if source.line > anchor.line else 0)
             lines[index] = _rewrite(lines[index], source.key, _keep_interpolation(
                 lines[index], source.key, config.value(key) or "", value))
@@ -102,6 +120,11 @@ def _keep_interpolation(line: str, written: str, old: str, new: str) -> str:
                 return new  # the changed entry is itself interpolated, or ambiguous
             raw = raw.replace(before, after)
     return raw
+
+
+def _rewrite_flag(line: str, flag: str, value: str) -> str:
+    """``--flag VALUE`` (or ``--flag=VALUE``) with only VALUE replaced: the rest of the command stays."""
+    return re.sub(rf"({re.escape(flag)}(?:=|\s+))[^\s\"']+", lambda m: m.group(1) + value, line, count=1)
 
 
 def _rewrite(line: str, written: str, value: str, new_key: str | None = None) -> str:

@@ -17,6 +17,7 @@ from listencheck.brokerconfig.model import ListenerConfig, Platform, SourceKind
 from listencheck.brokerconfig.redpanda import UNNAMED
 from listencheck.fixes.change import CURRENT, ChangeKind, ListenerChange
 from listencheck.fixes.paths import NODE_PORT_RANGE
+from listencheck.fixes.yamldiff import strimzi_name
 
 AUTO = "auto"
 PLATFORM_CHOICES = (AUTO, *(p.value for p in Platform))
@@ -137,7 +138,7 @@ def _strimzi(change: ListenerChange) -> RenderedFix:
     lines = [
         "spec:", "  kafka:", "    listeners:",
         "      # keep every listener you have; add:",
-        f"      - name: {change.listener.lower().replace('_', '')[:11]}",
+        f"      - name: {strimzi_name(change)}",
         f"        port: {change.port}",
         f"        type: {kind}",
         f"        tls: {tls}",

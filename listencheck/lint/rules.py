@@ -21,6 +21,7 @@ from listencheck.brokerconfig.model import (
     Platform,
     Setting,
     Source,
+    SourceKind,
 )
 from listencheck.catalogue import spec
 from listencheck.codes import FindingCode
@@ -524,7 +525,7 @@ def _duplicate_node_ids(config: ConfigFile) -> Iterator[ConfigFinding]:
     seen: dict[int, ListenerConfig] = {}
     for b in config.brokers:
         node_id = b.node_id
-        if node_id is None or b.source("node.id").kind.value == "default":
+        if node_id is None or b.source("node.id").kind is SourceKind.DEFAULT:
             continue
         first = seen.setdefault(node_id, b)
         if first is not b:

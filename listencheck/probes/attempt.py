@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import ssl
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
@@ -20,6 +19,7 @@ from listencheck.config import ClientConfig
 from listencheck.deadline import Deadline
 from listencheck.models import (
     AddressAttempt,
+    KafkaAnswer,
     KafkaDetail,
     ListenerDetail,
     MetadataDetail,
@@ -38,13 +38,15 @@ from listencheck.probes.budget import stage_within_deadline, within_deadline
 from listencheck.probes.dial import Target, dial
 from listencheck.protocol.connection import KafkaExchange
 from listencheck.protocol.messages import ApiVersionsResponse
+from listencheck.stages import Stage
 from listencheck.tls.settings import TlsSettings, bare_probe_context
+from listencheck.vocabulary import IpFamily
 
 T = TypeVar("T")
 
 SILENT_CONFIRM_S = 0.5  # confirming probe of a listener that stayed silent (see _confirm)
 _MISMATCH_TLS_FAILURES = (TlsFailure.NOT_TLS, TlsFailure.TIMEOUT, TlsFailure.CLOSED)
-_MISMATCH_KAFKA_ANSWERS = ("tls", "closed", "silent")
+_MISMATCH_KAFKA_ANSWERS = (KafkaAnswer.TLS, KafkaAnswer.CLOSED, KafkaAnswer.SILENT)
 _MISMATCH_SASL_OUTCOMES = (SaslOutcome.NOT_SASL, SaslOutcome.MECHANISM_UNSUPPORTED, SaslOutcome.ERROR)
 
 
@@ -99,12 +101,12 @@ async def probe_metadata_unverified(
     return attempt.metadata
 
 
-def _family(address: str) -> str:
-    return "ipv6" if ipaddress.ip_address(address.split("%")[0]).version == 6 else "ipv4"
+def _family(address: str) -> IpFamily:
+    return IpFamily.of(address)
 
 
 class _Stages:
-    def __init__(self, endpoint: Endpoint, address: str, family: str, settings: AttemptSettings,
+    def __init__(self, endpoint: Endpoint, address: str, family: IpFamily, settings: AttemptSettings,
                  topics: tuple[str, ...] | None = None) -> None:
         self.endpoint = endpoint
         self.requested_topics = topics  # None: the broker list (a normal attempt)
@@ -145,7 +147,7 @@ class _Stages:
                 detail = self.tls.detail
                 if conn is None:
                     if self.tls.failed and detail is not None and detail.failure in _MISMATCH_TLS_FAILURES:
-                        await self._confirm("tls")
+                        await self._confirm(Stage.TLS)
                     return self._result()
             await self._after_connect(KafkaExchange(reader, writer, self.config.client_id))
         finally:
@@ -168,7 +170,7 @@ class _Stages:
                 elif early is not None and self.kafka.reason is Reason.SILENT:
                     self.listener = await early
                 elif self.kafka.detail is not None and self.kafka.detail.answer in _MISMATCH_KAFKA_ANSWERS:
-                    await self._confirm("kafka")
+                    await self._confirm(Stage.KAFKA)
                 return
         finally:
             await _cancelled(early)
@@ -185,7 +187,7 @@ class _Stages:
             self.deadline, lambda budget: kafka.fetch_metadata(exchange, versions, budget, host, port)
         )
         if not self.config.uses_sasl and self.metadata.reason in (Reason.CLOSED, Reason.RESET):
-            await self._confirm("metadata")
+            await self._confirm(Stage.METADATA)
 
     async def _refused_session(self) -> str | None:
         if not self.tls.ok or self.settings.tls is None:
@@ -212,7 +214,7 @@ class _Stages:
         detail = self.sasl.detail
         if self.sasl.failed and detail is not None and detail.handshake_error and \
                 detail.outcome in _MISMATCH_SASL_OUTCOMES:
-            await self._confirm("sasl")
+            await self._confirm(Stage.SASL)
         return self.sasl.ok
 
     def _client_context(self) -> ssl.SSLContext | None:
@@ -232,7 +234,7 @@ class _Stages:
         done, _ = await asyncio.wait({request}, timeout=lead)
         if done:
             return None
-        return asyncio.ensure_future(self._identify("kafka", budget))
+        return asyncio.ensure_future(self._identify(Stage.KAFKA, budget))
 
     def _silent_confirm_budget(self) -> float:
         # The peer already had (most of) a timeout to answer: what may still answer now is a
@@ -241,13 +243,13 @@ class _Stages:
         round_trip = (self.tcp.elapsed_ms or 0.0) / 1000
         return min(self.deadline.budget() / 2, max(SILENT_CONFIRM_S, 10 * round_trip))
 
-    async def _confirm(self, symptom: str) -> None:
+    async def _confirm(self, symptom: Stage) -> None:
         budget = self.deadline.budget(2.0)
-        if symptom == "kafka" and self.kafka.reason is Reason.SILENT:
+        if symptom is Stage.KAFKA and self.kafka.reason is Reason.SILENT:
             budget = self._silent_confirm_budget()
         self.listener = await self._identify(symptom, budget)
 
-    async def _identify(self, symptom: str, budget: float) -> StageResult[ListenerDetail]:
+    async def _identify(self, symptom: Stage, budget: float) -> StageResult[ListenerDetail]:
         context = self.settings.tls.probe if self.settings.tls is not None else self.settings.probe_context
         return await stage_within_deadline(
             self.deadline,

@@ -10,10 +10,12 @@ from listencheck.deadline import elapsed_ms
 from listencheck.models import (
     AdvertisedBroker,
     ConfigReadback,
+    KafkaAnswer,
     KafkaDetail,
     MetadataDetail,
     ReadbackStatus,
     Reason,
+    ResponderIdSource,
     StageResult,
 )
 from listencheck.protocol.connection import (
@@ -46,19 +48,19 @@ from listencheck.protocol.wire import DecodeError, Reader
 _UNEXPECTED_ID = re.compile(r"Unexpected broker id, expected (-?\d+)")
 
 
-def guess_protocol(data: bytes) -> str:
+def guess_protocol(data: bytes) -> KafkaAnswer:
     """Name the protocol behind the first bytes a non-Kafka peer sent."""
     if data.startswith(b"HTTP/"):
-        return "http"
+        return KafkaAnswer.HTTP
     if data.startswith(b"SSH-"):
-        return "ssh"
+        return KafkaAnswer.SSH
     if len(data) >= 2 and data[0] in (0x15, 0x16) and data[1] == 0x03:
-        return "tls"
+        return KafkaAnswer.TLS
     if data[:4] in (b"220 ", b"220-", b"+OK ", b"* OK"):
-        return "banner"
+        return KafkaAnswer.BANNER
     if data and all(32 <= b < 127 or b in (9, 10, 13) for b in data[:32]):
-        return "text"
-    return "unknown"
+        return KafkaAnswer.TEXT
+    return KafkaAnswer.UNKNOWN
 
 
 def preview(data: bytes, limit: int = 64) -> str:
@@ -86,13 +88,13 @@ async def api_versions(
         return StageResult.failure(
             elapsed_ms(start), Reason.PROTOCOL_ERROR,
             f"a Kafka-framed answer that is not a valid ApiVersions response: {exc}",
-            KafkaDetail("malformed"),
+            KafkaDetail(KafkaAnswer.MALFORMED),
         ), None
     # Sorted by API key: brokers list them in any order (Tansu: a different one per process),
     # and reports of the same broker should be identical.
     ranges = {str(v.api_key): (v.min_version, v.max_version)
               for v in sorted(response.api_versions, key=lambda v: v.api_key)}
-    detail = KafkaDetail("kafka", ranges)
+    detail = KafkaDetail(KafkaAnswer.KAFKA, ranges)
     if response.error_code and not response.api_versions:
         return StageResult.failure(
             elapsed_ms(start), Reason.BROKER_ERROR,
@@ -106,32 +108,35 @@ def _not_kafka(exc: ExchangeError, ms: float, timeout: float) -> StageResult[Kaf
     if isinstance(exc, TlsRejected):
         return StageResult.failure(
             ms, Reason.TLS_FAILED, f"the TLS session was ended by the peer: {exc.alert}",
-            KafkaDetail("closed"),
+            KafkaDetail(KafkaAnswer.CLOSED),
         )
     if isinstance(exc, PeerSilent) and not received:
         return StageResult.failure(
             ms, Reason.SILENT,
-            f"accepted the connection but sent nothing within {timeout:.1f}s", KafkaDetail("silent"),
+            f"accepted the connection but sent nothing within {timeout:.1f}s",
+            KafkaDetail(KafkaAnswer.SILENT),
         )
     if isinstance(exc, PeerClosed) and not received:
         reason = Reason.RESET if exc.reset else Reason.CLOSED
         verb = "reset" if exc.reset else "closed"
         return StageResult.failure(
             ms, reason, f"{verb} the connection without answering the Kafka request",
-            KafkaDetail("closed"),
+            KafkaDetail(KafkaAnswer.CLOSED),
         )
     if isinstance(exc, BadResponse):
         return StageResult.failure(
             ms, Reason.PROTOCOL_ERROR, f"invalid Kafka response: {exc}",
-            KafkaDetail("malformed", preview=preview(received)),
+            KafkaDetail(KafkaAnswer.MALFORMED, preview=preview(received)),
         )
     cut = _cut_short(exc, timeout)
     if cut is not None:
         reason, message = cut
-        return StageResult.failure(ms, reason, message, KafkaDetail("malformed", preview=preview(received)))
+        return StageResult.failure(ms, reason, message,
+                                   KafkaDetail(KafkaAnswer.MALFORMED, preview=preview(received)))
     kind = guess_protocol(received)
-    what = {"http": "an HTTP server", "ssh": "an SSH server", "tls": "a TLS endpoint",
-            "banner": "a text-protocol server", "text": "a text protocol"}.get(kind)
+    what = {KafkaAnswer.HTTP: "an HTTP server", KafkaAnswer.SSH: "an SSH server",
+            KafkaAnswer.TLS: "a TLS endpoint", KafkaAnswer.BANNER: "a text-protocol server",
+            KafkaAnswer.TEXT: "a text protocol"}.get(kind)
     message = (f"answered like {what}, not like a Kafka broker" if what else
                "answered with bytes that are not a Kafka response"
                + (f" ({exc})" if isinstance(exc, NotAFrame) else ""))
@@ -141,7 +146,7 @@ def _not_kafka(exc: ExchangeError, ms: float, timeout: float) -> StageResult[Kaf
 def _cut_short(exc: ExchangeError, timeout: float) -> tuple[Reason, str] | None:
     """A Kafka-sized frame whose end never came: the peer closed, reset or went silent."""
     received = exc.received
-    if isinstance(exc, NotAFrame) or len(received) < 4 or guess_protocol(received) != "unknown":
+    if isinstance(exc, NotAFrame) or len(received) < 4 or guess_protocol(received) is not KafkaAnswer.UNKNOWN:
         return None
     length = int.from_bytes(received[:4], "big", signed=True)
     if not 0 < length <= MAX_FRAME_BYTES:
@@ -190,7 +195,8 @@ async def fetch_metadata(
     responder, readback = await whoami(exchange, versions, brokers, endpoint_host, endpoint_port, remaining)
     detail = MetadataDetail(
         version, response.cluster_id, response.controller_id, brokers,
-        responder, "describe_configs" if responder is not None else "unverified", readback,
+        responder, ResponderIdSource.UNVERIFIED if responder is None else ResponderIdSource.DESCRIBE_CONFIGS,
+        readback,
     )
     return StageResult.passed(elapsed_ms(start), detail)
 

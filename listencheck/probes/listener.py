@@ -27,17 +27,18 @@ from listencheck.protocol.messages import (
     encode_sasl_handshake,
 )
 from listencheck.protocol.wire import DecodeError
+from listencheck.stages import Stage
 
 METADATA_PROBE_VERSION = 1  # every broker since 0.10 answers it
 
 
 async def identify(
-    target: Target, configured: str, symptom: str, probe_context: ssl.SSLContext, timeout: float
+    target: Target, configured: str, symptom: Stage, probe_context: ssl.SSLContext, timeout: float
 ) -> StageResult[ListenerDetail]:
     """``symptom`` is the stage that failed: tls, kafka (transport in doubt) or metadata, sasl."""
     start = time.monotonic()
     clock = Clock(timeout)
-    if symptom in ("tls", "kafka"):
+    if symptom in (Stage.TLS, Stage.KAFKA):
         speaks_tls, tls_evidence = await _transport(target, probe_context, clock)
     else:
         speaks_tls = configured in ("SSL", "SASL_SSL")

@@ -20,10 +20,12 @@ from listencheck.address import ip_literal
 from listencheck.deadline import elapsed_ms
 from listencheck.models import CanonicalName, DnsAnswer, DnsLookup, Reason, ResolveDetail, StageResult
 from listencheck.probes.blocking import run_blocking
+from listencheck.vocabulary import AddressFamily, DnsStatus, ResolveSource
 
 # Seconds DNS may still take, for the explanation, once getaddrinfo has resolved the name.
 DNS_GRACE = 0.3
-FAMILIES = {"any": socket.AF_UNSPEC, "v4": socket.AF_INET, "v6": socket.AF_INET6}
+FAMILIES = {AddressFamily.ANY: socket.AF_UNSPEC, AddressFamily.V4: socket.AF_INET,
+            AddressFamily.V6: socket.AF_INET6}
 
 _GAI_REASONS = {
     socket.EAI_NONAME: Reason.NXDOMAIN,
@@ -41,7 +43,7 @@ class Resolver(Protocol):
     name: str
 
     async def resolve(
-        self, host: str, port: int, family: str, timeout: float,
+        self, host: str, port: int, family: AddressFamily, timeout: float,
         lookup: DnsLookup | None = None, canonical: bool = False,
     ) -> StageResult[ResolveDetail]: ...
 
@@ -51,17 +53,16 @@ def is_localhost_name(host: str) -> bool:
     return name == "localhost" or name.endswith(".localhost")
 
 
-def literal_result(host: str, family: str) -> StageResult[ResolveDetail] | None:
+def literal_result(host: str, family: AddressFamily) -> StageResult[ResolveDetail] | None:
     """An IP literal needs no lookup: the answer is the address itself."""
     ip = ip_literal(host)
     if ip is None:
         return None
-    detail = ResolveDetail((str(ip),), "literal", family=family)
-    wanted = {"v4": 4, "v6": 6}.get(family)
-    if wanted and ip.version != wanted:
+    detail = ResolveDetail((str(ip),), ResolveSource.LITERAL, family=family)
+    if not family.allows(ip.version):
         return StageResult.failure(
             0.0, Reason.NO_ADDRESS, f"{host} is IPv{ip.version} but broker.address.family={family}",
-            ResolveDetail((), "literal", family=family, not_tried=(str(ip),)),
+            ResolveDetail((), ResolveSource.LITERAL, family=family, not_tried=(str(ip),)),
         )
     return StageResult.passed(0.0, detail)
 
@@ -76,7 +77,7 @@ class SystemResolver:
         self._hosts: dict[str, tuple[str, ...]] | None = None
 
     async def resolve(
-        self, host: str, port: int, family: str, timeout: float,
+        self, host: str, port: int, family: AddressFamily, timeout: float,
         lookup: DnsLookup | None = None, canonical: bool = False,
     ) -> StageResult[ResolveDetail]:
         """The addresses this client tries for ``host``: getaddrinfo's answer for
@@ -92,19 +93,20 @@ class SystemResolver:
                          addresses=tuple(dict.fromkeys(a for c in names for a in c.addresses)))
         return StageResult.passed(elapsed_ms(start), detail)
 
-    async def _lookup(self, host: str, port: int, family: str, timeout: float) -> StageResult[ResolveDetail]:
+    async def _lookup(self, host: str, port: int, family: AddressFamily,
+                      timeout: float) -> StageResult[ResolveDetail]:
         start = time.monotonic()
         ask_dns = not is_localhost_name(host)
         gai_task = asyncio.ensure_future(_getaddrinfo(host, port, family, timeout))
         # With a family setting, every family too: what the setting leaves out.
-        all_task = (asyncio.ensure_future(_getaddrinfo(host, port, "any", timeout))
-                    if family != "any" else None)
+        all_task = (asyncio.ensure_future(_getaddrinfo(host, port, AddressFamily.ANY, timeout))
+                    if family is not AddressFamily.ANY else None)
         dns_task = asyncio.ensure_future(query_dns(host, timeout)) if ask_dns else None
         addresses, gai_error = await gai_task
         every = (await all_task)[0] if all_task is not None else addresses
         dns = await _explanation(dns_task, resolved=bool(addresses))
         hosts_file = self.hosts_entries(host, family)
-        source = "hosts" if hosts_file else "resolver"
+        source = ResolveSource.HOSTS if hosts_file else ResolveSource.RESOLVER
         left_out = tuple(a for a in every if a not in addresses)
         detail = ResolveDetail(addresses, source, hosts_file, dns, family, left_out)
         if addresses:
@@ -113,12 +115,12 @@ class SystemResolver:
         if left_out:
             reason, message = Reason.NO_ADDRESS, (
                 f"{host} has only {_family_name(left_out[0])} addresses and broker.address.family={family}")
-        if reason is Reason.SERVFAIL and dns is not None and dns.status == "TIMEOUT":
+        if reason is Reason.SERVFAIL and dns is not None and dns.status is DnsStatus.TIMEOUT:
             # glibc's EAI_AGAIN covers a nameserver that never answers: DNS tells which it was.
             reason, message = Reason.TIMEOUT, f"{message}: the nameservers did not answer"
         return StageResult.failure(elapsed_ms(start), reason, message, detail)
 
-    def hosts_entries(self, host: str, family: str) -> tuple[str, ...]:
+    def hosts_entries(self, host: str, family: AddressFamily) -> tuple[str, ...]:
         if self._hosts is None:
             self._hosts = read_hosts_file(self._hosts_path)
         found = self._hosts.get(host.lower().rstrip("."), ())
@@ -135,22 +137,22 @@ class StaticResolver:
         self.description = description
 
     async def resolve(
-        self, host: str, port: int, family: str, timeout: float,
+        self, host: str, port: int, family: AddressFamily, timeout: float,
         lookup: DnsLookup | None = None, canonical: bool = False,
     ) -> StageResult[ResolveDetail]:
         """The table's answer (a Java client's rules apply; reverse DNS is not simulated)."""
         return java_rules(self._answer(host, family), lookup)
 
-    def _answer(self, host: str, family: str) -> StageResult[ResolveDetail]:
+    def _answer(self, host: str, family: AddressFamily) -> StageResult[ResolveDetail]:
         literal = literal_result(host, family)
         if literal is not None:
             return literal
         found = tuple(a for a in self._table.get(host.lower(), ()) if _family_matches(a, family))
         if found:
-            return StageResult.passed(0.0, ResolveDetail(found, "static_table", family=family))
+            return StageResult.passed(0.0, ResolveDetail(found, ResolveSource.STATIC_TABLE, family=family))
         return StageResult.failure(
             0.0, Reason.NXDOMAIN, f"{host}: {self.description}",
-            ResolveDetail((), "static_table", family=family),
+            ResolveDetail((), ResolveSource.STATIC_TABLE, family=family),
         )
 
 
@@ -197,7 +199,7 @@ async def _canonical(address: str, port: int, deadline: float) -> CanonicalName:
     ptr = await reverse_name(address, port, deadline - time.monotonic())
     if ptr is None or ip_literal(ptr) is not None:
         return CanonicalName(address, None, False, address, (address,))
-    forward, _ = await _getaddrinfo(ptr, port, "any", max(deadline - time.monotonic(), 0.05))
+    forward, _ = await _getaddrinfo(ptr, port, AddressFamily.ANY, max(deadline - time.monotonic(), 0.05))
     if address not in forward:
         return CanonicalName(address, ptr, False, address, (address,), forward)
     tried, _ = java_addresses(forward, DnsLookup.USE_ALL_DNS_IPS)
@@ -228,7 +230,7 @@ def _family_name(address: str) -> str:
 
 
 async def _getaddrinfo(
-    host: str, port: int, family: str, timeout: float
+    host: str, port: int, family: AddressFamily, timeout: float
 ) -> tuple[tuple[str, ...], tuple[Reason, str] | None]:
     def lookup() -> list[tuple[object, ...]]:
         return socket.getaddrinfo(host, port, FAMILIES[family], socket.SOCK_STREAM)  # type: ignore[return-value]
@@ -262,7 +264,7 @@ async def _explanation(dns_task: asyncio.Future[DnsAnswer] | None, resolved: boo
     if done:
         return dns_task.result()
     dns_task.cancel()
-    return DnsAnswer("TIMEOUT", message=f"DNS did not answer within {DNS_GRACE:g}s of the name "
+    return DnsAnswer(DnsStatus.TIMEOUT, message=f"DNS did not answer within {DNS_GRACE:g}s of the name "
                                         "resolving; not awaited, since the client does not use it")
 
 
@@ -273,31 +275,31 @@ async def query_dns(host: str, timeout: float) -> DnsAnswer:
         import dns.exception
         import dns.resolver
     except ImportError as exc:  # pragma: no cover - dnspython is a dependency
-        return DnsAnswer("ERROR", message=f"dnspython unavailable: {exc}")
+        return DnsAnswer(DnsStatus.ERROR, message=f"dnspython unavailable: {exc}")
     try:
         resolver = dns.asyncresolver.Resolver()
     except dns.resolver.NoResolverConfiguration as exc:
-        return DnsAnswer("NO_NAMESERVERS", message=str(exc))
+        return DnsAnswer(DnsStatus.NO_NAMESERVERS, message=str(exc))
     nameservers = tuple(str(ns) for ns in resolver.nameservers)
 
-    async def one(rdtype: str) -> tuple[str, tuple[str, ...], tuple[str, ...], str | None]:
+    async def one(rdtype: str) -> tuple[DnsStatus, tuple[str, ...], tuple[str, ...], str | None]:
         try:
             answer = await resolver.resolve(
                 host, rdtype, search=True, lifetime=max(timeout, 0.05), raise_on_no_answer=False
             )
         except dns.resolver.NXDOMAIN as exc:
-            return "NXDOMAIN", (), (), _first_line(exc)
+            return DnsStatus.NXDOMAIN, (), (), _first_line(exc)
         except dns.resolver.NoNameservers as exc:
             return _no_nameservers_status(exc), (), (), _first_line(exc)
         except dns.exception.Timeout as exc:
-            return "TIMEOUT", (), (), _first_line(exc)
+            return DnsStatus.TIMEOUT, (), (), _first_line(exc)
         except dns.resolver.NoResolverConfiguration as exc:
-            return "NO_NAMESERVERS", (), (), _first_line(exc)
+            return DnsStatus.NO_NAMESERVERS, (), (), _first_line(exc)
         except (dns.exception.DNSException, OSError, ValueError) as exc:
-            return "ERROR", (), (), _first_line(exc)
+            return DnsStatus.ERROR, (), (), _first_line(exc)
         if answer.rrset is None:
-            return "NODATA", (), _cnames(answer), None
-        return "NOERROR", tuple(rr.to_text() for rr in answer.rrset), _cnames(answer), None
+            return DnsStatus.NODATA, (), _cnames(answer), None
+        return DnsStatus.NOERROR, tuple(rr.to_text() for rr in answer.rrset), _cnames(answer), None
 
     a, aaaa = await asyncio.gather(one("A"), one("AAAA"))
     status = _combine(a[0], aaaa[0], bool(a[1] or aaaa[1]))
@@ -306,7 +308,7 @@ async def query_dns(host: str, timeout: float) -> DnsAnswer:
     return DnsAnswer(status, a[1], aaaa[1], cnames, nameservers, message)
 
 
-def _no_nameservers_status(exc: BaseException) -> str:
+def _no_nameservers_status(exc: BaseException) -> DnsStatus:
     """dnspython gives up on every nameserver: SERVFAIL only when one said so; all timeouts
     are a TIMEOUT (a dead or filtered nameserver), other failures (refused, unreachable) ERROR."""
     import dns.exception
@@ -314,10 +316,10 @@ def _no_nameservers_status(exc: BaseException) -> str:
     errors = getattr(exc, "kwargs", {}).get("errors") or []
     outcomes = [e[3] for e in errors if isinstance(e, tuple) and len(e) > 3]
     if not outcomes or any(isinstance(o, str) for o in outcomes):  # a response code, e.g. SERVFAIL
-        return "SERVFAIL"
+        return DnsStatus.SERVFAIL
     if all(isinstance(o, dns.exception.Timeout) for o in outcomes):
-        return "TIMEOUT"
-    return "ERROR"
+        return DnsStatus.TIMEOUT
+    return DnsStatus.ERROR
 
 
 def _cnames(answer: object) -> tuple[str, ...]:
@@ -328,13 +330,14 @@ def _cnames(answer: object) -> tuple[str, ...]:
     return tuple([*chain, str(chaining.canonical_name).rstrip(".")])
 
 
-def _combine(a: str, aaaa: str, has_data: bool) -> str:
+def _combine(a: DnsStatus, aaaa: DnsStatus, has_data: bool) -> DnsStatus:
     if has_data:
-        return "NOERROR"
-    for status in ("NXDOMAIN", "SERVFAIL", "TIMEOUT", "NO_NAMESERVERS", "ERROR"):
+        return DnsStatus.NOERROR
+    for status in (DnsStatus.NXDOMAIN, DnsStatus.SERVFAIL, DnsStatus.TIMEOUT, DnsStatus.NO_NAMESERVERS,
+                   DnsStatus.ERROR):
         if status in (a, aaaa):
             return status
-    return "NODATA"
+    return DnsStatus.NODATA
 
 
 def _first_line(exc: BaseException) -> str:
@@ -342,11 +345,11 @@ def _first_line(exc: BaseException) -> str:
     return text[0][:300] if text else type(exc).__name__
 
 
-def _family_matches(address: str, family: str) -> bool:
-    if family == "any":
+def _family_matches(address: str, family: AddressFamily) -> bool:
+    if family is AddressFamily.ANY:
         return True
     ip = ip_literal(address)
-    return ip is not None and ip.version == (4 if family == "v4" else 6)
+    return ip is not None and family.allows(ip.version)
 
 
 def read_hosts_file(path: Path) -> dict[str, tuple[str, ...]]:

@@ -13,7 +13,15 @@ from dataclasses import replace
 
 from listencheck.config import ClientConfig
 from listencheck.deadline import elapsed_ms
-from listencheck.models import Reason, SaslDetail, SaslOutcome, StageError, StageResult, StageStatus
+from listencheck.models import (
+    MechanismsSource,
+    Reason,
+    SaslDetail,
+    SaslOutcome,
+    StageError,
+    StageResult,
+    StageStatus,
+)
 from listencheck.probes.dial import Clock
 from listencheck.protocol.connection import ExchangeError, KafkaExchange, PeerSilent
 from listencheck.protocol.messages import (
@@ -58,7 +66,8 @@ async def authenticate(
         answer = decode_sasl_handshake(reader)
     except (ExchangeError, DecodeError) as exc:
         return await _handshake_lost(start, detail, exc, redial, clock)
-    detail = replace(detail, enabled_mechanisms=answer.mechanisms, mechanisms_source="handshake")
+    detail = replace(detail, enabled_mechanisms=answer.mechanisms,
+                     mechanisms_source=MechanismsSource.HANDSHAKE)
     if answer.error_code:
         return _handshake_refused(start, detail, answer.error_code)
     if mechanism not in CHECKED:
@@ -192,7 +201,7 @@ async def _handshake_lost(start: float, detail: SaslDetail, exc: Exception, redi
             elapsed_ms(start), Reason.MECHANISM_UNSUPPORTED,
             f"the broker {what} in answer to SaslHandshake({detail.mechanism}); asked one by one, "
             f"it accepts {', '.join(enabled)}",
-            replace(detail, enabled_mechanisms=enabled, mechanisms_source="probed",
+            replace(detail, enabled_mechanisms=enabled, mechanisms_source=MechanismsSource.PROBED,
                     handshake_error="closed", outcome=SaslOutcome.MECHANISM_UNSUPPORTED))
     return StageResult.failure(
         elapsed_ms(start), Reason.CLOSED if what.startswith("closed") else Reason.TIMEOUT,

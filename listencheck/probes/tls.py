@@ -22,7 +22,7 @@ import time
 from dataclasses import replace
 
 from listencheck.deadline import elapsed_ms
-from listencheck.models import Reason, ServerNameProbe, StageResult, TlsDetail, TlsFailure
+from listencheck.models import NameKind, Reason, ServerNameProbe, StageResult, TlsDetail, TlsFailure
 from listencheck.probes.dial import Clock, Target, dial
 from listencheck.probes.tcp import Connection
 from listencheck.protocol.connection import tls_alert
@@ -147,7 +147,7 @@ def _name_problem(detail: TlsDetail, settings: TlsSettings) -> str | None:
     if not (settings.certificate_verification and settings.hostname_verification) or match is None \
             or match.matched:
         return None
-    what = "IP address" if match.kind == "ip" else "Hostname"
+    what = "IP address" if match.kind is NameKind.IP else "Hostname"
     return f"certificate verify failed: {what} mismatch, certificate is not valid for '{match.name}'"
 
 

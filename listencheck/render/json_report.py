@@ -13,11 +13,13 @@ from collections import Counter
 from collections.abc import Iterable
 from enum import Enum
 
-from listencheck.brokerconfig.model import ListenerConfig
+from listencheck.brokerconfig.model import ListenerConfig, SourceKind
 from listencheck.brokerconfig.readback import BrokerListenerConfig, broker_configs, given_brokers
+from listencheck.fixes.change import ChangeKind
 from listencheck.fixes.cluster import BrokerFix
 from listencheck.models import (
     AddressAttempt,
+    BalancerDetail,
     BootstrapCheck,
     BrokerCheck,
     EndpointProbe,
@@ -33,7 +35,7 @@ from listencheck.protocol.messages import error_name
 from listencheck.render.lint_report import broker_to_json
 from listencheck.stages import ATTEMPT_RESULTS
 
-SCHEMA_VERSION = "1.20"
+SCHEMA_VERSION = "1.21"
 
 
 def render_json(report: Report) -> str:
@@ -111,7 +113,7 @@ def fix_to_json(fix: BrokerFix) -> dict[str, JsonValue]:
         "problems": list(fix.problems),
         "kind": change.kind.value,
         "listener": change.listener,
-        "bind": change.bind if change.kind.value == "add_listener" else None,
+        "bind": change.bind if change.kind is ChangeKind.ADD_LISTENER else None,
         "advertised": change.advertised,
         "replaces": change.keeps_address,
         "protocol": change.protocol,
@@ -184,6 +186,7 @@ def _bootstrap(b: BootstrapCheck, given: tuple[ListenerConfig, ...]) -> dict[str
         "brokers": [_broker(x, c) for x, c in zip(b.brokers, broker_configs(b, given), strict=True)],
         "client": stage_to_json(b.client),
         "topics": _topics_stage(b),
+        "balancer": stage_to_json(b.balancer),
     }
 
 
@@ -204,11 +207,12 @@ def _broker(b: BrokerCheck, known: BrokerListenerConfig) -> dict[str, JsonValue]
 
 def _listener_config(known: BrokerListenerConfig) -> dict[str, JsonValue]:
     config = known.config
-    source = None if config is None else config.origin.kind.value
+    kind = None if config is None else config.origin.kind
+    source = SourceKind.FILE if kind in (SourceKind.FILE, SourceKind.DEFAULT) else kind
     return {
         "readback": known.status.value if known.status else None,
         "error": known.error,
-        "source": "file" if source in ("file", "default") else source,
+        "source": source,
         "config": broker_to_json(config, known.landed_port, known.landed_host) if config else None,
     }
 
@@ -275,6 +279,12 @@ def _topics(d: TopicsDetail, failing: frozenset[int] = frozenset()) -> dict[str,
     }
 
 
+def _balancer(d: BalancerDetail) -> dict[str, JsonValue]:
+    return {"address": d.address, "host": d.host, "port": d.port, "ip": d.ip,
+            "responders": list(d.responders), "brokers_reached": list(d.broker_ids),
+            "balanced": d.balanced}
+
+
 def _topics_stage(b: BootstrapCheck) -> dict[str, JsonValue]:
     stage = stage_to_json(b.topics)
     if b.topics.detail is not None:
@@ -288,6 +298,8 @@ def stage_to_json(stage: StageResult[object]) -> dict[str, JsonValue]:
         detail = _metadata(stage.detail)
     elif isinstance(stage.detail, TopicsDetail):
         detail = _topics(stage.detail)
+    elif isinstance(stage.detail, BalancerDetail):
+        detail = _balancer(stage.detail)
     else:
         detail = _plain(stage.detail) if stage.detail is not None else None
     return {

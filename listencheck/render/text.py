@@ -24,6 +24,7 @@ from listencheck.models import (
     BrokerCheck,
     EndpointProbe,
     Problem,
+    Reason,
     Report,
     Severity,
     StageResult,
@@ -35,6 +36,7 @@ from listencheck.render.evidence import evidence_lines
 from listencheck.render.fixes_text import print_fixes
 from listencheck.render.printable import printable_tree
 from listencheck.stages import ATTEMPT_STAGES, SPECS, Stage, probe_stages
+from listencheck.vocabulary import AddressFamily, ResolveSource
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ def _header(console: Console, report: Report) -> None:
         )
     )
     family = r.settings.address_family
-    rules = [f"broker.address.family={family}"] if family != "any" else []
+    rules = [f"broker.address.family={family}"] if family is not AddressFamily.ANY else []
     if r.settings.dns_lookup:
         rules.append(f"client.dns.lookup={r.settings.dns_lookup} (the Java client's rules)")
     if rules:
@@ -130,6 +132,7 @@ def _bootstrap(console: Console, b: BootstrapCheck, marks: _Marks, report: Repor
             f"{who} at {md.source} ({md.source_address}) · cluster {d.cluster_id or '?'} · "
             f"controller {d.controller_id} · {len(d.brokers)} broker(s) · Metadata v{d.api_version}",
             style="dim"), (0, 0, 0, 2)))
+        _balancer_line(console, b, verbosity)
         if not md.verified:
             console.print(Padding(Text(
                 "read over an unverified TLS connection (its certificate failed verification; "
@@ -150,6 +153,18 @@ def _bootstrap(console: Console, b: BootstrapCheck, marks: _Marks, report: Repor
     _client_line(console, b.client, marks)
     if verbosity >= 1 or (b.topics.detail is not None and b.topics.detail.requested):
         _topics_line(console, b, marks)
+
+
+def _balancer_line(console: Console, b: BootstrapCheck, verbosity: int) -> None:
+    """Which broker each sampled bootstrap connection reached: shown when they differ (-v: always)."""
+    d = b.balancer.detail
+    if d is None or not (d.balanced or verbosity >= 1):
+        return
+    seen = ", ".join(map(str, sorted(d.broker_ids)))
+    count = len(d.responders)
+    what = f"a load balancer: {count} connections to {d.address} reached brokers {seen}" if d.balanced \
+        else f"one broker behind it: {count} connections reached broker {seen or '?'}"
+    console.print(Padding(Text(what, style="dim"), (0, 0, 0, 2)))
 
 
 def _topics_line(console: Console, b: BootstrapCheck, marks: _Marks) -> None:
@@ -338,7 +353,8 @@ def _resolved(probe: EndpointProbe, marks: _Marks) -> Text:
             shown += f" ({len(r.detail.not_tried)} not tried)"
         if any(c.name != probe.endpoint.host for c in r.detail.canonical):
             shown += " as " + ", ".join(dict.fromkeys(c.name for c in r.detail.canonical))
-        return Text(shown if r.detail.source == "literal" else f"{marks.ok} {shown}", style="green")
+        literal = r.detail.source is ResolveSource.LITERAL
+        return Text(shown if literal else f"{marks.ok} {shown}", style="green")
     return _cell(r, marks)
 
 
@@ -351,7 +367,8 @@ def _cell(stage: StageResult[object], marks: _Marks) -> Text:
     if stage.status is StageStatus.SKIPPED:
         return Text(marks.skip, style="dim")
     reason = stage.error.reason.value if stage.error else ""
-    return Text(marks.skip if reason == "upstream_failed" else f"{marks.skip} {reason}", style="dim")
+    return Text(marks.skip if stage.reason is Reason.UPSTREAM_FAILED else f"{marks.skip} {reason}",
+                style="dim")
 
 
 def _kafka_cell(probe: EndpointProbe, marks: _Marks) -> Text:
@@ -410,8 +427,12 @@ def _problems(console: Console, report: Report, marks: _Marks, verbosity: int) -
         problem = group[0]
         _problem_head(console, problem, marks)
         console.print(Padding(Text(problem.headline), (0, 0, 0, 3)))
-        for code in problem.codes[1:]:  # each code once, also when the problem spans subjects
-            console.print(Padding(Text(f"{code}: {spec(code).title}", style="dim"), (0, 0, 0, 3)))
+        for index in problem.findings[1:]:
+            also = findings[index]
+            at = (f" (broker {also.broker_id})" if also.broker_id is not None
+                  and also.broker_id != problem.subject.broker_id else "")
+            console.print(Padding(Text(f"{also.code}{at}: {spec(also.code).title}", style="dim"),
+                                  (0, 0, 0, 3)))
         fix = "as above" if problem.fix == previous_fix else problem.fix
         previous_fix = problem.fix
         console.print(Padding(Text.assemble(("fix: ", "bold"), fix), (0, 0, 0, 3)))

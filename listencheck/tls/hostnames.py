@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from listencheck.models import CertificateInfo, NameMatch
+from listencheck.models import CertificateInfo, MatchNote, NameKind, NameMatch
 
 
 def match_name(host: str, cert: CertificateInfo) -> NameMatch:
@@ -27,9 +27,11 @@ def match_name(host: str, cert: CertificateInfo) -> NameMatch:
         candidates = [("CN", cert.common_name.lower())]
     for kind, pattern in candidates:
         if _matches(pattern, name):
-            return NameMatch(host, "dns", True, f"{kind}:{pattern}", "trailing_dot" if trailing_dot else None)
-    note = "wildcard_depth" if any(_too_deep(p, name) for _, p in candidates) else "not_listed"
-    return NameMatch(host, "dns", False, None, note)
+            return NameMatch(host, NameKind.DNS, True, f"{kind}:{pattern}",
+                             MatchNote.TRAILING_DOT if trailing_dot else None)
+    too_deep = any(_too_deep(p, name) for _, p in candidates)
+    note = MatchNote.WILDCARD_DEPTH if too_deep else MatchNote.NOT_LISTED
+    return NameMatch(host, NameKind.DNS, False, None, note)
 
 
 def _match_ip(
@@ -37,9 +39,10 @@ def _match_ip(
 ) -> NameMatch:
     for entry in cert.ip_addresses:
         if _ip(entry) == ip:
-            return NameMatch(host, "ip", True, f"IP:{entry}")
+            return NameMatch(host, NameKind.IP, True, f"IP:{entry}")
     spelled = any(d.lower() == str(ip) for d in cert.dns_names) or cert.common_name == str(ip)
-    return NameMatch(host, "ip", False, None, "dns_only_ip" if spelled else "ip_not_in_sans")
+    return NameMatch(host, NameKind.IP, False, None,
+                     MatchNote.DNS_ONLY_IP if spelled else MatchNote.IP_NOT_IN_SANS)
 
 
 def _matches(pattern: str, name: str) -> bool:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from listencheck.config import ClientConfig
 from listencheck.errors import ConfigError
+from listencheck.vocabulary import TrustStore
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class TlsSettings:
     probe: ssl.SSLContext  # no verification, no certificate: does the peer speak TLS at all?
     certificate_verification: bool
     hostname_verification: bool
-    trust_store: str
+    trust_store: TrustStore
     client_certificate: bool
 
 
@@ -52,7 +53,7 @@ def tls_settings(config: ClientConfig) -> TlsSettings:
     )
 
 
-def trust_store(config: ClientConfig) -> str:
+def trust_store(config: ClientConfig) -> TrustStore:
     if config.get("ssl.ca.location") and config.get("ssl.ca.location").lower() != "probe":
         return "ssl.ca.location"
     if config.get("ssl.ca.pem"):
@@ -60,7 +61,7 @@ def trust_store(config: ClientConfig) -> str:
     return "system"
 
 
-def _context(config: ClientConfig, trust: str, verify: bool, client_cert: bool) -> ssl.SSLContext:
+def _context(config: ClientConfig, trust: TrustStore, verify: bool, client_cert: bool) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_REQUIRED if verify else ssl.CERT_NONE
@@ -70,7 +71,7 @@ def _context(config: ClientConfig, trust: str, verify: bool, client_cert: bool) 
     return ctx
 
 
-def _load_trust(ctx: ssl.SSLContext, config: ClientConfig, trust: str) -> None:
+def _load_trust(ctx: ssl.SSLContext, config: ClientConfig, trust: TrustStore) -> None:
     try:
         if trust == "ssl.ca.location":
             location = Path(config.get("ssl.ca.location"))

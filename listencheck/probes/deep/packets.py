@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
-from typing import Any
+from typing import Any, Literal
 
 ICMP4_TIME_EXCEEDED, ICMP4_UNREACHABLE, ICMP4_ECHO_REPLY = 11, 3, 0
 ICMP6_UNREACHABLE, ICMP6_TOO_BIG, ICMP6_TIME_EXCEEDED, ICMP6_ECHO_REPLY = 1, 2, 3, 129
@@ -66,6 +66,9 @@ def _internet_checksum(data: bytes) -> int:
     return int(~total & 0xFFFF)
 
 
+Proto = Literal["tcp", "icmp"]  # which raw socket a packet came in on
+
+
 @dataclass(frozen=True)
 class Seen:
     """One received packet, reduced to what the probes match on."""
@@ -73,7 +76,7 @@ class Seen:
     at: float
     source: str
     ttl: int
-    proto: str  # tcp | icmp
+    proto: Proto
     sport: int = 0
     dport: int = 0
     flags: int = 0
@@ -92,7 +95,7 @@ class Seen:
     quoted_echo_id: int | None = None
 
 
-def dissect(family: int, proto: str, data: bytes, source: str, ttl: int | None) -> Seen | None:
+def dissect(family: int, proto: Proto, data: bytes, source: str, ttl: int | None) -> Seen | None:
     """A received packet as ``Seen`` (IPv4 raw sockets deliver the IP header, IPv6 ones do not)."""
     try:
         return _dissect4(data, proto) if family == 4 else _dissect6(data, proto, source, ttl or 0)
@@ -100,7 +103,7 @@ def dissect(family: int, proto: str, data: bytes, source: str, ttl: int | None) 
         return None
 
 
-def _dissect4(data: bytes, proto: str) -> Seen | None:
+def _dissect4(data: bytes, proto: Proto) -> Seen | None:
     inet, _ = scapy_layers()
     ip = inet.IP(data)
     now = time.monotonic()
@@ -118,7 +121,7 @@ def _dissect4(data: bytes, proto: str) -> Seen | None:
     return _quoted(_replace(base, mtu=mtu), icmp.payload, icmp.payload.payload)
 
 
-def _dissect6(data: bytes, proto: str, source: str, hop_limit: int) -> Seen | None:
+def _dissect6(data: bytes, proto: Proto, source: str, hop_limit: int) -> Seen | None:
     inet, inet6 = scapy_layers()
     now = time.monotonic()
     if proto == "tcp":

@@ -15,7 +15,7 @@ import socket
 import struct
 from collections.abc import Callable
 
-from listencheck.probes.deep.packets import Seen, dissect
+from listencheck.probes.deep.packets import Proto, Seen, dissect
 
 # Linux socket options Python's socket module does not name.
 IP_MTU = 14
@@ -136,7 +136,7 @@ class RawChannel:
     def send_icmp(self, destination: str, message: bytes) -> None:
         self.icmp.sendto(message, (destination, 0))
 
-    def _drain(self, sock: socket.socket, proto: str) -> None:
+    def _drain(self, sock: socket.socket, proto: Proto) -> None:
         for _ in range(256):  # bounded per wake-up; the reader fires again if more is queued
             try:
                 data, ancillary, _, peer = sock.recvmsg(65535, 64)
