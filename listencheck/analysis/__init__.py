@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from listencheck import __version__
 from listencheck.analysis import deep_rules
+from listencheck.analysis.balancer_rules import balancer_findings
 from listencheck.analysis.bootstrap_rules import bootstrap_findings, cross_bootstrap_findings
 from listencheck.analysis.broker_rules import broker_findings
 from listencheck.analysis.client_rules import client_findings
@@ -55,6 +56,7 @@ def analyze(result: CheckResult) -> tuple[Finding, ...]:
     for ctx in contexts:
         findings.extend(bootstrap_findings(ctx))
         findings.extend(broker_findings(ctx))
+        findings.extend(balancer_findings(ctx))
         findings.extend(security_findings(ctx))
         findings.extend(resolution_findings(ctx))
         findings.extend(client_findings(ctx))

@@ -225,7 +225,15 @@ def _tls(
             evidence | {"verify_code": d.verify_code, "verify_error": d.verify_error,
                         "trust_store": d.trust_store},
         )
-    yield from _names(ctx, where, d, cert, evidence)
+    if not _canonical(where):  # a canonical name's mismatch is BOOTSTRAP_CANONICAL_NAME's to explain
+        yield from _names(ctx, where, d, cert, evidence)
+
+
+def _canonical(where: _Where) -> bool:
+    """The address was reached under a bootstrap's canonical name, not under its own host."""
+    detail = where.probe.resolve.detail
+    host = where.probe.endpoint.host
+    return detail is not None and detail.server_name(where.attempt.address, host) != host
 
 
 def _handshake(ctx: BootstrapContext, where: _Where, stage: StageResult[TlsDetail], d: TlsDetail,

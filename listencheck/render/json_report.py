@@ -19,6 +19,7 @@ from listencheck.fixes.change import ChangeKind
 from listencheck.fixes.cluster import BrokerFix
 from listencheck.models import (
     AddressAttempt,
+    BalancerDetail,
     BootstrapCheck,
     BrokerCheck,
     EndpointProbe,
@@ -34,7 +35,7 @@ from listencheck.protocol.messages import error_name
 from listencheck.render.lint_report import broker_to_json
 from listencheck.stages import ATTEMPT_RESULTS
 
-SCHEMA_VERSION = "1.20"
+SCHEMA_VERSION = "1.21"
 
 
 def render_json(report: Report) -> str:
@@ -185,6 +186,7 @@ def _bootstrap(b: BootstrapCheck, given: tuple[ListenerConfig, ...]) -> dict[str
         "brokers": [_broker(x, c) for x, c in zip(b.brokers, broker_configs(b, given), strict=True)],
         "client": stage_to_json(b.client),
         "topics": _topics_stage(b),
+        "balancer": stage_to_json(b.balancer),
     }
 
 
@@ -277,6 +279,12 @@ def _topics(d: TopicsDetail, failing: frozenset[int] = frozenset()) -> dict[str,
     }
 
 
+def _balancer(d: BalancerDetail) -> dict[str, JsonValue]:
+    return {"address": d.address, "host": d.host, "port": d.port, "ip": d.ip,
+            "responders": list(d.responders), "brokers_reached": list(d.broker_ids),
+            "balanced": d.balanced}
+
+
 def _topics_stage(b: BootstrapCheck) -> dict[str, JsonValue]:
     stage = stage_to_json(b.topics)
     if b.topics.detail is not None:
@@ -290,6 +298,8 @@ def stage_to_json(stage: StageResult[object]) -> dict[str, JsonValue]:
         detail = _metadata(stage.detail)
     elif isinstance(stage.detail, TopicsDetail):
         detail = _topics(stage.detail)
+    elif isinstance(stage.detail, BalancerDetail):
+        detail = _balancer(stage.detail)
     else:
         detail = _plain(stage.detail) if stage.detail is not None else None
     return {

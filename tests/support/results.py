@@ -29,12 +29,15 @@ from listencheck.models import (
     KafkaAnswer,
     KafkaDetail,
     MetadataDetail,
+    PartitionMetadata,
     Reason,
     ResolveDetail,
     ResponderIdSource,
     Settings,
     StageResult,
     TcpDetail,
+    TopicMetadata,
+    TopicsDetail,
     Vantage,
 )
 from listencheck.stages import Stage
@@ -96,7 +99,8 @@ def probe(address: str, answer: MetadataDetail | None = None, fail: Stage | None
 
 @dataclass(frozen=True)
 class Broker:
-    """An advertised broker as a test describes it: where it is, and where probing it fails."""
+    """An advertised broker as a test describes it: where it is, and where probing it fails
+    (``detail``: the failing stage's detail)."""
 
     node_id: int
     address: str
@@ -155,3 +159,32 @@ def result(*bootstraps: BootstrapCheck, protocol: str = "PLAINTEXT", expect: Exp
                     expect=expect or Expectations())
     return CheckResult("2026-01-01T00:00:00.000Z", "2026-01-01T00:00:01.000Z", 1000.0, VANTAGE,
                        dataclasses.replace(base, **settings), tuple(bootstraps))
+
+
+def edit_broker(bootstrap: BootstrapCheck, node_id: int, probe: dict[str, object] | None = None,
+                **attempt: object) -> BootstrapCheck:
+    """``bootstrap`` with broker ``node_id``'s probe (``probe``: EndpointProbe fields) and every one of
+    its attempts (keywords: AddressAttempt fields, e.g. ``deep=StageResult...``) changed."""
+    def changed(b: BrokerCheck) -> BrokerCheck:
+        if b.advertised.node_id != node_id:
+            return b
+        p = dataclasses.replace(b.probe, **(probe or {}))  # type: ignore[arg-type]
+        attempts = tuple(dataclasses.replace(a, **attempt) for a in p.attempts)  # type: ignore[arg-type]
+        return dataclasses.replace(b, probe=dataclasses.replace(p, attempts=attempts))
+    return dataclasses.replace(bootstrap, brokers=tuple(changed(b) for b in bootstrap.brokers))
+
+
+def topic(name: str, *partitions: tuple[int, tuple[int, ...], tuple[int, ...]]) -> TopicMetadata:
+    """A topic whose partitions are (leader, replicas, isr), numbered from 0."""
+    return TopicMetadata(name, 0, tuple(PartitionMetadata(i, leader, replicas, isr)
+                                        for i, (leader, replicas, isr) in enumerate(partitions)),
+                         partition_count=len(partitions))
+
+
+def with_topics(bootstrap: BootstrapCheck, *topics: TopicMetadata,
+                min_insync: dict[str, int] | None = None) -> BootstrapCheck:
+    """``bootstrap`` with a topic-metadata answer listing its brokers and ``topics``."""
+    brokers = bootstrap.metadata.detail.brokers if bootstrap.metadata else ()
+    detail = TopicsDetail(12, (), brokers, tuple(topics), len(topics), sum(len(t.partitions) for t in topics),
+                          min_insync_replicas=min_insync or {})
+    return dataclasses.replace(bootstrap, topics=StageResult.passed(1.0, detail))
