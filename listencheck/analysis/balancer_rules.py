@@ -48,7 +48,8 @@ class _Balancer:
         """``broker`` advertises the load-balanced address itself (by name, or by IP and port)."""
         adv = broker.advertised
         same_name = adv.host.lower() == self.endpoint.host.lower() and adv.port == self.endpoint.port
-        return same_name or (adv.port == self.endpoint.port and self.detail.ip in self._ips(broker))
+        return same_name or (adv.port == self.endpoint.port and self.detail.ip in self._ips(broker)
+                             and not _routed_by_name(broker))
 
     def on_host(self, broker: BrokerCheck) -> bool:
         """``broker`` advertises another port of the load balancer's host."""
@@ -66,6 +67,23 @@ class _Balancer:
         reached in varies with whatever else connects at the same time)."""
         d = self.detail
         return f"{len(d.responders)} connections to it reached brokers {_and(sorted(d.broker_ids))}"
+
+
+def _routed_by_name(broker: BrokerCheck) -> bool:
+    """Another name at the balancer's IP and port, over TLS: an SNI router can lead it elsewhere.
+
+    Kubernetes ingress and OpenShift route passthrough (Strimzi) put the bootstrap name and
+    every broker name on one address and port and route by the server name (SNI): the
+    bootstrap name is balanced over the brokers, each broker name leads to its broker. Such an
+    address is the balancer's only when it reached another broker with a certificate that
+    names it; a certificate that does not is the TLS rules' finding (listencheck.analysis.sni_rules).
+    """
+    chosen = broker.probe.chosen
+    tls = chosen.tls.detail if chosen is not None else None
+    if tls is None or tls.server_name is None:
+        return False
+    named = tls.name_match is not None and tls.name_match.matched
+    return not (broker.identity.reason is Reason.WRONG_BROKER and named)
 
 
 def _reached(broker: BrokerCheck) -> int | None:
