@@ -136,6 +136,8 @@ def test_a_router_that_terminates_tls_shows_its_default_certificate_for_every_na
                          timeout="3")
     assert "TLS_ROUTER_DEFAULT_CERTIFICATE" in text.stdout
     assert text.stdout.count("The same holds for") == 1
+    for node_id in (1, 2, 3):  # each broker's own findings, named under the one problem
+        assert f"TLS_ROUTER_DEFAULT_CERTIFICATE (broker {node_id})" in text.stdout
 
 
 def test_a_name_routed_to_the_wrong_broker(sni: SniLab) -> None:

@@ -409,8 +409,9 @@ def _hostname_fix(name: str, where: _Where) -> str:
             f"{where.probe.endpoint.port}). ssl.endpoint.identification.algorithm=none in the client "
             f"would connect, but then any certificate from that CA is accepted for this broker "
             f"(impersonation becomes possible), and some clients then stop sending SNI (the server "
-            f"name in the TLS handshake), which breaks listeners behind SNI routing (HAProxy, nginx "
-            f"stream, an ingress or OpenShift route)." + java("ssl.endpoint.identification.algorithm=none"))
+            f"name in the TLS handshake; librdkafka 2.x keeps sending it), which breaks listeners "
+            f"behind SNI routing (HAProxy, nginx stream, an ingress or OpenShift route)."
+            + java("ssl.endpoint.identification.algorithm=none"))
 
 
 def _ip_fix(host: str, cert: CertificateInfo) -> str:
