@@ -113,6 +113,9 @@ def _advertised(ctx: BootstrapContext, lb: _Balancer, brokers: list[BrokerCheck]
     who = f"every broker ({_and([b.advertised.node_id for b in brokers])}) advertises" if every else \
         _ids(brokers) + (" advertises" if len(brokers) == 1 else " advertise")
     as_ = addresses[0] if len(addresses) == 1 else " / ".join(addresses)
+    first = brokers[0].advertised.node_id
+    proposal = ctx.proposal(first)
+    placeholder = f" {proposal.host} is a placeholder." if proposal.placeholder else ""
     return ctx.finding(
         FindingCode.ADVERTISED_LOAD_BALANCER, Severity.ERROR, ctx.server(lb.detail.address),
         f"{lb.detail.address} is a load balancer ({lb.described()}), and {who} it ({as_}) as "
@@ -121,9 +124,8 @@ def _advertised(ctx: BootstrapContext, lb: _Balancer, brokers: list[BrokerCheck]
         f"clients get NOT_LEADER_OR_FOLLOWER and refresh their metadata endlessly.",
         f"Give each broker an advertised address of its own that leads to it only (its own host name, "
         f"or one port per broker on the load balancer, each forwarded to that broker alone), e.g. "
-        f"advertised.listeners=...://BROKER_{brokers[0].advertised.node_id}_HOST:PORT on broker "
-        f"{brokers[0].advertised.node_id}; keep {lb.detail.address} for bootstrap.servers only. "
-        f"BROKER_{brokers[0].advertised.node_id}_HOST is a placeholder.",
+        f"advertised.listeners=...://{proposal.address} on broker {first}; keep {lb.detail.address} "
+        f"for bootstrap.servers only.{placeholder}",
         lb.evidence() | {"broker_ids": [b.advertised.node_id for b in brokers],
                          "advertised": {str(b.advertised.node_id): b.advertised.address for b in brokers}},
     )
