@@ -6,7 +6,7 @@
 
 Scenarios: the demo (loopback, Tansu), docker/compose.yaml and compose.broken.yaml
 and the DaemonSet of docker/kubernetes/ reproduced in the namespace lab, and
-the gallery of issue 4's lab scenarios (root, ip, dnsmasq, socat, Tansu). Each
+the gallery of issue 4's lab scenarios (root, ip, dnsmasq, socat, haproxy, Tansu). Each
 check runs once, inside its vantage point's namespace, through the same option
 parsing, pipeline and renderers as
 `listencheck check`; its text, JSON and JUnit files are renderings of that one
@@ -212,7 +212,8 @@ def gallery(out: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     index = ["# Lab scenarios", "",
              "Each report was captured from a real run: the topology is built with network namespaces "
-             "(tests/lab/scenarios.py), a Tansu broker runs inside it, and the check runs in the "
+             "(tests/lab/scenarios.py), a Tansu broker (or scripted brokers behind HAProxy) runs inside it, "
+             "and the check runs in the "
              "client's namespace. Regenerated, with the others, by `sudo python3 examples/regenerate.py`.",
              ""]
     with tempfile.TemporaryDirectory() as work:

@@ -31,6 +31,9 @@ class FindingSpec:
     # What kind of address the subject advertises: at an error it explains the subject's failing
     # stage, and the two are one problem (listencheck/analysis/problems.py).
     classifies: bool = False
+    # Findings of these codes at the brokers this finding's evidence names (``broker_ids``) are
+    # consequences of it: they join its problem instead of standing alone.
+    gathers: tuple[FindingCode, ...] = ()
     # An evidence key naming one cause shared by several subjects (a router's certificate): the
     # findings of this code with the same value there are one problem (analysis/problems.py).
     same_cause: str | None = None
@@ -57,6 +60,9 @@ _LIBRDKAFKA_CONF = "https://github.com/confluentinc/librdkafka/blob/master/CONFI
 _BITNAMI_LIBKAFKA = ("https://github.com/bitnami/containers/blob/main/bitnami/kafka/4.0/debian-12/rootfs/opt/"
                      "bitnami/scripts/libkafka.sh")
 _KIP103 = "https://cwiki.apache.org/confluence/display/KAFKA/KIP-103%3A+Separation+of+Internal+and+External+traffic"
+_PROTOCOL_ERRORS = "https://kafka.apache.org/protocol#protocol_error_codes"
+_CFK_LOAD_BALANCERS = "https://docs.confluent.io/operator/current/co-loadbalancers.html"
+_STRIMZI_LOAD_BALANCERS = "https://strimzi.io/docs/operators/latest/deploying#proc-accessing-kafka-using-loadbalancers-str"
 
 _SPECS = (
     # --- bootstrap ---------------------------------------------------------
@@ -194,6 +200,54 @@ _SPECS = (
         "them (copied configuration, or every broker advertising the load balancer).",
         "the address and the broker ids advertising it.",
         "Give each broker a unique advertised.listeners host:port.",
+    ),
+    # --- a load balancer in front of the brokers ---------------------------
+    FindingSpec(
+        FindingCode.BOOTSTRAP_LOAD_BALANCED, Stage.BALANCER, "Bootstrap address is a load balancer", (NOTE,),
+        "Successive connections to the bootstrap address reached different brokers (each names itself "
+        "when asked DescribeConfigs for its own id): a load balancer, or round-robin DNAT, spreads "
+        "them over the brokers. That is fine for bootstrapping, as long as every broker advertises an "
+        "address of its own that leads to it, as here.",
+        "the bootstrap address and IP, which broker answered each connection, the brokers reached, "
+        "and how many advertised addresses work from here.",
+        "Nothing to fix. Keep the load balancer for the bootstrap only: clients must go on to each "
+        "broker's own advertised address.",
+        (_CFK_LOAD_BALANCERS, _STRIMZI_LOAD_BALANCERS),
+        gathers=(FindingCode.BOOTSTRAP_REDIRECT,),
+    ),
+    FindingSpec(
+        FindingCode.ADVERTISED_LOAD_BALANCER, Stage.BALANCER,
+        "Brokers advertise the load balancer's address", (ERR,),
+        "The bootstrap address is a load balancer (successive connections reached different brokers) "
+        "and brokers advertise that same address (host:port, or a name resolving to the same IP and "
+        "port). A client sends each partition's requests to the broker that leads it, but the load "
+        "balancer hands every new connection to any broker: produce and fetch requests land on the "
+        "wrong broker and fail with NOT_LEADER_OR_FOLLOWER, the client refreshes its metadata, "
+        "reconnects and lands at random again, endlessly; group coordination fails the same way. "
+        "Groups the ADVERTISED_DUPLICATE and ADVERTISED_WRONG_BROKER findings it explains.",
+        "the load balancer's address and IP, which broker answered each sampled connection, the "
+        "brokers advertising it and the address each advertises.",
+        "Give each broker an advertised address of its own that leads to it (its own host name, or "
+        "a port per broker on the load balancer, each port forwarded to one broker only); keep the "
+        "load-balanced address for bootstrap.servers only.",
+        (_CFK_LOAD_BALANCERS, _PROTOCOL_ERRORS, _KAFKA_LISTENERS_DOC),
+        gathers=(FindingCode.ADVERTISED_DUPLICATE, FindingCode.ADVERTISED_WRONG_BROKER,
+                 FindingCode.BOOTSTRAP_REDIRECT),
+    ),
+    FindingSpec(
+        FindingCode.LOAD_BALANCER_PORTS_CROSSED, Stage.BALANCER,
+        "Load balancer's per-broker ports lead to the wrong brokers", (ERR,),
+        "Brokers advertise one port each on the load-balanced bootstrap host (a port per broker), but "
+        "a port leads to another broker than the one advertising it: the load balancer's port-to-broker "
+        "mapping is crossed. A client then sends a partition's requests to the wrong broker "
+        "(NOT_LEADER_OR_FOLLOWER, endless metadata refreshes). Groups the per-broker "
+        "ADVERTISED_WRONG_BROKER findings it explains.",
+        "per crossed port: the broker advertising it and the broker it reaches (confirmed by the "
+        "broker); the load balancer's bootstrap address.",
+        "Point each per-broker port of the load balancer at the broker that advertises it (or change "
+        "the advertised ports to match the load balancer's mapping).",
+        (_CFK_LOAD_BALANCERS, _PROTOCOL_ERRORS),
+        gathers=(FindingCode.ADVERTISED_WRONG_BROKER, FindingCode.BOOTSTRAP_REDIRECT),
     ),
     # --- security: TLS and SASL, per advertised broker ---------------------
     FindingSpec(
@@ -333,14 +387,14 @@ _SPECS = (
     ),
     FindingSpec(
         FindingCode.TLS_SNI_WRONG_BROKER, Stage.TLS,
-        "Server name routed to another broker", (ERR, WARN),
+        "Server name routed to another broker", (ERR,),
         "The certificate shown for a broker's advertised name (sent as SNI) is another advertised "
         "broker's: it names that broker's host and not this one. A router in front (ingress, route, "
         "HAProxy req.ssl_sni, nginx ssl_preread) sends this name to the wrong broker, or the broker "
         "serves another broker's keystore. Clients that verify the host name are refused; clients "
         "that do not send this broker's requests to the other one (NOT_LEADER_OR_FOLLOWER, endless "
-        "metadata refreshes). A warning when the client verifies neither the certificate nor the "
-        "host name.",
+        "metadata refreshes): an error either way. Gathers the ADVERTISED_WRONG_BROKER finding of the "
+        "same broker (what a client that does not verify the name meets).",
         "the server name sent, the certificate's names, the broker id and host it names, whether "
         "the listener answers by server name (a handshake without one).",
         "Correct the router's rule for that name so each advertised name reaches its own broker "
@@ -351,6 +405,7 @@ _SPECS = (
          "https://strimzi.io/blog/2019/05/23/accessing-kafka-part-5/",
          "https://docs.haproxy.org/2.6/configuration.html#7.3.5-req.ssl_sni",
          "https://nginx.org/en/docs/stream/ngx_stream_ssl_preread_module.html"),
+        gathers=(FindingCode.ADVERTISED_WRONG_BROKER,),
     ),
     FindingSpec(
         FindingCode.SASL_MECHANISM_UNSUPPORTED, Stage.SASL,

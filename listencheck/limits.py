@@ -27,3 +27,7 @@ def client_timeout(stage_timeout: float, deadline: float | None) -> float:
 # The rest of a larger answer is read past and counted, and the report says so.
 MAX_TOPICS = 10_000
 MAX_PARTITIONS = 250_000
+
+# Extra connections to the bootstrap server that answered, to tell one broker behind it from a
+# load balancer spreading connections over several (with the first one: four samples).
+BALANCER_SAMPLES = 3

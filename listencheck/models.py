@@ -507,6 +507,34 @@ class IdentityDetail:
 
 
 @dataclass(frozen=True)
+class BalancerDetail:
+    """Which broker answered each of a few connections to one bootstrap address.
+
+    Different broker ids behind one address mean a load balancer (or round-robin
+    DNAT) spreads connections over the brokers: fine for bootstrapping, wrong as
+    an advertised address.
+    """
+
+    host: str  # the bootstrap server sampled
+    port: int
+    ip: str  # the address it was reached on
+    responders: tuple[int | None, ...]  # per connection, the broker that named itself (None: unknown)
+
+    @property
+    def address(self) -> str:
+        return str(Endpoint(self.host, self.port))
+
+    @property
+    def broker_ids(self) -> tuple[int, ...]:
+        """The distinct brokers reached, in the order first seen."""
+        return tuple(dict.fromkeys(r for r in self.responders if r is not None))
+
+    @property
+    def balanced(self) -> bool:
+        return len(self.broker_ids) > 1
+
+
+@dataclass(frozen=True)
 class ClientDetail:
     """What the real client library (librdkafka) saw with the user's settings."""
 
@@ -638,6 +666,8 @@ class BootstrapCheck:
     client: StageResult[ClientDetail]
     topics: StageResult[TopicsDetail] = field(
         default_factory=lambda: StageResult.skipped("topic metadata was not requested"))
+    balancer: StageResult[BalancerDetail] = field(
+        default_factory=lambda: StageResult.skipped("the bootstrap was not sampled for a load balancer"))
     # The reverse DNS name of the address the bootstrap answered on: asked only when a broker
     # advertises a short name that does not resolve here (is it the machine's own name?).
     source_name: str | None = None

@@ -42,6 +42,7 @@ from listencheck.limits import (
 from listencheck.models import (
     AddressAttempt,
     AdvertisedBroker,
+    BalancerDetail,
     BootstrapCheck,
     BrokerCheck,
     CheckResult,
@@ -65,6 +66,7 @@ from listencheck.probes.attempt import (
     probe_metadata_unverified,
     probe_topics,
 )
+from listencheck.probes.balancer import sample_bootstrap, sampling_skipped
 from listencheck.probes.budget import stage_within_deadline
 from listencheck.probes.client import client_answer, client_result
 from listencheck.probes.extra import ExtraProbes, ProbeRunner
@@ -231,6 +233,7 @@ class _Run:
         self._probes_done = 0
         self._outcomes: dict[str, tuple[int, dict[int, bool | None]]] = {}  # bootstrap -> (probes done, ...)
         self._topic_results: dict[str, StageResult[TopicsDetail]] = {}
+        self._balancer_results: dict[str, StageResult[BalancerDetail]] = {}
         self._source_names: dict[str, str | None] = {}
         self._unverified: dict[str, ClusterMetadata] = {}
         self.client_worker = client_worker
@@ -378,6 +381,7 @@ class _Run:
         else:
             self._limit_client(metadata)
             topics_task = asyncio.ensure_future(self._topics(spec))
+            balancer_task = asyncio.ensure_future(self._balancer(spec, metadata))
             usable = [b.endpoint for b in self._probed(metadata) if _address_problem(b) is None]
             self.progress.brokers(usable)
             await asyncio.gather(*(self.probe(e) for e in usable))
@@ -388,6 +392,7 @@ class _Run:
             finally:
                 self.progress.client(waiting=False)
             self._topic_results[spec.argument] = await topics_task
+            self._balancer_results[spec.argument] = await balancer_task
             self._source_names[spec.argument] = await name_task
         return self.assemble(spec, client)
 
@@ -419,6 +424,14 @@ class _Run:
         finally:
             self.connections.release()
 
+    async def _balancer(self, spec: BootstrapSpec, metadata: ClusterMetadata) -> StageResult[BalancerDetail]:
+        """A few more connections to the bootstrap server that answered: which broker each reaches."""
+        endpoint = next((e for e in spec.endpoints if str(e) == metadata.source), None)
+        if endpoint is None:
+            return StageResult.skipped("the metadata did not come from a listed bootstrap server")
+        return await sample_bootstrap(endpoint, metadata, self.attempt_settings,
+                                      lambda: self._acquire(self.connections), self.connections.release)
+
     def _limit_client(self, metadata: ClusterMetadata) -> None:
         """librdkafka starts a thread per advertised broker (~45 KiB each): past the broker
         limit the client-library check is stopped rather than let it grow (450 MiB at 10,000)."""
@@ -438,8 +451,12 @@ class _Run:
             if metadata is not None and self.options.topic_metadata else
             StageResult.not_run(Reason.UPSTREAM_FAILED, "no bootstrap server answered")
             if self.options.topic_metadata else StageResult.skipped("topic metadata was not requested"))
+        balancer = self._balancer_results.get(spec.argument) or (
+            StageResult.not_run(Reason.UPSTREAM_FAILED, "no bootstrap server answered") if metadata is None
+            else sampling_skipped(metadata) or StageResult.not_run(
+                Reason.INTERRUPTED, "the run was interrupted before the bootstrap was sampled"))
         return BootstrapCheck(spec.argument, servers, metadata, brokers, client, topics,
-                              self._source_names.get(spec.argument))
+                              balancer=balancer, source_name=self._source_names.get(spec.argument))
 
     def _metadata(self, spec: BootstrapSpec) -> ClusterMetadata | None:
         for server in (self._server(e) for e in spec.endpoints):

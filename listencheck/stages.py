@@ -31,6 +31,7 @@ class Stage(StrEnum):
     RESOLVERS = "resolvers"  # --deep: the name asked of every nameserver the client may use
     IDENTITY = "identity"
     TOPICS = "topics"  # bounded topic metadata through the bootstrap: who leads which partitions
+    BALANCER = "balancer"  # a few connections to the bootstrap: one broker behind it, or several
     CLIENT = "client"  # the real client library (librdkafka) with the user's settings
     CLUSTER = "cluster"  # servers or listeners checked together belong to one cluster
     CONFIG = "config"  # the broker's listener configuration (a file, or read back from the broker)
@@ -118,6 +119,7 @@ REGISTRY: tuple[StageSpec, ...] = (
     # What fails on which partitions follows from the brokers' findings: listed after them.
     StageSpec(Stage.TOPICS, Scope.BOOTSTRAP, "topics", broker_case=False, late=True,
               rules=("topic_rules", "health_rules")),
+    StageSpec(Stage.BALANCER, Scope.BOOTSTRAP, "load balancer", broker_case=False, rules=("balancer_rules",)),
     # The client library reaches each broker or not: a JUnit case per broker.
     StageSpec(Stage.CLIENT, Scope.BOOTSTRAP, "client library", late=True, rules=("client_rules",)),
     StageSpec(Stage.CLUSTER, Scope.BOOTSTRAP, "one cluster", broker_case=False),

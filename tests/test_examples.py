@@ -41,7 +41,7 @@ CAPTURED = REGENERATE.generated_files(EXAMPLES)
 
 def test_examples_are_current(tmp_path: Path) -> None:
     need_root()
-    need_commands("ip", "dnsmasq", "socat", "iptables")
+    need_commands("ip", "dnsmasq", "socat", "iptables", "haproxy")
     need(tansu_available(), "Tansu broker not installed (pip install 'listencheck[lab]')")
     REGENERATE.regenerate(tmp_path)
     diff = REGENERATE.drift(CAPTURED, REGENERATE.generated_files(tmp_path))

@@ -7,10 +7,12 @@ sidecar runs the compose `command` through the image's ENTRYPOINT.
 from __future__ import annotations
 
 import json
+import os
+import select
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from tests.lab import Lab
 from tests.lab.deployments import (
@@ -51,6 +53,24 @@ def _reports(stack: ComposeLab, out: Path) -> list[Path]:
     return paths
 
 
+def _first_line_with(stream: IO[str], needle: str, deadline: float) -> str:
+    """What ``stream`` printed up to the first line that contains ``needle`` (read from its file
+    descriptor, unbuffered, so that communicate() later gets exactly the rest)."""
+    data = b""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        ready, _, _ = select.select([stream.fileno()], [], [], max(0.0, end - time.monotonic()))
+        if not ready:
+            break
+        chunk = os.read(stream.fileno(), 4096)
+        if not chunk:
+            break
+        data += chunk
+        if needle.encode() in data and data.endswith(b"\n"):
+            return data.decode()
+    raise AssertionError(f"no {needle!r} within {deadline}s: {data.decode(errors='replace')}")
+
+
 def test_sidecar_waits_for_the_broker_then_every_listener_passes(lab: Lab, tmp_path: Path) -> None:
     # Compose starts the sidecar as soon as the kafka container starts, before the broker
     # listens: the command's --wait carries it over. Run as the container would: ENTRYPOINT
@@ -62,9 +82,13 @@ def test_sidecar_waits_for_the_broker_then_every_listener_passes(lab: Lab, tmp_p
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=shim_env(tmp_path / "bin"))
     try:
-        time.sleep(1.5)
+        # Start the brokers once the first attempt has failed (a fixed sleep raced the sidecar's
+        # own start-up on a loaded machine: attempt 1 then saw kafka:9092 already up).
+        assert proc.stderr is not None
+        first = _first_line_with(proc.stderr, "attempt 1 failed", deadline=60)
         stack.start_brokers()
-        out, err = proc.communicate(timeout=90)
+        out, rest = proc.communicate(timeout=90)
+        err = first + rest
     finally:
         if proc.poll() is None:
             proc.kill()

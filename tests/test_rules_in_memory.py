@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pytest
 
 from listencheck.analysis import (
+    balancer_rules,
     bootstrap_rules,
     broker_rules,
     client_rules,
@@ -27,6 +28,7 @@ from listencheck.analysis.context import BootstrapContext, context_for
 from listencheck.codes import FindingCode as C
 from listencheck.deepmodels import Answer, DeepDetail, PathDetail, SynAnswer
 from listencheck.models import (
+    BalancerDetail,
     CertificateInfo,
     CheckResult,
     ConfigReadback,
@@ -121,6 +123,12 @@ def _routed(subject: str) -> CheckResult:
                                        detail=tls)), protocol="SSL")
 
 
+def _sampled(*responders: int) -> CheckResult:
+    """Broker 1 advertises the bootstrap address; ``responders``: who each sampled connection reached."""
+    detail = BalancerDetail("127.0.0.1", 9092, "127.0.0.1", responders)
+    return result(dataclasses.replace(cluster(GOOD, NAMED), balancer=StageResult.passed(1.0, detail)))
+
+
 SASL = "SASL_PLAINTEXT"
 NAMED = Broker(2, "kafka-2:9092")
 SECOND = Broker(1, "127.0.0.2:9092")  # another listener's bootstrap
@@ -151,6 +159,8 @@ CASES = {
     "resolution_rules": Case(per_bootstrap(resolution_rules.resolution_findings), C.RESOLVER_DISAGREEMENT,
                              result(edit_broker(cluster(GOOD, NAMED), 2, _resolved("10.0.0.2"))),
                              result(edit_broker(cluster(GOOD, NAMED), 2, _resolved("10.0.0.1")))),
+    "balancer_rules": Case(per_bootstrap(balancer_rules.balancer_findings), C.ADVERTISED_LOAD_BALANCER,
+                           _sampled(1, 2, 1, 2), _sampled(1, 1, 1, 1)),
     "client_rules": Case(per_bootstrap(client_rules.client_findings), C.CLIENT_METADATA_FAILED,
                          result(cluster(GOOD, client=client_failure("_SSL"))), result(cluster(GOOD))),
     "controller_rules": Case(per_bootstrap(controller_rules.controller_findings), C.LISTENER_IS_CONTROLLER,

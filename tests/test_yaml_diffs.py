@@ -182,3 +182,14 @@ def test_the_cli_attaches_the_diff_of_the_given_file() -> None:
     fix = BrokerFix("x:9092", 1, ("ADVERTISED_UNREACHABLE",), change, (), str(broker.origin))
     (with_diff,) = with_diffs((fix,), {path: Path(path).read_text()})
     assert with_diff.diff is not None and "+              advertisedHost: 203.0.113.9" in with_diff.diff
+
+
+def test_redpanda_unnamed_flag_entry_stays_unnamed(tmp_path: Path) -> None:
+    path = tmp_path / "start.sh"
+    path.write_text("redpanda start --kafka-addr 0.0.0.0:9092 --advertise-kafka-addr localhost:9092 "
+                    "--smp 1\n")
+    broker = read_config_file(path).brokers[0]
+    change = readvertise(0, "localhost:9092", "10.0.0.5:9092", "PLAINTEXT", broker)
+    diff, fixed = _apply(change, path)
+    assert "+redpanda start --kafka-addr 0.0.0.0:9092 --advertise-kafka-addr 10.0.0.5:9092 --smp 1" in diff
+    assert fixed.brokers[0].effective_advertised[0].address == "10.0.0.5:9092"

@@ -1,7 +1,10 @@
 """The grouping pass: findings in, problems out. Runs after every rule; rules never merge.
 
-A problem is what a person fixes once. At one subject (a broker, a bootstrap
-server), the first error of a probe stage is the symptom; an error that says
+A problem is what a person fixes once. A finding whose catalogue entry
+``gathers`` codes (a load balancer advertised by brokers) takes the findings of
+those codes at its own subject and at the brokers its evidence names: one cause
+seen at several places (a gathered symptom brings what joins it along). At one
+subject (a broker, a bootstrap server), the first error of a probe stage is the symptom; an error that says
 what kind of address was advertised (catalogue ``classifies``) explains that
 same symptom, and the client library failing on that broker
 (CLIENT_BROKER_UNREACHABLE naming listencheck's own codes) follows from it.
@@ -28,14 +31,20 @@ def group(findings: tuple[Finding, ...]) -> tuple[Problem, ...]:
     for index, finding in enumerate(findings):
         by_subject.setdefault(finding.subject, []).append(index)
     members: dict[int, list[int]] = {}  # primary index -> its findings
-    taken: set[int] = set()
+    owner: dict[int, int] = {}  # a gathered finding -> the finding that gathered it
+    for index, finding in enumerate(findings):
+        gathered = [i for i in _gathered(findings, finding) if i not in owner and i != index]
+        if gathered and index not in owner:
+            members[index] = [index, *gathered]
+            owner.update(dict.fromkeys(gathered, index))
+    taken: set[int] = set(owner)
     for indexes in by_subject.values():
         symptom = next((i for i in indexes if _is_symptom(findings[i])), None)
         if symptom is None:
             continue
-        joined = [i for i in indexes if i != symptom and _joins(findings[i])]
+        joined = [i for i in indexes if i != symptom and i not in taken and _joins(findings[i])]
         if joined:
-            members[symptom] = [symptom, *joined]
+            members.setdefault(owner.get(symptom, symptom), [symptom]).extend(joined)
             taken.update(joined)
     also = _same_cause(findings, members, taken)
     problems: list[Problem] = []
@@ -55,6 +64,18 @@ def group(findings: tuple[Finding, ...]) -> tuple[Problem, ...]:
             f"P{number}", finding.severity, finding.subject, finding.stage,
             codes, headline, finding.fix, tuple(group_of)))
     return tuple(problems)
+
+
+def _gathered(findings: tuple[Finding, ...], finding: Finding) -> list[int]:
+    """The findings ``finding`` gathers: its entry's ``gathers`` codes at its own subject, or at
+    the brokers its evidence names (``broker_ids``)."""
+    codes = spec(finding.code).gathers
+    if not codes:
+        return []
+    named = finding.evidence.get("broker_ids")
+    ids = named if isinstance(named, list) else []
+    return [i for i, f in enumerate(findings) if f.code in codes and (
+        f.subject == finding.subject or (f.bootstrap == finding.bootstrap and f.broker_id in ids))]
 
 
 def _same_cause(findings: tuple[Finding, ...], members: dict[int, list[int]],

@@ -130,6 +130,12 @@ def _canonical(ctx: BootstrapContext, probe: EndpointProbe) -> Finding | None:
                       for c in detail.canonical],
         "applies_to": JAVA_ONLY,
     }
+    tls = probe.chosen.tls.detail if probe.chosen is not None else None
+    if tls is not None and tls.certificate is not None:
+        evidence["tls_server_name"] = tls.server_name
+        evidence["certificate_dns_names"] = list(tls.certificate.dns_names)
+        evidence["certificate_ip_addresses"] = list(tls.certificate.ip_addresses)
+        evidence["tls_verify_error"] = tls.verify_error
     severity = Severity.INFO if works and not kerberos else Severity.ERROR
     return ctx.finding(FindingCode.BOOTSTRAP_CANONICAL_NAME, severity, ctx.server(str(probe.endpoint)),
                        message, fix, evidence)

@@ -226,7 +226,15 @@ def _tls(
             evidence | {"verify_code": d.verify_code, "verify_error": d.verify_error,
                         "trust_store": d.trust_store},
         )
-    yield from _names(ctx, where, d, cert, evidence)
+    if not _canonical(where):  # a canonical name's mismatch is BOOTSTRAP_CANONICAL_NAME's to explain
+        yield from _names(ctx, where, d, cert, evidence)
+
+
+def _canonical(where: _Where) -> bool:
+    """The address was reached under a bootstrap's canonical name, not under its own host."""
+    detail = where.probe.resolve.detail
+    host = where.probe.endpoint.host
+    return detail is not None and detail.server_name(where.attempt.address, host) != host
 
 
 def _handshake(ctx: BootstrapContext, where: _Where, stage: StageResult[TlsDetail], d: TlsDetail,
@@ -402,8 +410,9 @@ def _hostname_fix(name: str, where: _Where) -> str:
             f"{where.probe.endpoint.port}). ssl.endpoint.identification.algorithm=none in the client "
             f"would connect, but then any certificate from that CA is accepted for this broker "
             f"(impersonation becomes possible), and some clients then stop sending SNI (the server "
-            f"name in the TLS handshake), which breaks listeners behind SNI routing (HAProxy, nginx "
-            f"stream, an ingress or OpenShift route)." + java("ssl.endpoint.identification.algorithm=none"))
+            f"name in the TLS handshake; librdkafka 2.x keeps sending it), which breaks listeners "
+            f"behind SNI routing (HAProxy, nginx stream, an ingress or OpenShift route)."
+            + java("ssl.endpoint.identification.algorithm=none"))
 
 
 def _ip_fix(host: str, cert: CertificateInfo) -> str:

@@ -15,6 +15,7 @@ import re
 
 from listencheck.brokerconfig.envvars import BITNAMI_PREFIX
 from listencheck.brokerconfig.model import ListenerConfig, Platform, SourceKind
+from listencheck.brokerconfig.redpanda import UNNAMED
 from listencheck.fixes.change import KEYS, ListenerChange
 from listencheck.fixes.platforms import env_name
 from listencheck.fixes.yamldiff import redpanda_patched, strimzi_patched
@@ -59,6 +60,8 @@ def patched(change: ListenerChange, path: str, text: str) -> str | None:
             # The flag's line: the command starts there (a list item per word or per flag).
             index = next((i for i in range(start, min(len(lines), start + 40))
                           if re.search(rf"{re.escape(source.key)}(?:=|\s)", lines[i])), start)
+            if f"{UNNAMED}://" not in lines[index]:
+                value = value.replace(f"{UNNAMED}://", "")  # Redpanda's unnamed listener stays unnamed
             lines[index] = _rewrite_flag(lines[index], source.key, value)
         elif flags:
             continue  # a flag's protocol map is implied (no TLS, no SASL): nothing to write

@@ -20,6 +20,7 @@ from listencheck.fixes.change import ChangeKind
 from listencheck.fixes.cluster import BrokerFix
 from listencheck.models import (
     AddressAttempt,
+    BalancerDetail,
     BootstrapCheck,
     BrokerCheck,
     EndpointProbe,
@@ -37,7 +38,7 @@ from listencheck.stages import ATTEMPT_RESULTS, Stage
 
 STAGE_NAMES = frozenset(s.value for s in Stage)
 
-SCHEMA_VERSION = "1.20"
+SCHEMA_VERSION = "1.21"
 
 
 def render_json(report: Report) -> str:
@@ -293,6 +294,12 @@ def _topics(d: TopicsDetail, failing: frozenset[int] = frozenset()) -> dict[str,
     }
 
 
+def _balancer(d: BalancerDetail) -> dict[str, JsonValue]:
+    return {"address": d.address, "host": d.host, "port": d.port, "ip": d.ip,
+            "responders": list(d.responders), "brokers_reached": list(d.broker_ids),
+            "balanced": d.balanced}
+
+
 def _topics_stage(b: BootstrapCheck) -> JsonValue:
     stage = stage_to_json(b.topics)
     if b.topics.detail is not None:
@@ -306,6 +313,8 @@ def stage_to_json(stage: StageResult[object]) -> dict[str, JsonValue]:
         detail = _metadata(stage.detail)
     elif isinstance(stage.detail, TopicsDetail):
         detail = _topics(stage.detail)
+    elif isinstance(stage.detail, BalancerDetail):
+        detail = _balancer(stage.detail)
     else:
         detail = _plain(stage.detail) if stage.detail is not None else None
     return {

@@ -132,6 +132,7 @@ def _bootstrap(console: Console, b: BootstrapCheck, marks: _Marks, report: Repor
             f"{who} at {md.source} ({md.source_address}) · cluster {d.cluster_id or '?'} · "
             f"controller {d.controller_id} · {len(d.brokers)} broker(s) · Metadata v{d.api_version}",
             style="dim"), (0, 0, 0, 2)))
+        _balancer_line(console, b, verbosity)
         if not md.verified:
             console.print(Padding(Text(
                 "read over an unverified TLS connection (its certificate failed verification; "
@@ -152,6 +153,18 @@ def _bootstrap(console: Console, b: BootstrapCheck, marks: _Marks, report: Repor
     _client_line(console, b.client, marks)
     if verbosity >= 1 or (b.topics.detail is not None and b.topics.detail.requested):
         _topics_line(console, b, marks)
+
+
+def _balancer_line(console: Console, b: BootstrapCheck, verbosity: int) -> None:
+    """Which broker each sampled bootstrap connection reached: shown when they differ (-v: always)."""
+    d = b.balancer.detail
+    if d is None or not (d.balanced or verbosity >= 1):
+        return
+    seen = ", ".join(map(str, sorted(d.broker_ids)))
+    count = len(d.responders)
+    what = f"a load balancer: {count} connections to {d.address} reached brokers {seen}" if d.balanced \
+        else f"one broker behind it: {count} connections reached broker {seen or '?'}"
+    console.print(Padding(Text(what, style="dim"), (0, 0, 0, 2)))
 
 
 def _topics_line(console: Console, b: BootstrapCheck, marks: _Marks) -> None:
@@ -416,7 +429,9 @@ def _problems(console: Console, report: Report, marks: _Marks, verbosity: int) -
         console.print(Padding(Text(problem.headline), (0, 0, 0, 3)))
         for index in problem.findings[1:]:
             also = findings[index]
-            console.print(Padding(Text(f"{also.code}: {spec(also.code).title}", style="dim"),
+            at = (f" (broker {also.broker_id})" if also.broker_id is not None
+                  and also.broker_id != problem.subject.broker_id else "")
+            console.print(Padding(Text(f"{also.code}{at}: {spec(also.code).title}", style="dim"),
                                   (0, 0, 0, 3)))
         fix = "as above" if problem.fix == previous_fix else problem.fix
         previous_fix = problem.fix

@@ -30,7 +30,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,6 +74,7 @@ class Lab:
         self.workdir = workdir
         self.namespaces: list[str] = []
         self.processes: list[subprocess.Popen[bytes]] = []
+        self.cleanups: list[Callable[[], None]] = []  # run first at teardown, last added first
         self.hosts: dict[str, Host] = {}
         self._links = 0
 
@@ -87,6 +88,8 @@ class Lab:
         self.teardown()
 
     def teardown(self) -> None:
+        while self.cleanups:
+            self.cleanups.pop()()
         for proc in reversed(self.processes):
             stop_process(proc)
         for ns in reversed(self.namespaces):
@@ -210,6 +213,24 @@ class Host:
 
         if not in_namespace(self.ns, probe):
             raise RuntimeError(f"dnsmasq in {self.ns} did not answer")
+
+    def add_address(self, ipv4: str, interface: str, prefix4: int = 24) -> None:
+        """One more IPv4 address on an interface of this host (several servers on one machine)."""
+        sh("ip", "-n", self.ns, "addr", "add", f"{ipv4}/{prefix4}", "dev", interface)
+        self.addresses.append(ipv4)
+
+    def run_haproxy(self, config: str) -> subprocess.Popen[bytes]:
+        """HAProxy in the foreground with this configuration (written to the lab's work directory),
+        stopped by its own pid at teardown; returns once every `bind` address accepts connections."""
+        path = self.lab.workdir / f"{self.ns}-haproxy.cfg"
+        path.write_text(config + "\n")
+        sh("haproxy", "-c", "-q", "-f", str(path))
+        proc = self.lab.spawn(self, ["haproxy", "-db", "-f", str(path)], f"{self.ns}-haproxy")
+        for line in config.splitlines():
+            if line.strip().startswith("bind "):
+                address, _, port = line.split()[1].rpartition(":")
+                self.wait_port(address, int(port), timeout=20)
+        return proc
 
     def route_default(self, via: str) -> None:
         sh("ip", "-n", self.ns, "route", "add", "default", "via", via)

@@ -278,6 +278,18 @@ def _container_ip(lab: Lab) -> tuple[Host, list[str]]:
     return container_ip_other_network(lab), ["host.docker.internal:9096"]
 
 
+def _balancer_advertised(lab: Lab) -> tuple[Host, list[str]]:
+    from tests.lab.balancer import BOOTSTRAP, load_balanced
+
+    return load_balanced(lab, "balancer").client, ["--no-topics", BOOTSTRAP]
+
+
+def _balancer_ports_crossed(lab: Lab) -> tuple[Host, list[str]]:
+    from tests.lab.balancer import BOOTSTRAP, load_balanced
+
+    return load_balanced(lab, "ports", crossed=(1, 2)).client, ["--no-topics", BOOTSTRAP]
+
+
 EXAMPLES = (
     Example("docker-host", "Docker host, broker advertises kafka:9092",
             "docker run -p 9092:9092 with KAFKA_ADVERTISED_LISTENERS=PLAINTEXT://kafka:9092, "
@@ -312,4 +324,13 @@ EXAMPLES = (
     Example("container-ip", "Container IP advertised to another network",
             "The broker advertises its container IP 172.28.0.10:9096; a container on another "
             "Docker network reaches it through host.docker.internal:9096.", _container_ip),
+    # --no-topics: the topic request would be one more connection through the load balancer, and
+    # which brokers the sampled connections reach would then vary from run to run.
+    Example("load-balancer-advertised", "Every broker advertises the load balancer",
+            "HAProxy (mode tcp, round robin) in front of three brokers that name themselves (scripted "
+            "Kafka-protocol servers); every broker advertises the load balancer's kafka.example.com:9092.",
+            _balancer_advertised),
+    Example("load-balancer-ports-crossed", "A port per broker on the load balancer, two crossed",
+            "The same HAProxy with a port per broker (9093-9095), the ports of brokers 1 and 2 swapped.",
+            _balancer_ports_crossed),
 )

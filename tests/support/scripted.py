@@ -207,6 +207,7 @@ class ScriptedKafka:
     apis: Sequence[tuple[int, int, int]] = DEFAULT_APIS
     responder: Responder | None = None
     host: str = "127.0.0.1"
+    port_wanted: int = 0  # 0: any free port
     # DescribeConfigs for the BROKER resource, as Apache Kafka answers it: only for node_id,
     # only the keys asked; describe_error refuses instead (code, message).
     node_id: int | None = None
@@ -288,7 +289,7 @@ class ScriptedKafka:
                 except OSError:
                     return
 
-        self._server = serve_in_background(self.host, 0, Handler)
+        self._server = serve_in_background(self.host, self.port_wanted, Handler)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from listencheck.protocol.wire import Reader, Writer
+from tests.lab.netns import in_namespace
 from tests.support.scripted import DEFAULT_APIS, Request, ScriptedKafka, frame
 
 DESCRIBE_CONFIGS = 32
@@ -63,15 +64,25 @@ def _responder(node_id: int, script: ScriptedKafka) -> Callable[[Request], bytes
 
 @contextlib.contextmanager
 def scripted_cluster(advertise: Advertise, ids: Sequence[int] = (1, 2, 3),
-                     name_themselves: bool = True) -> Iterator[Cluster]:
-    """Start one scripted broker per id; every one returns the same broker list."""
+                     name_themselves: bool = True, listen: Callable[[int], tuple[str, int]] | None = None,
+                     namespace: str | None = None) -> Iterator[Cluster]:
+    """Start one scripted broker per id; every one returns the same broker list.
+
+    ``listen``: each broker's host and port (default 127.0.0.1, any free port); ``namespace``:
+    the lab namespace whose network the brokers listen in (tests/lab/netns.py).
+    """
     apis = (*DEFAULT_APIS, (DESCRIBE_CONFIGS, 1, 1)) if name_themselves else DEFAULT_APIS
     with contextlib.ExitStack() as stack:
         servers: dict[int, ScriptedKafka] = {}
         for node_id in ids:
-            script = ScriptedKafka(apis=apis)
+            host, port = listen(node_id) if listen is not None else ("127.0.0.1", 0)
+            script = ScriptedKafka(apis=apis, host=host, port_wanted=port)
             script.responder = _responder(node_id, script)
-            servers[node_id] = stack.enter_context(script)
+            if namespace is None:
+                servers[node_id] = stack.enter_context(script)
+            else:  # the listening socket is made in the namespace; serving it works from anywhere
+                servers[node_id] = in_namespace(namespace, script.__enter__)
+                stack.callback(script.__exit__, None, None, None)
         listed = [(n, *advertise(n, s.port)) for n, s in servers.items()]
         for script in servers.values():
             script.brokers = listed
