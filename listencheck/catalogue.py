@@ -387,14 +387,14 @@ _SPECS = (
     ),
     FindingSpec(
         FindingCode.TLS_SNI_WRONG_BROKER, Stage.TLS,
-        "Server name routed to another broker", (ERR, WARN),
+        "Server name routed to another broker", (ERR,),
         "The certificate shown for a broker's advertised name (sent as SNI) is another advertised "
         "broker's: it names that broker's host and not this one. A router in front (ingress, route, "
         "HAProxy req.ssl_sni, nginx ssl_preread) sends this name to the wrong broker, or the broker "
         "serves another broker's keystore. Clients that verify the host name are refused; clients "
         "that do not send this broker's requests to the other one (NOT_LEADER_OR_FOLLOWER, endless "
-        "metadata refreshes). A warning when the client verifies neither the certificate nor the "
-        "host name.",
+        "metadata refreshes): an error either way. Gathers the ADVERTISED_WRONG_BROKER finding of the "
+        "same broker (what a client that does not verify the name meets).",
         "the server name sent, the certificate's names, the broker id and host it names, whether "
         "the listener answers by server name (a handshake without one).",
         "Correct the router's rule for that name so each advertised name reaches its own broker "
@@ -405,6 +405,7 @@ _SPECS = (
          "https://strimzi.io/blog/2019/05/23/accessing-kafka-part-5/",
          "https://docs.haproxy.org/2.6/configuration.html#7.3.5-req.ssl_sni",
          "https://nginx.org/en/docs/stream/ngx_stream_ssl_preread_module.html"),
+        gathers=(FindingCode.ADVERTISED_WRONG_BROKER,),
     ),
     FindingSpec(
         FindingCode.SASL_MECHANISM_UNSUPPORTED, Stage.SASL,

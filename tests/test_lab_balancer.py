@@ -58,7 +58,7 @@ def test_load_balancer_for_bootstrap_only_is_information(lb_lab: Lab) -> None:
     assert note["evidence"]["advertised_working"] == 3 == note["evidence"]["advertised"]
     assert "every broker advertises an address of its own, and all 3 work from here" in note["message"]
     assert not run.findings("ADVERTISED_LOAD_BALANCER") and not run.findings("LOAD_BALANCER_PORTS_CROSSED")
-    assert run.report["verdict"]["errors"] == 0
+    assert run.report["verdict"]["errors"] == 0 and run.report["fixes"] == []
     # The redirect to the brokers' own addresses is what a load balancer for bootstrap means: one problem.
     problem = _problem_of(run, "BOOTSTRAP_LOAD_BALANCED")
     assert problem["codes"] == ["BOOTSTRAP_LOAD_BALANCED", "BOOTSTRAP_REDIRECT"]
@@ -87,6 +87,14 @@ def test_brokers_advertising_the_load_balancer_are_one_error(lb_lab: Lab) -> Non
                    for p in run.report["problems"])
     assert run.report["verdict"]["problems"] == 1
     assert run.report["verdict"]["summary"].startswith(f"{BOOTSTRAP} is a load balancer")
+    # The configuration fix: each broker re-advertised at an address of its own (unknown here: a
+    # per-broker placeholder, never the load balancer's address), linked to the problem.
+    fixes = {f["broker_id"]: f for f in run.report["fixes"]}
+    assert sorted(fixes) == [1, 2, 3]
+    for node, fix in fixes.items():
+        assert fix["codes"] == ["ADVERTISED_LOAD_BALANCER"] and fix["replaces"] == BOOTSTRAP
+        assert fix["advertised"] == f"BROKER_{node}_EXTERNAL_HOST:PORT"
+        assert fix["problems"] == [problem["id"]]
 
 
 def test_crossed_ports_per_broker_name_which_port_reaches_which_broker(lb_lab: Lab) -> None:
@@ -110,6 +118,10 @@ def test_crossed_ports_per_broker_name_which_port_reaches_which_broker(lb_lab: L
     problem = _problem_of(run, "LOAD_BALANCER_PORTS_CROSSED")
     assert problem["codes"][:2] == ["LOAD_BALANCER_PORTS_CROSSED", "ADVERTISED_WRONG_BROKER"]
     assert run.report["verdict"]["problems"] == 1
+    # Or advertise what the load balancer does: each broker the port that reaches it.
+    fixes = {f["broker_id"]: (f["replaces"], f["advertised"], f["problems"]) for f in run.report["fixes"]}
+    assert fixes == {1: (f"{LB_NAME}:9093", f"{LB_NAME}:9094", [problem["id"]]),
+                     2: (f"{LB_NAME}:9094", f"{LB_NAME}:9093", [problem["id"]])}
 
 
 def test_crossed_ports_in_the_text_report(lb_lab: Lab) -> None:
@@ -148,3 +160,15 @@ def test_a_single_broker_is_not_sampled() -> None:
         assert stage["status"] == "skipped" and "one broker" in stage["error"]["message"]
         own = {r.connection for r in script.requests if script.listencheck_connection(r)}
         assert len(own) == 1  # the probe of the bootstrap only
+
+
+def test_a_load_balanced_bootstrap_is_no_path_to_one_broker() -> None:
+    """Fixes never propose the load balancer's address for the broker one connection reached."""
+    from listencheck.fixes.paths import bootstrap_path
+    from tests.test_rules_in_memory import _sampled
+
+    (balanced,) = _sampled(1, 2, 1, 2).bootstraps
+    (direct,) = _sampled(1, 1, 1, 1).bootstraps
+    assert bootstrap_path(balanced) is None
+    path = bootstrap_path(direct)
+    assert path is not None and path.broker_id == 1

@@ -75,6 +75,18 @@ def test_passthrough_routes_every_name_to_its_broker(sni: SniLab) -> None:
     assert check(sni, "-X", "ssl.endpoint.identification.algorithm=none").code == 0
 
 
+def test_a_balanced_bootstrap_name_beside_routed_broker_names_is_healthy(sni: SniLab) -> None:
+    # Strimzi's bootstrap route leads to a Service over every broker; the broker names share the
+    # router's address and port, but the router sends each to its own broker.
+    sni.route(sni.passthrough(balanced=True))
+    run = check(sni)
+    assert run.code == 0, run.stdout
+    assert not {"ADVERTISED_LOAD_BALANCER", "ADVERTISED_WRONG_BROKER"} & set(run.codes())
+    assert not TLS_CODES & set(run.codes())
+    balanced = run.one("BOOTSTRAP_LOAD_BALANCED")  # seen, and rightly not blamed
+    assert balanced["severity"] == "info" and balanced["evidence"]["advertised_working"] == 3
+
+
 def test_an_ip_is_never_sent_as_server_name(sni: SniLab) -> None:
     sni.route(sni.passthrough())
     run = check(sni, target=f"127.0.0.1:{ROUTER_PORT}")
@@ -156,6 +168,14 @@ def test_a_name_routed_to_the_wrong_broker(sni: SniLab) -> None:
     assert "sends b2.kafka.lab.test to broker 1" in finding["message"]
     assert "TLS_HOSTNAME_MISMATCH" not in run.codes()
     assert "TLS_ROUTER_DEFAULT_CERTIFICATE" not in run.codes()
+    # Without hostname verification the connection goes through, to broker 1, which says so:
+    # still an error, and one problem with what the identity check found.
+    lenient = check(sni, "-X", "ssl.endpoint.identification.algorithm=none")
+    assert lenient.one("TLS_SNI_WRONG_BROKER", 2)["severity"] == "error"
+    assert lenient.one("ADVERTISED_WRONG_BROKER", 2)["evidence"]
+    problem = next(p for p in lenient.report["problems"] if "TLS_SNI_WRONG_BROKER" in p["codes"])
+    assert problem["codes"][:2] == ["TLS_SNI_WRONG_BROKER", "ADVERTISED_WRONG_BROKER"]
+    assert not [p for p in lenient.report["problems"] if p["codes"] == ["ADVERTISED_WRONG_BROKER"]]
 
 
 

@@ -235,7 +235,19 @@ def build_report(result: CheckResult, platform: str = AUTO) -> Report:
         context_for(result, b), findings, platform, known_configs(b, given)))
     fixes = tuple(dataclasses.replace(fix, problems=tuple(
         p.id for p in problems
-        if p.subject.bootstrap == fix.bootstrap and p.subject.broker_id == fix.broker_id
+        if p.subject.bootstrap == fix.bootstrap and fix.broker_id in _brokers_of(p, findings)
         and set(p.codes) & set(fix.codes))) for fix in fixes)
     return Report(__version__, result, findings, verdict_for(result, findings, problems), fixes,
                   problems=problems)
+
+
+def _brokers_of(problem: Problem, findings: tuple[Finding, ...]) -> set[int | None]:
+    """The brokers a problem is about: its subject's, and those its findings are at or name
+    (a load balancer's problem names the brokers that advertise it)."""
+    brokers: set[int | None] = {problem.subject.broker_id}
+    for index in problem.findings:
+        brokers.add(findings[index].broker_id)
+        named = findings[index].evidence.get("broker_ids")
+        if isinstance(named, list):
+            brokers.update(v for v in named if isinstance(v, int))
+    return brokers

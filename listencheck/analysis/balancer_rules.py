@@ -48,7 +48,8 @@ class _Balancer:
         """``broker`` advertises the load-balanced address itself (by name, or by IP and port)."""
         adv = broker.advertised
         same_name = adv.host.lower() == self.endpoint.host.lower() and adv.port == self.endpoint.port
-        return same_name or (adv.port == self.endpoint.port and self.detail.ip in self._ips(broker))
+        return same_name or (adv.port == self.endpoint.port and self.detail.ip in self._ips(broker)
+                             and not _routed_by_name(broker))
 
     def on_host(self, broker: BrokerCheck) -> bool:
         """``broker`` advertises another port of the load balancer's host."""
@@ -66,6 +67,23 @@ class _Balancer:
         reached in varies with whatever else connects at the same time)."""
         d = self.detail
         return f"{len(d.responders)} connections to it reached brokers {_and(sorted(d.broker_ids))}"
+
+
+def _routed_by_name(broker: BrokerCheck) -> bool:
+    """Another name at the balancer's IP and port, over TLS: an SNI router can lead it elsewhere.
+
+    Kubernetes ingress and OpenShift route passthrough (Strimzi) put the bootstrap name and
+    every broker name on one address and port and route by the server name (SNI): the
+    bootstrap name is balanced over the brokers, each broker name leads to its broker. Such an
+    address is the balancer's only when it reached another broker with a certificate that
+    names it; a certificate that does not is the TLS rules' finding (listencheck.analysis.sni_rules).
+    """
+    chosen = broker.probe.chosen
+    tls = chosen.tls.detail if chosen is not None else None
+    if tls is None or tls.server_name is None:
+        return False
+    named = tls.name_match is not None and tls.name_match.matched
+    return not (broker.identity.reason is Reason.WRONG_BROKER and named)
 
 
 def _reached(broker: BrokerCheck) -> int | None:
@@ -95,6 +113,9 @@ def _advertised(ctx: BootstrapContext, lb: _Balancer, brokers: list[BrokerCheck]
     who = f"every broker ({_and([b.advertised.node_id for b in brokers])}) advertises" if every else \
         _ids(brokers) + (" advertises" if len(brokers) == 1 else " advertise")
     as_ = addresses[0] if len(addresses) == 1 else " / ".join(addresses)
+    first = brokers[0].advertised.node_id
+    proposal = ctx.proposal(first)
+    placeholder = f" {proposal.host} is a placeholder." if proposal.placeholder else ""
     return ctx.finding(
         FindingCode.ADVERTISED_LOAD_BALANCER, Severity.ERROR, ctx.server(lb.detail.address),
         f"{lb.detail.address} is a load balancer ({lb.described()}), and {who} it ({as_}) as "
@@ -103,9 +124,8 @@ def _advertised(ctx: BootstrapContext, lb: _Balancer, brokers: list[BrokerCheck]
         f"clients get NOT_LEADER_OR_FOLLOWER and refresh their metadata endlessly.",
         f"Give each broker an advertised address of its own that leads to it only (its own host name, "
         f"or one port per broker on the load balancer, each forwarded to that broker alone), e.g. "
-        f"advertised.listeners=...://BROKER_{brokers[0].advertised.node_id}_HOST:PORT on broker "
-        f"{brokers[0].advertised.node_id}; keep {lb.detail.address} for bootstrap.servers only. "
-        f"BROKER_{brokers[0].advertised.node_id}_HOST is a placeholder.",
+        f"advertised.listeners=...://{proposal.address} on broker {first}; keep {lb.detail.address} "
+        f"for bootstrap.servers only.{placeholder}",
         lb.evidence() | {"broker_ids": [b.advertised.node_id for b in brokers],
                          "advertised": {str(b.advertised.node_id): b.advertised.address for b in brokers}},
     )

@@ -72,8 +72,8 @@ def sni_finding(ctx: BootstrapContext, place: Place, d: TlsDetail, cert: Certifi
             "depends_on_server_name": blind.depends_on_server_name, "error": blind.error},
     }
     severity = Severity.ERROR if (d.certificate_verification or d.hostname_checked) else Severity.WARNING
-    if others and place.subject.broker_id is not None:
-        return _wrong_broker(ctx, place, d, others, severity, facts)
+    if others and place.subject.broker_id is not None:  # refused, or misrouted: an error either way
+        return _wrong_broker(ctx, place, d, others, Severity.ERROR, facts)
     bootstraps = {_norm(s.endpoint.host) for s in ctx.bootstrap.servers}
     if others or any(match_name(b, cert).matched for b in bootstraps):
         return None

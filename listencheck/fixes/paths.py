@@ -84,9 +84,13 @@ def bootstrap_source(bootstrap: BootstrapCheck) -> Endpoint | None:
 
 
 def bootstrap_path(bootstrap: BootstrapCheck) -> BootstrapPath | None:
-    """Which broker the bootstrap reached, when the evidence says so; None when it cannot tell."""
+    """Which broker the bootstrap reached, when the evidence says so; None when it cannot tell, or
+    when the bootstrap is a load balancer (its connections reach any broker: no path to one)."""
     md, used = bootstrap.metadata, bootstrap_source(bootstrap)
     if md is None or used is None or not md.detail.brokers:
+        return None
+    sampled = bootstrap.balancer.detail
+    if sampled is not None and sampled.balanced:
         return None
     detail = md.detail
     by_id = {b.node_id: b for b in detail.brokers}

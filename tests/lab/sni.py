@@ -17,7 +17,7 @@ processes belong to the lab and are stopped by pid with it.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,21 +55,27 @@ class SniLab:
     def bootstrap(self) -> str:
         return f"{BOOTSTRAP}:{ROUTER_PORT}"
 
-    def passthrough(self) -> dict[str, int]:
-        """The right routes: each broker's name to its broker, the bootstrap name to broker 1."""
-        routes = {broker_name(n): port for n, port in self.fronts.items()}
-        routes[BOOTSTRAP] = self.fronts[min(self.fronts)]
+    def passthrough(self, balanced: bool = False) -> dict[str, int | Sequence[int]]:
+        """The right routes: each broker's name to its broker, the bootstrap name to broker 1
+        (``balanced``: to every broker in turn, as Strimzi's bootstrap Service does)."""
+        routes: dict[str, int | Sequence[int]] = {broker_name(n): port for n, port in self.fronts.items()}
+        routes[BOOTSTRAP] = sorted(self.fronts.values()) if balanced else self.fronts[min(self.fronts)]
         return routes
 
-    def route(self, routes: Mapping[str, int], default: int | None = None) -> None:
-        """HAProxy on the router port, passing TLS through by SNI; unknown names to ``default``."""
+    def route(self, routes: Mapping[str, int | Sequence[int]], default: int | None = None) -> None:
+        """HAProxy on the router port, passing TLS through by SNI; unknown names to ``default``.
+
+        A name routed to several ports is balanced over them round-robin (Strimzi's bootstrap
+        route leads to the bootstrap Service, which spreads connections over every broker)."""
         lines = [_HEAD, f"frontend sni\n    bind 127.0.0.1:{ROUTER_PORT}",
                  "    tcp-request inspect-delay 5s",
                  "    tcp-request content accept if { req.ssl_hello_type 1 }"]
         backends = []
-        for i, (name, port) in enumerate(sorted(routes.items())):
+        for i, (name, ports) in enumerate(sorted(routes.items())):
             lines.append(f"    use_backend be{i} if {{ req.ssl_sni -i {name} }}")
-            backends.append(f"backend be{i}\n    server s{i} 127.0.0.1:{port}")
+            servers = [ports] if isinstance(ports, int) else list(ports)
+            backends.append(f"backend be{i}\n    balance roundrobin\n" + "\n".join(
+                f"    server s{i}x{j} 127.0.0.1:{port}" for j, port in enumerate(servers)))
         if default is not None:
             lines.append("    default_backend fallback")
             backends.append(f"backend fallback\n    server d 127.0.0.1:{default}")
@@ -77,11 +83,12 @@ class SniLab:
             lines.append("    tcp-request content reject")
         self._haproxy("\n".join(lines + backends))
 
-    def route_nginx(self, routes: Mapping[str, int], default: int) -> None:
+    def route_nginx(self, routes: Mapping[str, int | Sequence[int]], default: int) -> None:
         """The same passthrough with nginx stream: ssl_preread and a map of server names."""
         work = self.host.lab.workdir / f"{self.host.ns}-nginx"
         work.mkdir(exist_ok=True)
-        entries = "\n".join(f"        {name} 127.0.0.1:{port};" for name, port in sorted(routes.items()))
+        entries = "\n".join(f"        {name} 127.0.0.1:{port if isinstance(port, int) else port[0]};"
+                            for name, port in sorted(routes.items()))
         config = work / "nginx.conf"
         config.write_text(f"""load_module {NGINX_STREAM};
 daemon off;
