@@ -377,7 +377,7 @@ _SPECS = (
         "verification off: the client would talk to the router's default backend, and some clients "
         "stop sending the server name once hostname verification is off.",
         ("https://www.rfc-editor.org/rfc/rfc6066#section-3",
-         "https://kubernetes.github.io/ingress-nginx/user-guide/tls/#ssl-passthrough",
+         "https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/#ssl-passthrough",
          "https://kubernetes.github.io/ingress-nginx/user-guide/tls/#default-ssl-certificate",
          "https://strimzi.io/blog/2019/05/23/accessing-kafka-part-5/",
          "https://strimzi.io/blog/2019/04/30/accessing-kafka-part-3/",

@@ -3,12 +3,15 @@ read, linted, fixed and rendered without upper-casing them, unlike Kafka's."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from listencheck.brokerconfig.load import parse_config_text
 from listencheck.brokerconfig.model import Platform
 from listencheck.fixes.addresses import Origin, Proposal
 from listencheck.fixes.change import add_listener, readvertise
 from listencheck.fixes.platforms import render
 from listencheck.lint import lint_file
+from tests.support.cli import run_cli
 
 YAML = """\
 redpanda:
@@ -78,3 +81,10 @@ def test_a_new_listener_gets_a_lower_case_name_no_entry_has() -> None:
     after = change.after()
     assert after is not None and after.security_protocol("external_2") == "PLAINTEXT"
     assert after.security_protocol("external") == "SSL"  # kept
+
+
+def test_lint_text_does_not_call_redpanda_a_zookeeper_node(tmp_path: Path) -> None:
+    path = tmp_path / "redpanda.yaml"
+    path.write_text(YAML)
+    run = run_cli(["lint", str(path)])
+    assert "redpanda (redpanda, node 0)" in run.stdout and "zookeeper" not in run.stdout

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from listencheck.brokerconfig.model import ConfigFile, ListenerConfig
+from listencheck.brokerconfig.model import ConfigFile, ListenerConfig, Platform
 from listencheck.brokerconfig.table import listener_rows, rows_as_text
 from listencheck.lint.rules import ConfigFinding
 from listencheck.models import JsonValue, Severity
@@ -92,7 +92,9 @@ def finding_to_json(f: ConfigFinding) -> dict[str, JsonValue]:
 
 
 def _describe(b: ListenerConfig) -> str:
-    parts = [b.platform.value if b.platform else "unknown platform", b.mode.value.replace("_", " ")]
+    parts = [b.platform.value if b.platform else "unknown platform"]
+    if b.platform is not Platform.REDPANDA:  # no ZooKeeper, no KRaft roles: its own Raft
+        parts.append(b.mode.value.replace("_", " "))
     if b.image:
         parts.insert(0, b.image)
     if b.node_id is not None:

@@ -16,6 +16,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from listencheck.brokerconfig.model import Platform
 from listencheck.brokerconfig.readback import broker_configs, given_brokers
 from listencheck.brokerconfig.table import listener_rows, rows_as_text
 from listencheck.catalogue import spec
@@ -207,8 +208,9 @@ def _listener_tables(console: Console, b: BootstrapCheck, report: Report, verbos
     for k in known:
         assert k.config is not None
         config = k.config
-        console.print(Text(f"  listener configuration of broker {k.node_id} ({config.origin}) · "
-                           f"{config.mode.value.replace('_', ' ')}", style="dim"))
+        mode = "redpanda" if config.platform is Platform.REDPANDA else config.mode.value.replace("_", " ")
+        console.print(Text(f"  listener configuration of broker {k.node_id} ({config.origin}) · {mode}",
+                           style="dim"))
         for line in rows_as_text(listener_rows(config, k.landed_port, k.landed_host), "  "):
             console.print(Text(line))
 
