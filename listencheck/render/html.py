@@ -17,6 +17,7 @@ from typing import Any
 
 from listencheck.render.report_view import (
     BootstrapView,
+    CellStatus,
     Doc,
     ProblemView,
     StageCell,
@@ -76,7 +77,7 @@ document.querySelectorAll("button.copy").forEach(function (b) {
 });
 """
 
-_GLYPH = {"ok": "✓", "failed": "✗", "not_run": "–", "skipped": "·"}
+_GLYPH: dict[CellStatus, str] = {"ok": "✓", "failed": "✗", "not_run": "–", "skipped": "·"}
 
 
 def _csp() -> str:

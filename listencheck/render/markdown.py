@@ -12,6 +12,7 @@ import re
 
 from listencheck.render.report_view import (
     BootstrapView,
+    CellStatus,
     Doc,
     ProblemView,
     StageCell,
@@ -25,7 +26,7 @@ from listencheck.render.report_view import (
 # line-start markers such as "#", "-" or "1." cannot come from the network).
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_GLYPH = {"ok": "✓", "failed": "✗", "not_run": "–", "skipped": "·"}
+_GLYPH: dict[CellStatus, str] = {"ok": "✓", "failed": "✗", "not_run": "–", "skipped": "·"}
 
 
 def text(value: object) -> str:

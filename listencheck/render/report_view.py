@@ -9,24 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
-from listencheck.stages import ATTEMPT_STAGES, REGISTRY, probe_stages
+from listencheck.stages import ATTEMPT_STAGES, REGISTRY, Stage, probe_stages
 
 Doc = Mapping[str, Any]
 
 # The per-address stages in the order a client goes through them (keys of an attempt
 # in the JSON report); stages absent from a report are left out of the view.
-ADDRESS_STAGES = tuple(s.value for s in ATTEMPT_STAGES)
-STAGE_LABELS = {s.stage.value: s.label for s in REGISTRY}
+ADDRESS_STAGES = ATTEMPT_STAGES
+STAGE_LABELS = {s.stage: s.label for s in REGISTRY}
+# A stage result's status in the report (the schema's enum).
+CellStatus = Literal["ok", "failed", "not_run", "skipped"]
+_STATUSES: tuple[CellStatus, ...] = get_args(CellStatus)
 
 
 @dataclass(frozen=True)
 class StageCell:
     """One stage of one address: ok, failed, not run or skipped, and why."""
 
-    stage: str
-    status: str  # ok | failed | not_run | skipped
+    stage: Stage
+    status: CellStatus
     reason: str | None
     message: str | None
 
@@ -46,7 +49,7 @@ class BrokerRow:
     cells: tuple[StageCell, ...]
 
     @property
-    def furthest_ok(self) -> str | None:
+    def furthest_ok(self) -> Stage | None:
         """The last stage that worked, in client order (None: not even resolution)."""
         ok = [c.stage for c in self.cells if c.status == "ok"]
         return ok[-1] if ok else None
@@ -60,7 +63,7 @@ class BrokerRow:
         """ok | partial (connected, then failed) | failed (never connected)."""
         if self.works and self.failure is None:
             return "ok"
-        connected = any(c.stage == "tcp" and c.status == "ok" for c in self.cells)
+        connected = any(c.stage is Stage.TCP and c.status == "ok" for c in self.cells)
         return "partial" if connected else "failed"
 
 
@@ -99,7 +102,7 @@ class TopicRow:
 class TopicsView:
     """The topic metadata read through one bootstrap (None fields: not read)."""
 
-    status: str
+    status: CellStatus
     topic_count: int
     partition_count: int
     truncated: bool
@@ -138,16 +141,22 @@ def _topics_view(stage: Mapping[str, Any] | None) -> TopicsView | None:
         for t in detail.get("topics") or ()
     ]
     rows.sort(key=lambda r: (-r.concern, r.name))
-    return TopicsView(str(stage.get("status")), int(detail.get("topic_count") or 0),
+    return TopicsView(_status(stage.get("status")), int(detail.get("topic_count") or 0),
                       int(detail.get("partition_count") or 0), bool(detail.get("truncated")),
                       detail.get("configs_note"), tuple(rows))
 
 
-def _cell(stage: str, result: Mapping[str, Any] | None) -> StageCell:
+def _status(value: object) -> CellStatus:
+    """A status as the schema allows it; anything else (a damaged file) reads as not run."""
+    return next((s for s in _STATUSES if s == value), "not_run")
+
+
+def _cell(stage: Stage, result: Mapping[str, Any] | None) -> StageCell:
     if not result:
         return StageCell(stage, "not_run", None, None)
     error = result.get("error") or {}
-    return StageCell(stage, str(result.get("status", "not_run")), error.get("reason"), error.get("message"))
+    return StageCell(stage, _status(result.get("status", "not_run")), error.get("reason"),
+                     error.get("message"))
 
 
 def _chosen_attempt(probe: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -160,16 +169,16 @@ def _chosen_attempt(probe: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return max(attempts, key=lambda a: sum((a.get(s) or {}).get("status") == "ok" for s in ADDRESS_STAGES))
 
 
-def client_stages(doc: Doc) -> tuple[str, ...]:
+def client_stages(doc: Doc) -> tuple[Stage, ...]:
     """The per-address stages on this client's path: TLS and SASL only where its
     security.protocol uses them, so every row of a table has the same columns."""
     protocol = str((doc.get("settings") or {}).get("security_protocol", "PLAINTEXT")).upper()
-    return tuple(s.value for s in probe_stages(protocol) if s in ATTEMPT_STAGES)
+    return tuple(s for s in probe_stages(protocol) if s in ATTEMPT_STAGES)
 
 
-def _probe_cells(probe: Mapping[str, Any], stages: tuple[str, ...]) -> tuple[StageCell, ...]:
+def _probe_cells(probe: Mapping[str, Any], stages: tuple[Stage, ...]) -> tuple[StageCell, ...]:
     attempt = _chosen_attempt(probe)
-    return (_cell("resolve", probe.get("resolve")),
+    return (_cell(Stage.RESOLVE, probe.get("resolve")),
             *(_cell(stage, attempt.get(stage) if attempt else None) for stage in stages))
 
 
@@ -185,7 +194,7 @@ def bootstrap_views(doc: Doc) -> Iterator[BootstrapView]:
         brokers = []
         for x in b.get("brokers") or ():
             probe = x.get("probe") or {}
-            cells = (*_probe_cells(probe, stages), _cell("identity", x.get("identity")))
+            cells = (*_probe_cells(probe, stages), _cell(Stage.IDENTITY, x.get("identity")))
             brokers.append(BrokerRow(int(x["node_id"]), str(x["address"]), bool(probe.get("works")),
                                      _resolved(probe), cells))
         servers = tuple(ServerRow(str(s["endpoint"]), bool(s.get("works")), _probe_cells(s, stages))
@@ -193,7 +202,7 @@ def bootstrap_views(doc: Doc) -> Iterator[BootstrapView]:
         yield BootstrapView(
             argument=str(b["argument"]), answered=bool(b.get("answered")),
             cluster_id=metadata.get("cluster_id"), answered_by=metadata.get("source"),
-            servers=servers, brokers=tuple(brokers), client=_cell("client", b.get("client")),
+            servers=servers, brokers=tuple(brokers), client=_cell(Stage.CLIENT, b.get("client")),
             topics=_topics_view(b.get("topics")),
         )
 

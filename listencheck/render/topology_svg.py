@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from listencheck.render.report_view import BootstrapView, BrokerRow, ServerRow
+from listencheck.stages import Stage
 
 MAX_BROKERS_DRAWN = 60  # a taller picture stops being a picture; the table lists them all
 
@@ -43,7 +44,7 @@ def _edge(x1: int, y1: int, x2: int, y2: int, state: str, label: str | None) -> 
 def _server_state(server: ServerRow) -> str:
     if server.works:
         return "ok"
-    connected = any(c.stage == "tcp" and c.status == "ok" for c in server.cells)
+    connected = any(c.stage is Stage.TCP and c.status == "ok" for c in server.cells)
     return "partial" if connected else "failed"
 
 
