@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from listencheck.analysis import analyze
 from listencheck.analysis.context import context_for, new_finding
-from listencheck.analysis.suppress import settle
+from listencheck.analysis.suppress import OWN_PROBE_STAGES, settle
 from listencheck.codes import FindingCode
 from listencheck.models import Finding, Reason, Severity
 from listencheck.stages import Stage
@@ -89,3 +89,12 @@ def test_the_pass_keeps_order_and_is_idempotent() -> None:
     check = result(cluster(*ONE_BAD, client=client_failure("_TRANSPORT")))
     once = settle(check, list(analyze(check)))
     assert settle(check, once) == once
+
+
+def test_what_the_client_cites_follows_the_registry() -> None:
+    """The probe stages count (a new one too, such as the balancer's); explanations, consequences
+    and the configuration, expectations and run do not."""
+    assert {Stage.ADDRESS, Stage.RESOLVE, Stage.TCP, Stage.TLS, Stage.KAFKA, Stage.SASL, Stage.METADATA,
+            Stage.IDENTITY, Stage.CLUSTER, Stage.BALANCER} <= OWN_PROBE_STAGES
+    assert not {Stage.DEEP, Stage.RESOLVERS, Stage.LISTENER, Stage.TOPICS, Stage.CLIENT, Stage.CONFIG,
+                Stage.EXPECTATIONS, Stage.RUN} & OWN_PROBE_STAGES

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from listencheck.analysis import client_rules
 from listencheck.codes import FindingCode
 from listencheck.models import BootstrapCheck, CheckResult, Finding, Severity
-from listencheck.stages import Stage
+from listencheck.stages import REGISTRY, Scope, Stage
 
 Pass = Callable[[CheckResult, list[Finding]], list[Finding]]
 
@@ -33,10 +33,12 @@ SUPERSEDED_BY: dict[FindingCode, frozenset[FindingCode]] = {
 }
 
 # The stages at which listencheck's own probes judge an address or a bootstrap: what the client
-# library's findings cite. Not the deep probes, topics, configuration or expectations: those say
-# why, or what follows.
-OWN_PROBE_STAGES = frozenset({Stage.ADDRESS, Stage.RESOLVE, Stage.TCP, Stage.TLS, Stage.KAFKA, Stage.SASL,
-                              Stage.METADATA, Stage.IDENTITY, Stage.CLUSTER})
+# library's findings cite. Not the stages that only explain a failure (the deep probes), follow
+# from the others (topics, the client library itself), or judge the configuration, the
+# expectations or the run: a new stage counts unless the registry says it is one of those.
+OWN_PROBE_STAGES = frozenset(
+    s.stage for s in REGISTRY
+    if not (s.explains or s.late or s.scope is Scope.RUN or s.stage in (Stage.CONFIG, Stage.EXPECTATIONS)))
 
 
 def settle(result: CheckResult, findings: list[Finding]) -> list[Finding]:
