@@ -48,7 +48,6 @@ from listencheck.models import (
     CheckResult,
     ClientDetail,
     ClusterMetadata,
-    DnsLookup,
     EndpointProbe,
     Expectations,
     IdentityDetail,
@@ -77,6 +76,7 @@ from listencheck.redact import Redactor
 from listencheck.stages import Stage
 from listencheck.tls.settings import tls_settings
 from listencheck.vantage import local_vantage
+from listencheck.vocabulary import DnsLookup
 
 if TYPE_CHECKING:
     from listencheck.brokerconfig.model import ConfigFile
