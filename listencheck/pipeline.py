@@ -45,7 +45,6 @@ from listencheck.models import (
     BrokerCheck,
     CheckResult,
     ClusterMetadata,
-    DnsLookup,
     EndpointProbe,
     Expectations,
     IdentityDetail,
@@ -70,6 +69,7 @@ from listencheck.redact import Redactor
 from listencheck.stages import Stage, Start
 from listencheck.tls.settings import tls_settings
 from listencheck.vantage import local_vantage
+from listencheck.vocabulary import DnsLookup
 
 if TYPE_CHECKING:
     from listencheck.brokerconfig.model import ConfigFile

@@ -120,6 +120,21 @@ class ClientWorker:
         """What the library reported for ``bootstrap`` so far, in order (a list that only grows)."""
         return self._events.setdefault(bootstrap, [])
 
+    def settings_refused(self, timeout: float) -> str | None:
+        """librdkafka's reason for refusing the client settings, once the worker has created its
+        client (the parent then needs no client of its own to judge -F and -X); None when accepted,
+        or when the worker ended or ``timeout`` passed without saying."""
+        end = time.monotonic() + timeout
+        while True:
+            for events in list(self._events.values()):
+                for event in list(events):
+                    if event.get("event") == "configured":
+                        refused = event.get("refused")
+                        return str(refused) if refused is not None else None
+            if self.done.is_set() or time.monotonic() >= end:
+                return None
+            time.sleep(0.002)
+
     def abandon(self, why: str) -> None:
         """Stop the worker on purpose; its unanswered checks are reported as not run, ``why``."""
         if not self.done.is_set():
@@ -246,6 +261,8 @@ def fetch_with_library(bootstrap: str, conf: dict[str, object], timeout: float,
     from confluent_kafka import KafkaException
     from confluent_kafka.admin import AdminClient
 
+    from listencheck.config import refusal_text
+
     start = time.monotonic()
     observer = _Observer(emit)
 
@@ -259,7 +276,12 @@ def fetch_with_library(bootstrap: str, conf: dict[str, object], timeout: float,
     logger.addHandler(Capture(logging.DEBUG))
     settings = {**_with_metadata_debug(conf), "bootstrap.servers": bootstrap, "logger": logger,
                 "error_cb": observer.error}
-    client = AdminClient(settings)  # type: ignore[arg-type]
+    try:
+        client = AdminClient(settings)  # type: ignore[arg-type]
+    except (KafkaException, TypeError, ValueError) as exc:
+        emit({"event": "configured", "refused": refusal_text(exc)})
+        raise
+    emit({"event": "configured"})
     stopping = threading.Event()
 
     def serve_callbacks() -> None:  # logs and errors are delivered by poll()
