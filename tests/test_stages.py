@@ -132,3 +132,19 @@ def test_the_json_schema_lists_every_stage_and_subject_kind() -> None:
     finding = schema["$defs"]["finding"]["properties"]
     assert finding["stage"]["enum"] == [s.value for s in Stage]
     assert finding["subject"]["enum"] == [k.value for k in SubjectKind]
+
+
+def test_every_per_bootstrap_result_is_dispatched_by_the_registry() -> None:
+    import importlib
+
+    from listencheck.probes.extra import BootstrapStage
+
+    fields = _result_fields()
+    for spec in REGISTRY:
+        if spec.scope is not Scope.BOOTSTRAP or spec.stage.value not in fields:
+            continue
+        assert spec.probe is not None, f"{spec.stage}: the pipeline would have to start it by hand"
+        factory = getattr(importlib.import_module(spec.probe.module), spec.probe.factory)
+        assert issubclass(factory, BootstrapStage), spec.stage
+        for method in (spec.probe.method, "without_metadata", "so_far"):
+            assert callable(getattr(factory, method)), (spec.stage, method)
