@@ -341,19 +341,25 @@ def explain(session: Session, code: str | None) -> int:
 
 def _with_diffs(report: Report) -> Report:
     """Each fix with the unified diff of the --broker-config file its broker's configuration
-    came from (read again here: the analysis does no I/O)."""
+    came from, and each client-side finding (a client container's missing extra_hosts) with the
+    diff of its file (read again here: the analysis does no I/O)."""
+    from listencheck.fixes.clientside import client_file
+
     paths = {path for fix in report.fixes if (path := fix.config_path) is not None}
-    if not paths:
+    clients = {path for f in report.findings if (path := client_file(f)) is not None}
+    if not paths and not clients:
         return report
+    from listencheck.fixes.clientside import with_client_diffs
     from listencheck.fixes.cluster import with_diffs
 
     texts = {}
-    for path in paths:
+    for path in paths | clients:
         try:
             texts[path] = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue  # read moments ago; gone now: the fix simply has no diff
-    return replace(report, fixes=with_diffs(report.fixes, texts))
+    return replace(report, fixes=with_diffs(report.fixes, texts),
+                   findings=with_client_diffs(report.findings, texts))
 
 
 def _run_and_print(session: Session, run: CheckRun, worker: ClientWorker | None = None) -> int:

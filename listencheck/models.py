@@ -788,6 +788,7 @@ class Finding:
     message: str
     fix: str
     evidence: dict[str, JsonValue]
+    diff: str | None = None  # a client-side fix as a unified diff of a given file (extra_hosts)
 
     def __post_init__(self) -> None:
         from listencheck.catalogue import CATALOGUE  # the catalogue builds on these models
