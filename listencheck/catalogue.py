@@ -59,6 +59,8 @@ _LIBRDKAFKA_CONF = "https://github.com/confluentinc/librdkafka/blob/master/CONFI
 # kafka_create_alias_environment_variables, kafka_server_unify_conf, kafka_validate
 _BITNAMI_LIBKAFKA = ("https://github.com/bitnami/containers/blob/main/bitnami/kafka/4.0/debian-12/rootfs/opt/"
                      "bitnami/scripts/libkafka.sh")
+_BITNAMI_LIBKAFKA_41 = ("https://github.com/bitnami/containers/blob/main/bitnami/kafka/4.1/debian-12/rootfs/opt/"
+                        "bitnami/scripts/libkafka.sh")
 _KIP103 = "https://cwiki.apache.org/confluence/display/KAFKA/KIP-103%3A+Separation+of+Internal+and+External+traffic"
 _PROTOCOL_ERRORS = "https://kafka.apache.org/protocol#protocol_error_codes"
 _CFK_LOAD_BALANCERS = "https://docs.confluent.io/operator/current/co-loadbalancers.html"
@@ -1072,6 +1074,22 @@ _SPECS = (
         "the variable, the setting it was meant to be.",
         "Rename KAFKA_X to KAFKA_CFG_X.",
         ("https://github.com/bitnami/containers/tree/main/bitnami/kafka#configuration", _BITNAMI_LIBKAFKA),
+    ),
+    FindingSpec(
+        FindingCode.CONFIG_BITNAMI_NO_QUORUM, Stage.CONFIG,
+        "Bitnami controller without a controller quorum", (ERR, WARN),
+        "The bitnami/kafka image validates its environment before starting Kafka: up to 4.0, a node "
+        "whose KAFKA_CFG_PROCESS_ROLES includes controller needs KAFKA_CFG_CONTROLLER_QUORUM_VOTERS "
+        "(\"Role 'controller' enabled but environment variable KAFKA_CFG_CONTROLLER_QUORUM_VOTERS was not "
+        "provided\") and the container exits. From 4.1 the image uses the dynamic quorum instead: "
+        "KAFKA_CFG_CONTROLLER_QUORUM_BOOTSTRAP_SERVERS (default localhost:9093, enough for one combined "
+        "node only) and, when that is set to anything else, KAFKA_INITIAL_CONTROLLERS. Error when the "
+        "image tag says which rule applies, warning when the tag does not (latest, no tag).",
+        "the image, its process.roles, the quorum variables set.",
+        "Set KAFKA_CFG_CONTROLLER_QUORUM_VOTERS=<node.id>@<controller host>:<controller port>,... "
+        "(images up to 4.0), or KAFKA_CFG_CONTROLLER_QUORUM_BOOTSTRAP_SERVERS plus "
+        "KAFKA_INITIAL_CONTROLLERS (4.1 and later).",
+        (_BITNAMI_LIBKAFKA, _BITNAMI_LIBKAFKA_41),
     ),
     FindingSpec(
         FindingCode.CONFIG_STRIMZI_FORBIDDEN_OPTION, Stage.CONFIG,

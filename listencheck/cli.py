@@ -188,24 +188,30 @@ def check(session: Session, /, **params: Any) -> int:
     BOOTSTRAP is host:port[,host:port...] (IPv6 as [::1]:9092, default port
     9092); each argument is one listener's bootstrap list.
     """
+    from listencheck import options
     from listencheck.address import bootstrap_servers
     from listencheck.limits import client_timeout
-    from listencheck.options import check_run, client_config, endpoints, verbosity
     from listencheck.probes.worker import running_worker
 
-    verbosity(params["quiet"], params["verbose"])  # -q -v: a usage error before anything starts
-    config = client_config(params["files"], params["properties"])
+    options.verbosity(params["quiet"], params["verbose"])  # -q -v: a usage error before anything starts
+    if params["wait"] > 0:  # every attempt starts a worker of its own: judge -F/-X here, once
+        config = options.client_config(params["files"], params["properties"])
+        session.secrets = config.secrets()
+        return _run_and_print(session, options.check_run(**params, config=config))
+    config = options.read_client_config(params["files"], params["properties"])
     session.secrets = config.secrets()
-    with contextlib.ExitStack() as owned:
-        worker = None
-        if params["wait"] <= 0:
-            # Fork the client-library worker now, before the heavier imports of the run: its
-            # start-up (confluent-kafka) and metadata request overlap with ours. (With --wait
-            # every attempt starts a worker of its own.)
-            worker = owned.enter_context(running_worker(
-                [bootstrap_servers(e) for e in endpoints(params["bootstrap"])], config.librdkafka_conf(),
-                client_timeout(params["timeout"], params["deadline"])))
-        return _run_and_print(session, check_run(**params, config=config), worker=worker)
+    servers = [bootstrap_servers(e) for e in options.endpoints(params["bootstrap"])]
+    timeout = client_timeout(params["timeout"], params["deadline"])
+    with running_worker(servers, config.librdkafka_conf(), timeout) as worker:
+        # Forked now, before the heavier imports of the run: its start-up (confluent-kafka) and
+        # metadata request overlap with ours, and it judges -F/-X as it creates its client, so
+        # this process never loads the library.
+        if worker is None:  # no fork here: judge them in this process
+            config = options.client_config(params["files"], params["properties"])
+        run = options.check_run(**params, config=config)
+        if worker is not None:
+            options.judged_by(worker, config, timeout)
+        return _run_and_print(session, run, worker=worker)
 
 
 def check_options(bootstrap: tuple[str, ...], properties: tuple[str, ...], files: tuple[Path, ...],
@@ -335,19 +341,25 @@ def explain(session: Session, code: str | None) -> int:
 
 def _with_diffs(report: Report) -> Report:
     """Each fix with the unified diff of the --broker-config file its broker's configuration
-    came from (read again here: the analysis does no I/O)."""
+    came from, and each client-side finding (a client container's missing extra_hosts) with the
+    diff of its file (read again here: the analysis does no I/O)."""
+    from listencheck.fixes.clientside import client_file
+
     paths = {path for fix in report.fixes if (path := fix.config_path) is not None}
-    if not paths:
+    clients = {path for f in report.findings if (path := client_file(f)) is not None}
+    if not paths and not clients:
         return report
+    from listencheck.fixes.clientside import with_client_diffs
     from listencheck.fixes.cluster import with_diffs
 
     texts = {}
-    for path in paths:
+    for path in paths | clients:
         try:
             texts[path] = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue  # read moments ago; gone now: the fix simply has no diff
-    return replace(report, fixes=with_diffs(report.fixes, texts))
+    return replace(report, fixes=with_diffs(report.fixes, texts),
+                   findings=with_client_diffs(report.findings, texts))
 
 
 def _run_and_print(session: Session, run: CheckRun, worker: ClientWorker | None = None) -> int:

@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from listencheck.errors import ConfigError, UsageError
-from listencheck.models import DnsLookup
-from listencheck.vocabulary import AddressFamily
+from listencheck.vocabulary import AddressFamily, DnsLookup
 
 # Java client properties with no effect on connectivity: accepted and ignored.
 IGNORED_JAVA_PROPERTIES = frozenset(
@@ -307,10 +306,18 @@ def validate_with_client_library(config: ClientConfig, logger: logging.Logger) -
     conf["logger"] = logger
     try:
         AdminClient(conf)  # type: ignore[arg-type]
-    except KafkaException as exc:
-        raise ConfigError(where(config.origins, _kafka_error_text(exc))) from None
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(where(config.origins, str(exc))) from None
+    except (KafkaException, TypeError, ValueError) as exc:
+        raise refused(config, refusal_text(exc)) from None
+
+
+def refused(config: ClientConfig, reason: str) -> ConfigError:
+    """librdkafka's refusal of the client settings, naming the -F file and line of the property."""
+    return ConfigError(where(config.origins, reason))
+
+
+def refusal_text(exc: BaseException) -> str:
+    """The one line librdkafka (or confluent-kafka's own argument check) refused a setting with."""
+    return str(exc) if isinstance(exc, (TypeError, ValueError)) else _kafka_error_text(exc)
 
 
 def _kafka_error_text(exc: BaseException) -> str:

@@ -18,7 +18,7 @@ from listencheck.codes import FindingCode
 from listencheck.deepmodels import DeepDetail, ResolversDetail
 from listencheck.stages import ATTEMPT_STAGES, Stage
 from listencheck.status import RunFailureKind
-from listencheck.vocabulary import AddressFamily, DnsStatus, IpFamily, ResolveSource, TrustStore
+from listencheck.vocabulary import AddressFamily, DnsLookup, DnsStatus, IpFamily, ResolveSource, TrustStore
 
 if TYPE_CHECKING:
     from listencheck.brokerconfig.model import ConfigFile
@@ -148,14 +148,6 @@ class DnsAnswer:
     @property
     def addresses(self) -> tuple[str, ...]:
         return self.a + self.aaaa
-
-
-class DnsLookup(StrEnum):
-    """The Java client's client.dns.lookup (librdkafka has no such setting). Part of the JSON contract."""
-
-    USE_ALL_DNS_IPS = "use_all_dns_ips"  # the default since Kafka 2.6 (KIP-602)
-    RESOLVE_CANONICAL = "resolve_canonical_bootstrap_servers_only"
-    DEFAULT = "default"  # before Kafka 3.0: the first address only
 
 
 @dataclass(frozen=True)
@@ -796,6 +788,7 @@ class Finding:
     message: str
     fix: str
     evidence: dict[str, JsonValue]
+    diff: str | None = None  # a client-side fix as a unified diff of a given file (extra_hosts)
 
     def __post_init__(self) -> None:
         from listencheck.catalogue import CATALOGUE  # the catalogue builds on these models

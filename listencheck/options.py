@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from listencheck.config import ClientConfig
     from listencheck.outputs import Output
     from listencheck.pipeline import CheckOptions
+    from listencheck.probes.worker import ClientWorker
 
 _TOPIC_NAME = re.compile(r"[a-zA-Z0-9._-]{1,249}")
 
@@ -126,13 +127,36 @@ def endpoints(bootstrap: Sequence[str]) -> list[tuple[Endpoint, ...]]:
 
 def client_config(files: Sequence[Path], properties: Sequence[str]) -> ClientConfig:
     """-F and -X, judged by librdkafka; a rejection's message never shows a secret value."""
-    from listencheck.config import load_config, validate_with_client_library
+    from listencheck.config import validate_with_client_library
     from listencheck.logs import quiet_logger
-    from listencheck.redact import Redactor
 
-    config = load_config(tuple(files), tuple(properties))
+    config = read_client_config(files, properties)
     try:
         validate_with_client_library(config, quiet_logger("listencheck.librdkafka.validate"))
     except ListencheckError as exc:
-        raise type(exc)(Redactor(config.secrets())(str(exc))) from None
+        raise masked(exc, config) from None
     return config
+
+
+def read_client_config(files: Sequence[Path], properties: Sequence[str]) -> ClientConfig:
+    """-F and -X as read, not yet judged by librdkafka: `check` lets its client-library worker judge
+    them (``judged_by``), so the parent never loads the library (~40 ms of its start-up)."""
+    from listencheck.config import load_config
+
+    return load_config(tuple(files), tuple(properties))
+
+
+def judged_by(worker: ClientWorker, config: ClientConfig, timeout: float) -> None:
+    """Raise librdkafka's refusal of -F/-X as `client_config` would, once the worker has said."""
+    from listencheck.config import refused
+
+    reason = worker.settings_refused(timeout)
+    if reason is not None:
+        raise masked(refused(config, reason), config)
+
+
+def masked(exc: ListencheckError, config: ClientConfig) -> ListencheckError:
+    """The same error with every secret of ``config`` masked in its message."""
+    from listencheck.redact import Redactor
+
+    return type(exc)(Redactor(config.secrets())(str(exc)))

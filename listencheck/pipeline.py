@@ -30,7 +30,6 @@ from listencheck.config import ClientConfig
 from listencheck.deadline import Deadline
 from listencheck.identity import judge_identity
 from listencheck.limits import (
-    CLIENT_TIMEOUT_FACTOR,
     FD_RESERVE,
     MAX_ADDRESSES_PER_HOST,
     MAX_BROKERS,
@@ -42,13 +41,10 @@ from listencheck.limits import (
 from listencheck.models import (
     AddressAttempt,
     AdvertisedBroker,
-    BalancerDetail,
     BootstrapCheck,
     BrokerCheck,
     CheckResult,
-    ClientDetail,
     ClusterMetadata,
-    DnsLookup,
     EndpointProbe,
     Expectations,
     IdentityDetail,
@@ -57,26 +53,23 @@ from listencheck.models import (
     Settings,
     Severity,
     StageResult,
-    TopicsDetail,
 )
 from listencheck.probes.attempt import (
     UNVERIFIED_RETRY_FAILURES,
     AttemptSettings,
     probe_address,
     probe_metadata_unverified,
-    probe_topics,
 )
-from listencheck.probes.balancer import sample_bootstrap, sampling_skipped
 from listencheck.probes.budget import stage_within_deadline
-from listencheck.probes.client import client_answer, client_result
 from listencheck.probes.extra import ExtraProbes, ProbeRunner
 from listencheck.probes.resolve import Resolver, SystemResolver, reverse_name
 from listencheck.probes.worker import ClientWorker, running_worker
 from listencheck.progress import Observer, ProgressTracker
 from listencheck.redact import Redactor
-from listencheck.stages import Stage
+from listencheck.stages import Stage, Start
 from listencheck.tls.settings import tls_settings
 from listencheck.vantage import local_vantage
+from listencheck.vocabulary import DnsLookup
 
 if TYPE_CHECKING:
     from listencheck.brokerconfig.model import ConfigFile
@@ -232,16 +225,16 @@ class _Run:
         self._probes: dict[tuple[Endpoint, bool], asyncio.Task[EndpointProbe]] = {}
         self._probes_done = 0
         self._outcomes: dict[str, tuple[int, dict[int, bool | None]]] = {}  # bootstrap -> (probes done, ...)
-        self._topic_results: dict[str, StageResult[TopicsDetail]] = {}
-        self._balancer_results: dict[str, StageResult[BalancerDetail]] = {}
+        self._stage_results: dict[str, dict[Stage, StageResult[Any]]] = {}  # bootstrap -> its stages' results
         self._source_names: dict[str, str | None] = {}
         self._unverified: dict[str, ClusterMetadata] = {}
         self.client_worker = client_worker
         self.progress = ProgressTracker(observer)
-        self.extras = ExtraProbes(options)  # the registry's probed-after stages (--deep's)
+        # The registry's dispatched stages: probed after the ordinary ones (--deep's), per bootstrap.
+        self.extras = ExtraProbes(options, self)
 
     def close(self) -> None:
-        """Release what the run opened itself (the deep probes' raw sockets)."""
+        """Release what the run's stages opened (the deep probes' raw sockets)."""
         self.extras.close()
 
     async def check(self) -> CheckResult:
@@ -277,7 +270,7 @@ class _Run:
 
     def partial(self) -> tuple[BootstrapCheck, ...]:
         """Everything measured so far, after an interruption; the rest marked interrupted."""
-        return tuple(self.assemble(spec, self._client_so_far(spec)) for spec in self.options.bootstraps)
+        return tuple(self.assemble(spec) for spec in self.options.bootstraps)
 
     def _key(self, endpoint: Endpoint, bootstrap: bool) -> tuple[Endpoint, bool]:
         """Probes are shared per host:port; a bootstrap server under client.dns.lookup=
@@ -356,6 +349,16 @@ class _Run:
         finally:
             self.connections.release()
 
+    async def acquire_connection(self) -> bool:
+        """A connection slot for a per-bootstrap stage (see ``BootstrapRun``)."""
+        return await self._acquire(self.connections)
+
+    def release_connection(self) -> None:
+        self.connections.release()
+
+    def server(self, endpoint: Endpoint) -> EndpointProbe:
+        return self._server(endpoint)
+
     async def _acquire(self, slots: asyncio.Semaphore) -> bool:
         """Wait for a slot, but not past the run's deadline."""
         remaining = self.deadline.remaining
@@ -368,33 +371,40 @@ class _Run:
         return True
 
     async def bootstrap(self, spec: BootstrapSpec) -> BootstrapCheck:
-        client_task = asyncio.ensure_future(self._client_check(spec))
+        stages = self.extras.bootstrap  # the registry's per-bootstrap stages (topics, client, ...)
+        results = self._stage_results.setdefault(spec.argument, {})
+        tasks = {stage: asyncio.ensure_future(run(spec, None))
+                 for stage, start, _, run in stages if start is Start.WITH_BOOTSTRAP}
         self.progress.servers(spec.endpoints)
         await asyncio.gather(*(self.probe(e, bootstrap=True) for e in spec.endpoints))
         metadata = self._metadata(spec) or await self._metadata_unverified(spec)
         if metadata is None:
-            # No bootstrap server answered us: the client library cannot do better, and
-            # waiting for its timeout would only delay the report.
-            client_task.cancel()
-            client: StageResult[ClientDetail] = StageResult.not_run(
-                Reason.UPSTREAM_FAILED, "not run: no bootstrap server gave listencheck metadata")
+            for task in tasks.values():
+                task.cancel()
+            results.update({stage: prober.without_metadata(spec) for stage, _, prober, _ in stages})
         else:
-            self._limit_client(metadata)
-            topics_task = asyncio.ensure_future(self._topics(spec))
-            balancer_task = asyncio.ensure_future(self._balancer(spec, metadata))
+            for _, _, prober, _ in stages:
+                prober.metadata_known(spec, metadata)
+            tasks.update({stage: asyncio.ensure_future(run(spec, metadata))
+                          for stage, start, _, run in stages if start is Start.AFTER_METADATA})
             usable = [b.endpoint for b in self._probed(metadata) if _address_problem(b) is None]
             self.progress.brokers(usable)
             await asyncio.gather(*(self.probe(e) for e in usable))
             name_task = asyncio.ensure_future(self._source_name(metadata))
-            self.progress.client(waiting=True)
-            try:
-                client = await client_task
-            finally:
-                self.progress.client(waiting=False)
-            self._topic_results[spec.argument] = await topics_task
-            self._balancer_results[spec.argument] = await balancer_task
+            # What the run waits for once the brokers are probed (the client library), then the rest.
+            waited = [stage for stage, _, prober, _ in stages if prober.waited_on]
+            if waited:
+                self.progress.client(waiting=True)
+                try:
+                    for stage in waited:
+                        results[stage] = await tasks[stage]
+                finally:
+                    self.progress.client(waiting=False)
+            for stage, _, _, _ in stages:
+                if stage not in waited:
+                    results[stage] = await tasks[stage]
             self._source_names[spec.argument] = await name_task
-        return self.assemble(spec, client)
+        return self.assemble(spec)
 
     async def _source_name(self, metadata: ClusterMetadata) -> str | None:
         """The bootstrap address's reverse DNS name, when a broker advertises a short name that
@@ -409,54 +419,16 @@ class _Run:
             return None
         return await reverse_name(metadata.source_address, 0, budget)
 
-    async def _topics(self, spec: BootstrapSpec) -> StageResult[TopicsDetail]:
-        """Topic metadata over this listener, from the bootstrap server that answered."""
-        if not self.options.topic_metadata:
-            return StageResult.skipped("topic metadata was not requested")
-        source = next((s for s in map(self._server, spec.endpoints) if s.metadata is not None), None)
-        if source is None or source.chosen is None:
-            return StageResult.not_run(Reason.UPSTREAM_FAILED, "no bootstrap server answered")
-        address = source.chosen.address
-        if not await self._acquire(self.connections):
-            return StageResult.not_run(Reason.DEADLINE, "the run's deadline passed")
-        try:
-            return await probe_topics(source.endpoint, address, self.attempt_settings, self.options.topics)
-        finally:
-            self.connections.release()
-
-    async def _balancer(self, spec: BootstrapSpec, metadata: ClusterMetadata) -> StageResult[BalancerDetail]:
-        """A few more connections to the bootstrap server that answered: which broker each reaches."""
-        endpoint = next((e for e in spec.endpoints if str(e) == metadata.source), None)
-        if endpoint is None:
-            return StageResult.skipped("the metadata did not come from a listed bootstrap server")
-        return await sample_bootstrap(endpoint, metadata, self.attempt_settings,
-                                      lambda: self._acquire(self.connections), self.connections.release)
-
-    def _limit_client(self, metadata: ClusterMetadata) -> None:
-        """librdkafka starts a thread per advertised broker (~45 KiB each): past the broker
-        limit the client-library check is stopped rather than let it grow (450 MiB at 10,000)."""
-        count = len(metadata.detail.brokers)
-        if count > MAX_BROKERS and self.client_worker is not None:
-            self.client_worker.abandon(
-                f"not run: {metadata.source} lists {count} brokers, more than the {MAX_BROKERS} "
-                f"listencheck checks; the client library would start a thread for each")
-
-    def assemble(self, spec: BootstrapSpec, client: StageResult[ClientDetail]) -> BootstrapCheck:
+    def assemble(self, spec: BootstrapSpec) -> BootstrapCheck:
         """The bootstrap's result from the probes that finished (all of them, unless interrupted)."""
         servers = tuple(self._server(e) for e in spec.endpoints)
         metadata = self._metadata(spec)
         brokers = tuple(self._broker(b, metadata) for b in self._probed(metadata)) if metadata else ()
-        topics = self._topic_results.get(spec.argument) or (
-            StageResult.not_run(Reason.INTERRUPTED, "the run was interrupted before topic metadata arrived")
-            if metadata is not None and self.options.topic_metadata else
-            StageResult.not_run(Reason.UPSTREAM_FAILED, "no bootstrap server answered")
-            if self.options.topic_metadata else StageResult.skipped("topic metadata was not requested"))
-        balancer = self._balancer_results.get(spec.argument) or (
-            StageResult.not_run(Reason.UPSTREAM_FAILED, "no bootstrap server answered") if metadata is None
-            else sampling_skipped(metadata) or StageResult.not_run(
-                Reason.INTERRUPTED, "the run was interrupted before the bootstrap was sampled"))
-        return BootstrapCheck(spec.argument, servers, metadata, brokers, client, topics,
-                              balancer=balancer, source_name=self._source_names.get(spec.argument))
+        results = self._stage_results.get(spec.argument, {})
+        stages = {stage.value: results[stage] if stage in results else prober.so_far(spec, metadata)
+                  for stage, _, prober, _ in self.extras.bootstrap}
+        return BootstrapCheck(spec.argument, servers, metadata, brokers, **stages,
+                              source_name=self._source_names.get(spec.argument))
 
     def _metadata(self, spec: BootstrapSpec) -> ClusterMetadata | None:
         for server in (self._server(e) for e in spec.endpoints):
@@ -514,27 +486,7 @@ class _Run:
         probe = self._finished(endpoint)
         return BrokerCheck(advertised, probe, judge_identity(advertised, metadata.detail, probe))
 
-    def _client_so_far(self, spec: BootstrapSpec) -> StageResult[ClientDetail]:
-        worker = self.client_worker
-        if worker is None:
-            return StageResult.skipped("the client library check was not requested")
-        answer = client_answer(worker, spec.servers, self.redact)
-        return answer or StageResult.not_run(
-            Reason.INTERRUPTED, "the run was interrupted before the client library answered")
-
-    async def _client_check(self, spec: BootstrapSpec) -> StageResult[ClientDetail]:
-        worker = self.client_worker
-        if worker is None:
-            return StageResult.skipped("the client library check was not requested")
-        return await stage_within_deadline(
-            self.deadline,
-            lambda budget: client_result(
-                worker, spec.servers, budget + 1.0, min(budget, self.options.timeout),
-                lambda: self._own_outcomes(spec), self.redact),
-            CLIENT_TIMEOUT_FACTOR,
-        )
-
-    def _own_outcomes(self, spec: BootstrapSpec) -> dict[int, bool | None] | None:
+    def own_outcomes(self, spec: BootstrapSpec) -> dict[int, bool | None] | None:
         """Per advertised broker: did listencheck's own probe reach it (None: not finished)?"""
         metadata = self._metadata(spec)
         if metadata is None:

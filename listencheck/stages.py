@@ -61,21 +61,37 @@ def _with_sasl(protocol: str) -> bool:
     return protocol.startswith("SASL_")
 
 
+class Start(StrEnum):
+    """When a per-bootstrap stage starts, relative to the bootstrap's metadata."""
+
+    WITH_BOOTSTRAP = "with bootstrap"  # at once, beside the bootstrap servers' probes
+    AFTER_METADATA = "after metadata"  # once a bootstrap server gave metadata (it names the brokers)
+
+
 @dataclass(frozen=True)
 class ProbeRef:
-    """A stage probed after the ordinary ones, on what they found (``explains`` stages).
+    """How the pipeline's generic dispatch runs a stage (``listencheck.probes.extra``).
 
-    ``factory.for_run`` in ``module`` is called once per run with the run's CheckOptions (when
-    the option named ``option`` is set, or always without one) and closed at the end; the
-    pipeline calls its ``method`` for every resolved address (Scope.ATTEMPT: ``(port, attempt,
-    budget)``) or every host:port (Scope.PROBE: ``(host, resolved, budget)``) and stores the
-    StageResult in the model field named after the stage. One factory may serve several stages.
+    Scope.ATTEMPT and Scope.PROBE (stages probed after the ordinary ones, ``explains``):
+    ``factory.for_run`` in ``module`` is called once per run with the run's CheckOptions and
+    closed at the end; the pipeline calls its ``method`` for every resolved address (Scope.ATTEMPT:
+    ``(port, attempt, budget)``) or every host:port (Scope.PROBE: ``(host, resolved, budget)``).
+    One factory may serve several stages.
+
+    Scope.BOOTSTRAP: ``factory(run)`` is a ``BootstrapProber`` for the run; its ``method`` is
+    started once per bootstrap at ``start`` and keeps to the run's deadline; it says what the
+    stage is without metadata and when interrupted.
+
+    Either way the StageResult goes to the model field named after the stage. A stage is
+    dispatched when the CheckOptions field named ``option`` is set, or always without one (then
+    the field's default stands).
     """
 
     module: str
     factory: str
     method: str
     option: str | None = None  # the CheckOptions field that turns the stage on (None: always on)
+    start: Start = Start.AFTER_METADATA  # Scope.BOOTSTRAP only
 
 
 @dataclass(frozen=True)
@@ -118,10 +134,14 @@ REGISTRY: tuple[StageSpec, ...] = (
     StageSpec(Stage.IDENTITY, Scope.BROKER, "identity"),
     # What fails on which partitions follows from the brokers' findings: listed after them.
     StageSpec(Stage.TOPICS, Scope.BOOTSTRAP, "topics", broker_case=False, late=True,
-              rules=("topic_rules", "health_rules")),
-    StageSpec(Stage.BALANCER, Scope.BOOTSTRAP, "load balancer", broker_case=False, rules=("balancer_rules",)),
-    # The client library reaches each broker or not: a JUnit case per broker.
-    StageSpec(Stage.CLIENT, Scope.BOOTSTRAP, "client library", late=True, rules=("client_rules",)),
+              rules=("topic_rules", "health_rules"),
+              probe=ProbeRef("listencheck.probes.topics_stage", "TopicsProber", "run", "topic_metadata")),
+    StageSpec(Stage.BALANCER, Scope.BOOTSTRAP, "load balancer", broker_case=False, rules=("balancer_rules",),
+              probe=ProbeRef("listencheck.probes.balancer", "BalancerProber", "run")),
+    # The client library reaches each broker or not: a JUnit case per broker. Forked before the
+    # run, it starts with the bootstrap and ends as soon as its verdict is certain.
+    StageSpec(Stage.CLIENT, Scope.BOOTSTRAP, "client library", late=True, rules=("client_rules",),
+              probe=ProbeRef("listencheck.probes.client", "ClientProber", "run", start=Start.WITH_BOOTSTRAP)),
     StageSpec(Stage.CLUSTER, Scope.BOOTSTRAP, "one cluster", broker_case=False),
     StageSpec(Stage.CONFIG, Scope.BROKER, "configuration", broker_case=False, rules=("config_rules",)),
     StageSpec(Stage.EXPECTATIONS, Scope.BOOTSTRAP, "expectations", broker_case=False,

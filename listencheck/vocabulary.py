@@ -82,3 +82,11 @@ class IpFamily(StrEnum):
     def setting(self) -> AddressFamily:
         """The broker.address.family value that keeps a client to this family."""
         return AddressFamily.V4 if self is IpFamily.IPV4 else AddressFamily.V6
+
+
+class DnsLookup(StrEnum):
+    """The Java client's client.dns.lookup (librdkafka has no such setting). Part of the JSON contract."""
+
+    USE_ALL_DNS_IPS = "use_all_dns_ips"  # the default since Kafka 2.6 (KIP-602)
+    RESOLVE_CANONICAL = "resolve_canonical_bootstrap_servers_only"
+    DEFAULT = "default"  # before Kafka 3.0: the first address only

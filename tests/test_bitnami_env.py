@@ -97,3 +97,29 @@ def test_fix_keeps_the_legacy_spelling_the_file_uses() -> None:
     fixed = parse_config_text(new_text, path)
     assert fixed.brokers[0].value("listeners") == change.new_values()["listeners"]
     assert not has_errors(lint_file(fixed))
+
+
+_CONTROLLER = ("KAFKA_CFG_NODE_ID: 1\nKAFKA_CFG_PROCESS_ROLES: broker,controller\nKAFKA_CFG_LISTENERS: "
+               "PLAINTEXT://:9092,CONTROLLER://:9093\nKAFKA_CFG_CONTROLLER_LISTENER_NAMES: CONTROLLER\n")
+
+
+def _quorum_findings(image: str, extra: str = "") -> list[tuple[str, str]]:
+    text = _env(_CONTROLLER + extra).replace("bitnami/kafka:3.9", image)
+    return [(f.code, f.severity.value) for f in lint_file(parse_config_text(text, "compose.yaml"))
+            if f.code == "CONFIG_BITNAMI_NO_QUORUM"]
+
+
+def test_a_controller_without_quorum_voters_is_refused_by_images_up_to_4_0() -> None:
+    assert _quorum_findings("bitnami/kafka:4.0.0-debian-12-r5") == [("CONFIG_BITNAMI_NO_QUORUM", "error")]
+    assert _quorum_findings("bitnami/kafka:3.9", "KAFKA_CONTROLLER_QUORUM_VOTERS: 1@kafka:9093") == []
+    broker_only = _env(_CONTROLLER.replace("broker,controller", "broker"))
+    codes = {f.code for f in lint_file(parse_config_text(broker_only, "c.yaml"))}
+    assert "CONFIG_BITNAMI_NO_QUORUM" not in codes
+
+
+def test_the_dynamic_quorum_form_counts_on_4_1_and_on_an_unversioned_tag() -> None:
+    bootstrap = "KAFKA_CFG_CONTROLLER_QUORUM_BOOTSTRAP_SERVERS: kafka:9093"
+    assert _quorum_findings("bitnami/kafka:4.1") == []
+    assert _quorum_findings("bitnami/kafka:latest", bootstrap) == []
+    assert _quorum_findings("bitnami/kafka:3.8", bootstrap) == [("CONFIG_BITNAMI_NO_QUORUM", "error")]
+    assert _quorum_findings("bitnami/kafka") == [("CONFIG_BITNAMI_NO_QUORUM", "warning")]

@@ -120,8 +120,8 @@ def test_client_dns_lookup_value_is_checked_with_its_origin(tmp_path: Path) -> N
 
 
 def test_java_address_rules() -> None:
-    from listencheck.models import DnsLookup
     from listencheck.probes.resolve import java_addresses
+    from listencheck.vocabulary import DnsLookup
 
     both = ("fd00::1", "10.0.0.1", "fd00::2", "10.0.0.2")
     v4, v6 = ("10.0.0.1", "10.0.0.2"), ("fd00::1", "fd00::2")

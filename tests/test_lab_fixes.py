@@ -367,9 +367,10 @@ def test_internal_name_seen_from_the_host_compose_diff_closes_the_loop(lab: Lab,
 
 def test_broken_compose_file_fix_closes_the_loop(lab: Lab, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    """docker/compose.broken.yaml checked from its sidecar with the file given: the diff fixes
-    the broker (localhost:9092 -> kafka:9092, the ${NGROK_ADDRESS} interpolation kept) and the
-    lint finding names the sidecar's missing extra_hosts; both applied, the stack passes."""
+    """docker/compose.broken.yaml checked from its sidecar with the file given: the fix's diff
+    fixes the broker (localhost:9092 -> kafka:9092, the ${NGROK_ADDRESS} interpolation kept) and
+    the lint finding's diff gives the sidecar its missing extra_hosts; both applied with
+    patch(1), the stack passes."""
     monkeypatch.setenv("NGROK_ADDRESS", NGROK_ADDRESS)  # Compose interpolates it for the broker too
     path = tmp_path / "compose.yaml"
     path.write_text(COMPOSE_BROKEN.read_text())
@@ -388,13 +389,14 @@ def test_broken_compose_file_fix_closes_the_loop(lab: Lab, tmp_path: Path,
     extra = before.one("CONFIG_HOST_ALIAS_NO_EXTRA_HOSTS")
     assert extra["evidence"]["client"] == "listencheck"
     assert 'extra_hosts: ["host.docker.internal:host-gateway"]' in extra["fix"]
+    # The client-side fix is a diff of the sidecar's service too, applied the same way.
+    assert '+      - "host.docker.internal:host-gateway"' in extra["diff"]
     unpublished = before.findings("CONFIG_ADVERTISED_PORT_UNPUBLISHED")
     # Only the loopback listener: a tunnel's public port is never published on the host.
     assert [f["evidence"]["listener"] for f in unpublished] == ["PLAINTEXT"]
     apply_diff(path, fix["diff"])
-    text = path.read_text().replace("  listencheck:\n", "  listencheck:\n    extra_hosts:\n"
-                                    '      - "host.docker.internal:host-gateway"\n', 1)
-    path.write_text(text)
+    apply_diff(path, extra["diff"])
+    assert read_compose(path, LAB_ENV)  # still a Compose file the lab reads
     lab.teardown()
     stack, after = sidecar_check(path)
     assert after.code == 0, after.stdout

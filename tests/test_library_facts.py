@@ -113,3 +113,29 @@ def test_consume_is_incremental() -> None:
     assert builder.consume(events).knows_brokers and not builder.consume(events).reached
     events.append(REACHED_1)
     assert builder.consume(events).reached == frozenset({1})
+
+
+def test_the_typed_events_fold_after_the_pipe_json_round_trip() -> None:
+    import json
+
+    from listencheck.probes.worker import (
+        DoneEvent,
+        ErrorEvent,
+        EventKind,
+        LearnedEvent,
+        NotReachedEvent,
+        ReachedEvent,
+        Summary,
+    )
+
+    typed = [LearnedEvent(event=EventKind.LEARNED, cluster_id="c1",
+                          brokers=[[1, "kafka-1", 9092], [2, "kafka-2", 9092], [3, "kafka-3", 9092]]),
+             ReachedEvent(event=EventKind.REACHED, node=1),
+             ErrorEvent(event=EventKind.ERROR, node=2, code="_RESOLVE", message="kafka-2:9092/2: no"),
+             NotReachedEvent(event=EventKind.NOT_REACHED, node=3, code="_TRANSPORT"),
+             DoneEvent(**Summary(elapsed_ms=5.0, unreachable=[]), event=EventKind.DONE)]
+    wire = [json.loads(json.dumps({**e, "bootstrap": "b:9092"})) for e in typed]
+    assert [e["event"] for e in wire] == [e["event"] for e in typed]  # a StrEnum crosses as its value
+    facts = FactsBuilder().consume(wire)
+    assert facts.finished and facts.reached == {1} and facts.cluster_id == "c1"
+    assert {n: set(c) for n, c in facts.failures.items()} == {2: {"_RESOLVE"}, 3: {"_TRANSPORT"}}

@@ -12,23 +12,22 @@ from listencheck.codes import FindingCode
 from listencheck.deepmodels import DeepDetail, ResolversDetail
 from listencheck.models import (
     AddressAttempt,
+    BootstrapCheck,
+    BrokerCheck,
+    EndpointProbe,
     Finding,
-    KafkaDetail,
-    ListenerDetail,
-    MetadataDetail,
-    SaslDetail,
     Severity,
     StageResult,
     Subject,
     SubjectKind,
     TcpDetail,
-    TlsDetail,
 )
 from listencheck.stages import (
     ATTEMPT_RESULTS,
     ATTEMPT_STAGES,
     REGISTRY,
     SPECS,
+    Scope,
     Stage,
     broker_cases,
     detail_type,
@@ -49,13 +48,34 @@ def test_attempt_stages_are_exactly_the_attempt_result_fields() -> None:
     assert fields == {s.value for s in ATTEMPT_RESULTS}
 
 
+_OWNERS = {Scope.ATTEMPT: AddressAttempt, Scope.PROBE: EndpointProbe, Scope.BROKER: BrokerCheck,
+           Scope.BOOTSTRAP: BootstrapCheck}
+
+
+def _result_fields() -> dict[str, tuple[Scope, type]]:
+    """Every StageResult field of the models, by name: the scope that owns it and its detail type."""
+    found: dict[str, tuple[Scope, type]] = {}
+    for scope, owner in _OWNERS.items():
+        hints = typing.get_type_hints(owner)
+        for f in dataclasses.fields(owner):
+            if typing.get_origin(hints[f.name]) is StageResult:
+                found[f.name] = (scope, typing.get_args(hints[f.name])[0])
+    return found
+
+
 def test_detail_types_come_from_the_typed_fields() -> None:
-    expected = {Stage.TCP: TcpDetail, Stage.TLS: TlsDetail, Stage.KAFKA: KafkaDetail,
-                Stage.SASL: SaslDetail, Stage.METADATA: MetadataDetail, Stage.LISTENER: ListenerDetail,
-                Stage.DEEP: DeepDetail}
-    assert {s: detail_type(s) for s in ATTEMPT_RESULTS} == expected
+    fields = _result_fields()
+    assert set(fields) <= {s.value for s in Stage}, "a StageResult field is named after its stage"
+    for stage in Stage:
+        if stage.value not in fields:
+            assert detail_type(stage) is None, stage
+            continue
+        scope, detail = fields[stage.value]
+        assert SPECS[stage].scope is scope, stage
+        assert detail_type(stage) is detail, stage
+        assert dataclasses.is_dataclass(detail) and detail.__dataclass_params__.frozen, detail  # type: ignore[attr-defined]
+    assert {detail_type(s) for s in ATTEMPT_RESULTS} >= {TcpDetail, DeepDetail}
     assert detail_type(Stage.RESOLVERS) is ResolversDetail
-    assert detail_type(Stage.RUN) is None
 
 
 @pytest.mark.parametrize(("protocol", "tls", "sasl"), [
@@ -112,3 +132,19 @@ def test_the_json_schema_lists_every_stage_and_subject_kind() -> None:
     finding = schema["$defs"]["finding"]["properties"]
     assert finding["stage"]["enum"] == [s.value for s in Stage]
     assert finding["subject"]["enum"] == [k.value for k in SubjectKind]
+
+
+def test_every_per_bootstrap_result_is_dispatched_by_the_registry() -> None:
+    import importlib
+
+    from listencheck.probes.extra import BootstrapStage
+
+    fields = _result_fields()
+    for spec in REGISTRY:
+        if spec.scope is not Scope.BOOTSTRAP or spec.stage.value not in fields:
+            continue
+        assert spec.probe is not None, f"{spec.stage}: the pipeline would have to start it by hand"
+        factory = getattr(importlib.import_module(spec.probe.module), spec.probe.factory)
+        assert issubclass(factory, BootstrapStage), spec.stage
+        for method in (spec.probe.method, "without_metadata", "so_far"):
+            assert callable(getattr(factory, method)), (spec.stage, method)

@@ -10,6 +10,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
+from tests.support.cli import run_cli
+from tests.support.servers import closed_port
+
 HEAVY = ("listencheck.models", "listencheck.pipeline", "listencheck.analysis", "asyncio", "rich",
          "dns", "confluent_kafka", "cryptography")
 
@@ -17,6 +22,10 @@ BEFORE_FORK = """
 import sys
 import listencheck.cli, listencheck.address, listencheck.limits
 import listencheck.options, listencheck.probes.worker
+from listencheck.address import bootstrap_servers
+from listencheck.options import client_config, endpoints
+config = client_config((), ())  # what `check` does before it forks the worker
+config.librdkafka_conf(), [bootstrap_servers(e) for e in endpoints(("127.0.0.1:9092",))]
 print(" ".join(m for m in {heavy!r} if m in sys.modules))
 """
 
@@ -38,3 +47,27 @@ def test_help_and_version_import_nothing_heavy() -> None:
                 f"print('@@', ' '.join(m for m in {HEAVY!r} if m in sys.modules))")
         heavy = _imported(code)
         assert heavy[heavy.index("@@") + 1:] == [], argv
+
+
+def test_the_client_library_is_loaded_by_the_worker_only() -> None:
+    """-X settings are judged by the worker as it creates its client: the parent, whose imports
+    are the run's critical path, never loads confluent-kafka (~40 ms)."""
+    address = f"127.0.0.1:{closed_port()}"
+    code = ("import sys; sys.argv = ['listencheck', 'check', '--format', 'json', '--timeout', '0.5', "
+            f"'-X', 'client.id=startup-test', {address!r}]\n"
+            "import listencheck.cli\n"
+            "try:\n    listencheck.cli.main()\nexcept SystemExit as exc:\n    print('@@', exc.code)\n"
+            "print('@@', 'confluent_kafka' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.split("@@")[-2:] == [" 3\n", " False\n"], out.stdout[-500:] + out.stderr[-500:]
+
+
+@pytest.mark.parametrize("wait", [[], ["--wait", "1"]])
+def test_settings_refused_by_the_library_are_one_masked_line(wait: list[str]) -> None:
+    """Judged by the worker (or, with --wait, by this process): the same one line, exit 2, and a
+    secret the library echoes is masked."""
+    run = run_cli(["check", *wait, "-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanism=BOGUSMECH",
+                   "-X", "sasl.password=BOGUSMECH", f"127.0.0.1:{closed_port()}"])
+    assert run.code == 2
+    refused = "Failed to create admin client: Unsupported SASL mechanism: ***"
+    assert run.stderr == f"listencheck: error: {refused}\n"

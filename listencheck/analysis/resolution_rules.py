@@ -9,8 +9,8 @@ from listencheck.address import ip_literal
 from listencheck.analysis.context import BootstrapContext, failed_stage, unfinished
 from listencheck.analysis.rule import Rules
 from listencheck.codes import FindingCode
-from listencheck.models import CanonicalName, DnsLookup, EndpointProbe, Finding, JsonValue, Severity
-from listencheck.vocabulary import AddressFamily, IpFamily, ResolveSource
+from listencheck.models import CanonicalName, EndpointProbe, Finding, JsonValue, Severity
+from listencheck.vocabulary import AddressFamily, DnsLookup, IpFamily, ResolveSource
 
 JAVA_ONLY = ("Java clients (kafka-clients and what is built on it: Spring, Kafka Streams, Connect); "
              "librdkafka-based clients (confluent-kafka, kcat, node-rdkafka) have no client.dns.lookup")

@@ -26,13 +26,79 @@ _QUOTES = "\"'"
 def unified_diff(change: ListenerChange, path: str, text: str) -> str | None:
     """The diff of ``path`` (whose content is ``text``) that applies ``change``; None when the
     broker's configuration did not come from that file or its lines are unknown."""
-    new_text = patched(change, path, text)
+    return file_diff(path, text, patched(change, path, text))
+
+
+def extra_hosts_diff(path: str, text: str, service: str, line: int, entry: str) -> str | None:
+    """The diff of a Compose file that gives ``service`` (declared at or just before ``line``,
+    1-based) the ``extra_hosts`` entry ``entry`` (``host.docker.internal:host-gateway``): a
+    client-side fix. None when no such service key is found there."""
+    return file_diff(path, text, extra_hosts_patched(text, service, line, entry))
+
+
+def file_diff(path: str, text: str, new_text: str | None) -> str | None:
     if new_text is None or new_text == text:
         return None
     return "".join(difflib.unified_diff(
         text.splitlines(keepends=True), new_text.splitlines(keepends=True),
         fromfile=f"a/{path.lstrip('/')}", tofile=f"b/{path.lstrip('/')}",
     ))
+
+
+def extra_hosts_patched(text: str, service: str, line: int, entry: str) -> str | None:
+    """``text`` with ``entry`` added to the service's ``extra_hosts`` in the file's own style: a
+    block list gets one more item, a flow list one more element, a mapping one more key; a service
+    without ``extra_hosts`` gets a block list right under its name."""
+    lines = text.splitlines(keepends=True)
+    key = re.compile(rf"\s*[\"']?{re.escape(service)}[\"']?\s*:\s*(#.*)?$")
+    i = next((j for j in range(min(line, len(lines)) - 1, max(line - 21, -1), -1)
+              if key.match(lines[j])), None)
+    if i is None:
+        return None
+    own = _indent(lines[i])
+    ending = lines[i][len(lines[i].rstrip("\r\n")):] or "\n"
+    body = []  # (index, line) of the service's own lines
+    for j in range(i + 1, len(lines)):
+        if lines[j].strip() and not lines[j].lstrip().startswith("#") and _indent(lines[j]) <= own:
+            break
+        body.append(j)
+    keyed = [j for j in body if lines[j].strip() and not lines[j].lstrip().startswith("#")]
+    indent = " " * (_indent(lines[keyed[0]]) if keyed else own + 2)
+    name, _, target = entry.partition(":")
+    for j in keyed:
+        m = re.match(r"(\s*)extra_hosts\s*:\s*(.*?)\s*$", lines[j].rstrip("\r\n"))
+        if m is None or len(m[1]) != len(indent):
+            continue
+        flow = m[2]
+        if flow.startswith("["):  # extra_hosts: ["a:b"] -> ["a:b", "entry"]
+            close = lines[j].rindex("]")
+            sep = ", " if flow.strip("[] ") else ""
+            lines[j] = f'{lines[j][:close]}{sep}"{entry}"{lines[j][close:]}'
+            return "".join(lines)
+        items = []  # the lines of its block value (a sequence may sit at the key's own indent)
+        for k in (k for k in keyed if k > j):
+            if _indent(lines[k]) < len(indent) or (
+                    _indent(lines[k]) == len(indent) and not lines[k].lstrip().startswith("-")):
+                break
+            items.append(k)
+        template = lines[items[-1]] if items else None
+        if template is not None and template.lstrip().startswith("-"):
+            quote = '"' if '"' in template else "'" if "'" in template else ""
+            item_indent = template[: _indent(template)]
+            lines.insert(items[-1] + 1, f"{item_indent}- {quote}{entry}{quote}{ending}")
+        elif template is not None:  # the mapping form: host: address
+            key_indent = template[: _indent(template)]
+            lines.insert(items[-1] + 1, f"{key_indent}{name}: {_yaml_scalar(target)}{ending}")
+        else:
+            lines[j] = f"{indent}extra_hosts:{ending}"
+            lines.insert(j + 1, f'{indent}  - "{entry}"{ending}')
+        return "".join(lines)
+    lines[i + 1:i + 1] = [f"{indent}extra_hosts:{ending}", f'{indent}  - "{entry}"{ending}']
+    return "".join(lines)
+
+
+def _yaml_scalar(value: str) -> str:
+    return f'"{value}"' if not re.fullmatch(r"[\w.-]+", value) else value
 
 
 def patched(change: ListenerChange, path: str, text: str) -> str | None:
@@ -197,4 +263,4 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
 
 
-__all__ = ["patched", "unified_diff"]
+__all__ = ["extra_hosts_diff", "extra_hosts_patched", "file_diff", "patched", "unified_diff"]

@@ -7,6 +7,7 @@ catalogue entry of each code cites the validation it mirrors.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from listencheck.brokerconfig.model import (
     ListenerConfig,
     Mode,
     Platform,
+    ProcessRole,
     Setting,
     Source,
     SourceKind,
@@ -433,6 +435,55 @@ def bitnami_without_cfg(b: ListenerConfig, _: ConfigFile) -> Iterator[ConfigFind
         )
 
 
+def image_version(image: str | None) -> tuple[int, int] | None:
+    """(major, minor) of an image tag such as ``bitnami/kafka:3.9.0-debian-12-r1`` (None: no version)."""
+    if not image:
+        return None
+    last = image.split("@", 1)[0].rsplit("/", 1)[-1]
+    tag = last.split(":", 1)[1] if ":" in last else ""
+    m = re.match(r"(\d+)\.(\d+)", tag)
+    return (int(m[1]), int(m[2])) if m else None
+
+
+def bitnami_no_quorum(b: ListenerConfig, _: ConfigFile) -> Iterator[ConfigFinding]:
+    """bitnami/kafka's kafka_validate: a controller needs its quorum variables (libkafka.sh)."""
+    if b.platform is not Platform.BITNAMI or ProcessRole.CONTROLLER not in b.process_roles:
+        return
+    version = image_version(b.image)
+    if version is not None and version >= (4, 1):
+        return  # dynamic quorum: controller.quorum.bootstrap.servers defaults to localhost:9093
+    voters = b.get("controller.quorum.voters")
+    bootstrap = b.get("controller.quorum.bootstrap.servers")
+    if voters is not None and voters.value.strip():
+        return
+    if version is None and bootstrap is not None and bootstrap.value.strip():
+        return  # the 4.1+ form on an image whose tag does not say which
+    known = version is not None
+    yield ConfigFinding(
+        FindingCode.CONFIG_BITNAMI_NO_QUORUM,
+        ERR if known else WARN,
+        "process.roles includes controller but KAFKA_CFG_CONTROLLER_QUORUM_VOTERS is not set"
+        + (" (its validation does not take KAFKA_CFG_CONTROLLER_QUORUM_BOOTSTRAP_SERVERS instead)"
+           if bootstrap else "")
+        + (f": {b.image} refuses to start (\"Role 'controller' enabled but environment variable "
+           f"KAFKA_CFG_CONTROLLER_QUORUM_VOTERS was not provided\")" if known else
+           f": bitnami/kafka up to 4.0 refuses to start; {b.image or 'the image'} names no version"),
+        f"Set KAFKA_CFG_CONTROLLER_QUORUM_VOTERS={b.node_id if b.node_id is not None else 0}@{b.name}:"
+        f"{_controller_port(b)} (one <node.id>@<host>:<port> per controller)"
+        + ("" if known else ", or on 4.1 and later KAFKA_CFG_CONTROLLER_QUORUM_BOOTSTRAP_SERVERS "
+           "plus KAFKA_INITIAL_CONTROLLERS") + ".",
+        b.name,
+        b.source("process.roles"),
+        {"image": b.image or "", "process_roles": b.value("process.roles"),
+         "bootstrap_servers_set": bootstrap is not None},
+    )
+
+
+def _controller_port(b: ListenerConfig) -> int:
+    names = set(b.controller_listener_names)
+    return next((x.port for x in b.listeners if x.name in names), 9093)
+
+
 def strimzi_forbidden(b: ListenerConfig, _: ConfigFile) -> Iterator[ConfigFinding]:
     if b.platform is not Platform.STRIMZI:
         return
@@ -550,6 +601,7 @@ BROKER_RULES: tuple[Rule, ...] = (
     inter_broker_listener,
     published_ports,
     bitnami_without_cfg,
+    bitnami_no_quorum,
     strimzi_forbidden,
     removed_or_zookeeper_settings,
     host_alias_without_extra_hosts,

@@ -12,11 +12,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from listencheck.address import Endpoint
 from listencheck.limits import BALANCER_SAMPLES
 from listencheck.models import BalancerDetail, ClusterMetadata, Reason, StageResult
 from listencheck.probes.attempt import AttemptSettings, probe_address
+from listencheck.probes.extra import BootstrapRun, BootstrapStage
+
+if TYPE_CHECKING:
+    from listencheck.pipeline import BootstrapSpec
 
 Acquire = Callable[[], Awaitable[bool]]
 
@@ -62,3 +67,29 @@ async def sample_bootstrap(
         return StageResult.failure(elapsed, Reason.UPSTREAM_FAILED,
                                    "no further connection said which broker it reached", detail)
     return StageResult.passed(elapsed, detail)
+
+
+class BalancerProber(BootstrapStage):
+    """The stage per bootstrap (Stage.BALANCER), started once the bootstrap's metadata is known."""
+
+    def __init__(self, run: BootstrapRun) -> None:
+        self._run = run
+
+    async def run(self, spec: BootstrapSpec, metadata: ClusterMetadata | None) -> StageResult[BalancerDetail]:
+        """A few more connections to the bootstrap server that answered: which broker each reaches."""
+        if metadata is None:
+            return self.without_metadata(spec)
+        endpoint = next((e for e in spec.endpoints if str(e) == metadata.source), None)
+        if endpoint is None:
+            return StageResult.skipped("the metadata did not come from a listed bootstrap server")
+        return await sample_bootstrap(endpoint, metadata, self._run.attempt_settings,
+                                      self._run.acquire_connection, self._run.release_connection)
+
+    def without_metadata(self, spec: BootstrapSpec) -> StageResult[BalancerDetail]:
+        return StageResult.not_run(Reason.UPSTREAM_FAILED, "no bootstrap server answered")
+
+    def so_far(self, spec: BootstrapSpec, metadata: ClusterMetadata | None) -> StageResult[BalancerDetail]:
+        if metadata is None:
+            return self.without_metadata(spec)
+        return sampling_skipped(metadata) or StageResult.not_run(
+            Reason.INTERRUPTED, "the run was interrupted before the bootstrap was sampled")

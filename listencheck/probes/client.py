@@ -18,11 +18,18 @@ import signal
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from listencheck.deadline import elapsed_ms
-from listencheck.models import ClientDetail, Reason, StageError, StageResult
+from listencheck.limits import CLIENT_TIMEOUT_FACTOR, MAX_BROKERS
+from listencheck.models import ClientDetail, ClusterMetadata, Reason, StageError, StageResult
+from listencheck.probes.budget import stage_within_deadline
+from listencheck.probes.extra import BootstrapRun, BootstrapStage
 from listencheck.probes.library_facts import LIBRARY, FactsBuilder, library_verdict, settled
 from listencheck.probes.worker import MAX_LOG_LINES, ClientWorker
+
+if TYPE_CHECKING:
+    from listencheck.pipeline import BootstrapSpec
 
 POLL_S = 0.005
 
@@ -59,6 +66,56 @@ async def client_result(
         if time.monotonic() - start > budget:
             return _redacted(library_verdict(facts, elapsed_ms(worker.started), timed_out=True), redact)
         await asyncio.sleep(POLL_S)
+
+
+class ClientProber(BootstrapStage):
+    """The stage per bootstrap (Stage.CLIENT): started with the bootstrap, on the worker the run
+    was given (forked before the run), it ends as soon as the library's verdict is certain."""
+
+    waited_on = True  # once the brokers are probed, the run waits for the library only
+
+    def __init__(self, run: BootstrapRun) -> None:
+        self._run = run
+
+    async def run(self, spec: BootstrapSpec, metadata: ClusterMetadata | None) -> StageResult[ClientDetail]:
+        worker = self._run.client_worker
+        if worker is None:
+            return StageResult.skipped(_NOT_REQUESTED)
+        timeout = self._run.options.timeout
+        return await stage_within_deadline(
+            self._run.deadline,
+            lambda budget: client_result(
+                worker, spec.servers, budget + 1.0, min(budget, timeout),
+                lambda: self._run.own_outcomes(spec), self._run.redact),
+            CLIENT_TIMEOUT_FACTOR,
+        )
+
+    def metadata_known(self, spec: BootstrapSpec, metadata: ClusterMetadata) -> None:
+        """librdkafka starts a thread per advertised broker (~45 KiB each): past the broker
+        limit the client-library check is stopped rather than let it grow (450 MiB at 10,000)."""
+        count = len(metadata.detail.brokers)
+        worker = self._run.client_worker
+        if count > MAX_BROKERS and worker is not None:
+            worker.abandon(
+                f"not run: {metadata.source} lists {count} brokers, more than the {MAX_BROKERS} "
+                f"listencheck checks; the client library would start a thread for each")
+
+    def without_metadata(self, spec: BootstrapSpec) -> StageResult[ClientDetail]:
+        # No bootstrap server answered listencheck: the library cannot do better, and waiting
+        # for its timeout would only delay the report.
+        return StageResult.not_run(
+            Reason.UPSTREAM_FAILED, "not run: no bootstrap server gave listencheck metadata")
+
+    def so_far(self, spec: BootstrapSpec, metadata: ClusterMetadata | None) -> StageResult[ClientDetail]:
+        worker = self._run.client_worker
+        if worker is None:
+            return StageResult.skipped(_NOT_REQUESTED)
+        answer = client_answer(worker, spec.servers, self._run.redact)
+        return answer or StageResult.not_run(
+            Reason.INTERRUPTED, "the run was interrupted before the client library answered")
+
+
+_NOT_REQUESTED = "the client library check was not requested"
 
 
 def client_answer(

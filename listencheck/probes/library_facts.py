@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from listencheck.models import AdvertisedBroker, ClientDetail, Reason, StageResult
+from listencheck.probes.worker import EventKind, WireEvent
 
 LIBRARY = "confluent-kafka"
 
@@ -79,7 +80,7 @@ class FactsBuilder:
         self._log: list[str] = []
         self._changed = False
 
-    def consume(self, events: list[dict[str, object]]) -> LibraryFacts:
+    def consume(self, events: list[WireEvent]) -> LibraryFacts:
         """Apply the events not seen yet (``events`` only ever grows) and return the facts."""
         fresh = events[self._consumed:]
         self._consumed += len(fresh)
@@ -95,36 +96,36 @@ class FactsBuilder:
             )
         return self._facts
 
-    def _apply(self, event: dict[str, object]) -> None:
-        kind = event.get("event")
+    def _apply(self, event: WireEvent) -> None:
+        kind = event.get("event")  # a str from JSON: equal to its EventKind
         self._changed = True
         node = event.get("node")
-        if kind == "learned":
+        if kind == EventKind.LEARNED:
             self._learned(event)
-        elif kind == "error":
+        elif kind == EventKind.ERROR:
             code = str(event.get("code"))
             if isinstance(node, int):
                 self._failures.setdefault(node, set()).add(code)
             else:
                 self._other.append(code)
             self._messages.append(str(event.get("message", "")))
-        elif kind == "not_reached" and isinstance(node, int):
+        elif kind == EventKind.NOT_REACHED and isinstance(node, int):
             self._failures.setdefault(node, set()).add(str(event.get("code")))
-        elif kind == "reached" and isinstance(node, int):
+        elif kind == EventKind.REACHED and isinstance(node, int):
             self._reached.add(node)
-        elif kind == "log":
+        elif kind == EventKind.LOG:
             self._log.append(str(event.get("line", "")))
-        elif kind == "done":
+        elif kind == EventKind.DONE:
             self._done(event)
 
-    def _learned(self, event: dict[str, object]) -> None:
+    def _learned(self, event: WireEvent) -> None:
         if self._facts.learned is not None:
             return
         brokers = tuple(_broker(b) for b in _items(event.get("brokers")))
         cluster = event.get("cluster_id")
         self._facts = _replace(self._facts, learned=brokers, cluster_id=str(cluster) if cluster else None)
 
-    def _done(self, event: dict[str, object]) -> None:
+    def _done(self, event: WireEvent) -> None:
         for node, code in (_pair(u) for u in _items(event.get("unreachable"))):
             self._failures.setdefault(node, set()).add(code)
         if "brokers" in event:

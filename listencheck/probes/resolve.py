@@ -18,9 +18,9 @@ from typing import Protocol
 
 from listencheck.address import ip_literal
 from listencheck.deadline import elapsed_ms
-from listencheck.models import CanonicalName, DnsAnswer, DnsLookup, Reason, ResolveDetail, StageResult
+from listencheck.models import CanonicalName, DnsAnswer, Reason, ResolveDetail, StageResult
 from listencheck.probes.blocking import run_blocking
-from listencheck.vocabulary import AddressFamily, DnsStatus, ResolveSource
+from listencheck.vocabulary import AddressFamily, DnsLookup, DnsStatus, ResolveSource
 
 # Seconds DNS may still take, for the explanation, once getaddrinfo has resolved the name.
 DNS_GRACE = 0.3

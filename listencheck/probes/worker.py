@@ -26,7 +26,8 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from enum import StrEnum
+from typing import Any, Literal, NotRequired, TypedDict
 
 MAX_LOG_LINES = 20
 WARNING = 30  # logging.WARNING, without importing logging before the fork
@@ -34,7 +35,73 @@ MAX_STDERR_BYTES = 4096
 PR_SET_PDEATHSIG = 1
 
 
-Event = dict[str, object]  # one JSON line from the worker: {"bootstrap", "event", ...}
+class EventKind(StrEnum):
+    """What one line from the worker reports (its ``event`` key), in the order they may come."""
+
+    CONFIGURED = "configured"  # the client was created, or librdkafka refused the settings
+    LOG = "log"  # a warning (or worse) librdkafka logged
+    LEARNED = "learned"  # the brokers of the first Metadata answer
+    ERROR = "error"  # an error librdkafka reported (for a broker it names, or none)
+    REACHED = "reached"  # a broker answered a request
+    NOT_REACHED = "not_reached"  # librdkafka gave up on a broker (retries over)
+    DONE = "done"  # the check for this bootstrap ended: the summary
+
+
+class ConfiguredEvent(TypedDict):
+    event: Literal[EventKind.CONFIGURED]
+    refused: NotRequired[str]  # librdkafka's reason for refusing the settings
+
+
+class LogEvent(TypedDict):
+    event: Literal[EventKind.LOG]
+    line: str
+
+
+class LearnedEvent(TypedDict):
+    event: Literal[EventKind.LEARNED]
+    cluster_id: str | None
+    brokers: list[list[object]]  # [node id, host, port], sorted
+
+
+class ErrorEvent(TypedDict):
+    event: Literal[EventKind.ERROR]
+    node: int | None  # the broker the error names (None: a bootstrap server, or no broker)
+    code: str
+    message: str
+
+
+class ReachedEvent(TypedDict):
+    event: Literal[EventKind.REACHED]
+    node: int
+
+
+class NotReachedEvent(TypedDict):
+    event: Literal[EventKind.NOT_REACHED]
+    node: int
+    code: str
+
+
+class Summary(TypedDict, total=False):
+    """What one library check ended with (the DONE event, without its ``event`` key)."""
+
+    cluster_id: str | None
+    brokers: list[list[object]]  # the final list, from the library's answer
+    error_code: str  # the metadata request's failure
+    error: str
+    elapsed_ms: float
+    unreachable: list[list[object]]  # [node id, code]
+    log: list[str]
+    library: str
+
+
+class DoneEvent(Summary):
+    event: Literal[EventKind.DONE]
+
+
+Event = ConfiguredEvent | LogEvent | LearnedEvent | ErrorEvent | ReachedEvent | NotReachedEvent | DoneEvent
+# One line as the parent reads it back from JSON: an event and its "bootstrap" (``event`` compares
+# equal to its EventKind).
+WireEvent = dict[str, object]
 
 
 @contextlib.contextmanager
@@ -56,7 +123,7 @@ class ClientWorker:
     def __init__(self, pid: int, results_fd: int, errors_fd: int) -> None:
         self.pid = pid
         self.started = time.monotonic()
-        self._events: dict[str, list[Event]] = {}
+        self._events: dict[str, list[WireEvent]] = {}
         self.stderr = b""
         self.exit_status: int | None = None
         self.abandoned: str | None = None  # why the worker was stopped on purpose
@@ -116,9 +183,24 @@ class ClientWorker:
         except ChildProcessError:
             pass
 
-    def events(self, bootstrap: str) -> list[Event]:
+    def events(self, bootstrap: str) -> list[WireEvent]:
         """What the library reported for ``bootstrap`` so far, in order (a list that only grows)."""
         return self._events.setdefault(bootstrap, [])
+
+    def settings_refused(self, timeout: float) -> str | None:
+        """librdkafka's reason for refusing the client settings, once the worker has created its
+        client (the parent then needs no client of its own to judge -F and -X); None when accepted,
+        or when the worker ended or ``timeout`` passed without saying."""
+        end = time.monotonic() + timeout
+        while True:
+            for events in list(self._events.values()):
+                for event in list(events):
+                    if event.get("event") == EventKind.CONFIGURED:
+                        refused = event.get("refused")
+                        return str(refused) if refused is not None else None
+            if self.done.is_set() or time.monotonic() >= end:
+                return None
+            time.sleep(0.002)
 
     def abandon(self, why: str) -> None:
         """Stop the worker on purpose; its unanswered checks are reported as not run, ``why``."""
@@ -182,7 +264,7 @@ class _Observer:
                 if keep:
                     self.log.append(message[:500])
             if keep:
-                self.emit({"event": "log", "line": message[:500]})
+                self.emit(LogEvent(event=EventKind.LOG, line=message[:500]))
             return
         if self.learned.is_set() or " METADATA " not in f" {message[:12]}":
             return
@@ -204,7 +286,8 @@ class _Observer:
                 return
             self.brokers = brokers
             self.learned.set()
-        self.emit({"event": "learned", "cluster_id": cluster_id, "brokers": sorted(brokers, key=str)})
+        self.emit(LearnedEvent(event=EventKind.LEARNED, cluster_id=cluster_id,
+                               brokers=sorted(brokers, key=str)))
 
     def error(self, err: Any) -> None:
         code, message = str(err.name()), str(err.str())
@@ -214,7 +297,7 @@ class _Observer:
             if (node, code) in self._seen_errors:
                 return
             self._seen_errors.add((node, code))
-        self.emit({"event": "error", "node": node, "code": code, "message": message[:500]})
+        self.emit(ErrorEvent(event=EventKind.ERROR, node=node, code=code, message=message[:500]))
 
     def answered(self, node: int, future: Any) -> None:
         """A request to ``node`` came back from the broker itself (an error it sent counts: the
@@ -224,7 +307,7 @@ class _Observer:
         except Exception as exc:
             if error_code(exc) in NOT_REACHED:
                 return
-        self.emit({"event": "reached", "node": node})
+        self.emit(ReachedEvent(event=EventKind.REACHED, node=node))
 
 
 def error_code(exc: BaseException) -> str:
@@ -235,7 +318,7 @@ def error_code(exc: BaseException) -> str:
 
 
 def fetch_with_library(bootstrap: str, conf: dict[str, object], timeout: float,
-                       emit: Callable[[Event], None] = lambda event: None) -> Event:
+                       emit: Callable[[Event], None] = lambda event: None) -> Summary:
     """Bootstrap like an application, then send one request to every broker librdkafka learned.
 
     ``emit`` receives each fact as it happens (brokers learned, a broker's connection
@@ -245,6 +328,8 @@ def fetch_with_library(bootstrap: str, conf: dict[str, object], timeout: float,
 
     from confluent_kafka import KafkaException
     from confluent_kafka.admin import AdminClient
+
+    from listencheck.config import refusal_text
 
     start = time.monotonic()
     observer = _Observer(emit)
@@ -259,7 +344,12 @@ def fetch_with_library(bootstrap: str, conf: dict[str, object], timeout: float,
     logger.addHandler(Capture(logging.DEBUG))
     settings = {**_with_metadata_debug(conf), "bootstrap.servers": bootstrap, "logger": logger,
                 "error_cb": observer.error}
-    client = AdminClient(settings)  # type: ignore[arg-type]
+    try:
+        client = AdminClient(settings)  # type: ignore[arg-type]
+    except (KafkaException, TypeError, ValueError) as exc:
+        emit(ConfiguredEvent(event=EventKind.CONFIGURED, refused=refusal_text(exc)))
+        raise
+    emit(ConfiguredEvent(event=EventKind.CONFIGURED))
     stopping = threading.Event()
 
     def serve_callbacks() -> None:  # logs and errors are delivered by poll()
@@ -268,7 +358,7 @@ def fetch_with_library(bootstrap: str, conf: dict[str, object], timeout: float,
 
     poller = threading.Thread(target=serve_callbacks, daemon=True)
     poller.start()
-    summary: Event = {}
+    summary: Summary = {}
 
     def list_topics() -> None:
         try:
@@ -279,7 +369,8 @@ def fetch_with_library(bootstrap: str, conf: dict[str, object], timeout: float,
             summary["error"] = str(err.str()) if err is not None and hasattr(err, "str") else str(exc)
         else:
             brokers: list[list[object]] = [[b.id, b.host, b.port] for b in md.brokers.values()]
-            summary.update(cluster_id=md.cluster_id, brokers=sorted(brokers, key=str))
+            summary["cluster_id"] = md.cluster_id
+            summary["brokers"] = sorted(brokers, key=str)
             observer.learned_brokers(md.cluster_id, brokers)
         observer.learned.set()
 
@@ -292,7 +383,9 @@ def fetch_with_library(bootstrap: str, conf: dict[str, object], timeout: float,
     stopping.set()
     poller.join(1.0)
     if "error_code" not in summary and "brokers" not in summary:
-        summary.update(error_code="_TIMED_OUT", error="Failed to get metadata: Local: Timed out")
+        summary["error_code"] = "_TIMED_OUT"
+        summary["error"] = "Failed to get metadata: Local: Timed out"
+    # A copy: the lister may still be running.
     return {**summary, "elapsed_ms": (time.monotonic() - start) * 1000, "unreachable": talked,
             "log": list(observer.log)}
 
@@ -327,7 +420,7 @@ def _talk_to_each_broker(client: Any, observer: _Observer, timeout: float) -> li
             time.sleep(RETRY_PAUSE_S)
             futures[node_id] = _ask_broker(client, observer, node_id, left)
         else:  # librdkafka gave up, or the future never resolved
-            observer.emit({"event": "not_reached", "node": node_id, "code": code})
+            observer.emit(NotReachedEvent(event=EventKind.NOT_REACHED, node=node_id, code=code))
             failed.append([node_id, code])
     return sorted(failed, key=lambda f: str(f[0]))
 
@@ -382,8 +475,8 @@ def _child(parent: int, mask: set[int | signal.Signals], bootstraps: list[str], 
                 item = fetch_with_library(bootstrap, conf, timeout, lambda event: send(bootstrap, event))
                 item["library"] = library_version()
             except Exception as exc:  # a future that never resolved
-                item = {"error_code": type(exc).__name__, "error": str(exc)[:500], "elapsed_ms": 0.0}
-            send(bootstrap, {**item, "event": "done"})
+                item = Summary(error_code=type(exc).__name__, error=str(exc)[:500], elapsed_ms=0.0)
+            send(bootstrap, DoneEvent(**item, event=EventKind.DONE))
 
         threads = [threading.Thread(target=one, args=(b,), daemon=True) for b in bootstraps]
         for thread in threads:

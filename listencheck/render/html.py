@@ -193,7 +193,8 @@ def _problem(problem: ProblemView) -> str:
     return (f'<article class="finding {severity}">'
             f'<div class="head"><span class="sev {severity}">{severity}</span>{codes}'
             f'<span class="subject">{escape(problem.subject)}</span></div>'
-            f"<p>{escape(problem.headline)}</p>{evidence}{_fix_block(problem.fix)}</article>")
+            f"<p>{escape(problem.headline)}</p>{evidence}{_fix_block(problem.fix)}"
+            + "".join(_fix_block(diff) for diff in problem.diffs) + "</article>")
 
 
 def _problems_section(doc: Doc) -> str:

@@ -38,7 +38,7 @@ from listencheck.stages import ATTEMPT_RESULTS, Stage
 
 STAGE_NAMES = frozenset(s.value for s in Stage)
 
-SCHEMA_VERSION = "1.21"
+SCHEMA_VERSION = "1.22"
 
 
 def render_json(report: Report) -> str:
@@ -147,6 +147,7 @@ def finding_to_json(finding: Finding) -> dict[str, JsonValue]:
         "fix": finding.fix,
         "doc": f"docs/findings.md#{finding.code.lower()}",
         "explain": f"listencheck explain {finding.code}",
+        **({"diff": finding.diff} if finding.diff is not None else {}),
     }
 
 

@@ -120,6 +120,9 @@ def _problem(problem: ProblemView) -> str:
     if problem.fix:
         lines.append("")
         lines.extend("  " + line for line in block(problem.fix).splitlines())
+    for diff in problem.diffs:
+        lines.append("")
+        lines.extend("  " + line for line in block(diff.rstrip("\n"), "diff").splitlines())
     return "\n".join(lines)
 
 

@@ -266,6 +266,11 @@ class ProblemView:
     fix: str
     findings: tuple[Mapping[str, Any], ...]
 
+    @property
+    def diffs(self) -> tuple[str, ...]:
+        """The client-side fixes of its findings as unified diffs (schema 1.22+)."""
+        return tuple(d for f in self.findings if isinstance(d := f.get("diff"), str) and d)
+
 
 def problems(doc: Doc) -> list[ProblemView]:
     """The report's problems (schema 1.10+); an older report's findings, one problem each."""

@@ -475,6 +475,12 @@ def _problems(console: Console, report: Report, marks: _Marks, verbosity: int) -
         fix = "as above" if problem.fix == previous_fix else problem.fix
         previous_fix = problem.fix
         console.print(Padding(Text.assemble(("fix: ", "bold"), fix), (0, 0, 0, 3)))
+        for index in problem.findings:
+            diff = findings[index].diff
+            if diff:
+                path = findings[index].evidence.get("file")
+                console.print(Padding(Text(f"diff of {path}", style="bold"), (0, 0, 0, 3)))
+                console.print(Padding(Text(diff.rstrip("\n")), (0, 0, 0, 3)))
         if len(group) > 1:
             others = ", ".join(
                 f"broker {p.subject.broker_id} ({p.subject.address})" if p.subject.broker_id is not None
