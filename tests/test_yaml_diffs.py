@@ -11,8 +11,9 @@ from listencheck.brokerconfig.model import ConfigFile, ListenerConfig, Platform
 from listencheck.fixes.addresses import Origin, Proposal
 from listencheck.fixes.change import ListenerChange, add_listener, readvertise
 from listencheck.fixes.cluster import BrokerFix, with_diffs
-from listencheck.fixes.diff import patched, unified_diff
+from listencheck.fixes.diff import file_diff, patched, unified_diff
 from listencheck.fixes.platforms import render
+from listencheck.fixes.yamldiff import strimzi_cluster_patched
 from listencheck.lint import lint_file
 
 CORPUS = Path(__file__).parent / "brokerconfigs"
@@ -193,3 +194,51 @@ def test_redpanda_unnamed_flag_entry_stays_unnamed(tmp_path: Path) -> None:
     diff, fixed = _apply(change, path)
     assert "+redpanda start --kafka-addr 0.0.0.0:9092 --advertise-kafka-addr 10.0.0.5:9092 --smp 1" in diff
     assert fixed.brokers[0].effective_advertised[0].address == "10.0.0.5:9092"
+
+
+def _three_broker_fixes(path: Path) -> tuple[BrokerFix, ...]:
+    """Each broker of the 3-broker resource needs a listener for the office (public NodePorts)."""
+    config = read_config_file(path)
+    fixes = []
+    for node in (0, 1, 2):
+        broker = _broker(config, node)
+        change = add_listener(node, f"10.0.1.1{node}:3210{node}",
+                              Proposal(node, "203.0.113.7", str(31000 + node), Origin.USED, 9095),
+                              "PLAINTEXT", broker)
+        fixes.append(BrokerFix("b:9092", node, ("ADVERTISED_UNREACHABLE",), change,
+                               (render(change, Platform.STRIMZI),), str(broker.origin)))
+    return tuple(fixes)
+
+
+def test_strimzi_brokers_needing_the_same_listener_get_one_entry_with_overrides(tmp_path: Path) -> None:
+    path = tmp_path / "kafka.yaml"
+    path.write_text((CORPUS / "strimzi-three-brokers-healthy.yaml").read_text())
+    fixes = with_diffs(_three_broker_fixes(path), {str(path): path.read_text()})
+    diffs = {f.diff for f in fixes}
+    assert len(diffs) == 1  # one change of the resource, shared by the three brokers
+    (diff,) = diffs
+    assert diff is not None and _removed(diff) == []
+    assert diff.count("+      - name: ") == 1 and diff.count("+            - broker: ") == 3
+    new_text = strimzi_cluster_patched([f.change for f in fixes], str(path), path.read_text())
+    assert new_text is not None and file_diff(str(path), path.read_text(), new_text) == diff
+    fixed = parse_config_text(new_text, str(path))
+    for node in (0, 1, 2):
+        after = _broker(fixed, node)
+        advertised = dict((x.name, x.address) for x in after.effective_advertised)
+        name = next(n for n in advertised if n.endswith("-9095"))
+        assert advertised[name] == f"203.0.113.7:{31000 + node}"
+        assert advertised["EXTERNAL-9094"] == f"10.0.1.1{node}:3210{node}"  # kept
+    assert _errors(fixed) == set()
+
+
+def test_strimzi_renderings_of_a_shared_listener_name_every_broker_once() -> None:
+    from listencheck.fixes.cluster import shared_strimzi_listeners
+
+    fixes = shared_strimzi_listeners(_three_broker_fixes(CORPUS / "strimzi-three-brokers-healthy.yaml"))
+    texts = {r.text for f in fixes for r in f.renderings}
+    assert len(texts) == 1
+    (text,) = texts
+    assert text.count("      - name: ") == 1
+    for node in (0, 1, 2):
+        assert f"- broker: {node}\n              advertisedHost: 203.0.113.7\n" \
+               f"              advertisedPort: {31000 + node}\n              nodePort: {31000 + node}" in text

@@ -13,6 +13,7 @@ from listencheck.analysis.rule import registered
 from listencheck.analysis.suppress import settle
 from listencheck.brokerconfig.readback import given_brokers, known_configs
 from listencheck.catalogue import CATALOGUE
+from listencheck.fixes.cluster import shared_strimzi_listeners
 from listencheck.fixes.platforms import AUTO
 from listencheck.models import (
     CheckResult,
@@ -124,8 +125,8 @@ def build_report(result: CheckResult, platform: str = AUTO) -> Report:
     findings = analyze(result)
     problems = group(findings)
     given = given_brokers(result)
-    fixes = tuple(fix for b in result.bootstraps for fix in broker_fixes(
-        context_for(result, b), findings, platform, known_configs(b, given)))
+    fixes = shared_strimzi_listeners(tuple(fix for b in result.bootstraps for fix in broker_fixes(
+        context_for(result, b), findings, platform, known_configs(b, given))))
     fixes = tuple(dataclasses.replace(fix, problems=tuple(
         p.id for p in problems
         if p.subject.bootstrap == fix.bootstrap and fix.broker_id in _brokers_of(p, findings)

@@ -26,17 +26,17 @@ _QUOTES = "\"'"
 def unified_diff(change: ListenerChange, path: str, text: str) -> str | None:
     """The diff of ``path`` (whose content is ``text``) that applies ``change``; None when the
     broker's configuration did not come from that file or its lines are unknown."""
-    return _diff(path, text, patched(change, path, text))
+    return file_diff(path, text, patched(change, path, text))
 
 
 def extra_hosts_diff(path: str, text: str, service: str, line: int, entry: str) -> str | None:
     """The diff of a Compose file that gives ``service`` (declared at or just before ``line``,
     1-based) the ``extra_hosts`` entry ``entry`` (``host.docker.internal:host-gateway``): a
     client-side fix. None when no such service key is found there."""
-    return _diff(path, text, extra_hosts_patched(text, service, line, entry))
+    return file_diff(path, text, extra_hosts_patched(text, service, line, entry))
 
 
-def _diff(path: str, text: str, new_text: str | None) -> str | None:
+def file_diff(path: str, text: str, new_text: str | None) -> str | None:
     if new_text is None or new_text == text:
         return None
     return "".join(difflib.unified_diff(
@@ -263,4 +263,4 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
 
 
-__all__ = ["extra_hosts_diff", "extra_hosts_patched", "patched", "unified_diff"]
+__all__ = ["extra_hosts_diff", "extra_hosts_patched", "file_diff", "patched", "unified_diff"]

@@ -9,7 +9,7 @@ the broker configuration is not the user's to change).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from listencheck.brokerconfig.envvars import BITNAMI_ALIASES, BITNAMI_PREFIX
@@ -152,6 +152,35 @@ def _strimzi(change: ListenerChange) -> RenderedFix:
         lines.append(f"              nodePort: {port}")
     lines.append("Strimzi ignores listeners, advertised.* and listener.* in spec.kafka.config: set them "
                  "only here. Every broker needs its own entry under configuration.brokers.")
+    return RenderedFix(Platform.STRIMZI, "yaml", "\n".join(lines))
+
+
+def strimzi_listener_for_brokers(changes: Sequence[ListenerChange]) -> RenderedFix:
+    """Several brokers that each need the same new listener: ONE ``spec.kafka.listeners[]`` entry
+    (Strimzi listener names are unique) with one ``configuration.brokers[]`` override per broker."""
+    first = changes[0]
+    ports = [c.advertised.rpartition(":")[2] for c in changes]
+    node_ports = all(p.isdigit() and int(p) in NODE_PORT_RANGE for p in ports)
+    lines = [
+        "spec:", "  kafka:", "    listeners:",
+        "      # keep every listener you have; add one listener for all these brokers:",
+        f"      - name: {strimzi_name(first)}",
+        f"        port: {first.port}",
+        f"        type: {'nodeport' if node_ports else 'nodeport  # or loadbalancer'}",
+        f"        tls: {'true' if first.protocol in ('SSL', 'SASL_SSL') else 'false'}",
+        "        configuration:",
+        "          brokers:",
+    ]
+    for change, port in zip(changes, ports, strict=True):
+        host = change.advertised.rpartition(":")[0]
+        lines += [f"            - broker: {change.broker_id}",
+                  f"              advertisedHost: {host}",
+                  f"              advertisedPort: {port}" + ("" if port.isdigit() else "  # placeholder")]
+        if port.isdigit() and int(port) in NODE_PORT_RANGE:
+            lines.append(f"              nodePort: {port}")
+    lines.append("Strimzi ignores listeners, advertised.* and listener.* in spec.kafka.config: set them "
+                 "only here. One listener serves every broker; each broker has its own entry under "
+                 "configuration.brokers (its own address, never another's).")
     return RenderedFix(Platform.STRIMZI, "yaml", "\n".join(lines))
 
 

@@ -12,6 +12,8 @@ listener it complements). Every other line is kept. Block-style YAML only: a flo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from listencheck.brokerconfig.model import BrokerConfigError
 from listencheck.brokerconfig.redpanda import UNNAMED
 from listencheck.brokerconfig.strimzi import is_strimzi_kafka
@@ -42,6 +44,37 @@ def strimzi_patched(change: ListenerChange, path: str, text: str) -> str | None:
     except _NotBlock:
         return None
     return "".join(lines)
+
+
+def strimzi_cluster_patched(changes: Sequence[ListenerChange], path: str, text: str) -> str | None:
+    """``text`` with every change applied, for brokers of one Strimzi resource: brokers that each
+    need the same new listener get ONE ``spec.kafka.listeners[]`` entry with one
+    ``configuration.brokers[]`` override per broker (Strimzi listener names are unique);
+    re-advertised brokers get their overrides. None when any change cannot be edited."""
+    added: dict[tuple[str, int, str], str] = {}  # shared listener -> its Strimzi name, once written
+    for change in changes:
+        key = (change.listener, change.port, change.protocol)
+        if change.kind is ChangeKind.ADD_LISTENER and key in added:
+            doc = _document(text, path, is_strimzi_kafka)
+            listeners = doc.path("spec", "kafka", "listeners") if doc is not None else None
+            entry = next((e for e in (listeners.elements() if listeners is not None else [])
+                          if _text(e.get("name")) == added[key]), None)
+            if entry is None:
+                return None
+            lines = text.splitlines(keepends=True)
+            try:
+                _strimzi_override(lines, entry, _override(change))
+            except _NotBlock:
+                return None
+            text = "".join(lines)
+            continue
+        patched = strimzi_patched(change, path, text)
+        if patched is None:
+            return None
+        if change.kind is ChangeKind.ADD_LISTENER:
+            added[key] = strimzi_name(change)
+        text = patched
+    return text
 
 
 def redpanda_patched(change: ListenerChange, path: str, text: str) -> str | None:
@@ -112,6 +145,16 @@ def _strimzi_entry(listeners: Node, kafka_name: str) -> Node | None:
     return None
 
 
+def _override(change: ListenerChange) -> dict[str, object]:
+    """One ``configuration.brokers[]`` entry: the broker's own address (and NodePort)."""
+    host, _, port = change.advertised.rpartition(":")
+    override: dict[str, object] = {"broker": str(change.broker_id), "advertisedHost": host,
+                                   "advertisedPort": port}
+    if change.kind is ChangeKind.ADD_LISTENER and port.isdigit() and int(port) in NODE_PORT_RANGE:
+        override["nodePort"] = port
+    return override
+
+
 def _strimzi_readvertise(lines: list[str], entry: Node, change: ListenerChange) -> None:
     host, _, port = change.advertised.rpartition(":")
     brokers = entry.path("configuration", "brokers")
@@ -121,8 +164,12 @@ def _strimzi_readvertise(lines: list[str], entry: Node, change: ListenerChange) 
         _set(lines, mine, "advertisedPort", port)
         _set(lines, mine, "advertisedHost", host)
         return
-    override: dict[str, object] = {"broker": str(change.broker_id), "advertisedHost": host,
-                                   "advertisedPort": port}
+    _strimzi_override(lines, entry, _override(change))
+
+
+def _strimzi_override(lines: list[str], entry: Node, override: dict[str, object]) -> None:
+    """Append ``override`` to the entry's ``configuration.brokers`` (creating what is missing)."""
+    brokers = entry.path("configuration", "brokers")
     if brokers is not None and brokers.elements():
         _append(lines, brokers, override)
         return
@@ -140,12 +187,9 @@ def _strimzi_readvertise(lines: list[str], entry: Node, change: ListenerChange) 
 
 
 def _strimzi_add(lines: list[str], listeners: Node, change: ListenerChange) -> None:
-    host, _, port = change.advertised.rpartition(":")
+    _, _, port = change.advertised.rpartition(":")
     node_port = port.isdigit() and int(port) in NODE_PORT_RANGE
-    override: dict[str, object] = {"broker": str(change.broker_id), "advertisedHost": host,
-                                   "advertisedPort": port}
-    if node_port:
-        override["nodePort"] = port
+    override = _override(change)
     complemented = _strimzi_entry(listeners, change.keeps)
     fields: dict[str, object] = {
         "name": strimzi_name(change), "port": str(change.port),
@@ -277,4 +321,4 @@ def _set(lines: list[str], mapping: Node, key: str, value: str) -> None:
     lines[at:at] = [f"{' ' * key_indent}{key}: {value}{_ending(lines)}"]
 
 
-__all__ = ["redpanda_patched", "strimzi_name", "strimzi_patched"]
+__all__ = ["redpanda_patched", "strimzi_cluster_patched", "strimzi_name", "strimzi_patched"]

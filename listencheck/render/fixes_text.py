@@ -44,12 +44,23 @@ def print_fixes(console: Console, fixes: tuple[BrokerFix, ...], verbosity: int) 
         console.print(Padding(Text("Configuration text per platform: --platform NAME, -v, or "
                                    "--format json.", style="dim"), (0, 0, 0, 3)))
         return
+    shown: dict[str, int] = {}  # text already printed -> the broker it was printed for
     for fix in fixes:
         for rendering in fix.renderings:
-            console.print(Padding(Text(f"broker {fix.broker_id} · {rendering.platform.value}",
-                                       style="bold"), (0, 0, 0, 1)))
-            console.print(Padding(Text(rendering.text), (0, 0, 0, 3)))
+            _once(console, shown, f"broker {fix.broker_id} · {rendering.platform.value}", rendering.text,
+                  fix.broker_id)
         if fix.diff:
-            console.print(Padding(Text(f"broker {fix.broker_id} · diff of {fix.config_path}",
-                                       style="bold"), (0, 0, 0, 1)))
-            console.print(Padding(Text(fix.diff.rstrip("\n")), (0, 0, 0, 3)))
+            _once(console, shown, f"broker {fix.broker_id} · diff of {fix.config_path}",
+                  fix.diff.rstrip("\n"), fix.broker_id)
+
+
+def _once(console: Console, shown: dict[str, int], title: str, body: str, broker_id: int) -> None:
+    """Print ``body`` under ``title``; one change shared by several brokers (a Strimzi listener with
+    an override per broker) is printed once and referred to after."""
+    if body in shown:
+        console.print(Padding(Text(f"{title}: the same change as broker {shown[body]} (above)",
+                                   style="bold"), (0, 0, 0, 1)))
+        return
+    shown[body] = broker_id
+    console.print(Padding(Text(title, style="bold"), (0, 0, 0, 1)))
+    console.print(Padding(Text(body), (0, 0, 0, 3)))
