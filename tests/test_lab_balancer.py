@@ -133,6 +133,27 @@ def test_crossed_ports_in_the_text_report(lb_lab: Lab) -> None:
     assert "LOAD_BALANCER_PORTS_CROSSED + ADVERTISED_WRONG_BROKER" in out
     assert "ADVERTISED_WRONG_BROKER (broker 1): Advertised address reaches another broker or cluster" in out
     assert out.count("✗ ERROR") == 1
+    # The balancer line says what is wrong, each crossed address written out whole.
+    assert (f"✗ ports lead to the wrong brokers: {LB_NAME}:9093 (broker 1's) reaches broker 2; "
+            f"{LB_NAME}:9094 (broker 2's) reaches broker 1") in out
+
+
+@pytest.mark.parametrize("columns", [120, 60])
+def test_the_balancer_line_names_the_brokers_that_advertise_it(lb_lab: Lab, columns: int) -> None:
+    from listencheck.render.markdown import render_markdown_document
+
+    built = load_balanced(lb_lab, "balancer")
+    run = built.client.text(BOOTSTRAP, timeout="3", columns=columns)
+    assert run.code == 1, run.stdout
+    lines = run.stdout.splitlines()
+    head = lines[:lines.index("Findings")]
+    assert not [line for line in head if "…" in line], run.stdout
+    assert all(len(line) <= columns for line in lines[:-1]), run.stdout
+    at = next(i for i, line in enumerate(head) if "a load balancer:" in line)
+    line = " ".join(" ".join(head[at:at + 4]).split())
+    assert f"✗ brokers 1, 2 and 3 advertise {BOOTSTRAP} as their own address" in line, run.stdout
+    markdown = render_markdown_document(built.client.check(BOOTSTRAP, timeout="3").report)
+    assert f"brokers 1, 2 and 3 advertise {BOOTSTRAP} as their own address" in markdown
 
 
 # --- without a load balancer (loopback): nothing new is reported ------------------------

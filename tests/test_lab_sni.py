@@ -193,3 +193,52 @@ def test_nginx_ssl_preread_passes_through_and_sends_unknown_names_to_its_default
     assert {c for c in run.codes() if c.startswith("TLS_")} == {"TLS_ROUTER_DEFAULT_CERTIFICATE"}
     for node_id in (1, 2):
         assert tls_of(run, node_id)["verified"] is True
+
+
+def _tables(text: str) -> list[str]:
+    lines = text.splitlines()
+    return lines[:lines.index("Findings")]
+
+
+@pytest.mark.parametrize("columns", [160, 120, 100, 80, 60])
+def test_the_tls_cell_says_whose_certificate_answered_at_every_width(sni: SniLab, columns: int) -> None:
+    routes = sni.passthrough()
+    del routes[broker_name(2)]  # broker 2's name: the router's default certificate
+    routes[broker_name(3)] = sni.fronts[1]  # broker 3's name: broker 1's certificate
+    sni.route(routes, default=sni.default_front)
+    run = sni.host.text(sni.bootstrap, "-X", "security.protocol=SSL", "-X", f"ssl.ca.location={sni.ca.pem}",
+                        timeout="3", columns=columns)
+    assert run.code == 1, run.stdout
+    tables = _tables(run.stdout)
+    assert not [line for line in tables if "…" in line], run.stdout  # nothing cut
+    body = run.stdout.splitlines()[:-1]  # the verdict is one line whatever the width
+    assert all(len(line) <= columns for line in body), [line for line in body if len(line) > columns]
+    for node_id in (1, 2, 3):  # every advertised address whole on one line
+        assert any(f"{broker_name(node_id)}:{ROUTER_PORT}" in line for line in tables), run.stdout
+    words = " ".join(" ".join(tables).split())
+    assert "tls_failed" not in words  # what happened, not a generic failure
+    rows = {n: [line for line in tables if f" {broker_name(n)}:{ROUTER_PORT} " in line] for n in (2, 3)}
+    if rows[2]:  # the table, as wide as it takes: the cell whole on the broker's row
+        assert "✗ router default cert" in rows[2][0] and "✗ cert of broker 1" in rows[3][0], run.stdout
+        assert columns >= 100
+    else:  # one block per broker
+        assert f"broker 2 {broker_name(2)}:{ROUTER_PORT} resolves to ✓ 127.0.0.1 · TCP ✓ · TLS ✗ router " \
+               "default cert" in words, run.stdout
+        assert "TLS ✗ cert of broker 1" in words.split(f"broker 3 {broker_name(3)}")[1], run.stdout
+
+
+def test_the_tls_cell_in_html_and_markdown(sni: SniLab) -> None:
+    from listencheck.render.html import render_html_document
+    from listencheck.render.markdown import render_markdown_document
+
+    routes = sni.passthrough()
+    del routes[broker_name(2)]
+    routes[broker_name(3)] = sni.fronts[1]
+    sni.route(routes, default=sni.default_front)
+    run = check(sni)
+    assert run.one("TLS_ROUTER_DEFAULT_CERTIFICATE", 2) and run.one("TLS_SNI_WRONG_BROKER", 3)
+    markdown = render_markdown_document(run.report)
+    rows = {n: next(line for line in markdown.splitlines() if line.startswith(f"| {n} |")) for n in (2, 3)}
+    assert "✗ router default cert" in rows[2] and "✗ cert of broker 1" in rows[3], markdown
+    html = render_html_document(run.report)
+    assert ">✗ router default cert</td>" in html and ">✗ cert of broker 1</td>" in html

@@ -38,7 +38,7 @@ def test_a_large_table_reads_exactly_as_rich_lays_it_out(
 
 def test_a_table_that_needs_wrapping_is_left_to_rich(large_report: Report) -> None:
     bootstrap = large_report.result.bootstraps[0]
-    table = text._brokers_table(bootstrap.brokers, text._UNICODE, "PLAINTEXT", 0)
+    table = text._brokers_table(bootstrap.brokers, text._UNICODE, "PLAINTEXT", 0, {})
     assert text._direct(table, 160) is not None
     assert text._direct(table, 40) is None  # too narrow: rich wraps, or the stacked layout takes over
     table.add_row("121", Text("two\nlines"), *[""] * (len(table.columns) - 2))

@@ -95,9 +95,10 @@ def embedded_json(doc: Doc) -> str:
 
 
 def _cell(cell: StageCell) -> str:
-    reason = f" {cell.reason}" if cell.status == "failed" and cell.reason else ""
+    reason = f" {cell.shown_reason}" if cell.shown_reason else ""
     title = f' title="{escape(cell.message)}"' if cell.message else ""
-    return f'<td class="{escape(cell.status)}"{title}>{_GLYPH.get(cell.status, "?")}{escape(reason)}</td>'
+    glyph = "!" if cell.note and cell.status == "ok" else _GLYPH.get(cell.status, "?")
+    return f'<td class="{escape(cell.status)}"{title}>{glyph}{escape(reason)}</td>'
 
 
 def _broker_table(view: BootstrapView) -> str:
@@ -131,6 +132,8 @@ def _bootstrap_section(view: BootstrapView) -> str:
                  f"<code>{escape(view.cluster_id or 'unknown')}</code> · {len(view.brokers)} broker(s)")
     else:
         facts = "no bootstrap server answered"
+    if view.balancer:
+        facts += f"</p><p>{escape(view.balancer)}"
     client = view.client
     why = f" — {escape(client.message)}" if client.message and client.status != "ok" else ""
     client_line = (f"<p>Client library: <span class=\"{escape(client.status)}\">"

@@ -54,8 +54,9 @@ def block(value: str, info: str = "") -> str:
 
 
 def _cell(cell: StageCell) -> str:
-    reason = f" {cell.reason}" if cell.status == "failed" and cell.reason else ""
-    return _GLYPH.get(cell.status, "?") + text(reason)
+    reason = f" {cell.shown_reason}" if cell.shown_reason else ""
+    glyph = "!" if cell.note and cell.status == "ok" else _GLYPH.get(cell.status, "?")
+    return glyph + text(reason)
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -72,6 +73,8 @@ def _bootstrap(view: BootstrapView) -> str:
     else:
         out.append("No bootstrap server answered.")
     out.append("")
+    if view.balancer:
+        out += [text(view.balancer), ""]
     if view.brokers:
         stages = [c.label for c in view.brokers[0].cells]
         rows = [[str(b.node_id), code(b.address), code(", ".join(b.resolved) or "—"),

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
+from listencheck.render.notes import BALANCER_NOTE_CODES, TLS_NOTE_CODES, balancer_note, tls_note
 from listencheck.stages import ATTEMPT_STAGES, REGISTRY, Stage, probe_stages
 
 Doc = Mapping[str, Any]
@@ -32,6 +33,12 @@ class StageCell:
     status: CellStatus
     reason: str | None
     message: str | None
+    note: str | None = None  # what happened, from a finding (a router's default certificate...)
+
+    @property
+    def shown_reason(self) -> str | None:
+        """The words after the glyph: the finding's note, else a failure's reason."""
+        return self.note or (self.reason if self.status == "failed" else None)
 
     @property
     def label(self) -> str:
@@ -128,6 +135,40 @@ class BootstrapView:
     brokers: tuple[BrokerRow, ...]
     client: StageCell
     topics: TopicsView | None = None
+    balancer: str | None = None  # a load balancer seen at the bootstrap, and what is wrong with it
+
+
+def _noted(cells: tuple[StageCell, ...], note: str | None) -> tuple[StageCell, ...]:
+    """The TLS cell with the note of a finding about this address."""
+    if note is None:
+        return cells
+    return tuple(StageCell(c.stage, c.status, c.reason, c.message, note) if c.stage is Stage.TLS else c
+                 for c in cells)
+
+
+def _tls_notes(doc: Doc, argument: str) -> dict[tuple[int | None, str | None], str]:
+    notes: dict[tuple[int | None, str | None], str] = {}
+    for f in findings(doc):
+        if f.get("bootstrap") == argument and f.get("code") in TLS_NOTE_CODES:
+            note = tls_note(str(f["code"]), f.get("evidence") or {})
+            if note is not None:
+                notes.setdefault((f.get("broker_id"), f.get("address")), note)
+    return notes
+
+
+def _balancer_line(doc: Doc, b: Mapping[str, Any]) -> str | None:
+    """`a load balancer: 4 connections to lb:9092 reached brokers 1, 2, 3`, then what is wrong."""
+    detail = (b.get("balancer") or {}).get("detail") or {}
+    if not detail.get("balanced"):
+        return None
+    reached = ", ".join(str(i) for i in sorted(detail.get("brokers_reached") or ()))
+    line = (f"a load balancer: {len(detail.get('responders') or ())} connections to "
+            f"{detail.get('address')} reached brokers {reached}")
+    for f in findings(doc):
+        if f.get("bootstrap") == b.get("argument") and f.get("code") in BALANCER_NOTE_CODES:
+            note = balancer_note(str(f["code"]), f.get("evidence") or {})
+            line += f" · ✗ {note}" if note else ""
+    return line
 
 
 def _topics_view(stage: Mapping[str, Any] | None) -> TopicsView | None:
@@ -191,19 +232,22 @@ def bootstrap_views(doc: Doc) -> Iterator[BootstrapView]:
     stages = client_stages(doc)
     for b in doc.get("bootstraps") or ():
         metadata = b.get("metadata") or {}
+        notes = _tls_notes(doc, str(b["argument"]))
         brokers = []
         for x in b.get("brokers") or ():
             probe = x.get("probe") or {}
-            cells = (*_probe_cells(probe, stages), _cell(Stage.IDENTITY, x.get("identity")))
+            note = notes.get((int(x["node_id"]), str(x["address"])))
+            cells = (*_noted(_probe_cells(probe, stages), note), _cell(Stage.IDENTITY, x.get("identity")))
             brokers.append(BrokerRow(int(x["node_id"]), str(x["address"]), bool(probe.get("works")),
                                      _resolved(probe), cells))
-        servers = tuple(ServerRow(str(s["endpoint"]), bool(s.get("works")), _probe_cells(s, stages))
+        servers = tuple(ServerRow(str(s["endpoint"]), bool(s.get("works")),
+                                  _noted(_probe_cells(s, stages), notes.get((None, str(s["endpoint"])))))
                         for s in b.get("servers") or ())
         yield BootstrapView(
             argument=str(b["argument"]), answered=bool(b.get("answered")),
             cluster_id=metadata.get("cluster_id"), answered_by=metadata.get("source"),
             servers=servers, brokers=tuple(brokers), client=_cell(Stage.CLIENT, b.get("client")),
-            topics=_topics_view(b.get("topics")),
+            topics=_topics_view(b.get("topics")), balancer=_balancer_line(doc, b),
         )
 
 

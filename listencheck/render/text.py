@@ -35,6 +35,7 @@ from listencheck.protocol.messages import error_name
 from listencheck.render.deep_text import deep_hint, deep_lines
 from listencheck.render.evidence import evidence_lines
 from listencheck.render.fixes_text import print_fixes
+from listencheck.render.notes import BALANCER_NOTE_CODES, TLS_NOTE_CODES, balancer_note, tls_note
 from listencheck.render.printable import printable_tree
 from listencheck.stages import ATTEMPT_STAGES, SPECS, Stage, probe_stages
 from listencheck.vocabulary import AddressFamily, ResolveSource
@@ -133,7 +134,7 @@ def _bootstrap(console: Console, b: BootstrapCheck, marks: _Marks, report: Repor
             f"{who} at {md.source} ({md.source_address}) · cluster {d.cluster_id or '?'} · "
             f"controller {d.controller_id} · {len(d.brokers)} broker(s) · Metadata v{d.api_version}",
             style="dim"), (0, 0, 0, 2)))
-        _balancer_line(console, b, verbosity)
+        _balancer_line(console, b, report, marks, verbosity)
         if not md.verified:
             console.print(Padding(Text(
                 "read over an unverified TLS connection (its certificate failed verification; "
@@ -144,20 +145,23 @@ def _bootstrap(console: Console, b: BootstrapCheck, marks: _Marks, report: Repor
     else:
         console.print(Text("  no bootstrap server answered", style="bold red"))
     protocol = report.result.settings.security_protocol
+    notes = _tls_notes(report, b)
     if verbosity >= 1 or md is None or not md.verified:
-        _print_fitting(console, _servers_table(b.servers, marks, protocol),
-                       lambda: _servers_stacked(b.servers, marks, protocol))
+        _print_fitting(console, _servers_table(b.servers, marks, protocol, notes),
+                       lambda: _servers_stacked(b.servers, marks, protocol, notes))
     if md is not None and b.brokers:
-        _print_fitting(console, _brokers_table(b.brokers, marks, protocol, verbosity),
-                       lambda: _brokers_stacked(b.brokers, marks, protocol, verbosity))
+        _print_fitting(console, _brokers_table(b.brokers, marks, protocol, verbosity, notes),
+                       lambda: _brokers_stacked(b.brokers, marks, protocol, verbosity, notes))
         _listener_tables(console, b, report, verbosity)
     _client_line(console, b.client, marks)
     if verbosity >= 1 or (b.topics.detail is not None and b.topics.detail.requested):
         _topics_line(console, b, marks)
 
 
-def _balancer_line(console: Console, b: BootstrapCheck, verbosity: int) -> None:
-    """Which broker each sampled bootstrap connection reached: shown when they differ (-v: always)."""
+def _balancer_line(console: Console, b: BootstrapCheck, report: Report, marks: _Marks,
+                   verbosity: int) -> None:
+    """Which broker each sampled bootstrap connection reached: shown when they differ (-v: always),
+    with what is wrong with it when brokers advertise it or its ports lead to the wrong brokers."""
     d = b.balancer.detail
     if d is None or not (d.balanced or verbosity >= 1):
         return
@@ -165,7 +169,26 @@ def _balancer_line(console: Console, b: BootstrapCheck, verbosity: int) -> None:
     count = len(d.responders)
     what = f"a load balancer: {count} connections to {d.address} reached brokers {seen}" if d.balanced \
         else f"one broker behind it: {count} connections reached broker {seen or '?'}"
+    wrong = [(f.severity, note) for f in report.findings
+             if f.bootstrap == b.argument and f.code in BALANCER_NOTE_CODES
+             and (note := balancer_note(f.code, f.evidence)) is not None]
     console.print(Padding(Text(what, style="dim"), (0, 0, 0, 2)))
+    for severity, note in wrong:  # whole words: rich wraps between them, never inside an address
+        console.print(Padding(Text(f"{marks.sev[severity]} {note}", style=_STYLE[severity]), (0, 0, 0, 2)))
+
+
+_Notes = dict[tuple[int | None, str | None], tuple[Severity, str]]
+
+
+def _tls_notes(report: Report, b: BootstrapCheck) -> _Notes:
+    """What a TLS cell's answer really was, by (broker id, address): from the SNI findings."""
+    notes: _Notes = {}
+    for f in report.findings:
+        if f.bootstrap == b.argument and f.code in TLS_NOTE_CODES:
+            note = tls_note(f.code, f.evidence)
+            if note is not None:
+                notes.setdefault((f.broker_id, f.subject.address), (f.severity, note))
+    return notes
 
 
 def _topics_line(console: Console, b: BootstrapCheck, marks: _Marks) -> None:
@@ -265,7 +288,8 @@ def _direct(table: Table, width: int) -> Text | None:
 
 def _narrowest(table: Table) -> int:
     """The width under which rich would cut cells: no_wrap columns at their widest cell,
-    the others at their longest word; two spaces between columns and one at each edge."""
+    the others at their longest word; three spaces between columns (each cell's padding and
+    the box's divider) and one at each edge, as ``_direct`` writes them."""
     widths = []
     for column in table.columns:
         cells = [Text(str(column.header)), *(c if isinstance(c, Text) else Text(str(c))
@@ -275,7 +299,7 @@ def _narrowest(table: Table) -> int:
         else:
             width = max((len(word) for cell in cells for word in cell.plain.split()), default=1)
         widths.append(max(width, column.min_width or 0))
-    return sum(widths) + 2 * (len(widths) - 1) + 2
+    return sum(widths) + 3 * (len(widths) - 1) + 2
 
 
 def _stacked(title: str, cells: list[tuple[str, Text | str]]) -> Group:
@@ -287,33 +311,38 @@ def _stacked(title: str, cells: list[tuple[str, Text | str]]) -> Group:
     return Group(Text(title, style="bold"), Padding(text, (0, 0, 0, 2)))
 
 
-def _servers_table(servers: tuple[EndpointProbe, ...], marks: _Marks, protocol: str) -> Table:
+def _servers_table(servers: tuple[EndpointProbe, ...], marks: _Marks, protocol: str, notes: _Notes) -> Table:
     table = Table(box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
-    rows = [_server_cells(probe, marks, protocol) for probe in servers]
+    rows = [_server_cells(probe, marks, protocol, notes) for probe in servers]
     for column in ["bootstrap server", *rows[0]]:
-        # host:port is never cut or broken: the table gives way to the stacked layout instead.
-        table.add_column(column, no_wrap=column == "bootstrap server")
+        # host:port is never cut or broken: the table gives way to the stacked layout instead;
+        # nor is what a TLS answer was (a router's default certificate, another broker's).
+        table.add_column(column, no_wrap=column in ("bootstrap server", SPECS[Stage.TLS].header))
     for probe, cells in zip(servers, rows, strict=True):
         table.add_row(str(probe.endpoint), *cells.values())
     return table
 
 
-def _server_cells(probe: EndpointProbe, marks: _Marks, protocol: str) -> dict[str, Text | str]:
-    return {SPECS[s].header: _probe_cell(probe, s, marks) for s in probe_stages(protocol)}
+def _server_cells(probe: EndpointProbe, marks: _Marks, protocol: str, notes: _Notes) -> dict[str, Text | str]:
+    note = notes.get((None, str(probe.endpoint)))
+    return {SPECS[s].header: _probe_cell(probe, s, marks, note) for s in probe_stages(protocol)}
 
 
-def _servers_stacked(servers: tuple[EndpointProbe, ...], marks: _Marks, protocol: str) -> list[Group]:
+def _servers_stacked(servers: tuple[EndpointProbe, ...], marks: _Marks, protocol: str,
+                     notes: _Notes) -> list[Group]:
     return [_stacked(f"bootstrap server {probe.endpoint}",
-                     list(_server_cells(probe, marks, protocol).items())) for probe in servers]
+                     list(_server_cells(probe, marks, protocol, notes).items())) for probe in servers]
 
 
-def _brokers_table(brokers: tuple[BrokerCheck, ...], marks: _Marks, protocol: str, verbosity: int) -> Table:
+def _brokers_table(brokers: tuple[BrokerCheck, ...], marks: _Marks, protocol: str, verbosity: int,
+                   notes: _Notes) -> Table:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    rows = [_broker_cells(broker, marks, protocol, verbosity) for broker in brokers]
+    rows = [_broker_cells(broker, marks, protocol, verbosity, notes) for broker in brokers]
     for column in ["broker", "advertised", *rows[0]]:
-        # host:port is never cut or broken (the stacked layout takes over when it cannot fit);
-        # the other columns wrap. Verbose timings of five stages are long: they wrap too.
-        no_wrap = column in ("broker", "advertised") or (column == "time" and verbosity < 1)
+        # host:port is never cut or broken (the stacked layout takes over when it cannot fit), nor
+        # is what a TLS answer was; the other columns wrap. Verbose timings of five stages wrap too.
+        no_wrap = column in ("broker", "advertised", SPECS[Stage.TLS].header) or \
+            (column == "time" and verbosity < 1)
         table.add_column(column, no_wrap=no_wrap,
                          min_width=min(len(column), 12) if column == "identity" else None)
     for broker, cells in zip(brokers, rows, strict=True):
@@ -321,24 +350,32 @@ def _brokers_table(brokers: tuple[BrokerCheck, ...], marks: _Marks, protocol: st
     return table
 
 
-def _broker_cells(broker: BrokerCheck, marks: _Marks, protocol: str, verbosity: int) -> dict[str, Text | str]:
+def _broker_cells(broker: BrokerCheck, marks: _Marks, protocol: str, verbosity: int,
+                  notes: _Notes) -> dict[str, Text | str]:
     """Every column after the broker id and its advertised address: what a client needs of a
     broker (every probe stage but metadata, the bootstrap's), identity, time."""
     probe = broker.probe
     stages = [s for s in probe_stages(protocol) if s is not Stage.METADATA]
-    cells: dict[str, Text | str] = {SPECS[s].header: _probe_cell(probe, s, marks) for s in stages}
+    note = notes.get((broker.advertised.node_id, broker.advertised.address))
+    cells: dict[str, Text | str] = {SPECS[s].header: _probe_cell(probe, s, marks, note) for s in stages}
     cells[SPECS[Stage.IDENTITY].header] = _identity_cell(broker, marks)
     cells["time"] = _time_cell(probe, verbosity)
     return cells
 
 
 def _brokers_stacked(brokers: tuple[BrokerCheck, ...], marks: _Marks, protocol: str,
-                     verbosity: int) -> list[Group]:
+                     verbosity: int, notes: _Notes) -> list[Group]:
     return [_stacked(f"broker {b.advertised.node_id} {b.advertised.address}",
-                     list(_broker_cells(b, marks, protocol, verbosity).items())) for b in brokers]
+                     list(_broker_cells(b, marks, protocol, verbosity, notes).items())) for b in brokers]
 
 
-def _probe_cell(probe: EndpointProbe, stage: Stage, marks: _Marks) -> Text:
+def _probe_cell(probe: EndpointProbe, stage: Stage, marks: _Marks,
+                note: tuple[Severity, str] | None = None) -> Text:
+    if stage is Stage.TLS and note is not None:  # what the certificate was, not a generic failure
+        severity, words = note
+        failed = probe.stage(stage).status is StageStatus.FAILED
+        mark = marks.fail if failed else marks.sev[severity]
+        return Text(f"{mark} {words}", style="bold red" if failed else _STYLE[severity])
     if stage is Stage.RESOLVE:
         return _resolved(probe, marks)
     if stage is Stage.KAFKA:

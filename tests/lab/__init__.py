@@ -283,9 +283,11 @@ class Host:
         return run_cli(["check", "--format", "json", "--timeout", timeout, "--vantage", self.name, *args],
                        self.prefix)
 
-    def text(self, *args: str, timeout: str = "1") -> Run:
+    def text(self, *args: str, timeout: str = "1", columns: int | None = None) -> Run:
+        """The text report (``columns``: as on a terminal that wide)."""
+        width = ["env", f"COLUMNS={columns}"] if columns is not None else []
         return run_cli(["check", "--no-color", "--timeout", timeout, "--vantage", self.name, *args],
-                       self.prefix)
+                       [*self.prefix, *width])
 
 
 def stop_process(proc: subprocess.Popen[bytes]) -> None:
