@@ -120,6 +120,9 @@ def test_a_controller_without_quorum_voters_is_refused_by_images_up_to_4_0() -> 
 def test_the_dynamic_quorum_form_counts_on_4_1_and_on_an_unversioned_tag() -> None:
     bootstrap = "KAFKA_CFG_CONTROLLER_QUORUM_BOOTSTRAP_SERVERS: kafka:9093"
     assert _quorum_findings("bitnami/kafka:4.1") == []
+    assert _quorum_findings("bitnami/kafka:4.1", bootstrap) == [("CONFIG_BITNAMI_NO_QUORUM", "error")]
+    assert _quorum_findings("bitnami/kafka:4.1", bootstrap + "\nKAFKA_INITIAL_CONTROLLERS: 1@kafka:9093:"
+                            "Bz1Y6y7zQTG4X7mNbh1p1g") == []
     assert _quorum_findings("bitnami/kafka:latest", bootstrap) == []
     assert _quorum_findings("bitnami/kafka:3.8", bootstrap) == [("CONFIG_BITNAMI_NO_QUORUM", "error")]
     assert _quorum_findings("bitnami/kafka") == [("CONFIG_BITNAMI_NO_QUORUM", "warning")]

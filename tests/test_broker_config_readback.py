@@ -13,6 +13,7 @@ import pytest
 from tests.support.brokers import BrokerFactory
 from tests.support.cli import check_json
 from tests.support.scripted import ScriptedKafka
+from tests.support.scripted_cluster import scripted_cluster
 from tests.test_contract import validate
 
 APIS = ((3, 0, 12), (18, 0, 3), (32, 1, 4))  # Metadata, ApiVersions, DescribeConfigs
@@ -116,6 +117,17 @@ def test_tansu_answers_nothing_so_one_note_says_so(tansu: BrokerFactory) -> None
     note = run.one("CONFIG_NOT_READABLE")
     assert "does not answer DescribeConfigs" in note["message"]
     assert listener_config(run.report, 111)["config"] is None
+
+
+def test_a_broker_that_answers_without_its_listener_settings_is_told_apart() -> None:
+    """DescribeConfigs answered with its node id and none of the listener keys (as a
+    Kafka-compatible broker may): the note says so, not that the broker does not answer."""
+    with scripted_cluster(lambda node_id, port: ("127.0.0.1", port), ids=(1,)) as cluster:
+        run = check_json(cluster.address(1))
+    validate(run.report)
+    note = run.one("CONFIG_NOT_READABLE")
+    assert "answered DescribeConfigs for its own configuration without its listener" in note["message"]
+    assert note["evidence"]["brokers"] == {"1": "empty: the answer holds no listeners"}
 
 
 def test_broker_config_file_stands_in_where_the_broker_cannot_be_read(tmp_path: Path) -> None:

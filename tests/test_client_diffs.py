@@ -84,3 +84,20 @@ def test_check_gives_the_client_diff_in_every_format(tmp_path: Path) -> None:
     assert '```diff\n' in runs["markdown"].stdout and '+      - "host.docker.internal:host-gateway"' in (
         runs["markdown"].stdout)
     assert "+      - &quot;host.docker.internal:host-gateway&quot;" in runs["html"].stdout
+
+
+def test_markdown_and_html_show_each_configuration_diff_once() -> None:
+    """Broker fixes' diffs too: a Strimzi resource's one change shared by brokers 0-2 is shown once."""
+    from listencheck.render.html import render_html_document
+    from listencheck.render.markdown import render_markdown_document
+
+    shared = "--- a/kafka.yaml\n+++ b/kafka.yaml\n@@ -1 +1,2 @@\n listeners:\n+  - name: external2\n"
+    doc = {"verdict": {"exit_code": 1}, "findings": [], "problems": [],
+           "fixes": [{"broker_id": n, "config_source": "kafka.yaml:1 (Kafka/prod)", "diff": shared}
+                     for n in (0, 1, 2)] + [{"broker_id": 3, "config_source": None, "diff": None}]}
+    markdown = render_markdown_document(doc)
+    assert markdown.count("+  - name: external2") == 1 and "Brokers 0, 1, 2" in markdown
+    assert "```diff\n" in markdown
+    html = render_html_document(doc)
+    shown = html[:html.index('<script type="application/json"')]  # not the embedded JSON report
+    assert shown.count("+  - name: external2") == 1 and "Brokers 0, 1, 2" in shown

@@ -33,14 +33,18 @@ def readback_findings(ctx: BootstrapContext) -> Iterator[Finding]:
         str(c.node_id): f"{c.status.value}: {c.error}" if c.status else "not reached from here"
         for c in unknown
     }
-    refused = [c for c in unknown if c.status is ReadbackStatus.REFUSED]
+    statuses = {c.status for c in unknown}
     why = (
         "the broker refused DescribeConfigs (reading a broker's configuration needs the "
         "DESCRIBE_CONFIGS permission on the cluster)"
-        if refused
+        if ReadbackStatus.REFUSED in statuses
+        else "the broker answered DescribeConfigs for its own configuration without its listener "
+        "settings (Apache Kafka and Confluent return them; Tansu and other Kafka-compatible brokers "
+        "do not)"
+        if ReadbackStatus.EMPTY in statuses
         else "the broker does not answer DescribeConfigs for its own configuration (Apache Kafka and "
         "Confluent do; Tansu does not)"
-        if any(c.status for c in unknown)
+        if statuses - {None}
         else "no connection to the broker worked from here"
     )
     ids = ", ".join(str(c.node_id) for c in unknown)

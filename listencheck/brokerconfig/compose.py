@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from listencheck.brokerconfig.envvars import bitnami_defaults, environment_settings
+from listencheck.brokerconfig.envvars import bitnami_defaults, environment_settings, image_variables
 from listencheck.brokerconfig.model import (
     DEFAULT_SOURCE,
     BrokerConfigError,
@@ -122,6 +122,7 @@ def _broker(
         extra_hosts=_extra_hosts(service.get("extra_hosts"), variables),
         ignored=ignored,
         aliases=tuple(aliases),
+        image_variables=image_variables(env),
     )
 
 

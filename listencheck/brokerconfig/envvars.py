@@ -106,6 +106,11 @@ def kafka_key(variable: str, prefix: str = "KAFKA_") -> str | None:
     )
 
 
+def image_variables(env: Sequence[tuple[str, str, Source]]) -> tuple[str, ...]:
+    """The names of the image's own variables set to a value (never their values)."""
+    return tuple(dict.fromkeys(name for name, value, _ in env if name in _IMAGE_OWN and value.strip()))
+
+
 def environment_settings(
     env: Sequence[tuple[str, str, Source]], platform: Platform | None
 ) -> tuple[tuple[Setting, ...], tuple[Setting, ...]]:

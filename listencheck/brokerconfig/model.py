@@ -207,6 +207,7 @@ class ListenerConfig:
     extra_hosts: tuple[str, ...] = ()  # host:address entries of the container
     ignored: tuple[Setting, ...] = ()  # written, but not applied by the platform (Bitnami without CFG_)
     aliases: tuple[str, ...] = ()  # names the node has on its own network (service, hostname)
+    image_variables: tuple[str, ...] = ()  # the image's own variables set (names only)
     listeners: tuple[Listener, ...] = field(init=False)
     advertised: tuple[AdvertisedListener, ...] | None = field(init=False)  # None: not set
 

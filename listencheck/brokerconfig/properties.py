@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
-from listencheck.brokerconfig.envvars import bitnami_defaults, environment_settings
+from listencheck.brokerconfig.envvars import bitnami_defaults, environment_settings, image_variables
 from listencheck.brokerconfig.model import (
     BrokerConfigError,
     ConfigFile,
@@ -84,7 +84,8 @@ def read_env(text: str, path: str) -> ConfigFile:
     return ConfigFile(
         path,
         FileKind.ENV,
-        (ListenerConfig(name, applied, platform, origin=Source(SourceKind.FILE, path), ignored=ignored),),
+        (ListenerConfig(name, applied, platform, origin=Source(SourceKind.FILE, path), ignored=ignored,
+                        image_variables=image_variables(env)),),
     )
 
 

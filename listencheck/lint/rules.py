@@ -450,10 +450,29 @@ def bitnami_no_quorum(b: ListenerConfig, _: ConfigFile) -> Iterator[ConfigFindin
     if b.platform is not Platform.BITNAMI or ProcessRole.CONTROLLER not in b.process_roles:
         return
     version = image_version(b.image)
-    if version is not None and version >= (4, 1):
-        return  # dynamic quorum: controller.quorum.bootstrap.servers defaults to localhost:9093
     voters = b.get("controller.quorum.voters")
     bootstrap = b.get("controller.quorum.bootstrap.servers")
+    if version is not None and version >= (4, 1):
+        # The dynamic quorum: bootstrap servers default to localhost:9093; set to anything else,
+        # the image also needs the first controllers to format the metadata log with.
+        dynamic = bootstrap is not None and bootstrap.value.strip() not in ("", "localhost:9093")
+        if dynamic and bootstrap and "KAFKA_INITIAL_CONTROLLERS" not in b.image_variables:
+            yield ConfigFinding(
+                FindingCode.CONFIG_BITNAMI_NO_QUORUM,
+                ERR,
+                f"KAFKA_CFG_CONTROLLER_QUORUM_BOOTSTRAP_SERVERS is set on a controller but "
+                f"KAFKA_INITIAL_CONTROLLERS is not: {b.image} refuses to start (\"Role 'controller' "
+                f"enabled and KAFKA_CFG_CONTROLLER_QUORUM_BOOTSTRAP_SERVERS for dynamic controller quorum "
+                f"configured but KAFKA_INITIAL_CONTROLLERS was not provided\")",
+                f"Set KAFKA_INITIAL_CONTROLLERS=<node.id>@<host>:<port>:<directory id>,... (one per "
+                f"controller, e.g. {b.node_id if b.node_id is not None else 0}@{b.name}:"
+                f"{_controller_port(b)}:<22-character directory id>).",
+                b.name,
+                bootstrap.source,
+                {"image": b.image or "", "process_roles": b.value("process.roles"),
+                 "bootstrap_servers_set": True},
+            )
+        return
     if voters is not None and voters.value.strip():
         return
     if version is None and bootstrap is not None and bootstrap.value.strip():

@@ -22,6 +22,7 @@ from listencheck.render.report_view import (
     ProblemView,
     StageCell,
     bootstrap_views,
+    config_diffs,
     evidence_lines,
     problems,
     verdict_line,
@@ -197,6 +198,17 @@ def _problem(problem: ProblemView) -> str:
             + "".join(_fix_block(diff) for diff in problem.diffs) + "</article>")
 
 
+def _diffs_section(doc: Doc) -> str:
+    """The fixes' diffs of the given configuration files, each once (shared by its brokers)."""
+    diffs = config_diffs(doc)
+    if not diffs:
+        return ""
+    items = "".join(
+        f"<p>Broker{'s' if len(brokers) > 1 else ''} {escape(', '.join(str(b) for b in brokers))} · "
+        f"<code>{escape(source)}</code></p>{_fix_block(diff)}" for brokers, source, diff in diffs)
+    return f"<h2>Configuration changes as diffs</h2>{items}"
+
+
 def _problems_section(doc: Doc) -> str:
     """One card per problem (a cause at a subject, with every code it carries)."""
     items = problems(doc)
@@ -239,7 +251,7 @@ def render_html_document(doc: Doc) -> str:
         f'<div class="verdict {"pass" if passed else "fail"}">{"✓" if passed else "✗"} '
         f"{escape(verdict_line(doc))}</div>{_meta(doc)}"
         f"<h2>Topology</h2>{render_topology(client_name, views)}{legend}"
-        f"{_problems_section(doc)}"
+        f"{_problems_section(doc)}{_diffs_section(doc)}"
         f"<h2>Listeners</h2>{''.join(_bootstrap_section(v) for v in views)}"
         f"{_health_section(views)}"
         '<footer>Self-contained report: no external resources. The JSON report is embedded '

@@ -17,6 +17,7 @@ from listencheck.render.report_view import (
     ProblemView,
     StageCell,
     bootstrap_views,
+    config_diffs,
     evidence_lines,
     problems,
     verdict_line,
@@ -148,4 +149,11 @@ def render_markdown_document(doc: Doc) -> str:
     items = problems(doc)
     out += [f"### Problems ({len(items)})", ""]
     out += [_problem(p) for p in items] or ["No findings: every advertised listener works from here."]
+    diffs = config_diffs(doc)
+    if diffs:
+        out += ["", "### Configuration changes as diffs", ""]
+        for brokers, source, diff in diffs:
+            who = ", ".join(str(b) for b in brokers)
+            out += [f"Broker{'s' if len(brokers) > 1 else ''} {text(who)} · {code(source)}", "",
+                    block(diff.rstrip("\n"), "diff"), ""]
     return "\n".join(out).rstrip() + "\n"

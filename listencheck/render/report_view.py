@@ -272,6 +272,20 @@ class ProblemView:
         return tuple(d for f in self.findings if isinstance(d := f.get("diff"), str) and d)
 
 
+def config_diffs(doc: Doc) -> list[tuple[tuple[int, ...], str, str]]:
+    """The fixes' diffs of the given configuration files (schema 1.13+): (brokers, file, diff), one
+    entry per distinct diff (a Strimzi resource's one change is shared by several brokers)."""
+    seen: dict[str, tuple[list[int], str]] = {}
+    for fix in doc.get("fixes") or ():
+        diff = fix.get("diff")
+        if not isinstance(diff, str) or not diff:
+            continue
+        brokers, _ = seen.setdefault(diff, ([], str(fix.get("config_source") or "")))
+        if isinstance(fix.get("broker_id"), int):
+            brokers.append(fix["broker_id"])
+    return [(tuple(brokers), source, diff) for diff, (brokers, source) in seen.items()]
+
+
 def problems(doc: Doc) -> list[ProblemView]:
     """The report's problems (schema 1.10+); an older report's findings, one problem each."""
     items = findings(doc)
