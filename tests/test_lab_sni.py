@@ -242,3 +242,39 @@ def test_the_tls_cell_in_html_and_markdown(sni: SniLab) -> None:
     assert "✗ router default cert" in rows[2] and "✗ cert of broker 1" in rows[3], markdown
     html = render_html_document(run.report)
     assert ">✗ router default cert</td>" in html and ">✗ cert of broker 1</td>" in html
+
+
+def test_the_fix_follows_the_platform(sni: SniLab) -> None:
+    sni.terminate()  # ingress-nginx's fake certificate for every name
+    strimzi = check(sni, "--platform", "strimzi").one("TLS_ROUTER_DEFAULT_CERTIFICATE", 1)["fix"]
+    assert strimzi.index("Strimzi: a listener of type ingress") < strimzi.index("--enable-ssl-passthrough")
+    assert "tls.termination" not in strimzi  # the router is ingress-nginx, not OpenShift's
+    assert "req.ssl_sni" not in strimzi and "managed service" not in strimzi
+    managed = check(sni, "--platform", "managed").one("TLS_ROUTER_DEFAULT_CERTIFICATE", 1)["fix"]
+    assert "managed service" in managed and "must be one the service gave" in managed
+    assert "--enable-ssl-passthrough" not in managed and "Strimzi" not in managed
+    own = check(sni, "--platform", "properties").one("TLS_ROUTER_DEFAULT_CERTIFICATE", 1)["fix"]
+    assert "--enable-ssl-passthrough" in own and "Strimzi" not in own and "managed service" not in own
+    auto = check(sni).one("TLS_ROUTER_DEFAULT_CERTIFICATE", 1)["fix"]  # unknown: every step
+    assert "Strimzi" in auto and "managed service" in auto and "--enable-ssl-passthrough" in auto
+
+
+def test_the_wrong_broker_fix_follows_the_platform(sni: SniLab) -> None:
+    routes = sni.passthrough()
+    del routes[broker_name(2)]  # unknown router: every router's steps, narrowed by the platform
+    routes[broker_name(3)] = sni.fronts[1]
+    sni.route(routes, default=sni.default_front)
+    run = check(sni, "--platform", "strimzi")
+    default, wrong = (run.one("TLS_ROUTER_DEFAULT_CERTIFICATE", 2)["fix"],
+                      run.one("TLS_SNI_WRONG_BROKER", 3)["fix"])
+    assert default.startswith("Make the router pass TLS") and "Strimzi: a listener" in default
+    assert "--enable-ssl-passthrough" in default and "tls.termination: passthrough" in default
+    assert "req.ssl_sni" not in default and "managed service" not in default
+    assert "configuration.brokers[].host" in wrong and "broker: 3" in wrong and "req.ssl_sni" not in wrong
+    run = check(sni, "--platform", "cp-kafka")
+    default, wrong = (run.one("TLS_ROUTER_DEFAULT_CERTIFICATE", 2)["fix"],
+                      run.one("TLS_SNI_WRONG_BROKER", 3)["fix"])
+    assert "req.ssl_sni -i b2.kafka.lab.test" in default and "Strimzi" not in default
+    assert "req.ssl_sni -i b3.kafka.lab.test" in wrong and "Strimzi" not in wrong
+    wrong = check(sni, "--platform", "managed").one("TLS_SNI_WRONG_BROKER", 3)["fix"]
+    assert "report it to the provider" in wrong and "HAProxy" not in wrong

@@ -30,10 +30,10 @@ from listencheck.status import ExitStatus
 __all__ = ["analyze", "build_report", "verdict_for"]
 
 
-def analyze(result: CheckResult) -> tuple[Finding, ...]:
+def analyze(result: CheckResult, platform: str = AUTO) -> tuple[Finding, ...]:
     """Every registered rule (see ``listencheck.stages``: each stage names its rules modules) over
-    the result, then the suppression pass, in report order."""
-    contexts = [context_for(result, b) for b in result.bootstraps]
+    the result, then the suppression pass, in report order (``platform``: --platform, for fix texts)."""
+    contexts = [context_for(result, b, platform) for b in result.bootstraps]
     modules = registered()
     findings: list[Finding] = []
     for ctx in contexts:
@@ -122,11 +122,11 @@ def _count(n: int, noun: str) -> str:
 
 def build_report(result: CheckResult, platform: str = AUTO) -> Report:
     """Findings, verdict and the configuration fix of each broker (``platform``: its syntax)."""
-    findings = analyze(result)
+    findings = analyze(result, platform)
     problems = group(findings)
     given = given_brokers(result)
     fixes = shared_strimzi_listeners(tuple(fix for b in result.bootstraps for fix in broker_fixes(
-        context_for(result, b), findings, platform, known_configs(b, given))))
+        context_for(result, b, platform), findings, platform, known_configs(b, given))))
     fixes = tuple(dataclasses.replace(fix, problems=tuple(
         p.id for p in problems
         if p.subject.bootstrap == fix.bootstrap and fix.broker_id in _brokers_of(p, findings)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from listencheck.address import Endpoint, ip_literal, is_private_ip
+from listencheck.brokerconfig.model import Platform
 from listencheck.brokerconfig.readback import given_brokers, known_configs
 from listencheck.catalogue import spec
 from listencheck.codes import FindingCode
 from listencheck.config import uses_tls
 from listencheck.fixes.addresses import AddressPlan, Proposal, plan_addresses
 from listencheck.fixes.paths import BootstrapPath
+from listencheck.fixes.platforms import AUTO
 from listencheck.models import (
     AddressAttempt,
     BootstrapCheck,
@@ -37,6 +39,7 @@ class BootstrapContext:
     source_address: str | None  # the IP it answered on
     security_protocol: str
     plan: AddressPlan  # the external address each broker would be given
+    platform: Platform | None = None  # --platform, else the one every known configuration has (None: unknown)
 
     @property
     def argument(self) -> str:
@@ -96,15 +99,18 @@ def new_finding(
     return Finding(code, severity, subject, stage or spec(code).stage, message, fix, evidence)
 
 
-def context_for(result: CheckResult, bootstrap: BootstrapCheck) -> BootstrapContext:
+def context_for(result: CheckResult, bootstrap: BootstrapCheck, platform: str = AUTO) -> BootstrapContext:
+    """``platform``: the --platform choice, so fix texts (an SNI router's, ...) speak its language."""
     md = bootstrap.metadata
     source = next((s.endpoint for s in bootstrap.servers if md and str(s.endpoint) == md.source), None)
     # A new listener's port must be free on every broker whose configuration is known.
     configured = known_configs(bootstrap, given_brokers(result)).values()
     taken = {port for config in configured for port in config.ports_in_use}
+    own = {config.platform for config in configured}
+    chosen = Platform(platform) if platform != AUTO else next(iter(own)) if len(own) == 1 else None
     return BootstrapContext(
         result, bootstrap, source, md.source_address if md else None,
-        result.settings.security_protocol, plan_addresses(result, bootstrap, taken),
+        result.settings.security_protocol, plan_addresses(result, bootstrap, taken), chosen,
     )
 
 

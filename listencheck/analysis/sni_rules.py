@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from listencheck.address import ip_literal
 from listencheck.analysis.context import BootstrapContext
+from listencheck.brokerconfig.model import Platform
 from listencheck.codes import FindingCode
 from listencheck.models import (
     CertificateInfo,
@@ -148,7 +149,7 @@ def _default(ctx: BootstrapContext, place: Place, d: TlsDetail, cert: Certificat
                    f"know {sni}, or it terminates TLS itself instead of passing it through.")
     return ctx.finding(
         FindingCode.TLS_ROUTER_DEFAULT_CERTIFICATE, severity, place.subject, " ".join(why),
-        _default_fix(sni, known), evidence)
+        _default_fix(sni, known, ctx.platform), evidence)
 
 
 _INGRESS_NGINX = ("ingress-nginx: start the controller with --enable-ssl-passthrough and annotate the "
@@ -167,24 +168,42 @@ _BY_ROUTER = {
     "the OpenShift router's default certificate": (_OPENSHIFT, _STRIMZI),
     "Traefik's default certificate": (_TRAEFIK,),
 }
+_MANAGED = ("If the router is not yours (a managed service), connect with the names it gives: the "
+            "bootstrap host exactly as given, and DNS that resolves every broker name to the endpoint "
+            "(a private DNS zone for a private endpoint); an IP or an alias of your own sends a name "
+            "the router does not know.")
+_NO_BYPASS = ("Do not switch certificate or hostname verification off to get past this: the client would "
+              "talk to the router's default backend, not to the broker, and some clients stop sending the "
+              "server name once hostname verification is off, so no router can route them (librdkafka 2.x "
+              "keeps sending it).")
 
 
-def _default_fix(sni: str, known: str | None) -> str:
-    """The router's own steps when it is recognised, else every common router's."""
-    steps = _BY_ROUTER.get(known or "", (_INGRESS_NGINX, _OPENSHIFT, _STRIMZI, _PROXIES))
-    return " ".join([
-        f"Make the router pass TLS for {sni} through to the broker that advertises it, and advertise "
-        f"only names the router knows.",
-        *(step.format(sni=sni) for step in steps),
-        "If the router is not yours (a managed service), connect with the names it gives: the "
-        "bootstrap host exactly as given, and DNS that resolves every broker name to the endpoint "
-        "(a private DNS zone for a private endpoint); an IP or an alias of your own sends a name "
-        "the router does not know.",
-        "Do not switch certificate or hostname verification off to get past this: the client would "
-        "talk to the router's default backend, not to the broker, and some clients stop sending the "
-        "server name once hostname verification is off, so no router can route them (librdkafka 2.x "
-        "keeps sending it).",
-    ])
+def default_fix_steps(known: str | None, platform: Platform | None) -> tuple[str, ...]:
+    """The router steps for this platform (--platform, or the known configurations'), narrowed
+    to the recognised router: Strimzi's listener types on Kubernetes/OpenShift, a managed
+    service's names only, a self-run broker's router without Strimzi; unknown: every common one."""
+    if platform is Platform.MANAGED:
+        return (_MANAGED,)
+    routers = {_INGRESS_NGINX: "ingress-nginx's default (fake) certificate",
+               _OPENSHIFT: "the OpenShift router's default certificate"}
+    if platform is Platform.STRIMZI:  # the operator writes the routes: its listener first
+        kubernetes = tuple(step for step, name in routers.items() if known in (None, name))
+        return (_STRIMZI, *(kubernetes or (_INGRESS_NGINX, _OPENSHIFT)))
+    if platform is not None:  # a broker of one's own: its router, not Strimzi's listener, not a service
+        steps = _BY_ROUTER.get(known or "", (_INGRESS_NGINX, _OPENSHIFT, _PROXIES))
+        return tuple(step for step in steps if step is not _STRIMZI)
+    return (*_BY_ROUTER.get(known or "", (_INGRESS_NGINX, _OPENSHIFT, _STRIMZI, _PROXIES)), _MANAGED)
+
+
+def _default_fix(sni: str, known: str | None, platform: Platform | None) -> str:
+    """The router's own steps when it is recognised, for the platform when it is known."""
+    managed = platform is Platform.MANAGED
+    first = (f"The service's router does not know {sni}: the name must be one the service gave."
+             if managed else
+             f"Make the router pass TLS for {sni} through to the broker that advertises it, and advertise "
+             f"only names the router knows.")
+    return " ".join([first, *(step.format(sni=sni) for step in default_fix_steps(known, platform)),
+                     _NO_BYPASS])
 
 
 def _wrong_broker(ctx: BootstrapContext, place: Place, d: TlsDetail, others: list[tuple[int, str]],
@@ -201,9 +220,26 @@ def _wrong_broker(ctx: BootstrapContext, place: Place, d: TlsDetail, others: lis
         f"(it names {name}, not {sni}): the router in front sends {sni} to broker {node}. Clients "
         f"that verify the host name refuse it; clients that do not would send broker {me}'s requests "
         f"to broker {node} (NOT_LEADER_OR_FOLLOWER, endless metadata refreshes).{routed}",
-        f"Route {sni} to broker {me}: correct the router's rule for that name (the Ingress or Route "
-        f"host for broker {me}, Strimzi's configuration.brokers[].host for broker: {me}, HAProxy's "
-        f"use_backend on req.ssl_sni -i {sni}, nginx's map entry for $ssl_preread_server_name). If "
-        f"the routing is right, broker {me} serves broker {node}'s keystore: give it its own "
-        f"certificate (DNS:{sni}).",
+        _wrong_broker_fix(sni, me, node, ctx.platform),
         evidence | {"other_broker_id": node, "other_broker_host": name})
+
+
+def _wrong_broker_fix(sni: str, me: int | None, node: int, platform: Platform | None) -> str:
+    """Where the rule for ``sni`` lives on this platform (unknown: every common router's)."""
+    keystore = (f" If the routing is right, broker {me} serves broker {node}'s keystore: give it its own "
+                f"certificate (DNS:{sni}).")
+    if platform is Platform.MANAGED:
+        return (f"The service routes {sni} to broker {node}: connect with the names the service gives "
+                f"(no alias or IP of your own, DNS resolving every broker name to the endpoint), and if "
+                f"they are the service's own, report it to the provider.")
+    if platform is Platform.STRIMZI:
+        return (f"Route {sni} to broker {me}: Strimzi writes the Ingress or Route of each broker from "
+                f"configuration.brokers[].host; check the entry for broker: {me} names {sni} and that "
+                f"no other Ingress or Route claims that host (kubectl get ingress,route -A)." + keystore)
+    where = [f"the Ingress or Route host for broker {me}"]
+    if platform is None:
+        where.append(f"Strimzi's configuration.brokers[].host for broker: {me}")
+    where += [f"HAProxy's use_backend on req.ssl_sni -i {sni}",
+              "nginx's map entry for $ssl_preread_server_name"]
+    return (f"Route {sni} to broker {me}: correct the router's rule for that name ({', '.join(where)})."
+            + keystore)
