@@ -300,11 +300,19 @@ def lint(session: Session, files: tuple[Path, ...], fmt: str, verbose: bool) -> 
     Redpanda's --advertise-kafka-addr flags. Secret values are never printed.
     """
     from listencheck.brokerconfig.load import read_config_file
+    from listencheck.fixes.clientside import config_findings_with_diffs
     from listencheck.lint import lint_file
     from listencheck.render.lint_report import LintResult, render_lint_json, render_lint_text
 
     configs = tuple(read_config_file(f) for f in files)
-    result = LintResult(configs, tuple(f for c in configs for f in lint_file(c)))
+    texts = {}
+    for f in files:
+        try:
+            texts[str(f)] = f.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # read moments ago; gone now: the finding simply has no diff
+    findings = config_findings_with_diffs(tuple(f for c in configs for f in lint_file(c)), texts)
+    result = LintResult(configs, findings)
     if fmt == "json":
         session.terminal.emit(render_lint_json(result))
     else:

@@ -91,3 +91,18 @@ def test_the_shipped_compose_file_lints_clean() -> None:
     compose = Path(__file__).resolve().parents[1] / "docker" / "compose.yaml"
     run = run_cli(["lint", str(compose)])
     assert run.code == 0, run.stdout
+
+
+def test_a_client_without_extra_hosts_gets_a_diff_of_its_service(tmp_path: Path) -> None:
+    """lint gives the client-side fix as a diff too (the check report does: tests/test_client_diffs.py)."""
+    path = tmp_path / "compose.yaml"
+    path.write_text((Path(__file__).parents[1] / "docker" / "compose.broken.yaml").read_text())
+    run = run_cli(["lint", "--format", "json", str(path)])
+    report = json.loads(run.stdout)
+    jsonschema.validate(report, SCHEMA)
+    (finding,) = [f for f in report["findings"] if f["code"] == "CONFIG_HOST_ALIAS_NO_EXTRA_HOSTS"]
+    added = '   listencheck:\n+    extra_hosts:\n+      - "host.docker.internal:host-gateway"\n'
+    assert added in finding["diff"]
+    assert all("diff" not in f for f in report["findings"] if f is not finding)
+    text = run_cli(["lint", str(path)]).stdout
+    assert '      +      - "host.docker.internal:host-gateway"' in text

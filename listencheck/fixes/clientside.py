@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from listencheck.codes import FindingCode
 from listencheck.fixes.diff import extra_hosts_diff
+from listencheck.lint.rules import ConfigFinding
 from listencheck.models import Finding
 
 HOST_GATEWAY = "host-gateway"  # Docker's name for the host's address on the default bridge
@@ -31,6 +32,23 @@ def extra_hosts_entry(finding: Finding) -> str | None:
     return f"{advertised.rpartition(':')[0]}:{HOST_GATEWAY}"
 
 
+def config_findings_with_diffs(findings: tuple[ConfigFinding, ...],
+                               texts: Mapping[str, str]) -> tuple[ConfigFinding, ...]:
+    """``listencheck lint``: each client-side finding with the diff of its file."""
+    out = []
+    for f in findings:
+        path, client = f.source.path, f.evidence.get("client")
+        advertised = f.evidence.get("advertised")
+        text = texts.get(path) if path is not None else None
+        if (f.code is not FindingCode.CONFIG_HOST_ALIAS_NO_EXTRA_HOSTS or path is None or text is None
+                or f.source.line is None or not isinstance(client, str) or not isinstance(advertised, str)):
+            out.append(f)
+            continue
+        entry = f"{advertised.rpartition(':')[0]}:{HOST_GATEWAY}"
+        out.append(replace(f, diff=extra_hosts_diff(path, text, client, f.source.line, entry)))
+    return tuple(out)
+
+
 def with_client_diffs(findings: tuple[Finding, ...], texts: Mapping[str, str]) -> tuple[Finding, ...]:
     """Each client-side finding with the diff of its file (``texts``: path -> content)."""
     out = []
@@ -46,4 +64,4 @@ def with_client_diffs(findings: tuple[Finding, ...], texts: Mapping[str, str]) -
     return tuple(out)
 
 
-__all__ = ["client_file", "extra_hosts_entry", "with_client_diffs"]
+__all__ = ["client_file", "config_findings_with_diffs", "extra_hosts_entry", "with_client_diffs"]

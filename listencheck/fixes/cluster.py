@@ -55,7 +55,8 @@ def with_diffs(fixes: tuple[BrokerFix, ...], texts: Mapping[str, str]) -> tuple[
         text = texts.get(path)
         if len(group) > 1 and text is not None:
             new = strimzi_cluster_patched([f.change for f in group], path, text)
-            shared[path] = file_diff(path, text, new)
+            if new is not None:  # else each broker's own diff, where it has one
+                shared[path] = file_diff(path, text, new)
     out = []
     for fix in fixes:
         path = fix.config_path

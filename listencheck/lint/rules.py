@@ -65,6 +65,7 @@ class ConfigFinding:
     broker: str
     source: Source = DEFAULT_SOURCE
     evidence: dict[str, JsonValue] = field(default_factory=dict)
+    diff: str | None = None  # a client-side fix as a diff of the file (added where the file is read)
 
     def __post_init__(self) -> None:
         if self.severity not in spec(self.code).severities:

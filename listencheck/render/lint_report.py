@@ -11,7 +11,7 @@ from listencheck.lint.rules import ConfigFinding
 from listencheck.models import JsonValue, Severity
 from listencheck.render.printable import printable
 
-LINT_SCHEMA_VERSION = "1.0"
+LINT_SCHEMA_VERSION = "1.1"
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,9 @@ def render_lint_text(result: LintResult, verbose: bool = False) -> str:
     for f in result.findings:
         lines.append(f"{f.location}: {f.severity.value} {f.code} [{f.broker}] {f.message}")
         lines.append(f"    fix: {f.fix}")
+        if f.diff:
+            lines.append("    diff:")
+            lines += ["      " + line for line in f.diff.rstrip("\n").splitlines()]
         if verbose and f.evidence:
             lines.append(f"    evidence: {json.dumps(f.evidence, ensure_ascii=False)}")
     errors, warnings, infos = (result.count(s) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO))
@@ -88,6 +91,7 @@ def finding_to_json(f: ConfigFinding) -> dict[str, JsonValue]:
         "code": f.code, "severity": f.severity.value, "broker": f.broker, "location": f.location,
         "file": f.source.path, "line": f.source.line, "key": f.source.key,
         "message": f.message, "fix": f.fix, "evidence": f.evidence,
+        **({"diff": f.diff} if f.diff is not None else {}),
     }
 
 
