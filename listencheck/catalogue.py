@@ -39,6 +39,19 @@ class FindingSpec:
     same_cause: str | None = None
 
 
+# What the balancer stage cannot see (the meaning of each of its codes says so).
+_BALANCER_LIMITS = (
+    " Limits: the check samples four connections to the bootstrap address (the first and three "
+    "more, opened at once) and needs a broker that names itself: one that answers DescribeConfigs "
+    "for its own broker id (Apache Kafka and Confluent do; a broker or proxy that does not, such "
+    "as Tansu, leaves the stage skipped, with the reason in the JSON report, and no load-balancer "
+    "finding is made). It also needs metadata listing two brokers or more, read over a verified "
+    "connection. A sticky load balancer (source-IP affinity, session persistence) sends every "
+    "connection from this client to the same broker, so sampling cannot tell it from a single "
+    "broker; nor can four samples that happen to reach one broker. Not seeing a load balancer "
+    "does not rule one out."
+)
+
 _LISTENERS_DOC = "https://www.confluent.io/blog/kafka-listeners-explained/"
 _KAFKA_OPS_DOC = "https://kafka.apache.org/documentation/#basic_ops"
 _REASSIGN_DOC = "https://kafka.apache.org/documentation/#basic_ops_increase_replication_factor"
@@ -209,7 +222,7 @@ _SPECS = (
         "Successive connections to the bootstrap address reached different brokers (each names itself "
         "when asked DescribeConfigs for its own id): a load balancer, or round-robin DNAT, spreads "
         "them over the brokers. That is fine for bootstrapping, as long as every broker advertises an "
-        "address of its own that leads to it, as here.",
+        "address of its own that leads to it, as here." + _BALANCER_LIMITS,
         "the bootstrap address and IP, which broker answered each connection, the brokers reached, "
         "and how many advertised addresses work from here.",
         "Nothing to fix. Keep the load balancer for the bootstrap only: clients must go on to each "
@@ -226,7 +239,12 @@ _SPECS = (
         "balancer hands every new connection to any broker: produce and fetch requests land on the "
         "wrong broker and fail with NOT_LEADER_OR_FOLLOWER, the client refreshes its metadata, "
         "reconnects and lands at random again, endlessly; group coordination fails the same way. "
-        "Groups the ADVERTISED_DUPLICATE and ADVERTISED_WRONG_BROKER findings it explains.",
+        "Groups the ADVERTISED_DUPLICATE and ADVERTISED_WRONG_BROKER findings it explains."
+        + _BALANCER_LIMITS + (
+        " A sticky one advertised by the brokers still fails: each client is pinned to one broker, "
+        "and every partition another broker leads fails; ADVERTISED_DUPLICATE (and "
+        "ADVERTISED_WRONG_BROKER for the brokers it is not pinned to) still report it, without "
+        "naming the load balancer."),
         "the load balancer's address and IP, which broker answered each sampled connection, the "
         "brokers advertising it and the address each advertises.",
         "Give each broker an advertised address of its own that leads to it (its own host name, or "
@@ -243,7 +261,7 @@ _SPECS = (
         "a port leads to another broker than the one advertising it: the load balancer's port-to-broker "
         "mapping is crossed. A client then sends a partition's requests to the wrong broker "
         "(NOT_LEADER_OR_FOLLOWER, endless metadata refreshes). Groups the per-broker "
-        "ADVERTISED_WRONG_BROKER findings it explains.",
+        "ADVERTISED_WRONG_BROKER findings it explains." + _BALANCER_LIMITS,
         "per crossed port: the broker advertising it and the broker it reaches (confirmed by the "
         "broker); the load balancer's bootstrap address.",
         "Point each per-broker port of the load balancer at the broker that advertises it (or change "

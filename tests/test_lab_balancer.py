@@ -193,3 +193,16 @@ def test_a_load_balanced_bootstrap_is_no_path_to_one_broker() -> None:
     assert bootstrap_path(balanced) is None
     path = bootstrap_path(direct)
     assert path is not None and path.broker_id == 1
+
+
+@pytest.mark.parametrize("code", ["BOOTSTRAP_LOAD_BALANCED", "ADVERTISED_LOAD_BALANCER",
+                                  "LOAD_BALANCER_PORTS_CROSSED"])
+def test_the_catalogue_states_what_sampling_cannot_see(code: str) -> None:
+    from listencheck.catalogue import spec
+    from listencheck.codes import FindingCode
+
+    meaning = spec(FindingCode(code)).meaning
+    assert "sticky load balancer (source-IP affinity" in meaning
+    assert "cannot tell it from a single broker" in meaning
+    assert "answers DescribeConfigs for its own broker id" in meaning
+    assert "Not seeing a load balancer does not rule one out" in meaning
