@@ -73,3 +73,17 @@ def test_an_interrupted_report_says_so_once() -> None:
     last = render_text(build_report(result), TextOptions()).strip().splitlines()[-1]
     assert last.startswith("! INTERRUPTED: this report is partial ("), last
     assert last.lower().count("interrupted") == 1
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
+    """`listencheck ... | head -1`: a closed pipe is neither a traceback nor an error line (the
+    process ends without interpreter finalization, os._exit, after flushing what it can)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "listencheck", "explain"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before it writes: every write meets a closed pipe
+    assert proc.stderr.read() == b""
+    proc.wait(timeout=60)

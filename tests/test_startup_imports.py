@@ -43,7 +43,8 @@ def test_help_and_version_import_nothing_heavy() -> None:
     for argv in (["--version"], ["--help"], ["check", "--help"]):
         code = (f"import sys; sys.argv = ['listencheck', *{argv!r}]\n"
                 "import listencheck.cli\n"
-                "try:\n    listencheck.cli.main()\nexcept SystemExit:\n    pass\n"
+                "from listencheck.terminal import Terminal\n"
+                "listencheck.cli.run(sys.argv[1:], Terminal.from_process())\n"
                 f"print('@@', ' '.join(m for m in {HEAVY!r} if m in sys.modules))")
         heavy = _imported(code)
         assert heavy[heavy.index("@@") + 1:] == [], argv
@@ -56,7 +57,8 @@ def test_the_client_library_is_loaded_by_the_worker_only() -> None:
     code = ("import sys; sys.argv = ['listencheck', 'check', '--format', 'json', '--timeout', '0.5', "
             f"'-X', 'client.id=startup-test', {address!r}]\n"
             "import listencheck.cli\n"
-            "try:\n    listencheck.cli.main()\nexcept SystemExit as exc:\n    print('@@', exc.code)\n"
+            "from listencheck.terminal import Terminal\n"
+            "print('@@', listencheck.cli.run(sys.argv[1:], Terminal.from_process()))\n"
             "print('@@', 'confluent_kafka' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.split("@@")[-2:] == [" 3\n", " False\n"], out.stdout[-500:] + out.stderr[-500:]
