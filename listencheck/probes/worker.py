@@ -193,12 +193,13 @@ class ClientWorker:
         or when the worker ended or ``timeout`` passed without saying."""
         end = time.monotonic() + timeout
         while True:
+            ended = self.done.is_set()  # read first: once it is set, every event is in
             for events in list(self._events.values()):
                 for event in list(events):
                     if event.get("event") == EventKind.CONFIGURED:
                         refused = event.get("refused")
                         return str(refused) if refused is not None else None
-            if self.done.is_set() or time.monotonic() >= end:
+            if ended or time.monotonic() >= end:
                 return None
             time.sleep(0.002)
 
