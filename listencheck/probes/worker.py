@@ -29,8 +29,6 @@ from collections.abc import Callable, Iterator, Mapping
 from enum import StrEnum
 from typing import Any, Literal, NotRequired, TypedDict
 
-from listencheck.limits import MAX_BROKERS
-
 MAX_LOG_LINES = 20
 WARNING = 30  # logging.WARNING, without importing logging before the fork
 MAX_STDERR_BYTES = 4096
@@ -47,7 +45,6 @@ class EventKind(StrEnum):
     REACHED = "reached"  # a broker answered a request
     NOT_REACHED = "not_reached"  # librdkafka gave up on a broker (retries over)
     DONE = "done"  # the check for this bootstrap ended: the summary
-    TOO_MANY = "too_many"  # a Metadata answer lists more than MAX_BROKERS: the worker ends itself
 
 
 class ConfiguredEvent(TypedDict):
@@ -101,13 +98,7 @@ class DoneEvent(Summary):
     event: Literal[EventKind.DONE]
 
 
-class TooManyEvent(TypedDict):
-    event: Literal[EventKind.TOO_MANY]
-    count: int  # brokers the Metadata answer lists
-
-
-Event = (ConfiguredEvent | LogEvent | LearnedEvent | ErrorEvent | ReachedEvent | NotReachedEvent | DoneEvent
-         | TooManyEvent)
+Event = ConfiguredEvent | LogEvent | LearnedEvent | ErrorEvent | ReachedEvent | NotReachedEvent | DoneEvent
 # One line as the parent reads it back from JSON: an event and its "bootstrap" (``event`` compares
 # equal to its EventKind).
 WireEvent = dict[str, object]
@@ -214,9 +205,7 @@ class ClientWorker:
 
     def abandon(self, why: str) -> None:
         """Stop the worker on purpose; its unanswered checks are reported as not run, ``why``."""
-        gave_up = any(e.get("event") == EventKind.TOO_MANY for events in list(self._events.values())
-                      for e in list(events))
-        if not self.done.is_set() or gave_up:
+        if not self.done.is_set():
             self.abandoned = why
         self.stop()
 
@@ -287,11 +276,6 @@ class _Observer:
         broker = _METADATA_BROKER.search(message)
         if broker:
             index, count, address, node = broker.groups()
-            if int(count) > MAX_BROKERS:
-                # librdkafka starts a thread per broker it learns: end now, before thousands of
-                # them exist (the parent reports the stage as not run when it reads the count).
-                self.emit(TooManyEvent(event=EventKind.TOO_MANY, count=int(count)))
-                os._exit(0)
             host, _, port = address.rpartition(":")
             self._block[int(index)] = [int(node), host, int(port) if port.isdigit() else 0]
             if len(self._block) == int(count):
