@@ -26,7 +26,7 @@ from listencheck.models import ClientDetail, ClusterMetadata, Reason, StageError
 from listencheck.probes.budget import stage_within_deadline
 from listencheck.probes.extra import BootstrapRun, BootstrapStage
 from listencheck.probes.library_facts import LIBRARY, FactsBuilder, library_verdict, settled
-from listencheck.probes.worker import MAX_LOG_LINES, ClientWorker
+from listencheck.probes.worker import MAX_LOG_LINES, ClientWorker, too_many_brokers
 
 if TYPE_CHECKING:
     from listencheck.pipeline import BootstrapSpec
@@ -96,9 +96,7 @@ class ClientProber(BootstrapStage):
         count = len(metadata.detail.brokers)
         worker = self._run.client_worker
         if count > MAX_BROKERS and worker is not None:
-            worker.abandon(
-                f"not run: {metadata.source} lists {count} brokers, more than the {MAX_BROKERS} "
-                f"listencheck checks; the client library would start a thread for each")
+            worker.abandon(too_many_brokers(metadata.source, count))
 
     def without_metadata(self, spec: BootstrapSpec) -> StageResult[ClientDetail]:
         # No bootstrap server answered listencheck: the library cannot do better, and waiting

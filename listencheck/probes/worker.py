@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterator, Mapping
 from enum import StrEnum
 from typing import Any, Literal, NotRequired, TypedDict
 
+from listencheck.limits import MAX_BROKERS
+
 MAX_LOG_LINES = 20
 WARNING = 30  # logging.WARNING, without importing logging before the fork
 MAX_STDERR_BYTES = 4096
@@ -45,6 +47,7 @@ class EventKind(StrEnum):
     REACHED = "reached"  # a broker answered a request
     NOT_REACHED = "not_reached"  # librdkafka gave up on a broker (retries over)
     DONE = "done"  # the check for this bootstrap ended: the summary
+    TOO_MANY = "too_many"  # a Metadata answer lists more than MAX_BROKERS: the worker ends itself
 
 
 class ConfiguredEvent(TypedDict):
@@ -98,7 +101,13 @@ class DoneEvent(Summary):
     event: Literal[EventKind.DONE]
 
 
-Event = ConfiguredEvent | LogEvent | LearnedEvent | ErrorEvent | ReachedEvent | NotReachedEvent | DoneEvent
+class TooManyEvent(TypedDict):
+    event: Literal[EventKind.TOO_MANY]
+    count: int  # brokers the Metadata answer lists
+
+
+Event = (ConfiguredEvent | LogEvent | LearnedEvent | ErrorEvent | ReachedEvent | NotReachedEvent | DoneEvent
+         | TooManyEvent)
 # One line as the parent reads it back from JSON: an event and its "bootstrap" (``event`` compares
 # equal to its EventKind).
 WireEvent = dict[str, object]
@@ -167,7 +176,10 @@ class ClientWorker:
                 for line in results:
                     try:
                         item = json.loads(line)
-                        self._events.setdefault(str(item["bootstrap"]), []).append(item)
+                        bootstrap = str(item["bootstrap"])
+                        if item["event"] == EventKind.TOO_MANY:  # the worker is ending itself
+                            self.abandoned = too_many_brokers(bootstrap, int(item["count"]))
+                        self._events.setdefault(bootstrap, []).append(item)
                     except (ValueError, KeyError, TypeError):
                         continue
             with os.fdopen(self._errors_fd, "rb") as errors:
@@ -216,6 +228,12 @@ class ClientWorker:
                 os.kill(self.pid, signal.SIGKILL)
         # The collector sees the pipes close and reaps the child; wait for that.
         self.done.wait(wait)
+
+
+def too_many_brokers(source: str, count: int) -> str:
+    """Why the client-library check is not run on a cluster past the broker limit."""
+    return (f"not run: {source} lists {count} brokers, more than the {MAX_BROKERS} listencheck checks; "
+            "the client library would start a thread for each")
 
 
 def library_version() -> str:
@@ -276,6 +294,11 @@ class _Observer:
         broker = _METADATA_BROKER.search(message)
         if broker:
             index, count, address, node = broker.groups()
+            if int(count) > MAX_BROKERS:
+                # librdkafka starts a thread per broker it learns: end now, before thousands of
+                # them exist (the parent reports the stage as not run when it reads the count).
+                self.emit(TooManyEvent(event=EventKind.TOO_MANY, count=int(count)))
+                os._exit(0)
             host, _, port = address.rpartition(":")
             self._block[int(index)] = [int(node), host, int(port) if port.isdigit() else 0]
             if len(self._block) == int(count):
