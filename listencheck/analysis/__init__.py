@@ -11,10 +11,10 @@ from listencheck.analysis.headline import headline
 from listencheck.analysis.problems import group
 from listencheck.analysis.rule import registered
 from listencheck.analysis.suppress import settle
+from listencheck.brokerconfig.model import AUTO
 from listencheck.brokerconfig.readback import given_brokers, known_configs
 from listencheck.catalogue import CATALOGUE
 from listencheck.fixes.cluster import shared_strimzi_listeners
-from listencheck.fixes.platforms import AUTO
 from listencheck.models import (
     CheckResult,
     Expectations,

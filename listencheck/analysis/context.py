@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from listencheck.address import Endpoint, ip_literal, is_private_ip
-from listencheck.brokerconfig.model import Platform
+from listencheck.brokerconfig.model import AUTO, Platform
 from listencheck.brokerconfig.readback import given_brokers, known_configs
 from listencheck.catalogue import spec
 from listencheck.codes import FindingCode
 from listencheck.config import uses_tls
 from listencheck.fixes.addresses import AddressPlan, Proposal, plan_addresses
 from listencheck.fixes.paths import BootstrapPath
-from listencheck.fixes.platforms import AUTO
 from listencheck.models import (
     AddressAttempt,
     BootstrapCheck,

@@ -91,6 +91,8 @@ class Platform(StrEnum):
     MANAGED = "managed"
 
 
+AUTO = "auto"  # --platform: the one the broker configuration shows, if any
+
 class SecurityProtocol(StrEnum):
     PLAINTEXT = "PLAINTEXT"
     SSL = "SSL"

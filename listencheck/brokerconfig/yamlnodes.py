@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-
-import yaml
+from typing import TYPE_CHECKING
 
 from listencheck.brokerconfig.model import BrokerConfigError
+
+if TYPE_CHECKING:
+    import yaml
 
 Value = str | None | list["Node"] | dict[str, "Node"]
 
@@ -46,6 +48,8 @@ class Node:
 
 def load_yaml(text: str, path: str) -> list[Node]:
     """Every document of a YAML stream; a syntax error becomes a BrokerConfigError at its line."""
+    import yaml  # here, not at the top: PyYAML costs ~11 ms of start-up, and only a file needs it
+
     try:
         return [_convert(doc) for doc in yaml.compose_all(text, Loader=yaml.SafeLoader) if doc is not None]
     except yaml.MarkedYAMLError as e:
@@ -57,6 +61,8 @@ def load_yaml(text: str, path: str) -> list[Node]:
 
 
 def _convert(node: yaml.Node) -> Node:
+    import yaml
+
     line = node.start_mark.line + 1
     if isinstance(node, yaml.ScalarNode):
         if node.tag == "tag:yaml.org,2002:null":

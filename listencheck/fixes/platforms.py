@@ -13,13 +13,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from listencheck.brokerconfig.envvars import BITNAMI_ALIASES, BITNAMI_PREFIX
-from listencheck.brokerconfig.model import ListenerConfig, Platform, SourceKind
+from listencheck.brokerconfig.model import AUTO, ListenerConfig, Platform, SourceKind
 from listencheck.brokerconfig.redpanda import UNNAMED
 from listencheck.fixes.change import CURRENT, ChangeKind, ListenerChange
 from listencheck.fixes.paths import NODE_PORT_RANGE
 from listencheck.fixes.yamldiff import strimzi_name
 
-AUTO = "auto"
 PLATFORM_CHOICES = (AUTO, *(p.value for p in Platform))
 
 # What the apache/kafka image needs once any KAFKA_* variable is set: its packaged

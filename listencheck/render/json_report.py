@@ -33,7 +33,6 @@ from listencheck.models import (
     TopicsDetail,
 )
 from listencheck.protocol.messages import error_name
-from listencheck.render.lint_report import broker_to_json
 from listencheck.stages import ATTEMPT_RESULTS, Stage
 
 STAGE_NAMES = frozenset(s.value for s in Stage)
@@ -215,8 +214,15 @@ def _listener_config(known: BrokerListenerConfig) -> dict[str, JsonValue]:
         "readback": known.status.value if known.status else None,
         "error": known.error,
         "source": source,
-        "config": broker_to_json(config, known.landed_port, known.landed_host) if config else None,
+        "config": _config_json(config, known) if config else None,
     }
+
+
+def _config_json(config: ListenerConfig, known: BrokerListenerConfig) -> JsonValue:
+    # Imported here: the lint renderer and its rules cost start-up, and most runs read no config.
+    from listencheck.render.lint_report import broker_to_json
+
+    return broker_to_json(config, known.landed_port, known.landed_host)
 
 
 def _probe(p: EndpointProbe) -> dict[str, JsonValue]:
