@@ -19,6 +19,7 @@ the environment (NO_COLOR, COLUMNS); tests build a Terminal over StringIO.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -71,7 +72,10 @@ class Terminal:
 
     @staticmethod
     def _write(stream: TextIO, text: str) -> None:
-        stream.write(text)
-        stream.flush()
+        # A reader that left (`listencheck check X | head`) does not want the rest: the command
+        # still ends with its own exit status, so `set -o pipefail` sees the verdict, not 1.
+        with contextlib.suppress(BrokenPipeError):
+            stream.write(text)
+            stream.flush()
 
 

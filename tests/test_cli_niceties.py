@@ -75,15 +75,20 @@ def test_an_interrupted_report_says_so_once() -> None:
     assert last.lower().count("interrupted") == 1
 
 
-def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
+@pytest.mark.parametrize(("command", "code"), [(["explain"], 0), (["check", "--timeout", "1"], 3)])
+def test_a_reader_that_leaves_early_gets_no_traceback_and_the_verdict(command: list[str], code: int) -> None:
     """`listencheck ... | head -1`: a closed pipe is neither a traceback nor an error line (the
-    process ends without interpreter finalization, os._exit, after flushing what it can)."""
+    process ends without interpreter finalization, os._exit, after flushing what it can), and the
+    exit status is still the verdict: with `set -o pipefail`, `listencheck check X | head` fails
+    exactly when the check does (3 here: nothing answers at the bootstrap address)."""
     import subprocess
     import sys
 
-    proc = subprocess.Popen([sys.executable, "-m", "listencheck", "explain"],
+    if command[0] == "check":
+        command = [*command, f"127.0.0.1:{closed_port()}"]
+    proc = subprocess.Popen([sys.executable, "-m", "listencheck", *command],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.close()  # before it writes: every write meets a closed pipe
     assert proc.stderr.read() == b""
-    proc.wait(timeout=60)
+    assert proc.wait(timeout=60) == code
