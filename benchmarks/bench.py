@@ -202,10 +202,12 @@ def blackholed(runs: int, counts: Sequence[int], timeout: float) -> list[str]:
     ]
     with scenarios.healthy() as good:
         for count in counts:
-            with black_holes(count) as ports, ScriptedKafka() as script:
-                script.brokers = [(i + 1, "127.0.0.1", port) for i, port in enumerate(ports)]
-                ref, lc = Series(), Series()
-                for _ in range(runs):
+            ref, lc = Series(), Series()
+            for _ in range(runs):
+                # Fresh listeners every run: each run leaves connections in their accept queues,
+                # and a full queue drops the next SYN (a firewall's DROP, another case).
+                with black_holes(count) as ports, ScriptedKafka() as script:
+                    script.brokers = [(i + 1, "127.0.0.1", port) for i, port in enumerate(ports)]
                     ref.add(check(*good))
                     lc.add(check(script.address, "--timeout", str(timeout), keep_output=True))
             extra = lc.stat(lambda s: s.wall_ms - timeout * 1000)

@@ -127,10 +127,11 @@ def build_report(result: CheckResult, platform: str = AUTO) -> Report:
     given = given_brokers(result)
     fixes = shared_strimzi_listeners(tuple(fix for b in result.bootstraps for fix in broker_fixes(
         context_for(result, b, platform), findings, platform, known_configs(b, given))))
+    about = [(p, _brokers_of(p, findings), set(p.codes)) for p in problems]  # once: fixes x problems
     fixes = tuple(dataclasses.replace(fix, problems=tuple(
-        p.id for p in problems
-        if p.subject.bootstrap == fix.bootstrap and fix.broker_id in _brokers_of(p, findings)
-        and set(p.codes) & set(fix.codes))) for fix in fixes)
+        p.id for p, brokers, codes in about
+        if p.subject.bootstrap == fix.bootstrap and fix.broker_id in brokers and codes & set(fix.codes)))
+        for fix in fixes)
     return Report(__version__, result, findings, verdict_for(result, findings, problems), fixes,
                   problems=problems)
 
