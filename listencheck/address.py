@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -118,6 +119,7 @@ def port_problem(port: int) -> str | None:
     return None if 1 <= port <= 65535 else f"port {port} outside 1-65535"
 
 
+@functools.lru_cache(maxsize=4096)  # probes and rules ask about the same few hosts, per broker
 def ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         return ipaddress.ip_address(host)

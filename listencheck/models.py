@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
+from functools import cached_property
 from typing import TYPE_CHECKING, Generic, Never, TypeVar
 
 from listencheck.address import Classification, Endpoint
@@ -599,7 +600,7 @@ class EndpointProbe:
     def works(self) -> bool:
         return any(a.works for a in self.attempts)
 
-    @property
+    @cached_property  # rules ask for it many times per broker
     def chosen(self) -> AddressAttempt | None:
         """The attempt that tells the story: the first that works, else the one that got
         furthest (a Kafka-less answer on 127.0.0.1 says more than a refusal on ::1)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from listencheck.address import Endpoint, ip_literal, is_private_ip
 from listencheck.brokerconfig.model import AUTO, Platform
@@ -15,6 +16,7 @@ from listencheck.fixes.paths import BootstrapPath
 from listencheck.models import (
     AddressAttempt,
     BootstrapCheck,
+    BrokerCheck,
     CheckResult,
     EndpointProbe,
     Finding,
@@ -83,10 +85,18 @@ class BootstrapContext:
 
     def probe_subject(self, probe: EndpointProbe) -> Subject:
         """The subject a probe belongs to: the advertised broker it probes, else the server."""
-        for broker in self.bootstrap.brokers:
-            if broker.probe is probe or broker.probe.endpoint == probe.endpoint:
-                return self.broker(broker.advertised.node_id, broker.advertised.address)
+        broker = self._broker_at.get(probe.endpoint)
+        if broker is not None:
+            return self.broker(broker.advertised.node_id, broker.advertised.address)
         return self.server(str(probe.endpoint))
+
+    @cached_property
+    def _broker_at(self) -> dict[Endpoint, BrokerCheck]:
+        """The first advertised broker at each host:port (built once: rules ask per probe)."""
+        brokers: dict[Endpoint, BrokerCheck] = {}
+        for broker in self.bootstrap.brokers:
+            brokers.setdefault(broker.probe.endpoint, broker)
+        return brokers
 
 
 def new_finding(
