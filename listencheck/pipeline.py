@@ -365,7 +365,8 @@ class _Run:
         if remaining <= 0:
             return False
         try:
-            await asyncio.wait_for(slots.acquire(), remaining)
+            async with asyncio.timeout(remaining):
+                await slots.acquire()  # at once while a slot is free
         except TimeoutError:
             return False
         return True

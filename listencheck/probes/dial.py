@@ -32,14 +32,12 @@ async def dial(target: Target, context: ssl.SSLContext | None, timeout: float,
 
     ``send_sni=False``: the ClientHello carries no server name, whatever the host.
     """
-    reader, writer = await asyncio.wait_for(
-        asyncio.open_connection(
+    async with asyncio.timeout(timeout):
+        reader, writer = await asyncio.open_connection(
             target.address, target.port, ssl=context,
             server_hostname=target.sni if context is not None and send_sni else None,
             ssl_handshake_timeout=max(timeout, 0.01) if context is not None else None,
-        ),
-        timeout,
-    )
+        )
     return KafkaExchange(reader, writer, target.client_id)
 
 

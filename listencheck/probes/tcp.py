@@ -20,7 +20,8 @@ async def connect(
     start = time.monotonic()
     detail = TcpDetail(address, port)
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(address, port), timeout)
+        async with asyncio.timeout(timeout):
+            reader, writer = await asyncio.open_connection(address, port)
     except TimeoutError:
         return StageResult.failure(
             elapsed_ms(start), Reason.TIMEOUT,

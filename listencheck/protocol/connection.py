@@ -82,7 +82,8 @@ class KafkaExchange:
     async def refusal(self, wait: float) -> str | None:
         """Without sending anything: the TLS alert that ends this session within ``wait``, if any."""
         try:
-            await asyncio.wait_for(self._reader.read(1), wait)
+            async with asyncio.timeout(wait):
+                await self._reader.read(1)
         except ssl.SSLError as exc:
             return tls_alert(exc)
         except (OSError, TimeoutError):
@@ -102,7 +103,8 @@ class KafkaExchange:
         end = loop.time() + timeout
         try:
             self._writer.write(frame)
-            await asyncio.wait_for(self._writer.drain(), max(end - loop.time(), 0))
+            async with asyncio.timeout_at(end):
+                await self._writer.drain()
         except ssl.SSLError as exc:
             raise TlsRejected(f"TLS error while sending: {tls_alert(exc)}", tls_alert(exc)) from None
         except (ConnectionError, OSError) as exc:
@@ -128,9 +130,9 @@ class KafkaExchange:
         return await self._read_exactly(length, end, head)
 
     async def _read_exactly(self, size: int, end: float, before: bytes) -> bytes:
-        loop = asyncio.get_running_loop()
         try:
-            return await asyncio.wait_for(self._reader.readexactly(size), max(end - loop.time(), 0))
+            async with asyncio.timeout_at(end):
+                return await self._reader.readexactly(size)
         except asyncio.IncompleteReadError as exc:
             got = before + exc.partial
             raise PeerClosed(f"connection closed after {len(got)} bytes", got[:PREVIEW_BYTES]) from None
@@ -155,14 +157,16 @@ class KafkaExchange:
         loop = asyncio.get_running_loop()
         wait = min(0.2, max(end - loop.time(), 0))
         try:
-            return await asyncio.wait_for(self._reader.read(PREVIEW_BYTES), wait)
+            async with asyncio.timeout(wait):
+                return await self._reader.read(PREVIEW_BYTES)
         except (TimeoutError, OSError):
             return b""
 
     async def close(self) -> None:
         self._writer.close()
         try:
-            await asyncio.wait_for(self._writer.wait_closed(), 0.5)
+            async with asyncio.timeout(0.5):
+                await self._writer.wait_closed()
         except (TimeoutError, OSError, ConnectionError):
             pass
         except Exception:
