@@ -64,6 +64,20 @@ def test_the_client_library_is_loaded_by_the_worker_only() -> None:
     assert out.stdout.split("@@")[-2:] == [" 3\n", " False\n"], out.stdout[-500:] + out.stderr[-500:]
 
 
+def test_a_check_without_configuration_files_loads_no_yaml_parser() -> None:
+    """PyYAML compiles its regular expressions at import (~11 ms of a run): only a YAML file
+    read (--broker-config, the compose file of a fix) loads it, not the analysis or the report."""
+    address = f"127.0.0.1:{closed_port()}"
+    code = ("import sys; sys.argv = ['listencheck', 'check', '--format', 'json', '--timeout', '0.5', "
+            f"{address!r}]\n"
+            "import listencheck.cli\n"
+            "from listencheck.terminal import Terminal\n"
+            "print('@@', listencheck.cli.run(sys.argv[1:], Terminal.from_process()))\n"
+            "print('@@', 'listencheck.analysis' in sys.modules, 'yaml' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.split("@@")[-2:] == [" 3\n", " True False\n"], out.stdout[-500:] + out.stderr[-500:]
+
+
 @pytest.mark.parametrize("wait", [[], ["--wait", "1"]])
 def test_settings_refused_by_the_library_are_one_masked_line(wait: list[str]) -> None:
     """Judged by the worker (or, with --wait, by this process): the same one line, exit 2, and a
