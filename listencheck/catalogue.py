@@ -172,7 +172,9 @@ _SPECS = (
         "Some addresses of an advertised host fail", (WARN,),
         "The advertised name resolves to several addresses (often IPv4 and IPv6) and only some "
         "accept connections: clients stall or fail intermittently on the others.",
-        "each address with its family and result.",
+        "each address with its family and result; when the client library did not get through to "
+        "the broker within the run either (it may spend its tries on the failing addresses), its "
+        "error and log lines (client_library), in place of a CLIENT_BROKER_UNREACHABLE error.",
         "Make the broker listen on every address family the name resolves to, remove the stale "
         "record, or set broker.address.family=v4 (or v6) in the client.",
     ),
@@ -691,7 +693,9 @@ _SPECS = (
         "produces to or consumes from a partition that broker leads. Also given when librdkafka's "
         "metadata request failed for lack of a connection (it moved on to an advertised broker) "
         "and listencheck's own probes found this broker's address failing: which of the two "
-        "librdkafka hits first is a race, the code does not depend on it.",
+        "librdkafka hits first is a race, the code does not depend on it. Not given for a broker "
+        "that answers on some of its addresses only: ADVERTISED_PARTIALLY_REACHABLE carries the "
+        "library's error then.",
         "librdkafka error name (_TRANSPORT, _TIMED_OUT, _RESOLVE, _SSL, _AUTHENTICATION), its "
         "warnings, and the codes listencheck's own probes found for the same broker.",
         "Follow the other findings for that broker; if there are none, compare the client "

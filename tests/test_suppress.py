@@ -8,7 +8,7 @@ from listencheck.analysis.suppress import OWN_PROBE_STAGES, settle
 from listencheck.codes import FindingCode
 from listencheck.models import Finding, Reason, Severity
 from listencheck.stages import Stage
-from tests.support.results import Broker, client_failure, cluster, result
+from tests.support.results import Broker, attempt, client_failure, cluster, edit_broker, result
 
 ONE_BAD = (Broker(1, "127.0.0.1:9092"), Broker(2, "kafka-2:9092", fail=Stage.RESOLVE))
 
@@ -98,3 +98,29 @@ def test_what_the_client_cites_follows_the_registry() -> None:
             Stage.IDENTITY, Stage.CLUSTER, Stage.BALANCER} <= OWN_PROBE_STAGES
     assert not {Stage.DEEP, Stage.RESOLVERS, Stage.LISTENER, Stage.TOPICS, Stage.CLIENT, Stage.CONFIG,
                 Stage.EXPECTATIONS, Stage.RUN} & OWN_PROBE_STAGES
+
+
+def test_a_library_stalled_on_a_partly_reachable_broker_is_the_warning_not_an_error() -> None:
+    """kafka.example resolves to an IPv4 address that refuses and an IPv6 address that works:
+    librdkafka may spend this run's budget on the refusing one (it re-resolves after a failure
+    and starts over). That is the stall ADVERTISED_PARTIALLY_REACHABLE predicts: the library's
+    error goes into that warning, and the run has no error."""
+    failure = client_failure(None, unreachable=((1, "_TRANSPORT"),))
+    bootstrap = cluster(Broker(1, "kafka.example:9092", resolves_to=("fd00::1",)), client=failure)
+    refused = attempt("10.0.0.1", 9092, None, Stage.TCP)
+    bootstrap = edit_broker(bootstrap, 1, probe={"attempts": (refused, *bootstrap.brokers[0].probe.attempts)})
+    findings = analyze(result(bootstrap))
+    assert errors(findings) == []
+    partly = one(findings, FindingCode.ADVERTISED_PARTIALLY_REACHABLE)
+    assert partly.evidence["client_library"] == {"error": "_TRANSPORT", "log": ["rdkafka: a log line"]}
+    assert "did not get through to it within this run either (_TRANSPORT)" in partly.message
+
+
+def test_a_library_failure_on_a_broker_refusing_on_every_address_stands() -> None:
+    failure = client_failure(None, unreachable=((1, "_TRANSPORT"),))
+    bootstrap = cluster(Broker(1, "kafka.example:9092", resolves_to=("fd00::1",)), client=failure)
+    refused = attempt("10.0.0.1", 9092, None, Stage.TCP)
+    alone = edit_broker(bootstrap, 1, probe={"attempts": (refused,)})
+    findings = analyze(result(alone))
+    assert ("CLIENT_BROKER_UNREACHABLE", 1) in errors(findings)
+    assert not [f for f in findings if f.code is FindingCode.ADVERTISED_PARTIALLY_REACHABLE]

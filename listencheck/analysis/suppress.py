@@ -9,7 +9,9 @@ changes what it cites:
 - the client library's findings follow what listencheck's own probes found
   for the same bootstrap: when its metadata request failed for lack of a
   connection, the brokers it could not reach are the ones the probes found
-  failing (``client_rules.brokers_not_reached``), and its fix cites their codes.
+  failing (``client_rules.brokers_not_reached``), and its fix cites their codes;
+  on a broker that answers on only some of its addresses, its failure is the
+  stall ADVERTISED_PARTIALLY_REACHABLE predicts, and goes into that warning.
 
 Findings keep their order; the pass only drops or rewrites them.
 """
@@ -71,10 +73,20 @@ def _client_of(bootstrap: BootstrapCheck, findings: list[Finding]) -> list[Findi
         if f.broker_id is not None:
             found.setdefault(f.broker_id, []).append(str(f.code))
     not_reached = {n for n, _ in client_rules.brokers_not_reached(detail, found)} if detail else set()
+    stalled = _stalled_on_some_addresses(argument, findings, found)
     kept: list[Finding] = []
     for f in findings:
         if f.bootstrap != argument:
             kept.append(f)
+        elif f.code is FindingCode.ADVERTISED_PARTIALLY_REACHABLE and f.broker_id in stalled:
+            library = stalled[f.broker_id].evidence
+            kept.append(dataclasses.replace(
+                f, message=f"{f.message} The client library did not get through to it within this run "
+                           f"either ({library.get('error')}).",
+                evidence={**f.evidence, "client_library": {"error": library.get("error"),
+                                                           "log": library.get("log", [])}}))
+        elif f.code is FindingCode.CLIENT_BROKER_UNREACHABLE and f.broker_id in stalled:
+            continue  # the stall the warning above predicts, now with the library's evidence
         elif f.code is FindingCode.CLIENT_BROKER_UNREACHABLE:
             if f.broker_id in not_reached:
                 codes = sorted(set(found.get(f.broker_id, [])))
@@ -86,6 +98,19 @@ def _client_of(bootstrap: BootstrapCheck, findings: list[Finding]) -> list[Findi
         else:
             kept.append(f)
     return kept
+
+
+def _stalled_on_some_addresses(argument: str, findings: list[Finding],
+                               found: dict[int, list[str]]) -> dict[int | None, Finding]:
+    """The client library's failures on brokers that answer on only some of their addresses
+    (ADVERTISED_PARTIALLY_REACHABLE, and no error of listencheck's own): librdkafka may spend
+    its first tries, and this run's budget, on the failing ones (it re-resolves the name after
+    each failure and starts over). That is the stall the warning predicts, not another error."""
+    partly = {f.broker_id for f in findings
+              if f.bootstrap == argument and f.code is FindingCode.ADVERTISED_PARTIALLY_REACHABLE}
+    return {f.broker_id: f for f in findings
+            if f.bootstrap == argument and f.code is FindingCode.CLIENT_BROKER_UNREACHABLE
+            and f.broker_id is not None and f.broker_id in partly and not found.get(f.broker_id)}
 
 
 PASSES: tuple[Pass, ...] = (superseded, client_library)
