@@ -234,7 +234,7 @@ class _Stages:
         done, _ = await asyncio.wait({request}, timeout=lead)
         if done:
             return None
-        return asyncio.ensure_future(self._identify(Stage.KAFKA, budget))
+        return asyncio.ensure_future(self._identify(Stage.KAFKA, budget, silent=True))
 
     def _silent_confirm_budget(self) -> float:
         # The peer already had (most of) a timeout to answer: what may still answer now is a
@@ -245,15 +245,20 @@ class _Stages:
 
     async def _confirm(self, symptom: Stage) -> None:
         budget = self.deadline.budget(2.0)
-        if symptom is Stage.KAFKA and self.kafka.reason is Reason.SILENT:
+        silent = symptom is Stage.KAFKA and self.kafka.reason is Reason.SILENT
+        if silent:
             budget = self._silent_confirm_budget()
-        self.listener = await self._identify(symptom, budget)
+        self.listener = await self._identify(symptom, budget, silent)
 
-    async def _identify(self, symptom: Stage, budget: float) -> StageResult[ListenerDetail]:
+    async def _identify(self, symptom: Stage, budget: float,
+                        silent: bool = False) -> StageResult[ListenerDetail]:
+        """``silent``: the client's own ApiVersions request is unanswered (so far)."""
         context = self.settings.tls.probe if self.settings.tls is not None else self.settings.probe_context
+        plaintext_silent = silent and not self.config.uses_tls
         return await stage_within_deadline(
             self.deadline,
-            lambda _: listener.identify(self.target, self.config.security_protocol, symptom, context, budget),
+            lambda _: listener.identify(self.target, self.config.security_protocol, symptom, context, budget,
+                                        plaintext_silent),
         )
 
 

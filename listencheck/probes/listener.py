@@ -33,13 +33,16 @@ METADATA_PROBE_VERSION = 1  # every broker since 0.10 answers it
 
 
 async def identify(
-    target: Target, configured: str, symptom: Stage, probe_context: ssl.SSLContext, timeout: float
+    target: Target, configured: str, symptom: Stage, probe_context: ssl.SSLContext, timeout: float,
+    plaintext_silent: bool = False,
 ) -> StageResult[ListenerDetail]:
-    """``symptom`` is the stage that failed: tls, kafka (transport in doubt) or metadata, sasl."""
+    """``symptom`` is the stage that failed: tls, kafka (transport in doubt) or metadata, sasl.
+    ``plaintext_silent``: the client's own plaintext ApiVersions is unanswered (so far), so only
+    a TLS handshake is left to try."""
     start = time.monotonic()
     clock = Clock(timeout)
     if symptom in (Stage.TLS, Stage.KAFKA):
-        speaks_tls, tls_evidence = await _transport(target, probe_context, clock)
+        speaks_tls, tls_evidence = await _transport(target, probe_context, clock, plaintext_silent)
     else:
         speaks_tls = configured in ("SSL", "SASL_SSL")
         tls_evidence = "Kafka answered ApiVersions over the configured transport"
@@ -61,16 +64,18 @@ async def identify(
     return StageResult.passed(elapsed_ms(start), detail)
 
 
-async def _transport(target: Target, context: ssl.SSLContext, clock: Clock) -> tuple[bool | None, str]:
-    try:
-        exchange = await dial(target, None, clock.left())
+async def _transport(target: Target, context: ssl.SSLContext, clock: Clock,
+                     plaintext_silent: bool) -> tuple[bool | None, str]:
+    if not plaintext_silent:  # else asking again on a connection of its own would only wait again
         try:
-            await exchange.request(ApiKey.API_VERSIONS, 0, b"", clock.left())
-            return False, "a plaintext ApiVersions request got a Kafka answer"
-        finally:
-            await exchange.close()
-    except (ExchangeError, OSError, TimeoutError):
-        pass
+            exchange = await dial(target, None, clock.left())
+            try:
+                await exchange.request(ApiKey.API_VERSIONS, 0, b"", clock.left())
+                return False, "a plaintext ApiVersions request got a Kafka answer"
+            finally:
+                await exchange.close()
+        except (ExchangeError, OSError, TimeoutError):
+            pass
     try:
         exchange = await dial(target, context, clock.left())
     except ssl.SSLError as exc:

@@ -46,6 +46,7 @@ def render_json(report: Report) -> str:
 
 _STAGE_KEYS = frozenset({"status", "ok", "elapsed_ms", "detail", "error"})
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+_string = json.encoder.encode_basestring  # what _compact does for a key (keys are text)
 
 
 def pretty_json(value: JsonValue, indent: str = "") -> str:
@@ -61,7 +62,9 @@ def pretty_json(value: JsonValue, indent: str = "") -> str:
         if value.keys() == _STAGE_KEYS or _flat(value.values()):
             return _compact(value)
         inner = indent + "  "
-        items = (f"{inner}{_compact(str(k))}: {pretty_json(v, inner)}" for k, v in value.items())
+        items = (f"{inner}{_string(str(k))}: "
+                 f"{pretty_json(v, inner) if isinstance(v, (dict, list, tuple)) else _compact(v)}"
+                 for k, v in value.items())
         return "{\n" + ",\n".join(items) + "\n" + indent + "}"
     if isinstance(value, (list, tuple)):
         if not value:
