@@ -102,7 +102,9 @@ def test_ip_advertised_certificate_with_dns_names_only(
     # the IP, so that it must verify it): a DNS entry spelled like the IP does not count.
     rdkafka = librdkafka_metadata(f"127.0.0.1:{port}", {"security.protocol": "SSL",
                                                         "ssl.ca.location": str(pki.pem)})
-    assert rdkafka["error_code"] == "_TRANSPORT"
+    # It keeps reconnecting after the failed handshake: its metadata request ends either with
+    # the broken connection or with its own timeout, whichever comes first under the machine's load.
+    assert rdkafka["error_code"] in ("_TRANSPORT", "_TIMED_OUT")
     assert any("certificate verify failed" in line for line in rdkafka["log"])
 
 
