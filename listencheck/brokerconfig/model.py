@@ -93,6 +93,7 @@ class Platform(StrEnum):
 
 AUTO = "auto"  # --platform: the one the broker configuration shows, if any
 
+
 class SecurityProtocol(StrEnum):
     PLAINTEXT = "PLAINTEXT"
     SSL = "SSL"
